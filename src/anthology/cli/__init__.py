@@ -1,0 +1,77 @@
+"""The command line: thin Click commands over the core.
+
+Every command parses options, calls one core function and prints. Domain errors become messages
+and exit codes here, in `AnthologyGroup.invoke`, and nowhere else; anything else is a bug and
+keeps its traceback. Heavy modules (pandoc, WeasyPrint) are imported inside the commands that
+need them so that `anthology status` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from anthology import __version__
+from anthology.cli.common import CliState
+from anthology.errors import AnthologyError
+from anthology.findings import render_text
+
+
+class AnthologyGroup(click.Group):
+    """A Click group that turns domain errors into plain messages with the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnthologyError as exc:
+            state = ctx.find_object(CliState)
+            if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
+                raise
+            if exc.findings:
+                click.echo(render_text(list(exc.findings)), err=True)
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=AnthologyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="anthology")
+@click.option("--book", "book_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The book folder (default: the nearest folder above with book.yaml, "
+                   "or $ANTHOLOGY_BOOK).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors too.")
+@click.pass_context
+def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
+    """anthology: an edited academic book from invitations to print.
+
+    Track contributors and chapters through the editorial workflow, check manuscripts,
+    build the PDF and EPUB, and deliver them to the publisher.
+
+    Example:
+
+        anthology status
+    """
+    ctx.obj = CliState(book_dir=book_dir, debug=debug)
+
+
+def _register() -> None:
+    from anthology.cli import building, checking, delivery, submitting, tracking
+
+    for module in (building, checking, tracking, submitting, delivery):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="anthology")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

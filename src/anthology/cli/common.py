@@ -1,0 +1,72 @@
+"""What every command shares: the book it works on, and option decorators defined once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from anthology.model import Book
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliState:
+    """Options of the `anthology` group, and the book once loaded."""
+
+    book_dir: Path | None = None
+    debug: bool = False
+    _book: Book | None = field(default=None, repr=False)
+
+    def root(self) -> Path:
+        """The book folder, found as git finds a repository."""
+        from anthology.config import find_book_root
+
+        return find_book_root(Path.cwd(), self.book_dir)
+
+    def book(self) -> Book:
+        """Load and validate the book (once per command)."""
+        if self._book is None:
+            from anthology.config import load_book
+
+            self._book = load_book(self.root())
+        return self._book
+
+
+def state() -> CliState:
+    """The CliState of the running command."""
+    return click.get_current_context().ensure_object(CliState)
+
+
+def today() -> dt.date:
+    """Today's date, or the one in ANTHOLOGY_TODAY (for tests and reproducible reports)."""
+    fixed = os.environ.get("ANTHOLOGY_TODAY")
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    return dt.date.today()
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """`--format` with the given choices."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+def quiet_option(func: F) -> F:
+    """`--quiet`: no progress lines."""
+    return click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(func)
+
+
+def use_colour(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())

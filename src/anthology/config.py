@@ -1,0 +1,640 @@
+"""Load and validate a book folder: every problem reported at once, nothing written.
+
+`load_book` reads book.yaml, contributors.yaml and chapters.yaml, checks them against each other
+and returns a `Book`, or raises `ConfigError` carrying one Finding per problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from anthology.errors import ConfigError
+from anthology.findings import Finding, error
+from anthology.model import (
+    FORMAT_VERSION,
+    SCHEDULE_KEYS,
+    TEXT_STATES,
+    WORD_PARTS,
+    Book,
+    BookConfig,
+    BuildOptions,
+    Chapter,
+    Contributor,
+    Event,
+    PageSetup,
+    Status,
+    WordRules,
+)
+from anthology.yamlio import YamlError, YDict, YList, load_yaml
+
+BOOK_FILE = "book.yaml"
+CONTRIBUTORS_FILE = "contributors.yaml"
+CHAPTERS_FILE = "chapters.yaml"
+ENV_BOOK = "ANTHOLOGY_BOOK"
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+LENGTH_PATTERN = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|px)$")
+LANGUAGE_PATTERN = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
+
+T = TypeVar("T")
+
+
+def find_book_root(start: Path, explicit: Path | None = None) -> Path:
+    """The book folder: `--book`, else `ANTHOLOGY_BOOK`, else the nearest parent with book.yaml."""
+    chosen = explicit or (Path(os.environ[ENV_BOOK]) if os.environ.get(ENV_BOOK) else None)
+    if chosen is not None:
+        if not (chosen / BOOK_FILE).is_file():
+            raise ConfigError(f"{chosen} is not a book folder: it has no {BOOK_FILE}. "
+                              "Give the folder that holds book.yaml, or run `anthology init "
+                              f"{chosen}` to start a new book there.")
+        return chosen.resolve()
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / BOOK_FILE).is_file():
+            return folder
+    raise ConfigError(f"No book found: neither {here} nor any folder above it has a {BOOK_FILE}. "
+                      "Run anthology inside a book folder, pass --book DIR, or start a new book "
+                      "with `anthology init DIR`.")
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII id made of words and hyphens: 'Jane O'Neil' -> 'jane-oneil'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = re.sub(r"['\u2019]", "", ascii_text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "book"
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """The closest choice to `word`, if one is close enough."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`Did you mean 'x'?` or an empty string."""
+    match = suggest(word, choices)
+    return f"Did you mean '{match}'?" if match else ""
+
+
+def orcid_problem(orcid: str) -> str | None:
+    """Why an ORCID iD is not valid (form, or ISO 7064 11,2 check digit), or None."""
+    value = orcid.strip()
+    for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/"):
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]", value):
+        return "an ORCID iD has the form 0000-0002-1825-0097 (16 digits in four groups; the last "\
+               "may be X)"
+    digits = value.replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    expected = "X" if check == 10 else str(check)
+    if digits[-1] != expected:
+        return f"its last character should be {expected} by the ORCID checksum, so a digit is "\
+               "probably mistyped"
+    return None
+
+
+def isbn_problem(isbn: str) -> str | None:
+    """Why an ISBN-13 is not valid, or None."""
+    digits = re.sub(r"[\s-]", "", isbn)
+    if not re.fullmatch(r"97[89][0-9]{10}", digits):
+        return "an ISBN has 13 digits starting with 978 or 979"
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:12]))
+    check = (10 - total % 10) % 10
+    if int(digits[-1]) != check:
+        return f"its check digit should be {check}, so a digit is probably mistyped"
+    return None
+
+
+_TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false", dt.date: "a date",
+               list: "a list", dict: "a group of keys", float: "a number"}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (YDict, dict)):
+        return "a group of keys"
+    if isinstance(value, (YList, list)):
+        return "a list"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"the text '{value}'"
+
+
+class _Section:
+    """Reads typed values out of one YAML mapping, collecting a Finding for each problem."""
+
+    def __init__(self, file: str, data: YDict, findings: list[Finding], where: str = "") -> None:
+        self.file = file
+        self.data = data
+        self.findings = findings
+        self.where = where
+
+    def _name(self, key: str) -> str:
+        return f"'{self.where}{key}'"
+
+    def problem(self, key: str | None, message: str, hint: str, code: str = "config.value",
+                line: int | None = None) -> None:
+        self.findings.append(error(code, self.file, line or (
+            self.data.line_of(key) if key else self.data.line), message, hint))
+
+    def check_keys(self, allowed: Iterable[str], what: str) -> None:
+        allowed = list(allowed)
+        for key in self.data:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or \
+                       f"Remove it; {what} accepts: {', '.join(allowed)}."
+                self.problem(key, f"unknown key {self._name(key)}.", hint, "config.unknown-key")
+
+    def _typed(self, key: str, kind: type, required: bool, example: str) -> Any:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                self.problem(None, f"the required key {self._name(key)} is missing.",
+                             f"Add it, for example: {key}: {example}", "config.missing-key")
+            return None
+        value = self.data[key]
+        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            if kind is dt.date:
+                self.problem(key, f"{self._name(key)} should be a date written YYYY-MM-DD, not "
+                             f"{_describe(value)}.", f"For example: {key}: {example}",
+                             "config.date")
+            else:
+                self.problem(key, f"{self._name(key)} should be {_TYPE_WORDS[kind]}, not "
+                             f"{_describe(value)}.", f"For example: {key}: {example}",
+                             "config.type")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = False, example: str = "...") -> str | None:
+        value = self._typed(key, str, required, example)
+        if isinstance(value, str) and not value.strip():
+            if required:
+                self.problem(key, f"{self._name(key)} is empty.", f"Write it, for example: "
+                             f"{key}: {example}", "config.missing-key")
+            return None
+        return value.strip() if isinstance(value, str) else None
+
+    def integer(self, key: str, required: bool = False, example: str = "8000",
+                minimum: int | None = 0) -> int | None:
+        value = self._typed(key, int, required, example)
+        if isinstance(value, int) and minimum is not None and value < minimum:
+            self.problem(key, f"{self._name(key)} should be at least {minimum}, not {value}.",
+                         f"For example: {key}: {example}")
+            return None
+        return value  # type: ignore[no-any-return]
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._typed(key, bool, False, "true")
+        return default if value is None else bool(value)
+
+    def date(self, key: str, required: bool = False, example: str = "2027-03-31") -> dt.date | None:
+        return self._typed(key, dt.date, required, example)  # type: ignore[no-any-return]
+
+    def section(self, key: str) -> _Section | None:
+        value = self._typed(key, YDict, False, "(indented keys)")
+        if value is None:
+            return None
+        return _Section(self.file, value, self.findings, f"{self.where}{key}.")
+
+    def text_list(self, key: str, required: bool = False, example: str = "[a, b]",
+                  single_ok: bool = True) -> tuple[str, ...]:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                self.problem(None, f"the required key {self._name(key)} is missing.",
+                             f"Add it, for example: {key}: {example}", "config.missing-key")
+            return ()
+        value = self.data[key]
+        if single_ok and isinstance(value, str):
+            return (value.strip(),)
+        if not isinstance(value, YList):
+            self.problem(key, f"{self._name(key)} should be a list, not {_describe(value)}.",
+                         f"For example: {key}: {example}", "config.type")
+            return ()
+        items: list[str] = []
+        for index, item in enumerate(value):
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip():
+                self.problem(key, f"item {index + 1} of {self._name(key)} should be text, not "
+                             f"{_describe(item)}.", f"For example: {key}: {example}",
+                             "config.type", line=value.line_of(index))
+                continue
+            items.append(item.strip())
+        return tuple(items)
+
+
+def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool) -> YDict | None:
+    path = root / name
+    if not path.exists():
+        if required:
+            findings.append(error("config.missing-file", name, None, f"{name} is missing.",
+                                  "Create it (run `anthology init` in an empty folder to see "
+                                  "an example)."))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        findings.append(error("config.encoding", name, line,
+                              f"is not UTF-8 text (byte {exc.start}).",
+                              "Save the file as UTF-8 in your editor."))
+        return None
+    try:
+        data = load_yaml(text)
+    except YamlError as exc:
+        code = "config.conflict" if "conflict" in exc.message else "config.yaml"
+        findings.append(error(code, name, exc.line, f"{name} {exc.message}", exc.hint or None))
+        return None
+    if data is None:
+        data = YDict()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, YDict):
+        findings.append(error("config.type", name, 1, f"{name} should be a set of keys such as "
+                              "'title: ...', not a list or a single value.",
+                              "Compare it with the example in the README."))
+        return None
+    version = data.get("format", FORMAT_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        findings.append(error("config.format", name, data.line_of("format"),
+                              f"{name} was written by a newer version of anthology "
+                              f"(format {version}; this version reads format {FORMAT_VERSION}).",
+                              "Upgrade anthology (pip install -U anthology) before using it "
+                              "on this book."))
+        return None
+    return data
+
+
+def _page(section: _Section | None) -> PageSetup:
+    if section is None:
+        return PageSetup()
+    section.check_keys(("size", "margins"), "page")
+    default = PageSetup()
+    width, height = default.width, default.height
+    size = section.text_list("size", example="[156mm, 234mm]", single_ok=False)
+    if size:
+        if len(size) != 2 or not all(LENGTH_PATTERN.match(s) for s in size):
+            section.problem("size", f"'page.size' should be a width and a height such as "
+                            f"[156mm, 234mm], not {list(size)}.",
+                            "Use lengths in mm, cm, in or pt.")
+        else:
+            width, height = size
+    margins = {"top": default.top, "bottom": default.bottom, "inner": default.inner,
+               "outer": default.outer}
+    margin_section = section.section("margins")
+    if margin_section is not None:
+        margin_section.check_keys(margins, "page.margins")
+        for key in margins:
+            value = margin_section.text(key, example="20mm")
+            if value is None:
+                continue
+            if not LENGTH_PATTERN.match(value):
+                margin_section.problem(key, f"'page.margins.{key}' should be a length such as "
+                                       f"20mm, not '{value}'.", "Use mm, cm, in or pt.")
+            else:
+                margins[key] = value
+    return PageSetup(width, height, margins["top"], margins["bottom"], margins["inner"],
+                     margins["outer"])
+
+
+def _words(section: _Section | None) -> WordRules:
+    if section is None:
+        return WordRules()
+    section.check_keys(("chapter_limit", "chapter_minimum", "book_limit", "count"), "words")
+    count = section.text_list("count", example="[body, notes]") or ("body", "notes")
+    for part in count:
+        if part not in WORD_PARTS:
+            section.problem("count", f"'words.count' names '{part}', which is not a part of a "
+                            "chapter anthology counts.",
+                            did_you_mean(part, WORD_PARTS) or
+                            f"Choose from: {', '.join(WORD_PARTS)}.")
+    return WordRules(section.integer("chapter_limit"), section.integer("chapter_minimum"),
+                     section.integer("book_limit", example="100000"), count)
+
+
+def _schedule(section: _Section | None, what: str) -> dict[str, dt.date]:
+    if section is None:
+        return {}
+    section.check_keys(SCHEDULE_KEYS, what)
+    schedule = {}
+    for key in SCHEDULE_KEYS:
+        value = section.date(key)
+        if value is not None:
+            schedule[key] = value
+    return schedule
+
+
+def _build_options(section: _Section | None) -> BuildOptions:
+    if section is None:
+        return BuildOptions()
+    section.check_keys(("abstracts", "keywords", "notes", "list_of_figures", "list_of_tables",
+                        "raw_html", "cover", "css"), "build")
+    notes = section.text("notes", example="footnotes") or "footnotes"
+    if notes not in ("footnotes", "endnotes"):
+        section.problem("notes", f"'build.notes' should be footnotes or endnotes, not '{notes}'.",
+                        "For example: notes: footnotes")
+        notes = "footnotes"
+    default = BuildOptions()
+    return BuildOptions(
+        abstracts=section.boolean("abstracts", default.abstracts),
+        keywords=section.boolean("keywords", default.keywords),
+        notes=notes,
+        list_of_figures=section.boolean("list_of_figures", default.list_of_figures),
+        list_of_tables=section.boolean("list_of_tables", default.list_of_tables),
+        raw_html=section.boolean("raw_html", default.raw_html),
+        cover=section.text("cover", example="cover.png"),
+        css=section.text("css", example="styles/book.css"),
+    )
+
+
+BOOK_KEYS = ("format", "title", "subtitle", "slug", "editors", "publisher", "place", "year",
+             "edition", "language", "isbn", "doi", "licence", "subject", "keywords",
+             "description", "csl", "bibliography", "page", "words", "schedule", "build")
+
+
+def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig:
+    s = _Section(BOOK_FILE, data, findings)
+    s.check_keys(BOOK_KEYS, BOOK_FILE)
+    title = s.text("title", required=True, example="Co-production in Mental Health") or ""
+    slug = s.text("slug", example="my-book") or slugify(title)
+    if not ID_PATTERN.match(slug):
+        s.problem("slug", f"'slug' should be lowercase letters, digits and hyphens, not '{slug}'.",
+                  f"For example: slug: {slugify(slug)}")
+    language = s.text("language", example="en-GB") or "en-GB"
+    if not LANGUAGE_PATTERN.match(language):
+        s.problem("language", f"'language' should be a language tag such as en-GB, not "
+                  f"'{language}'.", "For example: language: en-GB")
+    isbn_print = isbn_epub = None
+    isbn = s.section("isbn")
+    if isbn is not None:
+        isbn.check_keys(("print", "epub"), "isbn")
+        isbn_print = isbn.text("print", example='"978-1-2345-6789-7"')
+        isbn_epub = isbn.text("epub", example='"978-1-2345-6789-7"')
+        for key, value in (("print", isbn_print), ("epub", isbn_epub)):
+            why = isbn_problem(value) if value else None
+            if why:
+                isbn.problem(key, f"'isbn.{key}' {value} is not a valid ISBN: {why}.",
+                             "Copy the ISBN again from the publisher's letter.")
+    csl = s.text("csl", example="harvard-cite-them-right") or "chicago-author-date"
+    bibliography = s.text_list("bibliography", example="[references/book.bib]")
+    for index, name in enumerate(bibliography):
+        line = data["bibliography"].line_of(index) if isinstance(data.get("bibliography"),
+                                                                 YList) else data.line_of(
+            "bibliography")
+        if not _inside_file(root, name):
+            s.problem(None, f"the bibliography {name} does not exist inside the book folder.",
+                      "Check the file name, or remove it from 'bibliography'.",
+                      "config.missing-file", line=line)
+    year = s.integer("year", example="2027", minimum=1000)
+    return BookConfig(
+        title=title, slug=slug, subtitle=s.text("subtitle"),
+        editors=s.text_list("editors", required=True, example="[jane-doe]"),
+        publisher=s.text("publisher"), place=s.text("place"), year=year,
+        edition=s.text("edition"), language=language, isbn_print=isbn_print,
+        isbn_epub=isbn_epub, doi=s.text("doi"), licence=s.text("licence"),
+        subject=s.text("subject"), keywords=s.text_list("keywords"),
+        description=s.text("description"), csl=csl, bibliography=bibliography,
+        page=_page(s.section("page")), words=_words(s.section("words")),
+        schedule=_schedule(s.section("schedule"), "schedule"),
+        build=_build_options(s.section("build")),
+    )
+
+
+def _inside_file(root: Path, name: str) -> bool:
+    from anthology.files import resolve_inside
+
+    return resolve_inside(root, root, name) is not None
+
+
+CONTRIBUTOR_KEYS = ("id", "name", "sort_name", "emails", "affiliation", "orcid", "bio", "roles")
+
+
+def _items(data: YDict | None, key: str, file: str, findings: list[Finding]
+           ) -> list[tuple[YDict, int]]:
+    if data is None:
+        return []
+    s = _Section(file, data, findings)
+    s.check_keys(("format", key), file)
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, YList):
+        s.problem(key, f"'{key}' should be a list (each item starting with '- id:'), not "
+                  f"{_describe(value)}.", "Compare it with the example in the README.",
+                  "config.type")
+        return []
+    out = []
+    for index, item in enumerate(value):
+        if not isinstance(item, YDict):
+            s.problem(None, f"item {index + 1} of '{key}' should be a group of keys starting "
+                      f"with 'id:', not {_describe(item)}.", "Check the indentation.",
+                      "config.type", line=value.line_of(index))
+            continue
+        out.append((item, index))
+    return out
+
+
+def _unique_id(s: _Section, seen: dict[str, int], what: str, example: str) -> str | None:
+    ident = s.text("id", required=True, example=example)
+    if ident is None:
+        return None
+    if not ID_PATTERN.match(ident):
+        s.problem("id", f"the id '{ident}' should be lowercase letters, digits and hyphens.",
+                  f"For example: id: {slugify(ident)}", "config.id")
+        return None
+    if ident in seen:
+        s.problem("id", f"the id '{ident}' is used twice (also on line {seen[ident]}).",
+                  f"Give each {what} its own id.", "config.duplicate-id")
+        return None
+    seen[ident] = s.data.line_of("id")
+    return ident
+
+
+def _contributors(data: YDict | None, findings: list[Finding]) -> tuple[Contributor, ...]:
+    people = []
+    seen: dict[str, int] = {}
+    for item, _ in _items(data, "contributors", CONTRIBUTORS_FILE, findings):
+        s = _Section(CONTRIBUTORS_FILE, item, findings)
+        s.check_keys(CONTRIBUTOR_KEYS, "a contributor")
+        name = s.text("name", required=True, example="Jane Doe")
+        ident = _unique_id(s, seen, "person", slugify(name or "jane-doe"))
+        emails = s.text_list("emails", example="[jane.doe@example.ac.uk]")
+        for email in emails:
+            if not EMAIL_PATTERN.match(email):
+                s.problem("emails", f"'{email}' does not look like an e-mail address.",
+                          "Write it as name@example.org.")
+        orcid = s.text("orcid", example="0000-0002-1825-0097")
+        if orcid is not None:
+            why = orcid_problem(orcid)
+            if why:
+                s.problem("orcid", f"the ORCID iD {orcid} of {name or ident} is not valid: "
+                          f"{why}.", "Copy it again from the person's orcid.org page.",
+                          "config.orcid")
+                orcid = None
+            else:
+                orcid = orcid[-19:]
+        if ident is None or name is None:
+            continue
+        people.append(Contributor(ident, name, s.text("sort_name"), emails,
+                                  s.text("affiliation"), orcid, s.text("bio"),
+                                  s.text_list("roles"), item.line))
+    return tuple(people)
+
+
+CHAPTER_KEYS = ("id", "title", "authors", "file", "status", "history", "part", "word_limit",
+                "due")
+EVENT_KEYS = ("date", "state", "by", "note", "commit", "round", "forced")
+
+
+def parse_status(value: str) -> Status | None:
+    """The Status named by `value`, or None."""
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        return None
+
+
+def _status(s: _Section, key: str, line: int | None = None) -> Status | None:
+    value = s.text(key, example="draft")
+    if value is None:
+        return None
+    status = parse_status(value)
+    if status is None:
+        states = [x.value for x in Status]
+        s.problem(key, f"'{value}' is not a workflow state.",
+                  did_you_mean(value, states) or f"Use one of: {', '.join(states)}.",
+                  "config.state", line=line)
+    return status
+
+
+def _history(s: _Section, findings: list[Finding]) -> tuple[Event, ...]:
+    value = s.data.get("history")
+    if value is None:
+        return ()
+    if not isinstance(value, YList):
+        s.problem("history", "'history' should be a list of events.",
+                  "Each event looks like: - {date: 2026-05-01, state: draft}", "config.type")
+        return ()
+    events = []
+    for index, item in enumerate(value):
+        if not isinstance(item, YDict):
+            s.problem(None, f"event {index + 1} of 'history' should have 'date:' and 'state:'.",
+                      "For example: - {date: 2026-05-01, state: draft}", "config.type",
+                      line=value.line_of(index))
+            continue
+        e = _Section(s.file, item, findings, "history.")
+        e.check_keys(EVENT_KEYS, "a history event")
+        date = e.date("date", required=True)
+        state = _status(e, "state")
+        if "state" not in item:
+            e.problem(None, "the required key 'history.state' is missing.",
+                      "Add it, for example: state: draft", "config.missing-key")
+        if date is None or state is None:
+            continue
+        events.append(Event(date, state, e.text("by"), e.text("note"), e.text("commit"),
+                            e.integer("round", minimum=1), e.boolean("forced", False)))
+    return tuple(events)
+
+
+def _chapters(root: Path, data: YDict | None, people: set[str],
+              findings: list[Finding]) -> tuple[Chapter, ...]:
+    chapters = []
+    seen: dict[str, int] = {}
+    files: dict[str, str] = {}
+    for item, _ in _items(data, "chapters", CHAPTERS_FILE, findings):
+        s = _Section(CHAPTERS_FILE, item, findings)
+        s.check_keys(CHAPTER_KEYS, "a chapter")
+        ident = _unique_id(s, seen, "chapter", "peer-support")
+        title = s.text("title", required=True, example="Peer support in practice")
+        authors = s.text_list("authors", example="[jane-doe]")
+        for author in authors:
+            if author not in people:
+                line = item["authors"].line_of(authors.index(author)) if isinstance(
+                    item.get("authors"), YList) else item.line_of("authors")
+                s.problem(None, f"chapter '{ident}' names the author '{author}', who is not in "
+                          f"{CONTRIBUTORS_FILE}.", did_you_mean(author, people) or
+                          "Add them with `anthology contributor add`, or fix the id.",
+                          "config.unknown-contributor", line=line)
+        status = _status(s, "status") or Status.PROPOSED
+        history = _history(s, findings)
+        if history and "status" in item and history[-1].state is not status:
+            s.problem("status", f"chapter '{ident}' has status '{status}', but the last event "
+                      f"in its history is '{history[-1].state}'.",
+                      "Make them agree: use `anthology mark` to record changes.",
+                      "config.state")
+        file = s.text("file", example=f"chapters/{ident}.md")
+        if file is not None:
+            if file in files:
+                s.problem("file", f"chapters '{files[file]}' and '{ident}' both use the file "
+                          f"{file}.", "Give each chapter its own file.", "config.duplicate-file")
+            files[file] = ident or "?"
+            path = root / file
+            if not _inside_file(root, file) and (path.is_symlink() or path.exists()
+                                                 or file.startswith("/") or ".." in file):
+                s.problem("file", f"the file {file} of chapter '{ident}' is not inside the book "
+                          "folder.", "Keep chapters in the chapters/ folder of the book.",
+                          "config.file")
+            elif not path.exists() and status in TEXT_STATES:
+                s.problem("file", f"chapter '{ident}' is in state '{status}' but its file {file} "
+                          "does not exist.", "Add the file, or correct 'file:'.",
+                          "config.missing-file")
+        due = _schedule(s.section("due"), "due")
+        if ident is None or title is None:
+            continue
+        chapters.append(Chapter(ident, title, authors, file, status, history, s.text("part"),
+                                s.integer("word_limit"), due, item.line))
+    return tuple(chapters)
+
+
+def load_book(root: Path) -> Book:
+    """Read and validate the whole book folder; raise ConfigError listing every problem."""
+    findings: list[Finding] = []
+    book_data = _read_yaml(root, BOOK_FILE, findings, required=True)
+    contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False)
+    chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False)
+    config = _book_config(root, book_data, findings) if book_data is not None else None
+    people = _contributors(contributors_data, findings)
+    ids = {p.id for p in people}
+    chapters = _chapters(root, chapters_data, ids, findings)
+    if config is not None and book_data is not None:
+        editors = book_data.get("editors")
+        for index, editor in enumerate(config.editors):
+            if editor not in ids:
+                line = editors.line_of(index) if isinstance(editors, YList) else \
+                    book_data.line_of("editors")
+                findings.append(error("config.unknown-contributor", BOOK_FILE, line,
+                                      f"the editor '{editor}' is not in {CONTRIBUTORS_FILE}.",
+                                      did_you_mean(editor, ids) or
+                                      "Add them with `anthology contributor add`, or fix the id."))
+    if findings or config is None:
+        raise ConfigError(_config_summary(findings), findings)
+    return Book(root, config, people, chapters)
+
+
+def _config_summary(findings: list[Finding]) -> str:
+    n = len(findings)
+    return (f"The book's configuration has {n} problem{'' if n == 1 else 's'}; nothing was "
+            "changed. Fix them and run the command again.")
+
+
+def first(items: Iterable[T], predicate: Callable[[T], bool]) -> T | None:
+    """The first item matching `predicate`, or None."""
+    return next((item for item in items if predicate(item)), None)

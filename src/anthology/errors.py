@@ -1,0 +1,36 @@
+"""Errors a user can cause. The CLI turns these into messages and exit codes, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anthology.findings import Finding
+
+
+class AnthologyError(Exception):
+    """A problem the user can fix: printed without a traceback, exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings = tuple(findings)
+
+
+class ConfigError(AnthologyError):
+    """The book's configuration is wrong: nothing was written, exit code 2."""
+
+    exit_code = 2
+
+
+class UsageError(AnthologyError):
+    """The command was asked for something impossible (unknown id, bad date): exit code 2."""
+
+    exit_code = 2
+
+
+class ToolError(AnthologyError):
+    """An outside program (pandoc, WeasyPrint, git) failed on something we gave it: exit code 1."""

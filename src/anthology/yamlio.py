@@ -1,0 +1,197 @@
+"""YAML in and out, strictly: no aliases, no duplicate keys, no surprises from implicit types.
+
+PyYAML's safe loader reads `NO` as false, `01234` as 668 and `12:30` as 750, keeps the last of two
+duplicate keys and expands alias bombs. Here we compose the node graph ourselves and resolve plain
+scalars to a short list of types (null, true/false, decimal integers, floats, YYYY-MM-DD dates);
+everything else stays a string, and the validators check types afterwards. Every mapping and list
+remembers its lines so that messages can say `book.yaml:12:`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+MAX_YAML_BYTES = 5_000_000
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "value", "merge"}
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)")
+
+
+class YamlError(Exception):
+    """A YAML document that cannot be read; `line` is 1-based."""
+
+    def __init__(self, line: int | None, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.hint = hint
+
+
+class YDict(dict[str, Any]):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line of `key`, or of the mapping if the key is absent."""
+        return self.key_lines.get(key, self.line)
+
+
+class YList(list[Any]):
+    """A list that remembers the line of itself and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        """The line of item `index`."""
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _StrictLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlError(line,
+                            f"uses a YAML alias (*{event.anchor}), which anthology does not "
+                            "accept.",
+                            "Write the value out in full instead.")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise YamlError(line,
+                            f"defines a YAML anchor (&{anchor}), which anthology does not accept.",
+                            "Remove the anchor and write each value out in full.")
+        return super().compose_node(parent, index)
+
+
+def find_conflict_markers(text: str) -> int | None:
+    """The line of the first git merge-conflict marker, if any."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _CONFLICT.match(line):
+            return number
+    return None
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    line = node.start_mark.line + 1
+    if node.tag.startswith("!") or node.tag.rsplit(":", 1)[-1] not in _PLAIN_TAGS:
+        raise YamlError(line, f"uses the YAML tag {node.tag}, which anthology does not accept.",
+                        "Remove the tag.")
+    value: str = node.value
+    if node.style is not None and node.style != "":
+        return value  # quoted or block scalars are always text
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    match = _DATE.match(value)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            raise YamlError(line, f"'{value}' is not a real date.",
+                            "Write dates as YYYY-MM-DD, for example 2027-03-31.") from None
+    return value
+
+
+def _build(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        items = YList(_build(child) for child in node.value)
+        items.line = node.start_mark.line + 1
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+    if isinstance(node, yaml.MappingNode):
+        mapping = YDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlError(key_line, "has a key that is not plain text.",
+                                "Keys must be simple words such as 'title'.")
+            key = str(key_node.value)
+            if key in mapping:
+                raise YamlError(key_line,
+                                f"has the key '{key}' twice (first on line "
+                                f"{mapping.key_lines[key]}).",
+                                "Keep one of them and delete the other.")
+            mapping[key] = _build(value_node)
+            mapping.key_lines[key] = key_line
+        return mapping
+    raise YamlError(None, "could not be read as YAML.")  # pragma: no cover - no other node kinds
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document strictly; raise YamlError with a 1-based line."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        raise YamlError(None, "is too large to be a book file (over 5 MB).",
+                        "Check that the right file is named here.")
+    conflict = find_conflict_markers(text)
+    if conflict is not None:
+        raise YamlError(conflict,
+                        "still has git merge-conflict markers (<<<<<<<, =======, >>>>>>>).",
+                        "Resolve the conflict: keep the lines you want and delete the markers.")
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = (exc.problem or "is not valid YAML").strip()
+        raise YamlError(line, f"is not valid YAML: {problem}.",
+                        "Check the indentation and the colons on this line and the one before."
+                        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(None, f"is not valid YAML: {exc}.") from None
+    if node is None:
+        return None
+    return _build(node)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    node: yaml.ScalarNode = dumper.represent_str(data)
+    # Quote text that a reader with YAML 1.1 habits would take for something else.
+    if node.style is None and (_INT.match(data) or _FLOAT.match(data) or _DATE.match(data)
+                               or data.lower() in {"yes", "no", "on", "off", "y", "n"}
+                               or re.match(r"^[0-9:._+-]+$", data)):
+        node.style = '"'
+    return node
+
+
+_Dumper.add_representer(str, _str_presenter)
+_Dumper.add_representer(YDict, _Dumper.represent_dict)
+_Dumper.add_representer(YList, _Dumper.represent_list)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise with stable key order (as given), readable text and no aliases."""
+    _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                          width=100, default_flow_style=False, indent=2)
+    return text
