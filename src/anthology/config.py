@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -242,22 +242,26 @@ class _Section:
         return tuple(items)
 
 
-def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool) -> YDict | None:
+def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
+               texts: Mapping[str, str] | None = None) -> YDict | None:
     path = root / name
-    if not path.exists():
+    if texts is not None and name in texts:
+        text = texts[name]
+    elif not path.exists():
         if required:
             findings.append(error("config.missing-file", name, None, f"{name} is missing.",
                                   "Create it (run `anthology init` in an empty folder to see "
                                   "an example)."))
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        findings.append(error("config.encoding", name, line,
-                              f"is not UTF-8 text (byte {exc.start}).",
-                              "Save the file as UTF-8 in your editor."))
-        return None
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            findings.append(error("config.encoding", name, line,
+                                  f"is not UTF-8 text (byte {exc.start}).",
+                                  "Save the file as UTF-8 in your editor."))
+            return None
     try:
         data = load_yaml(text)
     except YamlError as exc:
@@ -606,10 +610,18 @@ def _chapters(root: Path, data: YDict | None, people: set[str],
 
 def load_book(root: Path) -> Book:
     """Read and validate the whole book folder; raise ConfigError listing every problem."""
+    return load_book_texts(root, {})
+
+
+def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
+    """Like `load_book`, with some files' text given (by name) instead of read from disk.
+
+    Writers validate what they are about to write with this before writing it.
+    """
     findings: list[Finding] = []
-    book_data = _read_yaml(root, BOOK_FILE, findings, required=True)
-    contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False)
-    chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False)
+    book_data = _read_yaml(root, BOOK_FILE, findings, required=True, texts=texts)
+    contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False, texts=texts)
+    chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False, texts=texts)
     config = _book_config(root, book_data, findings) if book_data is not None else None
     people = _contributors(contributors_data, findings)
     ids = {p.id for p in people}

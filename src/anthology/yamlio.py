@@ -195,3 +195,12 @@ def dump_yaml(data: Any) -> str:
     text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                           width=100, default_flow_style=False, indent=2)
     return text
+
+
+def dump_yaml_inline(data: Any) -> str:
+    """One line of flow-style YAML (`{date: 2026-05-01, state: draft}`): one history event per
+    line keeps `git diff` and `git merge` readable."""
+    _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                          width=1_000_000, default_flow_style=True)
+    return text.rstrip("\n").removesuffix("\n...").rstrip("\n")
