@@ -9,7 +9,6 @@ need them so that `anthology status` starts fast.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +57,10 @@ def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from anthology.cli import building, checking, delivery, submitting, tracking
+    import importlib
 
-    for module in (building, checking, tracking, submitting, delivery):
+    for name in ("building", "checking", "tracking", "submitting", "delivery"):
+        module = importlib.import_module(f"anthology.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -74,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -1,0 +1,135 @@
+"""Build the book: every chapter prepared on its own, then the PDF and the EPUB.
+
+A straight pipeline that gathers everything before writing: load (done by the caller), prepare
+each chapter (pre-flight, parse, make safe, cite), stop on errors unless forced, then render.
+Outputs are written to a temporary name and moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anthology.cache import Cache
+from anthology.errors import AnthologyError
+from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
+from anthology.findings import Finding, has_errors, info, summary_line
+from anthology.model import Book, Chapter
+from anthology.render.chapter import ChapterText, prepare_chapter
+from anthology.render.citations import resolve_csl
+
+TARGETS = ("pdf", "epub")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build made and what it noticed."""
+
+    outputs: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Chapter] = field(default_factory=list)
+    pages: int | None = None
+    refused: list[str] = field(default_factory=list)
+
+
+def out_dir_of(book: Book) -> Path:
+    """Where everything generated goes."""
+    return book.root / "build"
+
+
+def build_time() -> dt.datetime:
+    """SOURCE_DATE_EPOCH if set (reproducible builds), else now, in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def included_chapters(book: Book) -> tuple[list[Chapter], list[Chapter]]:
+    """Chapters with a file (in the book, whatever their state) and those without one."""
+    included, skipped = [], []
+    for chapter in book.active_chapters:
+        if chapter.file and (book.root / chapter.file).exists():
+            included.append(chapter)
+        else:
+            skipped.append(chapter)
+    return included, skipped
+
+
+def prepare_chapters(book: Book, cache: Cache, progress: Progress) -> tuple[
+        list[ChapterText], list[Chapter]]:
+    """Prepare every chapter that has a file, numbered in book order."""
+    csl = resolve_csl(book.root, book.config.csl)
+    included, skipped = included_chapters(book)
+    texts = []
+    for number, chapter in enumerate(included, start=1):
+        progress(f"[{number}/{len(included)}] {chapter.file}")
+        texts.append(prepare_chapter(book, chapter, number, csl, cache))
+    return texts, skipped
+
+
+def _skip_notes(skipped: Sequence[Chapter]) -> list[Finding]:
+    return [info("build.no-file", "chapters.yaml", c.line,
+                 f"chapter '{c.id}' ({c.status}) has no file yet, so it is left out of the "
+                 "book.", None, chapter=c.id) for c in skipped]
+
+
+def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = False,
+               clean: bool = False, progress: Progress = lambda _: None) -> BuildResult:
+    """Build the PDF and/or EPUB of `book` into build/; refuse on errors unless `force`."""
+    out_dir = out_dir_of(book)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_temp_files(out_dir)
+    cache = Cache(out_dir / ".cache", enabled=not clean)
+    texts, skipped = prepare_chapters(book, cache, progress)
+    result = BuildResult(skipped=list(skipped))
+    result.findings = [f for t in texts for f in t.findings] + _skip_notes(skipped)
+    if not texts:
+        raise AnthologyError("There is nothing to build yet: no chapter in chapters.yaml has a "
+                             "file. Add a chapter with `anthology chapter add` and write it.")
+    if has_errors(result.findings) and not force:
+        problems = [f for f in result.findings if f.severity != "info"]
+        raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "
+                             "`anthology check` for the full list), or build anyway with "
+                             "--force.", problems)
+    work = out_dir / ".work"
+    work.mkdir(exist_ok=True)
+    created = build_time()
+    slug = book.config.slug
+    if "pdf" in targets:
+        progress("Laying out the PDF")
+        result.pages, result.refused = write_pdf(book, texts, out_dir / f"{slug}.pdf", work,
+                                                 created)
+        result.outputs.append(out_dir / f"{slug}.pdf")
+    if "epub" in targets:
+        progress("Writing the EPUB")
+        from anthology.render.epub import write_epub
+
+        with atomic_output(out_dir / f"{slug}.epub") as tmp:
+            write_epub(book, texts, tmp, work, created.strftime("%Y-%m-%d"))
+        result.outputs.append(out_dir / f"{slug}.epub")
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
+              created: dt.datetime) -> tuple[int, list[str]]:
+    """Lay out the whole book with WeasyPrint; return page count and refused URLs."""
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.render.pdf import render_pdf
+
+    css = TEMPLATES_DIR / "book" / "book.css"
+    local_css = book.root / "styles" / "book.css"
+    extra = book.config.build.css or ("styles/book.css" if local_css.is_file() else None)
+    html = book_html(book, texts, created, css.as_uri(),
+                     (book.root / extra).resolve().as_uri() if extra else None)
+    html_path = work / "book.html"
+    atomic_write_text(html_path, html)
+    with atomic_output(output) as tmp:
+        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR])
+    return int(rendered["pages"]), list(rendered["refused"])

@@ -1,0 +1,66 @@
+"""A content-addressed cache under build/.cache/: entries are written atomically, so an
+interrupted build never leaves an entry a later build would trust."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from anthology.files import atomic_write_bytes
+
+CACHE_VERSION = "1"
+
+
+def digest(*parts: str | bytes) -> str:
+    """A SHA-256 over the parts, each length-prefixed so that boundaries count."""
+    h = hashlib.sha256(CACHE_VERSION.encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    """JSON and bytes entries by key; `enabled=False` reads nothing but still writes."""
+
+    def __init__(self, folder: Path, enabled: bool = True) -> None:
+        self.folder = folder
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, key: str, suffix: str) -> Path:
+        return self.folder / kind / key[:2] / f"{key}{suffix}"
+
+    def get_bytes(self, kind: str, key: str, suffix: str = ".bin") -> bytes | None:
+        """The stored bytes, or None."""
+        path = self._path(kind, key, suffix)
+        if self.enabled and path.is_file():
+            self.hits += 1
+            return path.read_bytes()
+        self.misses += 1
+        return None
+
+    def put_bytes(self, kind: str, key: str, data: bytes, suffix: str = ".bin") -> Path:
+        """Store bytes atomically; return where."""
+        path = self._path(kind, key, suffix)
+        atomic_write_bytes(path, data)
+        return path
+
+    def get_json(self, kind: str, key: str) -> Any:
+        """The stored JSON value, or None."""
+        data = self.get_bytes(kind, key, ".json")
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:  # a damaged entry is a miss, never trusted
+            return None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        """Store a JSON value atomically."""
+        self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"),
+                       ".json")

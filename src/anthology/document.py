@@ -1,0 +1,414 @@
+"""Pure transformations of pandoc's JSON AST: no files, no subprocesses.
+
+The same parse feeds the checks, the word counts and the renderers. Here we make a chapter's
+AST safe (no raw HTML, no dangerous attributes or links, images only from inside the book,
+bounded nesting), number its figures and tables and resolve its cross-references, give its ids
+a per-chapter prefix, and turn notes into footnotes or endnotes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anthology.files import resolve_inside
+from anthology.findings import Finding, error, warning
+
+Node = dict[str, Any]
+Visitor = Callable[[Node], Node | list[Node] | None]
+
+CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-")
+SAFE_LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
+SAFE_KEYS = {"width", "height", "lang"}
+MAX_DEPTH = 40
+_NESTING = {"BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList"}
+# Which element of `c` holds the Attr, for elements that carry one.
+_ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Code": 0, "CodeBlock": 0, "Image": 0,
+               "Link": 0, "Table": 0, "Figure": 0}
+
+
+def transform(node: Any, visit: Visitor) -> Any:
+    """Rebuild `node` bottom-up; `visit` may return a node, a list to splice, or None to keep."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            new = transform(item, visit)
+            if isinstance(item, dict) and "t" in item and isinstance(new, list):
+                out.extend(new)
+            else:
+                out.append(new)
+        return out
+    if isinstance(node, dict):
+        rebuilt = {key: transform(value, visit) for key, value in node.items()}
+        if "t" in rebuilt:
+            result = visit(rebuilt)
+            return rebuilt if result is None else result
+        return rebuilt
+    return node
+
+
+def each(node: Any, kind: str | None = None) -> list[Node]:
+    """Every element (of type `kind`, if given) in document order."""
+    found: list[Node] = []
+
+    def collect(item: Any) -> None:
+        if isinstance(item, list):
+            for child in item:
+                collect(child)
+        elif isinstance(item, dict):
+            if "t" in item and (kind is None or item["t"] == kind):
+                found.append(item)
+            for value in item.values():
+                collect(value)
+
+    collect(node)
+    return found
+
+
+def stringify(node: Any) -> str:
+    """The plain text of inlines or blocks."""
+    parts: list[str] = []
+
+    def go(item: Any) -> None:
+        if isinstance(item, list):
+            for child in item:
+                go(child)
+            return
+        if not isinstance(item, dict) or "t" not in item:
+            return
+        kind: str = item["t"]
+        content: Any = item.get("c")
+        if kind == "Str":
+            parts.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind in ("Code", "Math"):
+            parts.append(content[1])
+        elif kind == "Quoted":
+            mark = "“”" if content[0]["t"] == "DoubleQuote" else "‘’"
+            parts.append(mark[0])
+            go(content[1])
+            parts.append(mark[1])
+        elif kind in ("Para", "Plain", "Header"):
+            go(content)
+            parts.append(" ")
+        elif kind == "Note":
+            return
+        elif content is not None:
+            go(content)
+
+    go(node)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def str_inlines(text: str) -> list[Node]:
+    """Inlines for a plain string."""
+    out: list[Node] = []
+    for index, word in enumerate(text.split(" ")):
+        if index:
+            out.append({"t": "Space"})
+        if word:
+            out.append({"t": "Str", "c": word})
+    return out
+
+
+def empty_attr(identifier: str = "", classes: list[str] | None = None) -> list[Any]:
+    """A pandoc Attr."""
+    return [identifier, classes or [], []]
+
+
+@dataclass
+class Locator:
+    """Finds the line of a piece of text in a chapter's body, for messages."""
+
+    name: str
+    body: str
+    first_line: int = 1
+    chapter: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def line_of(self, *needles: str) -> int | None:
+        """The file line where the first of `needles` occurs in the body."""
+        for needle in needles:
+            if needle:
+                index = self.body.find(needle)
+                if index >= 0:
+                    return self.first_line + self.body.count("\n", 0, index)
+        return None
+
+    def error(self, code: str, needle: str, message: str, hint: str) -> None:
+        """Record an error at the line of `needle`."""
+        self.findings.append(error(code, self.name, self.line_of(needle), message, hint,
+                                   chapter=self.chapter))
+
+    def warning(self, code: str, needle: str, message: str, hint: str) -> None:
+        """Record a warning at the line of `needle`."""
+        self.findings.append(warning(code, self.name, self.line_of(needle), message, hint,
+                                     chapter=self.chapter))
+
+
+def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
+             allow_raw_html: bool = False) -> Node:
+    """Make a chapter's AST safe to render; every refusal becomes a finding.
+
+    Image targets become paths relative to the book folder (the renderers' base).
+    """
+    ast = copy.deepcopy(ast)
+
+    def visit(node: Node) -> Node | list[Node] | None:
+        kind = node["t"]
+        if kind in ("RawBlock", "RawInline"):
+            fmt, text = node["c"]
+            if allow_raw_html and fmt == "html" and not re.search(
+                    r"<\s*(script|iframe|object|embed|link|style|meta|base|form)|\son\w+\s*=|"
+                    r"javascript:|url\(|src\s*=|href\s*=", text, re.IGNORECASE):
+                return None
+            locator.error("markdown.raw-html", text.strip()[:60],
+                          f"contains raw {'HTML' if fmt == 'html' else fmt.upper()} "
+                          f"({text.strip()[:40]}), which the book does not print.",
+                          "Use Markdown instead: *italic*, **bold**, [link](https://...), "
+                          "![image](images/x.png).")
+            return []
+        index = _ATTR_INDEX.get(kind)
+        if index is not None:
+            attr = node["c"][index]
+            attr[2] = [[k, v] for k, v in attr[2] if k in SAFE_KEYS]
+        if kind == "Link":
+            url = node["c"][2][0]
+            if not SAFE_LINK.match(url):
+                locator.warning("link.unsafe", f"]({url}",
+                                f"links to '{url}', which readers of the book cannot follow.",
+                                "Link to a web address (https://...) or remove the link.")
+                return {"t": "Span", "c": [empty_attr(), node["c"][1]]}
+        if kind == "Image":
+            return _safe_image(node, locator, root, chapter_dir)
+        return None
+
+    result: Node = transform(ast, visit)
+    result["blocks"] = _bound_depth(result["blocks"], 0, locator)
+    return result
+
+
+def _safe_image(node: Node, locator: Locator, root: Path, chapter_dir: Path) -> Node:
+    url = node["c"][2][0]
+    alt = node["c"][1]
+    replacement: Node = {"t": "Emph", "c": alt or str_inlines("[image]")}
+    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and not url.lower().startswith(
+            "file:"):
+        locator.error("image.remote", f"]({url}",
+                      f"uses the image {url} from the internet; the book only uses images "
+                      "stored with it.", "Download the image into the chapter's images/ folder "
+                      "and refer to it there, for example ![Caption](images/figure.png).")
+        return replacement
+    resolved = resolve_inside(root, chapter_dir, url)
+    if resolved is None:
+        outside = url.startswith(("/", "file:")) or ".." in url or (chapter_dir / url).is_symlink()
+        if outside:
+            locator.error("image.outside", f"]({url}",
+                          f"uses the image {url}, which is outside the book folder.",
+                          "Copy the image into the chapter's images/ folder and refer to it "
+                          "there.")
+        else:
+            locator.error("image.missing", f"]({url}", f"uses the image {url}, which does "
+                          "not exist.", "Check the file name (capitals count) or add the image "
+                          "to the images/ folder.")
+        return replacement
+    node["c"][2][0] = resolved.relative_to(root.resolve()).as_posix()
+    return node
+
+
+def _bound_depth(blocks: list[Node], depth: int, locator: Locator) -> list[Node]:
+    out = []
+    for block in blocks:
+        if block.get("t") in _NESTING:
+            if depth + 1 > MAX_DEPTH:
+                locator.error("markdown.too-deep", "", f"nests quotations or lists more than "
+                              f"{MAX_DEPTH} levels deep, which cannot be printed.",
+                              "Flatten the nesting: most books never go beyond three levels.")
+                out.append({"t": "Para", "c": str_inlines("[Passage omitted: nested too deeply.]")})
+                continue
+            block = {**block, "c": _descend(block["c"], depth + 1, locator)}
+        out.append(block)
+    return out
+
+
+def _descend(content: Any, depth: int, locator: Locator) -> Any:
+    if isinstance(content, list):
+        if content and all(isinstance(x, dict) and "t" in x for x in content) and any(
+                x["t"] in _NESTING or x["t"] in ("Para", "Plain") for x in content):
+            return _bound_depth(content, depth, locator)
+        return [_descend(item, depth, locator) for item in content]
+    return content
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a cross-reference can point at."""
+
+    kind: str
+    label: str
+    inlines: list[Node]
+
+
+def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, dict[str, Target]]:
+    """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs."""
+    ast = copy.deepcopy(ast)
+    targets: dict[str, Target] = {}
+    counts = {"Figure": 0, "Table": 0}
+
+    def label_caption(caption: list[Any], label: str) -> None:
+        blocks = caption[1]
+        prefix = [{"t": "Span", "c": [empty_attr(classes=["caption-label"]),
+                                      str_inlines(label)]}]
+        if blocks and blocks[0]["t"] in ("Plain", "Para"):
+            blocks[0]["c"] = [*prefix, {"t": "Space"}, *blocks[0]["c"]]
+        else:
+            blocks.insert(0, {"t": "Plain", "c": prefix})
+
+    for node in each(ast["blocks"]):
+        kind = node["t"]
+        if kind in ("Figure", "Table"):
+            word = "Figure" if kind == "Figure" else "Table"
+            counts[word] += 1
+            label = f"{word} {number}.{counts[word]}" if number else f"{word} {counts[word]}"
+            identifier = node["c"][0][0]
+            label_caption(node["c"][1], label)
+            if identifier:
+                targets[identifier] = Target(word, label, str_inlines(label))
+        elif kind == "Header" and node["c"][1][0]:
+            identifier = node["c"][1][0]
+            title = stringify(node["c"][2])
+            targets[identifier] = Target("Section", title, [
+                {"t": "Quoted", "c": [{"t": "SingleQuote"}, copy.deepcopy(node["c"][2])]}])
+
+    def visit(node: Node) -> Node | list[Node] | None:
+        if node["t"] != "Cite":
+            return None
+        citations = node["c"][0]
+        keys = [c["citationId"] for c in citations]
+        refs = [k for k in keys if k.startswith(CROSSREF_PREFIXES)]
+        if not refs:
+            return None
+        if len(refs) != len(keys):
+            locator.error("crossref.mixed", f"@{refs[0]}",
+                          f"mixes the cross-reference @{refs[0]} with citations in one "
+                          "bracket.", "Put cross-references outside the citation brackets: "
+                          "see @fig-x and [@smith2020].")
+            return None
+        out: list[Node] = []
+        for index, citation in enumerate(citations):
+            key = citation["citationId"]
+            if index:
+                out += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+            if citation["citationPrefix"]:
+                out += [*citation["citationPrefix"], {"t": "Space"}]
+            target = targets.get(key)
+            if target is None:
+                kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
+                         "eq-": "equation"}
+                what = next(v for k, v in kinds.items() if key.startswith(k))
+                from anthology.config import did_you_mean
+
+                locator.error("crossref.missing", f"@{key}",
+                              f"refers to @{key}, but this chapter has no {what} with the id "
+                              f"'{key}'.", did_you_mean(key, targets) or
+                              f"Give the {what} that id, for example {{#{key}}} after it.")
+                out.append({"t": "Str", "c": "??"})
+            else:
+                out.append({"t": "Link", "c": [empty_attr(classes=["crossref"]),
+                                               copy.deepcopy(target.inlines), [f"#{key}", ""]]})
+            if citation["citationSuffix"]:
+                out += citation["citationSuffix"]
+        return out
+
+    result: Node = transform(ast, visit)
+    return result, targets
+
+
+def prefix_ids(ast: Node, prefix: str) -> Node:
+    """Give every id and internal link a per-chapter prefix, so ids are unique in the book."""
+    ast = copy.deepcopy(ast)
+
+    def visit(node: Node) -> Node | list[Node] | None:
+        index = _ATTR_INDEX.get(node["t"])
+        if index is not None and node["c"][index][0]:
+            node["c"][index][0] = prefix + node["c"][index][0]
+        if node["t"] == "Link":
+            url = node["c"][2][0]
+            if url.startswith("#") and len(url) > 1:
+                node["c"][2][0] = f"#{prefix}{url[1:]}"
+        return None
+
+    result: Node = transform(ast, visit)
+    return result
+
+
+def _note_inlines(blocks: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for index, block in enumerate(blocks):
+        if index:
+            out.append({"t": "Space"})
+        if block["t"] in ("Para", "Plain"):
+            out += block["c"]
+        else:
+            out += str_inlines(stringify(block))
+    return out
+
+
+def notes_to_footnotes(ast: Node) -> Node:
+    """Turn notes into inline `span.footnote` elements for WeasyPrint's `float: footnote`."""
+    def visit(node: Node) -> Node | None:
+        if node["t"] == "Note":
+            return {"t": "Span", "c": [empty_attr(classes=["footnote"]),
+                                       _note_inlines(node["c"])]}
+        return None
+
+    result: Node = transform(copy.deepcopy(ast), visit)
+    return result
+
+
+def notes_to_endnotes(ast: Node, prefix: str, heading: str = "Notes") -> Node:
+    """Turn notes into numbered endnotes at the end of the chapter, with links both ways."""
+    notes: list[list[Node]] = []
+
+    def visit(node: Node) -> Node | None:
+        if node["t"] != "Note":
+            return None
+        notes.append(node["c"])
+        n = len(notes)
+        return {"t": "Superscript", "c": [{"t": "Link", "c": [
+            [f"{prefix}fnref{n}", ["note-ref"], []], [{"t": "Str", "c": str(n)}],
+            [f"#{prefix}fn{n}", ""]]}]}
+
+    result: Node = transform(copy.deepcopy(ast), visit)
+    if notes:
+        items = []
+        for n, blocks in enumerate(notes, start=1):
+            back = {"t": "Link", "c": [empty_attr(classes=["note-back"]),
+                                       [{"t": "Str", "c": "↩"}], [f"#{prefix}fnref{n}", ""]]}
+            body = copy.deepcopy(blocks) or [{"t": "Para", "c": []}]
+            if body[-1]["t"] in ("Para", "Plain"):
+                body[-1]["c"] = [*body[-1]["c"], {"t": "Space"}, back]
+            items.append({"t": "Div", "c": [[f"{prefix}fn{n}", ["endnote"], []], body]})
+        result["blocks"] += [
+            {"t": "Header", "c": [2, [f"{prefix}notes", ["unnumbered", "notes-heading"], []],
+                                  str_inlines(heading)]},
+            {"t": "OrderedList", "c": [[1, {"t": "Decimal"}, {"t": "Period"}],
+                                       [[item] for item in items]]},
+        ]
+    return result
+
+
+def citation_keys(ast: Node) -> list[str]:
+    """Every citation key in the order cited (cross-references excluded)."""
+    keys = []
+    for node in each(ast["blocks"], "Cite"):
+        for citation in node["c"][0]:
+            key = citation["citationId"]
+            if not key.startswith(CROSSREF_PREFIXES):
+                keys.append(key)
+    return keys

@@ -1,0 +1,1 @@
+"""Rendering: pandoc, HTML, PDF (WeasyPrint) and EPUB."""

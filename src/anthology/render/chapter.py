@@ -1,0 +1,172 @@
+"""One chapter from Markdown to its rendered parts: parse, make safe, number, cite.
+
+Each chapter is processed on its own (its own citeproc run with the bibliographies it can see,
+its own reference list, its own cache entries), which gives per-chapter bibliographies,
+offprints and incremental builds.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anthology.cache import Cache, digest
+from anthology.document import (
+    Locator,
+    Node,
+    Target,
+    citation_keys,
+    empty_attr,
+    number_crossrefs,
+    sanitize,
+    str_inlines,
+)
+from anthology.files import resolve_inside
+from anthology.findings import Finding, error
+from anthology.manuscript import Manuscript, read_manuscript
+from anthology.model import Book, Chapter, Contributor
+from anthology.render import pandoc
+
+
+@dataclass
+class ChapterText:
+    """A chapter ready for the renderers: metadata, its cited AST, and what was found."""
+
+    chapter: Chapter
+    number: int
+    manuscript: Manuscript
+    authors: tuple[Contributor, ...]
+    title: str
+    subtitle: str | None
+    short_title: str
+    abstract: list[Node]
+    keywords: tuple[str, ...]
+    ast: Node
+    targets: dict[str, Target]
+    bibliographies: tuple[Path, ...]
+    cited: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        """The id prefix that keeps this chapter's ids unique in the book."""
+        return f"c{self.number}-"
+
+    @property
+    def anchor(self) -> str:
+        """The id of the chapter's opening."""
+        return f"chapter-{self.number}"
+
+    @property
+    def author_names(self) -> str:
+        """'A, B and C'."""
+        names = [a.name for a in self.authors]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] \
+            if names else ""
+
+
+def parse_markdown(text: str, what: str, cache: Cache) -> Node:
+    """pandoc's AST of Markdown text, cached by content hash."""
+    key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, text)
+    cached = cache.get_json("ast", key)
+    if cached is not None:
+        return dict(cached)
+    ast = pandoc.markdown_to_ast(text, what)
+    cache.put_json("ast", key, ast)
+    return ast
+
+
+def chapter_bibliographies(book: Book, manuscript: Manuscript) -> tuple[list[Path],
+                                                                        list[Finding]]:
+    """The bibliographies a chapter can see: the book's, then its own (inside the book only)."""
+    root = book.root
+    paths = [p for p in (resolve_inside(root, root, name) for name in book.config.bibliography)
+             if p is not None]
+    findings = []
+    for name in manuscript.text_list("bibliography"):
+        path = resolve_inside(root, manuscript.path.parent, name)
+        if path is None:
+            findings.append(error("frontmatter.bibliography", manuscript.name,
+                                  manuscript.meta_lines.get("bibliography"),
+                                  f"names the bibliography {name}, which does not exist inside "
+                                  "the book folder.", "Put the .bib file next to the chapter and "
+                                  "give its name, for example bibliography: [refs-mine.bib].",
+                                  chapter=manuscript.chapter))
+        elif path not in paths:
+            paths.append(path)
+    return paths, findings
+
+
+def _file_digest(path: Path) -> str:
+    return digest(str(path), path.read_bytes())
+
+
+def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
+                    cache: Cache) -> ChapterText:
+    """Read, pre-flight, parse, sanitize, number and cite one chapter."""
+    assert chapter.file is not None
+    manuscript = read_manuscript(book.root, chapter.file, chapter.id)
+    findings = list(manuscript.findings)
+    what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
+    title = manuscript.text("title") or chapter.title
+    authors_ids = manuscript.text_list("authors") or chapter.authors
+    known = {c.id: c for c in book.contributors}
+    authors = tuple(known[a] for a in authors_ids if a in known)
+    body = manuscript.body if manuscript.readable else ""
+    locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
+    raw = parse_markdown(body, what, cache) if body.strip() else {
+        "pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    safe = sanitize(raw, locator, book.root, manuscript.path.parent,
+                    allow_raw_html=book.config.build.raw_html)
+    numbered, targets = number_crossrefs(safe, str(number), locator)
+    bibliographies, bib_findings = chapter_bibliographies(book, manuscript)
+    findings += bib_findings + locator.findings
+    cited = citation_keys(numbered)
+    key = digest("cite", pandoc.pandoc_version(), json.dumps(numbered, sort_keys=True),
+                 _file_digest(csl), book.config.language,
+                 *(_file_digest(p) for p in bibliographies))
+    cited_ast = cache.get_json("cite", key)
+    if cited_ast is None:
+        cited_ast, _ = pandoc.run_citeproc(numbered, bibliographies, csl, what,
+                                           book.config.language)
+        cache.put_json("cite", key, cited_ast)
+    abstract_text = manuscript.text("abstract")
+    abstract: list[Node] = []
+    if abstract_text:
+        abstract_ast = parse_markdown(abstract_text, f"{what}, abstract", cache)
+        abstract = sanitize(abstract_ast, Locator(manuscript.name, "", 1, chapter.id),
+                            book.root, manuscript.path.parent)["blocks"]
+    return ChapterText(
+        chapter=chapter, number=number, manuscript=manuscript, authors=authors, title=title,
+        subtitle=manuscript.text("subtitle"),
+        short_title=manuscript.text("short-title") or title,
+        abstract=abstract, keywords=manuscript.text_list("keywords"), ast=cited_ast,
+        targets=targets, bibliographies=tuple(bibliographies), cited=cited, findings=findings)
+
+
+def split_references(ast: Node) -> tuple[list[Node], list[Node]]:
+    """The chapter's blocks and its reference list (citeproc's `refs` div), apart."""
+    blocks, refs = [], []
+    for block in ast["blocks"]:
+        if block["t"] == "Div" and block["c"][0][0] == "refs":
+            refs.append(block)
+        else:
+            blocks.append(block)
+    return blocks, refs
+
+
+def with_reference_heading(ast: Node, heading: str = "References") -> Node:
+    """The chapter AST with a 'References' heading before its reference list (if any)."""
+    blocks, refs = split_references(ast)
+    result: dict[str, Any] = copy.deepcopy(ast)
+    if refs and refs[0]["c"][1]:
+        header = {"t": "Header", "c": [2, empty_attr("references", ["unnumbered",
+                                                                    "references-heading"]),
+                                       str_inlines(heading)]}
+        result["blocks"] = [*blocks, header, *refs]
+    else:
+        result["blocks"] = blocks
+    return result

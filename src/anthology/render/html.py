@@ -1,0 +1,126 @@
+"""The book as one HTML document for print: Jinja2 templates (overridable per book) and CSS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from anthology import __version__
+from anthology.document import (
+    Node,
+    notes_to_endnotes,
+    notes_to_footnotes,
+    prefix_ids,
+)
+from anthology.model import Book, Contributor
+from anthology.render import pandoc
+from anthology.render.chapter import ChapterText, with_reference_heading
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+FONTS_DIR = PACKAGE_DIR / "fonts"
+
+
+def environment(root: Path) -> jinja2.Environment:
+    """Jinja2 with the book's templates/ first, then anthology's own; autoescaped, strict."""
+    loaders: list[jinja2.BaseLoader] = []
+    if (root / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(root / "templates"))
+    loaders.append(jinja2.FileSystemLoader(TEMPLATES_DIR))
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
+                              autoescape=jinja2.select_autoescape(
+                                  enabled_extensions=("html", "xml", "j2", "xhtml"),
+                                  default_for_string=True),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def font_css() -> str:
+    """@font-face rules for the bundled Charis SIL (OFL)."""
+    faces = [("Regular", "normal", "normal"), ("Italic", "normal", "italic"),
+             ("Bold", "bold", "normal"), ("BoldItalic", "bold", "italic")]
+    rules = []
+    for name, weight, style in faces:
+        url = (FONTS_DIR / f"CharisSIL-{name}.ttf").as_uri()
+        rules.append(f'@font-face {{ font-family: "Charis SIL"; src: url("{url}"); '
+                     f"font-weight: {weight}; font-style: {style}; }}")
+    return "\n".join(rules)
+
+
+def page_css(book: Book) -> str:
+    """The @page rule from book.yaml's page size and mirrored margins."""
+    p = book.config.page
+    return (f"@page {{ size: {p.width} {p.height}; margin-top: {p.top}; "
+            f"margin-bottom: {p.bottom}; }}\n"
+            f"@page :left {{ margin-left: {p.outer}; margin-right: {p.inner}; }}\n"
+            f"@page :right {{ margin-left: {p.inner}; margin-right: {p.outer}; }}")
+
+
+def names(people: Sequence[Contributor]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    listed = [p.name for p in people]
+    if len(listed) <= 1:
+        return "".join(listed)
+    return ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def chapter_body_ast(text: ChapterText, notes: str) -> Node:
+    """The chapter's AST for print: references headed, ids prefixed, notes placed."""
+    ast = with_reference_heading(text.ast)
+    ast = prefix_ids(ast, text.prefix)
+    if notes == "endnotes":
+        return notes_to_endnotes(ast, text.prefix)
+    return notes_to_footnotes(ast)
+
+
+def toc_entries(book: Book, texts: Sequence[ChapterText], fragments: dict[str, str],
+                abstracts: dict[str, str]) -> list[dict[str, Any]]:
+    """One entry per chapter, with the part title where a new part begins."""
+    entries = []
+    previous_part: str | None = None
+    for text in texts:
+        part = text.chapter.part
+        entries.append({
+            "part": part if part and part != previous_part else None,
+            "number": text.number, "anchor": text.anchor, "title": text.title,
+            "subtitle": text.subtitle, "short_title": text.short_title,
+            "authors": text.author_names, "author_list": text.authors,
+            "abstract_html": abstracts.get(text.chapter.id, ""),
+            "keywords": text.keywords if book.config.build.keywords else (),
+            "body_html": fragments[text.chapter.id],
+        })
+        previous_part = part
+    return entries
+
+
+def contributors_notes(book: Book, texts: Sequence[ChapterText]) -> list[Contributor]:
+    """Editors and the authors of included chapters, sorted by surname."""
+    ids = set(book.config.editors)
+    for text in texts:
+        ids.update(a.id for a in text.authors)
+    people = [p for p in book.contributors if p.id in ids]
+    return sorted(people, key=lambda p: p.sort_key)
+
+
+def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
+              css_href: str, extra_css_href: str | None) -> str:
+    """Render the whole book as one HTML document."""
+    fragments = {}
+    abstracts = {}
+    for text in texts:
+        what = f"{text.manuscript.name} (chapter {text.number})"
+        fragments[text.chapter.id] = pandoc.ast_to_html(
+            chapter_body_ast(text, book.config.build.notes), what)
+        if text.abstract and book.config.build.abstracts:
+            abstracts[text.chapter.id] = pandoc.ast_to_html(
+                {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
+                 "blocks": text.abstract}, what)
+    template = environment(book.root).get_template("book/book.html.j2")
+    return template.render(
+        book=book.config, version=__version__, created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        editors_names=names(book.editors), toc=toc_entries(book, texts, fragments, abstracts),
+        contributors_notes=contributors_notes(book, texts), font_css=font_css(),
+        page_css=page_css(book), css_href=css_href, extra_css_href=extra_css_href)

@@ -1,0 +1,111 @@
+"""pandoc: the only module that imports pypandoc or runs the pandoc binary.
+
+pandoc always runs with `--sandbox` (it may read only the files we name on its command line), a
+heap cap and a timeout. Chapters reach it as a body without front matter, read with the
+extensions below, so a chapter cannot set book metadata, CSS or bibliographies.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from anthology.errors import ToolError
+
+# Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
+# attribute, native divs and spans that would smuggle HTML; raw HTML and TeX are still read so
+# that the checks can report them, and are dropped before anything is rendered.
+MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native_spans"
+HEAP_CAP = ["+RTS", "-M1500M", "-RTS"]
+TIMEOUT_SECONDS = 300
+
+
+@functools.cache
+def pandoc_path() -> str:
+    """The pandoc binary shipped in the pypandoc-binary wheel."""
+    import pypandoc
+
+    path: str = pypandoc.get_pandoc_path()
+    return path
+
+
+@functools.cache
+def pandoc_version() -> str:
+    """pandoc's version, asked once."""
+    out = subprocess.run([pandoc_path(), "--version"], capture_output=True, check=True,
+                         timeout=60).stdout.decode()
+    return out.split("\n", 1)[0].split()[-1]
+
+
+def _useful_lines(stderr: bytes, limit: int = 8) -> str:
+    text = stderr.decode("utf-8", "replace").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[:limit])
+
+
+def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
+               timeout: int = TIMEOUT_SECONDS) -> tuple[bytes, str]:
+    """Run sandboxed pandoc; return (stdout, warnings). `what` names the chapter for errors."""
+    command = [pandoc_path(), *HEAP_CAP, "--sandbox", *args]
+    try:
+        done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
+                        "file for very long or deeply nested passages.") from None
+    if done.returncode != 0:
+        detail = _useful_lines(done.stderr) or f"exit status {done.returncode}"
+        if "heap overflow" in detail.lower() or done.returncode == 251:
+            detail = "pandoc ran out of memory"
+        raise ToolError(f"{what}: pandoc failed: {detail}")
+    return done.stdout, _useful_lines(done.stderr, limit=40)
+
+
+def markdown_to_ast(body: str, what: str) -> dict[str, Any]:
+    """Parse a chapter body (Markdown without front matter) into pandoc's JSON AST."""
+    out, _ = run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body.encode("utf-8"), what)
+    ast: dict[str, Any] = json.loads(out)
+    return ast
+
+
+def run_citeproc(ast: dict[str, Any], bibliographies: Sequence[Path], csl: Path,
+                 what: str, lang: str) -> tuple[dict[str, Any], str]:
+    """Resolve citations with citeproc, using only the bibliographies we name."""
+    args = ["-f", "json", "-t", "json", "--citeproc", f"--csl={csl}",
+            "-M", "link-citations=true", "-M", f"lang={lang}"]
+    args += [f"--bibliography={path}" for path in bibliographies]
+    out, warnings = run_pandoc(args, json.dumps(ast).encode("utf-8"), what)
+    result: dict[str, Any] = json.loads(out)
+    return result, warnings
+
+
+def ast_to_html(ast: dict[str, Any], what: str) -> str:
+    """Write an AST as an HTML fragment (HTML5, no wrapping, math as MathML)."""
+    out, _ = run_pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml",
+                         "--section-divs"], json.dumps(ast).encode("utf-8"), what)
+    return out.decode("utf-8")
+
+
+def ast_to_file(ast: dict[str, Any], to: str, output: Path, extra: Sequence[str],
+                what: str) -> str:
+    """Write an AST to a file in format `to` (epub3, docx...); return pandoc's warnings."""
+    _, warnings = run_pandoc(["-f", "json", "-t", to, "-o", str(output), *extra],
+                             json.dumps(ast).encode("utf-8"), what)
+    return warnings
+
+
+def bibliography_to_csl(path: Path, what: str) -> list[dict[str, Any]]:
+    """Read a bibliography (BibTeX, BibLaTeX, CSL JSON/YAML) with pandoc's own readers."""
+    suffix = path.suffix.lower()
+    reader = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson",
+              ".yaml": "markdown", ".yml": "markdown"}.get(suffix, "biblatex")
+    if reader == "markdown":
+        out, _ = run_pandoc([str(path), "-s", "-t", "csljson"], b"", what)
+    else:
+        out, _ = run_pandoc([str(path), "-f", reader, "-t", "csljson"], b"", what)
+    items: list[dict[str, Any]] = json.loads(out)
+    return items
