@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from anthology.cli.common import quiet_option, state
+from anthology.cli.common import quiet_option, state, today
 
 COMMANDS: list[click.Command] = []
+
+
+def _git_config(key: str) -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+@click.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Untitled Edited Collection", show_default=True,
+              help="The book's title.")
+@click.option("--editor", help="The editor's name (default: git config user.name).")
+@click.option("--email", help="The editor's e-mail (default: git config user.email).")
+def init_command(folder: Path, title: str, editor: str | None, email: str | None) -> None:
+    """Start a new book in FOLDER: book.yaml, registries, an example chapter, a bibliography.
+
+    The new book builds as it is; edit book.yaml next.
+
+    Example:
+
+        anthology init my-book --title "Co-production in Practice" --editor "Jane Doe"
+    """
+    from anthology.init import init_book
+
+    editor = editor or _git_config("user.name") or "Your Name"
+    email = email or _git_config("user.email") or "editor@example.org"
+    written = init_book(folder, title, editor, email, today())
+    for path in written:
+        click.echo(f"Wrote {path}")
+    click.echo(f"Next: cd {folder} && anthology build")
 
 
 @click.command("build")
@@ -43,4 +81,4 @@ def build_command(targets: tuple[str, ...], force: bool, clean: bool, quiet: boo
         click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
-COMMANDS.append(build_command)
+COMMANDS += [init_command, build_command]

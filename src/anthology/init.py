@@ -1,0 +1,61 @@
+"""`anthology init`: a new, empty book that builds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jinja2
+
+from anthology.config import BOOK_FILE, slugify
+from anthology.errors import UsageError
+from anthology.files import atomic_write_text
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "init"
+
+# Files written by init: template name -> path in the new book.
+FILES = {
+    "book.yaml.j2": "book.yaml",
+    "contributors.yaml.j2": "contributors.yaml",
+    "chapters.yaml.j2": "chapters.yaml",
+    "introduction.md.j2": "chapters/01-introduction.md",
+    "book.bib": "references/book.bib",
+    "gitignore": ".gitignore",
+    "CONTRIBUTING.md.j2": "CONTRIBUTING.md",
+}
+
+
+def _environment() -> jinja2.Environment:
+    # YAML and Markdown templates: no HTML escaping, but values go through the `yaml` filter,
+    # which writes a quoted YAML string (JSON strings are valid YAML).
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return env
+
+
+def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date) -> list[Path]:
+    """Write a new book into `folder` (which must not already hold one); return the files."""
+    if (folder / BOOK_FILE).exists():
+        raise UsageError(f"{folder} already holds a book ({BOOK_FILE} exists). Choose an empty "
+                         "folder, or work on that book.")
+    existing = [name for name in FILES.values() if (folder / name).exists()]
+    if existing:
+        raise UsageError(f"{folder} already has {', '.join(existing)}; anthology init does not "
+                         "overwrite files. Choose an empty folder.")
+    env = _environment()
+    values = {"title": title, "editor": editor, "editor_id": slugify(editor), "email": email,
+              "today": today.isoformat(), "year": today.year}
+    written = []
+    for template, name in FILES.items():
+        path = folder / name
+        if template.endswith(".j2"):
+            text = env.get_template(template).render(**values)
+        else:
+            text = (TEMPLATES / template).read_text(encoding="utf-8")
+        atomic_write_text(path, text)
+        written.append(path)
+    (folder / "chapters" / "images").mkdir(exist_ok=True)
+    (folder / "proposal").mkdir(exist_ok=True)
+    return written
