@@ -1,7 +1,555 @@
-"""Commands of this group are registered in anthology.cli."""
+"""Tracking the book: contributors, chapters, the workflow, status, report and reminders.
+
+Commands of this group are registered in anthology.cli. Each parses options, calls one function
+of `anthology.tracking` and prints; domain errors are turned into messages by the group.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
+import json
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
+from anthology.cli.common import format_option, state, today, use_colour
+from anthology.model import Book, Chapter, Contributor, Event
+
+if TYPE_CHECKING:
+    from anthology.tracking.status import LastSubmission
+
 COMMANDS: list[click.Command] = []
+
+
+def _who(root: Path) -> str:
+    """`git config user.name` in the book, else the name of the user running the command."""
+    try:
+        result = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
+                                text=True, timeout=5, check=False)
+        name = result.stdout.strip()
+        if result.returncode == 0 and name:
+            return name
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no user name in this environment
+        return "editor"
+
+
+def _date_or_today(value: str | None) -> dt.date:
+    from anthology.tracking.plan import parse_date
+
+    return parse_date(value) if value is not None else today()
+
+
+def _known_words(book: Book) -> Mapping[str, int] | None:
+    """Words counted against the limit, per chapter id: the hook for the word counter.
+
+    Returns None until anthology.checks provides a word count; status then shows "–".
+    """
+    return None
+
+
+def _known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
+    """The last submission per chapter id: the hook for git reading (anthology.submissions).
+
+    Returns None until it exists; status then shows "–".
+    """
+    return None
+
+
+# Contributors
+
+@click.group("contributor")
+def contributor_group() -> None:
+    """Add, list, show, edit and remove the people of the book (contributors.yaml).
+
+    Example:
+
+        anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
+    """
+
+
+def _person_lines(book: Book, person: Contributor) -> list[str]:
+    from anthology.tracking.people import chapters_of
+
+    lines = [f"{person.name} ({person.id})"]
+    for label, value in (("Sorting name", person.sort_name),
+                         ("E-mail", ", ".join(person.emails)),
+                         ("Affiliation", person.affiliation), ("ORCID", person.orcid),
+                         ("Roles", ", ".join(person.roles)), ("Bio", person.bio)):
+        if value:
+            lines.append(f"  {label + ':':<14}{value}")
+    chapters = chapters_of(book, person.id)
+    if chapters:
+        lines.append("  Chapters:     " + ", ".join(f"{c.id} ({c.status.value})"
+                                                     for c in chapters))
+    if person.id in book.config.editors:
+        lines.append("  Editor of the book.")
+    return lines
+
+
+@contributor_group.command("add")
+@click.argument("name")
+@click.option("--id", "ident", help="The id (default: made from the name, e.g. jane-doe).")
+@click.option("--email", "emails", multiple=True, required=True,
+              help="E-mail address; repeat for more (the first gets the mail; all are the "
+                   "person's git identities).")
+@click.option("--sort-name", help='Name as sorted, e.g. "Doe, Jane".')
+@click.option("--affiliation", help="Institution or organisation.")
+@click.option("--orcid", help="ORCID iD, e.g. 0000-0002-1825-0097 (checked).")
+@click.option("--bio", help="Short biography for the Notes on Contributors.")
+@click.option("--role", "roles", multiple=True,
+              help="Role tag (academic, practitioner, carer, lived experience, ...); repeatable.")
+def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...],
+                            sort_name: str | None, affiliation: str | None, orcid: str | None,
+                            bio: str | None, roles: tuple[str, ...]) -> None:
+    """Add a person to contributors.yaml.
+
+    Example:
+
+        anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk --orcid \
+            0000-0002-1825-0097
+    """
+    from anthology.tracking.people import add_contributor
+
+    person = add_contributor(state().root(), name, emails, ident, sort_name=sort_name,
+                             affiliation=affiliation, orcid=orcid, bio=bio,
+                             roles=list(roles) or None)
+    click.echo(f"Added {person.name} as '{person.id}'.")
+
+
+@contributor_group.command("list")
+@format_option("text", "json")
+def contributor_list_command(fmt: str) -> None:
+    """List the people of the book with their chapters.
+
+    Example:
+
+        anthology contributor list
+    """
+    from anthology.tracking.people import chapters_of
+
+    book = state().book()
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "id": p.id, "name": p.name, "sort_name": p.sort_name, "emails": list(p.emails),
+            "affiliation": p.affiliation, "orcid": p.orcid, "bio": p.bio,
+            "roles": list(p.roles), "chapters": [c.id for c in chapters_of(book, p.id)],
+            "editor": p.id in book.config.editors} for p in book.contributors],
+            indent=2, ensure_ascii=False))
+        return
+    if not book.contributors:
+        click.echo("No contributors yet. Add one with `anthology contributor add`.")
+        return
+    width = max(len(p.id) for p in book.contributors)
+    for person in book.contributors:
+        chapters = ", ".join(c.id for c in chapters_of(book, person.id))
+        role = " (editor)" if person.id in book.config.editors else ""
+        line = f"{person.id:<{width}}  {person.name}{role}"
+        if person.affiliation:
+            line += f", {person.affiliation}"
+        if chapters:
+            line += f"  [{chapters}]"
+        click.echo(line)
+
+
+@contributor_group.command("show")
+@click.argument("contributor_id")
+def contributor_show_command(contributor_id: str) -> None:
+    """Show everything known about one person.
+
+    Example:
+
+        anthology contributor show jane-doe
+    """
+    from anthology.tracking.people import find_contributor
+
+    book = state().book()
+    click.echo("\n".join(_person_lines(book, find_contributor(book, contributor_id))))
+
+
+@contributor_group.command("edit")
+@click.argument("contributor_id")
+@click.option("--name", help="Full name.")
+@click.option("--sort-name", help='Name as sorted, e.g. "Doe, Jane" ("" removes it).')
+@click.option("--email", "emails", multiple=True,
+              help="E-mail address; repeat for more. Replaces the list.")
+@click.option("--affiliation", help='Institution ("" removes it).')
+@click.option("--orcid", help='ORCID iD ("" removes it).')
+@click.option("--bio", help='Short biography ("" removes it).')
+@click.option("--role", "roles", multiple=True, help="Role tag; repeatable. Replaces the list.")
+def contributor_edit_command(contributor_id: str, name: str | None, sort_name: str | None,
+                             emails: tuple[str, ...], affiliation: str | None,
+                             orcid: str | None, bio: str | None,
+                             roles: tuple[str, ...]) -> None:
+    """Change a person's details; other fields and hand edits are kept.
+
+    Example:
+
+        anthology contributor edit jane-doe --affiliation "University of Leeds"
+    """
+    from anthology.tracking.people import edit_contributor
+
+    person = edit_contributor(state().root(), contributor_id, name=name, sort_name=sort_name,
+                              emails=list(emails) or None, affiliation=affiliation,
+                              orcid=orcid, bio=bio, roles=list(roles) or None)
+    click.echo(f"Updated {person.name} ({person.id}).")
+
+
+@contributor_group.command("remove")
+@click.argument("contributor_id")
+def contributor_remove_command(contributor_id: str) -> None:
+    """Remove a person who is not an author of any chapter.
+
+    Example:
+
+        anthology contributor remove jane-doe
+    """
+    from anthology.tracking.people import remove_contributor
+
+    person = remove_contributor(state().root(), contributor_id)
+    click.echo(f"Removed {person.name} ({person.id}).")
+
+
+# Chapters
+
+@click.group("chapter")
+def chapter_group() -> None:
+    """Add, list, show, edit, move and remove the chapters of the plan (chapters.yaml).
+
+    Example:
+
+        anthology chapter add peer-support --title "Peer support" --author jane-doe
+    """
+
+
+@chapter_group.command("add")
+@click.argument("chapter_id")
+@click.option("--title", required=True, help="The chapter's title.")
+@click.option("--author", "authors", multiple=True, required=True,
+              help="Contributor id of an author; repeat in the order of the byline.")
+@click.option("--file", help="Markdown file (default chapters/<nn>-<id>.md).")
+@click.option("--part", help='The part of the book, e.g. "Part I: Power".')
+@click.option("--word-limit", type=click.IntRange(min=1), help="This chapter's word limit.")
+@click.option("--note", help="A note for the history.")
+@click.option("--date", help="Date of the proposal, YYYY-MM-DD (default today).")
+@click.option("--by", help="Who proposed it (default: git config user.name).")
+def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
+                        file: str | None, part: str | None, word_limit: int | None,
+                        note: str | None, date: str | None, by: str | None) -> None:
+    """Add a chapter at the end of the plan; it starts as 'proposed'.
+
+    Example:
+
+        anthology chapter add peer-support --title "Peer support" --author jane-doe
+    """
+    from anthology.tracking.plan import add_chapter
+
+    root = state().root()
+    chapter = add_chapter(root, chapter_id, title, authors, file=file, part=part,
+                          word_limit=word_limit, date=_date_or_today(date),
+                          by=by or _who(root), note=note)
+    click.echo(f"Added chapter '{chapter.id}' ({chapter.file}), proposed.")
+
+
+@chapter_group.command("list")
+@format_option("text", "json")
+def chapter_list_command(fmt: str) -> None:
+    """List the chapters in book order.
+
+    Example:
+
+        anthology chapter list
+    """
+    book = state().book()
+    if fmt == "json":
+        click.echo(json.dumps([_chapter_dict(book, c) for c in book.chapters], indent=2,
+                              ensure_ascii=False))
+        return
+    if not book.chapters:
+        click.echo("No chapters yet. Add one with `anthology chapter add`.")
+        return
+    width = max(len(c.id) for c in book.chapters)
+    for chapter in book.chapters:
+        number = book.number(chapter.id) if chapter in book.active_chapters else None
+        click.echo(f"{number or '-':>2}  {chapter.id:<{width}}  {chapter.status.value:<10}  "
+                   f"{chapter.title} ({', '.join(chapter.authors)})")
+
+
+def _chapter_dict(book: Book, chapter: Chapter) -> dict[str, object]:
+    return {"id": chapter.id, "title": chapter.title, "authors": list(chapter.authors),
+            "file": chapter.file, "part": chapter.part, "status": chapter.status.value,
+            "word_limit": chapter.word_limit,
+            "due": {k: v.isoformat() for k, v in chapter.due.items()},
+            "history": [_event_dict(e) for e in chapter.history]}
+
+
+def _event_dict(event: Event) -> dict[str, object]:
+    from anthology.tracking.store import event_record
+
+    record = event_record(event)
+    record["date"] = record["date"].isoformat()
+    return record
+
+
+@chapter_group.command("show")
+@click.argument("chapter_id")
+def chapter_show_command(chapter_id: str) -> None:
+    """Show a chapter's plan, deadline and history.
+
+    Example:
+
+        anthology chapter show peer-support
+    """
+    from anthology.tracking import workflow
+    from anthology.tracking.plan import find_chapter
+
+    book = state().book()
+    chapter = find_chapter(book, chapter_id)
+    names = [book.contributor(a).name for a in chapter.authors]
+    due = workflow.deadline(chapter, book.config.schedule)
+    move = workflow.whose_move(chapter.status)
+    lines = [f"{chapter.title} ({chapter.id})", f"  Authors:      {', '.join(names)}",
+             f"  File:         {chapter.file or '-'}"]
+    if chapter.part:
+        lines.append(f"  Part:         {chapter.part}")
+    lines.append(f"  State:        {chapter.status.value}")
+    if move is not workflow.Mover.NOBODY:
+        lines.append(f"  Next move:    {move.value}: {workflow.NEXT_MOVE[chapter.status]}"
+                     + (f", due {due.isoformat()}" if due else ""))
+    limit = chapter.word_limit or book.config.words.chapter_limit
+    if limit:
+        lines.append(f"  Word limit:   {limit:,}")
+    if chapter.due:
+        lines.append("  Deadlines:    " + ", ".join(f"{k} {v.isoformat()}"
+                                                    for k, v in chapter.due.items()))
+    lines.append("  History:")
+    lines.extend("    " + line for line in _history_lines(chapter))
+    click.echo("\n".join(lines))
+
+
+@chapter_group.command("edit")
+@click.argument("chapter_id")
+@click.option("--title", help="New title.")
+@click.option("--author", "authors", multiple=True,
+              help="Contributor id of an author; repeatable. Replaces the list.")
+@click.option("--file", help="Markdown file of the chapter.")
+@click.option("--part", help='The part of the book ("" removes it).')
+@click.option("--word-limit", type=click.IntRange(min=0),
+              help="This chapter's word limit (0 removes it).")
+@click.option("--due", "due", multiple=True, metavar="KEY=DATE",
+              help="Deadline override, e.g. drafts=2026-12-15 (drafts= removes it); "
+                   "repeatable.")
+def chapter_edit_command(chapter_id: str, title: str | None, authors: tuple[str, ...],
+                         file: str | None, part: str | None, word_limit: int | None,
+                         due: tuple[str, ...]) -> None:
+    """Change a chapter's title, authors, file, part, word limit or deadlines.
+
+    Example:
+
+        anthology chapter edit peer-support --due drafts=2026-12-15
+    """
+    from anthology.tracking.plan import edit_chapter, parse_due
+
+    chapter = edit_chapter(state().root(), chapter_id, title=title, authors=authors, file=file,
+                           part=part, word_limit=word_limit, due=parse_due(due))
+    click.echo(f"Updated chapter '{chapter.id}'.")
+
+
+@chapter_group.command("move")
+@click.argument("chapter_id")
+@click.option("--before", help="Put it before this chapter.")
+@click.option("--after", help="Put it after this chapter.")
+@click.option("--to", type=int, help="Put it at this place (1 is first).")
+def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
+                         to: int | None) -> None:
+    """Change the order of the book (file names are not changed).
+
+    Example:
+
+        anthology chapter move peer-support --after introduction
+    """
+    from anthology.tracking.plan import move_chapter
+
+    book = move_chapter(state().root(), chapter_id, before=before, after=after, to=to)
+    order = [c.id for c in book.chapters]
+    click.echo(f"Moved '{chapter_id}' to place {order.index(chapter_id) + 1}: "
+               f"{', '.join(order)}.")
+
+
+@chapter_group.command("remove")
+@click.argument("chapter_id")
+@click.option("--force", is_flag=True, help="Remove it even though work on it has started.")
+def chapter_remove_command(chapter_id: str, force: bool) -> None:
+    """Remove a chapter from the plan (its file is kept).
+
+    Example:
+
+        anthology chapter remove peer-support
+    """
+    from anthology.tracking.plan import remove_chapter
+
+    chapter = remove_chapter(state().root(), chapter_id, force)
+    kept = f" Its file {chapter.file} was kept." if chapter.file and (
+        state().root() / chapter.file).exists() else ""
+    click.echo(f"Removed chapter '{chapter.id}' from the plan.{kept}")
+
+
+# The workflow
+
+@click.command("mark")
+@click.argument("chapter_id", metavar="CHAPTER")
+@click.argument("new_state", metavar="STATE")
+@click.option("--note", help="What happened, for the history.")
+@click.option("--date", help="When, YYYY-MM-DD (default today).")
+@click.option("--by", help="Who (default: git config user.name).")
+@click.option("--commit", help="The commit the change came from.")
+@click.option("--force", is_flag=True, help="Record a move the workflow does not allow.")
+def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | None,
+                 by: str | None, commit: str | None, force: bool) -> None:
+    """Record that a chapter has moved on in the workflow.
+
+    States: proposed, invited, declined, agreed, abstract, draft, review, revisions,
+    accepted, copyedited, proofs, final, withdrawn.
+
+    Example:
+
+        anthology mark ch04 draft --note "arrived by email"
+    """
+    from anthology.tracking.plan import mark_chapter
+
+    root = state().root()
+    chapter = mark_chapter(root, chapter_id, new_state, date=_date_or_today(date),
+                           by=by or _who(root), note=note, force=force, commit=commit)
+    event = chapter.history[-1]
+    round_text = f" (round {event.round})" if event.round and event.round > 1 else ""
+    forced = " (forced)" if event.forced else ""
+    click.echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
+               f"{event.date.isoformat()}.")
+
+
+def _history_lines(chapter: Chapter) -> list[str]:
+    lines = []
+    for event in chapter.history:
+        text = f"{event.date.isoformat()}  {event.state.value:<10}"
+        if event.round:
+            text += f" round {event.round}"
+        if event.by:
+            text += f"  by {event.by}"
+        if event.forced:
+            text += "  (forced)"
+        if event.commit:
+            text += f"  [{event.commit[:10]}]"
+        if event.note:
+            text += f"  {event.note}"
+        lines.append(text.rstrip())
+    return lines or ["(no events recorded)"]
+
+
+@click.command("history")
+@click.argument("chapter_id", metavar="CHAPTER")
+@format_option("text", "json")
+def history_command(chapter_id: str, fmt: str) -> None:
+    """Print the events of a chapter, oldest first.
+
+    Example:
+
+        anthology history ch04
+    """
+    from anthology.tracking.plan import find_chapter
+
+    chapter = find_chapter(state().book(), chapter_id)
+    if fmt == "json":
+        click.echo(json.dumps([_event_dict(e) for e in chapter.history], indent=2,
+                              ensure_ascii=False))
+        return
+    click.echo(f"{chapter.title} ({chapter.id}): {chapter.status.value}")
+    click.echo("\n".join("  " + line for line in _history_lines(chapter)))
+
+
+# Seeing where the book stands
+
+@click.command("status")
+@click.option("--overdue", is_flag=True, help="Only chapters past their deadline.")
+@click.option("--state", "state_name", metavar="STATE", help="Only chapters in this state.")
+@click.option("--author", metavar="ID", help="Only chapters by this contributor.")
+@format_option("text", "json", "csv", "markdown")
+def status_command(overdue: bool, state_name: str | None, author: str | None,
+                   fmt: str) -> None:
+    """Show where every chapter stands: state, whose move, deadline, words; then a summary.
+
+    Example:
+
+        anthology status --overdue
+    """
+    from anthology.tracking.people import find_contributor
+    from anthology.tracking.plan import parse_state
+    from anthology.tracking.status import build_status, render
+
+    book = state().book()
+    wanted = parse_state(state_name) if state_name else None
+    if author:
+        find_contributor(book, author)
+    report = build_status(book, today(), words=_known_words(book),
+                          submissions=_known_submissions(book),
+                          overdue_only=overdue, state=wanted, author=author)
+    click.echo(render(report, fmt, colour=fmt == "text" and use_colour()))
+
+
+@click.command("report")
+def report_command() -> None:
+    """Write build/status.html: a one-page board of the book's progress.
+
+    Example:
+
+        anthology report
+    """
+    from anthology.files import atomic_write_text, relative_name
+    from anthology.tracking.report import render_report
+    from anthology.tracking.status import build_status
+
+    book = state().book()
+    report = build_status(book, today(), words=_known_words(book),
+                          submissions=_known_submissions(book))
+    out_dir = book.root / "build"
+    path = out_dir / "status.html"
+    atomic_write_text(path, render_report(book, report))
+    click.echo(f"Wrote {relative_name(book.root, path)}.")
+
+
+@click.command("remind")
+@click.argument("chapter_ids", nargs=-1, metavar="[CHAPTER]...")
+@click.option("--overdue", is_flag=True, help="Only chapters past their deadline.")
+def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
+    """Write reminder e-mails (.eml) to build/mail/, one per contributor; nothing is sent.
+
+    Each covers all of that person's chapters that wait on them.
+
+    Example:
+
+        anthology remind --overdue
+    """
+    from anthology.files import relative_name
+    from anthology.tracking.reminders import write_reminders
+
+    book = state().book()
+    written = write_reminders(book, today(), book.root / "build" / "mail",
+                              chapter_ids=chapter_ids, overdue_only=overdue)
+    if not written:
+        click.echo("No chapter waits on a contributor" + (" past its deadline" if overdue
+                                                          else "") + "; no mail written.")
+        return
+    for path in written:
+        click.echo(f"Wrote {relative_name(book.root, path)}")
+    click.echo(f"{len(written)} e-mail{'' if len(written) == 1 else 's'} to check and send "
+               "from your mail program; nothing was sent.")
+
+
+COMMANDS.extend([contributor_group, chapter_group, mark_command, history_command,
+                 status_command, report_command, remind_command])

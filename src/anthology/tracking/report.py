@@ -1,0 +1,112 @@
+"""build/status.html: a one-page board of the book's progress.
+
+Chapters as rows through the workflow, a bar of words against the limit, deadlines on a time
+line, overdue in a warning colour. Self-contained: inline CSS and SVG, no scripts, nothing
+fetched from anywhere. The layout is computed here; the template only draws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from anthology.model import SCHEDULE_KEYS, Book, Status
+from anthology.tracking import workflow
+from anthology.tracking.status import ChapterRow, StatusReport, summary_lines, surname
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
+
+STAGE_LABELS = {
+    Status.PROPOSED: "proposed", Status.INVITED: "invited", Status.AGREED: "agreed",
+    Status.ABSTRACT: "abstract", Status.DRAFT: "draft", Status.REVIEW: "review",
+    Status.REVISIONS: "revisions", Status.ACCEPTED: "accepted",
+    Status.COPYEDITED: "copyedited", Status.PROOFS: "proofs", Status.FINAL: "final",
+}
+
+TIMELINE_WIDTH = 1000
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A deadline of the book's schedule, placed on the time line."""
+
+    key: str
+    date: dt.date
+    x: float
+    past: bool
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """A chapter drawn on the board."""
+
+    row: ChapterRow
+    stage: int | None  # index in the pipeline; None for declined or withdrawn
+    authors: str
+    words_fraction: float | None
+    due_x: float | None
+    css: str
+
+
+def _x(date: dt.date, start: dt.date, end: dt.date) -> float:
+    span = max((end - start).days, 1)
+    return round(max(0.0, min(1.0, (date - start).days / span)) * TIMELINE_WIDTH, 1)
+
+
+def board(book: Book, report: StatusReport) -> dict[str, Any]:
+    """Everything the template draws, laid out."""
+    today = report.today
+    schedule = book.config.schedule
+    dates = [*schedule.values(), today, *(r.due for r in report.rows if r.due)]
+    start = min(dates) - dt.timedelta(days=30)
+    end = max(dates) + dt.timedelta(days=30)
+    milestones = [Milestone(k, schedule[k], _x(schedule[k], start, end), schedule[k] < today)
+                  for k in SCHEDULE_KEYS if k in schedule]
+    months = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        if month >= start:
+            months.append((month.strftime("%b") if month.month != 1 else str(month.year),
+                           _x(month, start, end)))
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    rows = []
+    for row in report.rows:
+        stage = workflow.PIPELINE.index(row.state) if row.state in workflow.PIPELINE else None
+        fraction = None
+        if row.words is not None and row.word_limit:
+            fraction = row.words / row.word_limit
+        names = [surname(n) for n in row.authors]
+        css = "overdue" if row.overdue else "soon" if row.due_soon else \
+            "closed" if row.state in (Status.DECLINED, Status.WITHDRAWN) else \
+            "done" if row.state is Status.FINAL else ""
+        rows.append(BoardRow(row, stage, " & ".join(names) if len(names) < 3
+                             else f"{names[0]} et al.", fraction,
+                             _x(row.due, start, end) if row.due else None, css))
+    return {
+        "book": book.config, "report": report, "rows": rows,
+        "stages": [STAGE_LABELS[s] for s in workflow.PIPELINE],
+        "milestones": milestones, "months": months, "today_x": _x(today, start, end),
+        "width": TIMELINE_WIDTH, "summary": summary_lines(report),
+        "today": today, "overdue": len(report.overdue),
+        "per_state": report.per_state,
+    }
+
+
+def render_report(book: Book, report: StatusReport) -> str:
+    """The HTML page (the book's `templates/report/status.html.j2` overrides the built-in)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders = []
+    own = book.root / "templates" / "report"
+    if own.is_dir():
+        loaders.append(FileSystemLoader(own))
+    loaders.append(FileSystemLoader(TEMPLATES))
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders),
+                               autoescape=select_autoescape(default=True,
+                                                            default_for_string=True),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["shortdate"] = lambda d: f"{d.day} {d:%b %Y}" if d else "–"
+    return str(env.get_template("status.html.j2").render(board(book, report)))
