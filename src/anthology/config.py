@@ -466,7 +466,7 @@ def _unique_id(s: _Section, seen: dict[str, int], what: str, example: str) -> st
         return None
     if ident in seen:
         s.problem("id", f"the id '{ident}' is used twice (also on line {seen[ident]}).",
-                  f"Give each {what} its own id.", "config.duplicate-id")
+                  f"Give each {what} a different id.", "config.duplicate-id")
         return None
     seen[ident] = s.data.line_of("id")
     return ident
@@ -577,9 +577,10 @@ def _chapters(root: Path, data: YDict | None, people: set[str],
                           f"{CONTRIBUTORS_FILE}.", did_you_mean(author, people) or
                           "Add them with `anthology contributor add`, or fix the id.",
                           "config.unknown-contributor", line=line)
-        status = _status(s, "status") or Status.PROPOSED
+        named_status = _status(s, "status")
+        status = named_status or Status.PROPOSED
         history = _history(s, findings)
-        if history and "status" in item and history[-1].state is not status:
+        if history and named_status is not None and history[-1].state is not status:
             s.problem("status", f"chapter '{ident}' has status '{status}', but the last event "
                       f"in its history is '{history[-1].state}'.",
                       "Make them agree: use `anthology mark` to record changes.",

@@ -1,0 +1,110 @@
+"""The CLI as a whole: help for every command, the README names every command, errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from anthology.cli import cli
+from tests.conftest import BOOK_YAML, REPO
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(prefix: str, group: click.Group) -> None:
+        for name, command in sorted(group.commands.items()):
+            found.append((f"{prefix}{name}", command))
+            if isinstance(command, click.Group):
+                walk(f"{prefix}{name} ", command)
+
+    walk("", cli)
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(), ids=lambda x: str(x))
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert command.help and command.help.strip(), f"`anthology {name}` has no help text"
+    if not isinstance(command, click.Group):
+        assert "Example:" in command.help, f"`anthology {name}` has no Example: block"
+
+
+def test_readme_names_every_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name, _ in all_commands()
+               if not re.search(rf"`anthology {re.escape(name)}\b", readme)]
+    assert missing == []
+
+
+def test_readme_quick_start_is_two_commands() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert re.findall(r"^    (make \w+)", quick, re.MULTILINE) == ["make book", "make test"]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("anthology, version ")
+
+
+def test_broken_book_yaml_exits_2_with_the_line(make_book: Callable[..., Path]) -> None:
+    book = make_book({"book.yaml": BOOK_YAML.replace("year: 2027", "year: [2027")})
+    result = CliRunner().invoke(cli, ["--book", str(book), "build"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("book.yaml:8: error: book.yaml is not valid YAML")
+    assert "Traceback" not in result.stderr
+    assert result.stderr.endswith(
+        "Error: The book's configuration has 1 problem; nothing was changed. Fix them and run "
+        "the command again.\n")
+    assert not (book / "build").exists()
+
+
+def test_debug_shows_the_traceback(make_book: Callable[..., Path]) -> None:
+    from anthology.errors import ConfigError
+
+    book = make_book({"book.yaml": BOOK_YAML.replace("year: 2027", "year: [2027")})
+    result = CliRunner().invoke(cli, ["--book", str(book), "--debug", "build"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ConfigError)
+
+
+def test_no_book_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANTHOLOGY_BOOK", raising=False)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: No book found: neither {tmp_path.resolve()} nor any folder above it has a "
+        "book.yaml. Run anthology inside a book folder, pass --book DIR, or start a new book "
+        "with `anthology init DIR`.\n")
+
+
+def test_init_refuses_an_existing_book(small_book: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(small_book)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {small_book} already holds a book (book.yaml exists). "
+                             "Choose an empty folder, or work on that book.\n")
+
+
+@pytest.mark.slow
+def test_init_then_build(tmp_path: Path) -> None:
+    folder = tmp_path / "new-book"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["init", str(folder), "--title", "A New Book", "--editor",
+                                 "Zoë Example", "--email", "zoe@example.org"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "CONTRIBUTING.md").is_file()
+    assert "zoe-example" in (folder / "contributors.yaml").read_text(encoding="utf-8")
+    result = runner.invoke(cli, ["--book", str(folder), "build", "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("Wrote build/a-new-book.pdf (")
+    assert (folder / "build" / "a-new-book.epub").stat().st_size > 1000
