@@ -196,7 +196,9 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
 def _safe_image(node: Node, locator: Locator, root: Path, chapter_dir: Path) -> Node:
     url = node["c"][2][0]
     alt = node["c"][1]
-    replacement: Node = {"t": "Emph", "c": alt or str_inlines("[image]")}
+    label = stringify(alt)
+    replacement: Node = {"t": "Emph", "c": str_inlines(
+        f"[Image not included{': ' + label if label else ''}]")}
     if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and not url.lower().startswith(
             "file:"):
         locator.error("image.remote", f"]({url}",
@@ -412,3 +414,43 @@ def citation_keys(ast: Node) -> list[str]:
             if not key.startswith(CROSSREF_PREFIXES):
                 keys.append(key)
     return keys
+
+
+@dataclass(frozen=True)
+class Float:
+    """A numbered figure or table, for the lists of figures and tables."""
+
+    kind: str
+    identifier: str
+    label: str
+    caption: str
+
+
+def name_floats(ast: Node, stem: str = "float") -> Node:
+    """Give every figure and table without an id one (`float-1`...), so lists can link to it."""
+    ast = copy.deepcopy(ast)
+    count = 0
+    for node in each(ast["blocks"]):
+        if node["t"] in ("Figure", "Table"):
+            count += 1
+            if not node["c"][0][0]:
+                node["c"][0][0] = f"{stem}-{count}"
+    return ast
+
+
+def list_floats(ast: Node) -> list[Float]:
+    """The chapter's figures and tables in order: id, label ('Figure 3.2') and caption text."""
+    found = []
+    for node in each(ast["blocks"]):
+        if node["t"] not in ("Figure", "Table"):
+            continue
+        blocks = node["c"][1][1]
+        label = ""
+        rest: list[Node] = blocks
+        if blocks and blocks[0]["t"] in ("Plain", "Para") and blocks[0]["c"]:
+            first = blocks[0]["c"][0]
+            if first["t"] == "Span" and "caption-label" in first["c"][0][1]:
+                label = stringify(first["c"][1])
+                rest = [{**blocks[0], "c": blocks[0]["c"][1:]}, *blocks[1:]]
+        found.append(Float(node["t"].lower(), node["c"][0][0], label, stringify(rest)))
+    return found

@@ -1,0 +1,117 @@
+"""Strict YAML, atomic files, paths kept inside the book, the cache, the PDF worker's errors."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anthology.cache import Cache, digest
+from anthology.files import atomic_output, atomic_write_text, resolve_inside, sweep_temp_files
+from anthology.yamlio import YamlError, dump_yaml, load_yaml
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("a: NO", "NO"), ("a: yes", "yes"), ("a: 01234", "01234"), ("a: 12:30", "12:30"),
+    ("a: 2027-03-31", dt.date(2027, 3, 31)), ("a: 42", 42), ("a: 1.5", 1.5), ("a: true", True),
+    ("a: ~", None), ("a: '2027-03-31'", "2027-03-31"), ("a: 0x1F", "0x1F")])
+def test_plain_scalars_resolve_to_few_types(text: str, value: object) -> None:
+    assert load_yaml(text)["a"] == value
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("a: 1\na: 2\n", 2, "has the key 'a' twice (first on line 1)."),
+    ("a: &x [1]\nb: *x\n", 1, "defines a YAML anchor (&x), which anthology does not accept."),
+    ("a: !!python/object:os.system x\n", 1,
+     "uses the YAML tag tag:yaml.org,2002:python/object:os.system, which anthology does not "
+     "accept."),
+    ("a: 1\n=======\n", 2,
+     "still has git merge-conflict markers (<<<<<<<, =======, >>>>>>>)."),
+])
+def test_refused_yaml(text: str, line: int, message: str) -> None:
+    with pytest.raises(YamlError) as caught:
+        load_yaml(text)
+    assert (caught.value.line, caught.value.message) == (line, message)
+
+
+def test_alias_bomb_is_refused_cheaply() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    with pytest.raises(YamlError):
+        load_yaml(bomb)
+
+
+def test_dump_round_trips_and_quotes_lookalikes() -> None:
+    data = {"id": "no", "zip": "01234", "when": dt.date(2027, 1, 2), "text": "two\nlines",
+            "list": ["a", "b"]}
+    text = dump_yaml(data)
+    assert 'id: "no"' in text and 'zip: "01234"' in text
+    assert load_yaml(text) == data
+
+
+def test_atomic_write_replaces_whole_files(tmp_path: Path) -> None:
+    target = tmp_path / "state.yaml"
+    atomic_write_text(target, "old\n")
+    atomic_write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.yaml"]
+
+
+def test_atomic_output_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "book.pdf"
+    target.write_bytes(b"old pdf")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_bytes(b"half a pdf")
+        raise RuntimeError("killed")
+    assert target.read_bytes() == b"old pdf"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.pdf"]
+
+
+def test_sweep_removes_stale_temporary_files(tmp_path: Path) -> None:
+    stale = tmp_path / ".anthology-tmp-abc.part"
+    stale.write_text("x")
+    assert sweep_temp_files(tmp_path) == [stale]
+    assert not stale.exists()
+
+
+def test_resolve_inside(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    (root / "chapters" / "images").mkdir(parents=True)
+    (root / "chapters" / "images" / "a.png").write_bytes(b"x")
+    (tmp_path / "outside.png").write_bytes(b"x")
+    (root / "chapters" / "images" / "link.png").symlink_to(tmp_path / "outside.png")
+    chapters = root / "chapters"
+    assert resolve_inside(root, chapters, "images/a.png") == (chapters / "images/a.png").resolve()
+    for bad in ("../../outside.png", "/etc/hostname", "file:///etc/passwd", "images/link.png",
+                "images", "http://x/a.png", "images/none.png", ""):
+        assert resolve_inside(root, chapters, bad) is None, bad
+
+
+def test_cache_keys_and_damaged_entries(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    assert digest("ab", "c") != digest("a", "bc")
+    cache.put_json("ast", "k" * 64, {"x": 1})
+    assert cache.get_json("ast", "k" * 64) == {"x": 1}
+    (tmp_path / "ast" / "kk" / f"{'k' * 64}.json").write_text("{half")
+    assert cache.get_json("ast", "k" * 64) is None
+    assert Cache(tmp_path, enabled=False).get_json("ast", "k" * 64) is None
+
+
+def test_missing_pango_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.render import pdf
+
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    result = pdf._render({})
+    assert result["error"] == (
+        "WeasyPrint needs the Pango text library, which this machine lacks. On Debian or Ubuntu "
+        "install it with: sudo apt install libpango-1.0-0 libpangoft2-1.0-0 (on macOS: brew "
+        "install pango). Then run the command again.")
