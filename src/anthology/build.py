@@ -23,6 +23,8 @@ from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
 
 TARGETS = ("pdf", "epub")
+# A tagged PDF (structure tree, /Lang, alt texts): what accessibility rules ask of publishers.
+PDF_VARIANT = "pdf/ua-1"
 Progress = Callable[[str], None]
 
 
@@ -131,5 +133,11 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     html_path = work / "book.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
-        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR])
+        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
+                              variant=PDF_VARIANT, identifier=pdf_identifier(book))
     return int(rendered["pages"]), list(rendered["refused"])
+
+
+def pdf_identifier(book: Book) -> str:
+    """A stable PDF /ID for the book (its print ISBN, else its slug), so rebuilds compare."""
+    return (book.config.isbn_print or book.config.slug).replace("-", "")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from anthology import __version__
 from anthology.document import (
+    Float,
     Node,
+    list_floats,
+    name_floats,
     notes_to_endnotes,
     notes_to_footnotes,
     prefix_ids,
@@ -68,26 +72,48 @@ def names(people: Sequence[Contributor]) -> str:
 
 
 def chapter_body_ast(text: ChapterText, notes: str) -> Node:
-    """The chapter's AST for print: references headed, ids prefixed, notes placed."""
-    ast = with_reference_heading(text.ast)
+    """The chapter's AST for print: references headed, floats named, ids prefixed, notes placed."""
+    ast = name_floats(with_reference_heading(text.ast))
     ast = prefix_ids(ast, text.prefix)
     if notes == "endnotes":
         return notes_to_endnotes(ast, text.prefix)
     return notes_to_footnotes(ast)
 
 
+def contributor_note(person: Contributor) -> tuple[str, str]:
+    """A note on a contributor as (name in bold, the rest): the bio's own name is not repeated."""
+    bio = (person.bio or "").strip()
+    if bio.startswith(person.name):
+        return person.name, bio[len(person.name):]
+    if bio:
+        return person.name, " " + bio
+    return person.name, f", {person.affiliation}." if person.affiliation else ""
+
+
 def toc_entries(book: Book, texts: Sequence[ChapterText], fragments: dict[str, str],
-                abstracts: dict[str, str]) -> list[dict[str, Any]]:
-    """One entry per chapter, with the part title where a new part begins."""
+                abstracts: dict[str, str],
+                pages: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """One entry per chapter, with the part title where a new part begins.
+
+    `pages` maps anchors (`chapter-3`, `part-2`) to printed page numbers when the pipeline
+    knows them (an incremental build does); otherwise the template asks WeasyPrint's
+    target-counter() for them.
+    """
+    pages = pages or {}
     entries = []
     previous_part: str | None = None
     for text in texts:
         part = text.chapter.part
+        new_part = part if part and part != previous_part else None
+        part_anchor = f"part-{text.number}"
         entries.append({
-            "part": part if part and part != previous_part else None,
+            "part": new_part, "part_anchor": part_anchor,
+            "part_page": pages.get(part_anchor) if new_part else None,
             "number": text.number, "anchor": text.anchor, "title": text.title,
+            "page": pages.get(text.anchor),
             "subtitle": text.subtitle, "short_title": text.short_title,
             "authors": text.author_names, "author_list": text.authors,
+            "in_part": bool(part), "lang": text.manuscript.text("lang"),
             "abstract_html": abstracts.get(text.chapter.id, ""),
             "keywords": text.keywords if book.config.build.keywords else (),
             "body_html": fragments[text.chapter.id],
@@ -106,21 +132,38 @@ def contributors_notes(book: Book, texts: Sequence[ChapterText]) -> list[Contrib
 
 
 def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
-              css_href: str, extra_css_href: str | None) -> str:
-    """Render the whole book as one HTML document."""
+              css_href: str, extra_css_href: str | None,
+              pages: Mapping[str, int] | None = None) -> str:
+    """Render the whole book as one HTML document.
+
+    `pages` (anchor to printed page) fills the contents when the pipeline knows the pages.
+    """
     fragments = {}
     abstracts = {}
+    floats: list[tuple[ChapterText, Float]] = []
     for text in texts:
         what = f"{text.manuscript.name} (chapter {text.number})"
-        fragments[text.chapter.id] = pandoc.ast_to_html(
-            chapter_body_ast(text, book.config.build.notes), what)
+        body = chapter_body_ast(text, book.config.build.notes)
+        floats += [(text, f) for f in list_floats(body)]
+        fragments[text.chapter.id] = pandoc.ast_to_html(body, what)
         if text.abstract and book.config.build.abstracts:
             abstracts[text.chapter.id] = pandoc.ast_to_html(
                 {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
                  "blocks": text.abstract}, what)
+    options = book.config.build
+    figures = [{"label": f.label, "caption": f.caption, "anchor": t.prefix + f.identifier,
+                "page": (pages or {}).get(t.prefix + f.identifier)}
+               for t, f in floats if f.kind == "figure"] if options.list_of_figures else []
+    tables = [{"label": f.label, "caption": f.caption, "anchor": t.prefix + f.identifier,
+               "page": (pages or {}).get(t.prefix + f.identifier)}
+              for t, f in floats if f.kind == "table"] if options.list_of_tables else []
+    people = contributors_notes(book, texts)
     template = environment(book.root).get_template("book/book.html.j2")
     return template.render(
         book=book.config, version=__version__, created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        editors_names=names(book.editors), toc=toc_entries(book, texts, fragments, abstracts),
-        contributors_notes=contributors_notes(book, texts), font_css=font_css(),
-        page_css=page_css(book), css_href=css_href, extra_css_href=extra_css_href)
+        editors_names=names(book.editors),
+        toc=toc_entries(book, texts, fragments, abstracts, pages),
+        contributors_notes=[(p, *contributor_note(p)) for p in people],
+        figures=figures, tables=tables, pages=pages or {},
+        font_css=Markup(font_css()), page_css=Markup(page_css(book)), css_href=css_href,
+        extra_css_href=extra_css_href)

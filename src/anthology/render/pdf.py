@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,9 +54,28 @@ def make_fetcher(allowed_roots: list[Path], refused: list[str]) -> Any:
             if not inside or not resolved.is_file():
                 refused.append(url)
                 raise ValueError(f"anthology does not read {url}: outside the book")
+            if resolved.suffix.lower() == ".svg":
+                from weasyprint.urls import URLFetcherResponse
+
+                body = book_face_svg(resolved.read_bytes())
+                return URLFetcherResponse(resolved.as_uri(), body,
+                                          {"Content-Type": "image/svg+xml"})
             return super().fetch(resolved.as_uri(), headers)
 
     return BookFetcher()
+
+
+_GENERIC_FAMILY = re.compile(
+    rb"""(font-family\s*(?:=\s*["']|:\s*))\s*(serif|sans-serif)\b""", re.IGNORECASE)
+
+
+def book_face_svg(data: bytes) -> bytes:
+    """An SVG figure whose generic font families (serif, sans-serif) ask for the bundled face.
+
+    The machine's fontconfig would otherwise pick whatever serif it has (DejaVu here), and the
+    PDF would differ from machine to machine.
+    """
+    return _GENERIC_FAMILY.sub(rb"\1Charis SIL, \2", data)
 
 
 def _render(job: dict[str, Any]) -> dict[str, Any]:
