@@ -113,8 +113,7 @@ def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...
 
     Example:
 
-        anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk --orcid \
-            0000-0002-1825-0097
+        anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
     from anthology.tracking.people import add_contributor
 
@@ -499,7 +498,9 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
     report = build_status(book, today(), words=_known_words(book),
                           submissions=_known_submissions(book),
                           overdue_only=overdue, state=wanted, author=author)
-    click.echo(render(report, fmt, colour=fmt == "text" and use_colour()))
+    colour = fmt == "text" and use_colour()
+    # click.echo strips colour codes unless told; we decided above (terminal, NO_COLOR).
+    click.echo(render(report, fmt, colour=colour), color=colour)
 
 
 @click.command("report")

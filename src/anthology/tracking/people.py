@@ -96,10 +96,11 @@ def edit_contributor(root: Path, ident: str, **fields: str | Sequence[str] | Non
                      ) -> Contributor:
     """Change the given fields of a person; empty text removes an optional field."""
     changes = _clean(fields)
-    if not changes:
-        raise UsageError("Nothing to change: give at least one option, such as --affiliation.")
     with editing(root) as edit:
         find_contributor(edit.book, ident)
+        if not changes:
+            raise UsageError("Nothing to change: give at least one option, such as "
+                             "--affiliation.")
         record = edit.contributors.get(ident)
         for key, value in changes.items():
             if value in ("", []):

@@ -127,12 +127,12 @@ def edit_chapter(root: Path, ident: str, *, title: str | None = None,
                  word_limit: int | None = None,
                  due: Mapping[str, dt.date | None] | None = None) -> Chapter:
     """Change a chapter's plan (not its state: that is `mark`). Empty text removes `part`."""
-    if title is None and not authors and file is None and part is None and word_limit is None \
-            and not due:
-        raise UsageError("Nothing to change: give at least one option, such as --title.")
     with editing(root) as edit:
         book = edit.book
         find_chapter(book, ident)
+        if title is None and not authors and file is None and part is None and \
+                word_limit is None and not due:
+            raise UsageError("Nothing to change: give at least one option, such as --title.")
         record = edit.chapters.get(ident)
         if title is not None:
             if not title.strip():

@@ -265,9 +265,9 @@ def render_text(report: StatusReport, colour: bool = False) -> str:
     cells = [table_cells(r) for r in report.rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
               for i, h in enumerate(COLUMNS)]
-    # Drop columns that say nothing at all (no submissions known yet).
+    # Drop the words and submission columns while nothing is known about them.
     keep = [i for i in range(len(COLUMNS))
-            if not cells or any(c[i] not in ("", UNKNOWN) for c in cells) or i < 5]
+            if not cells or any(c[i] not in ("", UNKNOWN) for c in cells) or i < 7]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(values[i].ljust(widths[i]) for i in keep).rstrip()
