@@ -504,7 +504,7 @@ def _contributors(data: YDict | None, findings: list[Finding]) -> tuple[Contribu
 
 
 CHAPTER_KEYS = ("id", "title", "authors", "file", "status", "history", "part", "word_limit",
-                "due")
+                "due", "abstract", "doi")
 EVENT_KEYS = ("date", "state", "by", "note", "commit", "round", "forced")
 
 
@@ -605,7 +605,8 @@ def _chapters(root: Path, data: YDict | None, people: set[str],
         if ident is None or title is None:
             continue
         chapters.append(Chapter(ident, title, authors, file, status, history, s.text("part"),
-                                s.integer("word_limit"), due, item.line))
+                                s.integer("word_limit"), due, item.line, s.text("abstract"),
+                                s.text("doi")))
     return tuple(chapters)
 
 

@@ -94,6 +94,9 @@ class Chapter:
     word_limit: int | None = None
     due: Mapping[str, dt.date] = field(default_factory=dict)
     line: int = 0
+    # The planned abstract, for the proposal before the chapter's file exists.
+    abstract: str | None = None
+    doi: str | None = None
 
 
 @dataclass(frozen=True)
