@@ -88,9 +88,19 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temp_files(out_dir)
     cache = Cache(out_dir / ".cache", enabled=not clean)
+    from anthology.checks.runner import check_book
+
+    checked = check_book(book, cache=cache)  # the same checks as `anthology check`
+    if has_errors(checked) and not force:
+        problems = [f for f in checked if f.severity != "info"]
+        raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "
+                             "`anthology check` for the full list), or build anyway with "
+                             "--force.", problems)
     texts, skipped = prepare_chapters(book, cache, progress)
     result = BuildResult(skipped=list(skipped))
-    result.findings = [f for t in texts for f in t.findings] + _skip_notes(skipped)
+    seen = {(f.code, f.file, f.line, f.message) for f in checked}
+    result.findings = checked + [f for t in texts for f in t.findings if (
+        f.code, f.file, f.line, f.message) not in seen] + _skip_notes(skipped)
     if not texts:
         raise AnthologyError("There is nothing to build yet: no chapter in chapters.yaml has a "
                              "file. Add a chapter with `anthology chapter add` and write it.")

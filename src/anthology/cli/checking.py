@@ -1,7 +1,127 @@
-"""Commands of this group are registered in anthology.cli."""
+"""Commands that check manuscripts: check and wordcount."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Collection
+from typing import Any
+
 import click
 
+from anthology.cli.common import format_option, quiet_option, state
+
 COMMANDS: list[click.Command] = []
+
+
+def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
+                   quiet: bool) -> int:
+    """Check the chapters (all when `chapter_ids` is None), print the findings, return the exit
+    code. Other commands (such as a future `check --changed`) pass their own set of ids."""
+    from anthology.checks.runner import check_book
+    from anthology.findings import Severity, render
+
+    book = state().book()
+
+    def progress(line: str) -> None:
+        if not quiet and fmt == "text":
+            click.echo(line, err=True)
+
+    findings = check_book(book, chapter_ids, progress=progress)
+    if fmt != "text" or findings or not quiet:
+        output = render(findings, fmt)
+        if output:
+            click.echo(output)
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return 1 if any(f.severity in failing for f in findings) else 0
+
+
+@click.command("check")
+@click.argument("chapters", nargs=-1)
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@quiet_option
+def check_command(chapters: tuple[str, ...], fmt: str, strict: bool, quiet: bool) -> None:
+    """Check the chapters (or only the CHAPTERS named, by id) before they are submitted.
+
+    Reports citations missing from the bibliography or written wrongly, problems in the
+    bibliographies (unused, duplicate or conflicting entries, syntax, missing fields),
+    cross-references, word limits, front matter, images and links, each with its file and line.
+    Exits 1 when there are errors (or warnings, with --strict), 0 otherwise.
+
+    Example:
+
+        anthology check peer-support --format github
+    """
+    code = check_chapters(set(chapters) if chapters else None, fmt, strict, quiet)
+    if code:
+        click.get_current_context().exit(code)
+
+
+COMMANDS.append(check_command)
+
+
+@click.command("wordcount")
+@click.argument("chapters", nargs=-1)
+@format_option("table", "json", "csv", default="table")
+def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
+    """Count the words of each chapter by part: body, notes, captions, abstract, references.
+
+    The 'counted' column adds up the parts book.yaml's words.count names (by default body and
+    notes), which is what the limits apply to.
+
+    Example:
+
+        anthology wordcount --format csv
+    """
+    from anthology.checks.runner import run_checks
+    from anthology.checks.words import counted
+    from anthology.model import WORD_PARTS
+
+    book = state().book()
+    report = run_checks(book, set(chapters) if chapters else None)
+    rules = book.config.words
+    rows: list[dict[str, Any]] = []
+    for result in report.chapters:
+        words = result.words or dict.fromkeys(WORD_PARTS, 0)
+        chapter = book.chapter(result.chapter)
+        limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
+        rows.append({"chapter": result.chapter, "file": result.file, **words,
+                     "counted": counted(words, rules), "limit": limit,
+                     "readable": result.words is not None})
+    totals = {part: sum(int(r[part]) for r in rows) for part in (*WORD_PARTS, "counted")}
+    if fmt == "json":
+        click.echo(json.dumps({"count": list(rules.count), "chapters": rows,
+                               "total": {**totals, "limit": rules.book_limit}}, indent=2,
+                              ensure_ascii=False))
+        return
+    columns = ["chapter", *WORD_PARTS, "counted", "limit"]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        writer.writerow(["total", *(totals[p] for p in (*WORD_PARTS, "counted")),
+                         rules.book_limit or ""])
+        click.echo(out.getvalue(), nl=False)
+        return
+    numbers = (*WORD_PARTS, "counted")
+    table: list[list[str]] = [columns]
+    for item in rows:
+        table.append([str(item["chapter"]), *(f"{item[c]:,}" for c in numbers),
+                      f"{item['limit']:,}" if item["limit"] else "-"])
+    table.append(["total", *(f"{totals[p]:,}" for p in (*WORD_PARTS, "counted")),
+                  f"{rules.book_limit:,}" if rules.book_limit else "-"])
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for index, line in enumerate(table):
+        cells = [line[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in
+                                             zip(line[1:], widths[1:], strict=True)]
+        click.echo("  ".join(cells).rstrip())
+        if index == 0 or index == len(table) - 2:
+            click.echo("  ".join("-" * w for w in widths))
+    click.echo(f"Counted: {', '.join(rules.count)} (set words.count in book.yaml).")
+
+
+COMMANDS.append(wordcount_command)

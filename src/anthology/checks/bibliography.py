@@ -1,0 +1,428 @@
+"""Bibliographies: read with pandoc's own readers (what citeproc uses), located by a light scanner.
+
+pandoc turns BibTeX, BibLaTeX, CSL JSON and CSL YAML into CSL JSON items, which is what we check.
+pandoc does not say where an entry is, and for an unbalanced brace it points at the *next* entry,
+so a small scanner finds each entry's line (`@type{key,`) and the entry whose braces do not close.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anthology import __version__
+from anthology.cache import Cache, digest
+from anthology.findings import Finding, Severity, error, info, warning
+
+FACTS_VERSION = "1"
+_ENTRY_START = re.compile(r"@[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*([{(])")
+_LINE_ENTRY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z][A-Za-z0-9_-]*[ \t]*[{(]", re.MULTILINE)
+_NOT_ENTRIES = {"string", "preamble", "comment"}
+_YEAR_FIELD = re.compile(r"(?i)[,{\s]year\s*=\s*(?:\{([^{}]*)\}|\"([^\"]*)\"|([A-Za-z0-9]+))")
+_PANDOC_LINE = re.compile(r"\(line (\d+), column (\d+)\)")
+# BibTeX types whose entries need no author and no date to be cited (web pages, legal cases).
+_NO_CREATOR = {"misc", "online", "www", "electronic", "manual", "legal", "jurisdiction",
+               "legislation", "standard", "dataset", "software", "webpage", "legal_case", "bill",
+               "treaty", "post", "post-weblog", "document", ""}
+_NO_DATE = {"misc", "online", "www", "electronic", "webpage", "software", "dataset", "post",
+            "post-weblog", "document", ""}
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """Where an entry starts in a BibTeX file, and what the scanner saw of it."""
+
+    key: str
+    kind: str
+    line: int
+    year: str | None = None
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """An entry that does not parse: its line and what is wrong, in plain words."""
+
+    line: int
+    key: str
+    message: str
+    hint: str
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def scan_bibtex(text: str) -> tuple[list[RawEntry], list[SyntaxProblem]]:
+    """Each entry's key and line, and the entries whose braces never close."""
+    entries: list[RawEntry] = []
+    problems: list[SyntaxProblem] = []
+    position = 0
+    while True:
+        match = _ENTRY_START.search(text, position)
+        if match is None:
+            break
+        kind = match.group(1).lower()
+        opener = match.group(2)
+        start_line = _line_at(text, match.start())
+        depth = 1
+        index = match.end()
+        end = None
+        restart = None
+        while index < len(text):
+            char = text[index]
+            if char == "\n":
+                # A line starting a new entry while this one is still open: its brace never
+                # closed (pandoc would point at the new entry, one entry too late).
+                if kind not in _NOT_ENTRIES and _LINE_ENTRY.match(text, index + 1):
+                    restart = index + 1
+                    break
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth = max(depth - 1, 0)
+                if depth == 0:
+                    end = index
+                    break
+            elif char == ")" and opener == "(" and depth == 1:
+                end = index
+                break
+            index += 1
+        body = text[match.end():end if end is not None else (restart or len(text))]
+        if kind not in _NOT_ENTRIES:
+            key = body.split(",", 1)[0].strip()
+            year_match = _YEAR_FIELD.search("," + body)
+            year = None
+            if year_match is not None:
+                year = next(g for g in year_match.groups() if g is not None).strip()
+            if "," not in body or not key or any(c.isspace() for c in key):
+                problems.append(SyntaxProblem(
+                    start_line, key, f"the entry starting here (@{kind}) has no key.",
+                    "Write a key and a comma after the brace, such as @book{smith2020, ..."))
+            else:
+                entries.append(RawEntry(key, kind, start_line, year))
+            if end is None:
+                what = f"the entry '{key}'" if key and "," in body else \
+                    f"the @{kind} entry starting here"
+                problems.append(SyntaxProblem(
+                    start_line, key, f"{what} has a '{{' that is never closed, so it runs into "
+                    "the next entry.", "Add the missing '}' (each field ends with '},' and the "
+                    "entry with '}')."))
+        if end is None:
+            if restart is None:
+                break
+            position = restart
+        else:
+            position = end + 1
+    return entries, problems
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One entry as citeproc will see it (a CSL JSON item), with its line in the file."""
+
+    key: str
+    line: int | None
+    item: dict[str, Any]
+    kind: str = ""
+    year: str | None = None
+
+    @property
+    def title(self) -> str | None:
+        """The entry's title."""
+        value = self.item.get("title")
+        return value if isinstance(value, str) and value.strip() else None
+
+    @property
+    def issued_year(self) -> int | None:
+        """The year it was published, if it has one."""
+        issued = self.item.get("issued")
+        if isinstance(issued, dict):
+            parts = issued.get("date-parts")
+            if parts and parts[0] and isinstance(parts[0][0], int):
+                return parts[0][0]
+        return None
+
+    @property
+    def doi(self) -> str | None:
+        """The DOI, lower-case, without a resolver prefix."""
+        value = self.item.get("DOI") or ""
+        if not value:
+            url = str(self.item.get("URL") or "")
+            match = re.search(r"doi\.org/(10\.\S+)", url, re.IGNORECASE)
+            value = match.group(1) if match else ""
+        value = re.sub(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)?(?:doi:)?", "", str(value).strip(),
+                       flags=re.IGNORECASE)
+        return value.lower() or None
+
+    def works(self) -> list[tuple[str, ...]]:
+        """What identifies the work: its DOI, and its title with its year."""
+        out: list[tuple[str, ...]] = []
+        if self.doi:
+            out.append(("doi", self.doi))
+        title = normal_title(self.title or "")
+        if title:
+            out.append(("title", title, str(self.issued_year or "")))
+        return out
+
+    def same_work(self, other: BibEntry) -> bool:
+        """True when the two entries share a DOI, or a title and year."""
+        return bool(set(self.works()) & set(other.works()))
+
+
+def normal_title(title: str) -> str:
+    """A title reduced to lower-case letters and digits, for comparing works."""
+    text = unicodedata.normalize("NFKD", title).casefold()
+    return "".join(char for char in text if char.isalnum())
+
+
+@dataclass
+class BibFile:
+    """A bibliography file read and checked on its own."""
+
+    name: str
+    entries: list[BibEntry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    failed: bool = False
+
+    def keys(self) -> set[str]:
+        """Every key in the file."""
+        return {entry.key for entry in self.entries}
+
+    def first(self, key: str) -> BibEntry | None:
+        """The first entry with this key."""
+        return next((entry for entry in self.entries if entry.key == key), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form for the cache."""
+        return {"name": self.name, "failed": self.failed,
+                "entries": [[e.key, e.line, e.item, e.kind, e.year] for e in self.entries],
+                "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BibFile:
+        """Read back `to_json`."""
+        return cls(data["name"], [BibEntry(*e) for e in data["entries"]],
+                   [finding_from_dict(f) for f in data["findings"]], data["failed"])
+
+
+def finding_from_dict(data: dict[str, Any]) -> Finding:
+    """A Finding from its JSON form."""
+    return Finding(Severity(data["severity"]), data["code"], data["file"], data["line"],
+                   data["column"], data["message"], data["hint"], data["chapter"])
+
+
+def _locate_csl(text: str, key: str) -> int | None:
+    escaped = re.escape(key)
+    patterns = (rf"\"id\"\s*:\s*\"{escaped}\"", rf"^\s*-?\s*id\s*:\s*['\"]?{escaped}['\"]?\s*$")
+    for pattern in patterns:
+        match = re.search(pattern, text, re.MULTILINE)
+        if match is not None:
+            return _line_at(text, match.start())
+    return None
+
+
+def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
+                      pandoc_error: str | None) -> BibFile:
+    """Check one bibliography file from its text and pandoc's reading of it (pure)."""
+    bib = BibFile(name)
+    is_bibtex = not name.lower().endswith((".json", ".yaml", ".yml"))
+    raw: list[RawEntry] = []
+    problems: list[SyntaxProblem] = []
+    if is_bibtex:
+        raw, problems = scan_bibtex(text)
+    for problem in problems:
+        bib.findings.append(error("bibliography.syntax", name, problem.line, problem.message,
+                                  problem.hint))
+    if items is None:
+        bib.failed = True
+        if not problems:
+            match = _PANDOC_LINE.search(pandoc_error or "")
+            detail = (pandoc_error or "").split("\n")
+            useful = " ".join(line.strip() for line in detail[1:3] if line.strip())
+            bib.findings.append(error(
+                "bibliography.syntax", name, int(match.group(1)) if match else None,
+                f"this bibliography cannot be read: {useful or 'pandoc could not read it'}.",
+                "Look for a missing comma, quote or brace on this line or just above it."))
+        bib.entries = [BibEntry(r.key, r.line, {"id": r.key}, r.kind, r.year) for r in raw]
+        return bib
+    lines: dict[str, list[RawEntry]] = {}
+    for entry in raw:
+        lines.setdefault(entry.key, []).append(entry)
+    seen: dict[str, int] = {}
+    for item in items:
+        key = str(item.get("id", ""))
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        found = lines.get(key, [])
+        if index < len(found):
+            where: RawEntry | None = found[index]
+        else:
+            where = None
+        line = where.line if where else _locate_csl(text, key)
+        kind = where.kind if where else str(item.get("type", ""))
+        bib.entries.append(BibEntry(key, line, item, kind, where.year if where else None))
+    bib.findings += _duplicates_in_file(bib) + _missing_fields(bib)
+    return bib
+
+
+def _duplicates_in_file(bib: BibFile) -> list[Finding]:
+    out = []
+    first: dict[str, BibEntry] = {}
+    for entry in bib.entries:
+        earlier = first.get(entry.key)
+        if earlier is None:
+            first[entry.key] = entry
+            continue
+        if earlier.item == entry.item:
+            out.append(info("bibliography.duplicate-key", bib.name, entry.line,
+                            f"the entry '{entry.key}' appears twice in this file (also on line "
+                            f"{earlier.line}), identically.", "Delete one of them."))
+        else:
+            out.append(error("bibliography.duplicate-key", bib.name, entry.line,
+                             f"the key '{entry.key}' is used twice in this file (also on line "
+                             f"{earlier.line}) for different entries; citeproc uses only one "
+                             "of them.", "Give one of them another key, and cite it by that "
+                             "key."))
+    return out
+
+
+def _missing_fields(bib: BibFile) -> list[Finding]:
+    out = []
+    for entry in bib.entries:
+        kind = entry.kind.lower()
+        missing = []
+        if not entry.title:
+            missing.append("no title")
+        if kind not in _NO_CREATOR and not (entry.item.get("author") or entry.item.get("editor")):
+            missing.append("no author or editor")
+        has_date = bool(entry.issued_year) or bool(entry.year)
+        if kind not in _NO_DATE and not has_date:
+            missing.append("no year or date")
+        if missing:
+            what = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1
+                                else missing)
+            out.append(warning("bibliography.missing-field", bib.name, entry.line,
+                               f"the entry '{entry.key}' (@{kind or 'entry'}) has {what}.",
+                               "Add what is missing, so that the reference list can show it."))
+        if entry.year is not None and not re.fullmatch(r"[0-9]{4}", entry.year):
+            out.append(warning("bibliography.missing-field", bib.name, entry.line,
+                               f"the entry '{entry.key}' has the year '{entry.year}', which is "
+                               "not a year.", "Write a four-digit year (put words such as "
+                               "'forthcoming' in the pubstate field)."))
+    return out
+
+
+def pandoc_identity() -> str:
+    """Which pandoc binary is installed (path, size, time), found without importing pypandoc."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is None or not spec.submodule_search_locations:
+        return "unknown"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
+    try:
+        stat = binary.stat()
+    except OSError:
+        return "unknown"
+    return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def load_bibliography(path: Path, name: str, cache: Cache | None) -> BibFile:
+    """Read and check one bibliography file, cached by its content."""
+    data = path.read_bytes()
+    key = digest("bibfile", FACTS_VERSION, __version__, pandoc_identity(), name, data)
+    if cache is not None:
+        cached = cache.get_json("bibfile", key)
+        if isinstance(cached, dict):
+            return BibFile.from_json(cached)
+    text = data.decode("utf-8", "replace")
+    from anthology.errors import ToolError
+    from anthology.render.pandoc import bibliography_to_csl
+
+    items: list[dict[str, Any]] | None
+    try:
+        items = bibliography_to_csl(path, name)
+        problem = None
+    except ToolError as exc:
+        items, problem = None, exc.message.split("pandoc failed: ", 1)[-1]
+    bib = read_bibliography(name, text, items, problem)
+    if cache is not None:
+        cache.put_json("bibfile", key, bib.to_json())
+    return bib
+
+
+def _place(bib: BibFile, entry: BibEntry) -> str:
+    return f"{bib.name}:{entry.line}" if entry.line else bib.name
+
+
+def duplicate_keys(files: Sequence[BibFile], chapter: str | None) -> list[Finding]:
+    """The same key in two of the bibliographies one chapter can see."""
+    out = []
+    for index, later in enumerate(files):
+        for earlier in files[:index]:
+            for key in sorted(later.keys() & earlier.keys()):
+                a, b = earlier.first(key), later.first(key)
+                assert a is not None and b is not None
+                if a.item == b.item:
+                    out.append(info("bibliography.duplicate-key", later.name, b.line,
+                                    f"'{key}' is also in {_place(earlier, a)}, identically.",
+                                    "Keep one of them.", chapter=chapter))
+                else:
+                    out.append(error("bibliography.duplicate-key", later.name, b.line,
+                                     f"'{key}' is also in {_place(earlier, a)}, as a different "
+                                     "entry; the chapter would cite only one of them.",
+                                     "Give one of them another key, or delete the one that is "
+                                     "wrong.", chapter=chapter))
+    return out
+
+
+def duplicate_works(files: Sequence[BibFile], chapter: str | None) -> list[Finding]:
+    """One work under two keys (same DOI, or same title and year)."""
+    out = []
+    seen: dict[tuple[str, ...], tuple[BibFile, BibEntry]] = {}
+    for bib in files:
+        for entry in bib.entries:
+            match = None
+            for work in entry.works():
+                earlier = seen.setdefault(work, (bib, entry))
+                if match is None and earlier[1].key != entry.key:
+                    match = (work, earlier)
+            if match is not None:
+                work, earlier = match
+                how = "the same DOI" if work[0] == "doi" else "the same title and year"
+                out.append(warning("bibliography.duplicate-work", bib.name, entry.line,
+                                   f"'{entry.key}' and '{earlier[1].key}' "
+                                   f"({_place(*earlier)}) look like the same work ({how}).",
+                                   "Keep one key and cite it everywhere, or correct the entry "
+                                   "if they are different works.", chapter=chapter))
+    return out
+
+
+def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
+    """The same key meaning different works in different chapters' own bibliographies."""
+    out = []
+    first: dict[str, tuple[str, BibFile, BibEntry]] = {}
+    done: set[tuple[str, str]] = set()
+    for chapter, bib in own:
+        for entry in bib.entries:
+            earlier = first.get(entry.key)
+            if earlier is None:
+                first[entry.key] = (chapter, bib, entry)
+                continue
+            other_chapter, other_bib, other = earlier
+            if other_bib.name == bib.name or other.same_work(entry):
+                continue
+            if (bib.name, entry.key) in done:
+                continue
+            done.add((bib.name, entry.key))
+            out.append(error("bibliography.key-conflict", bib.name, entry.line,
+                             f"'{entry.key}' means a different work here than in "
+                             f"{_place(other_bib, other)} (chapter '{other_chapter}'); a merged "
+                             "bibliography would cite the wrong one.",
+                             "Give one of the two works another key, and cite it by that key.",
+                             chapter=chapter))
+    return out

@@ -1,0 +1,394 @@
+"""Run every check over a book: each chapter on its own, then what needs the whole book.
+
+Per chapter: pre-flight (manuscript.py), front matter, pandoc's AST (cached by content hash), the
+same sanitizing and cross-reference numbering as the build, citations against the bibliographies
+the chapter can see, citeproc with just the works it cites, and word counts of the result.
+The whole result of a chapter is cached under a key made of everything it depends on (the file,
+its plan entry, the book's rules, pandoc, the citation style) and checked against the contents
+of its bibliographies and the existence of its images, so a second check with nothing changed
+runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
+different works in different chapters, the book's word total) are cheap Python over the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anthology import __version__
+from anthology.cache import Cache, digest
+from anthology.checks.bibliography import (
+    BibFile,
+    duplicate_keys,
+    duplicate_works,
+    finding_from_dict,
+    key_conflicts,
+    load_bibliography,
+    pandoc_identity,
+)
+from anthology.errors import UsageError
+from anthology.files import relative_name, resolve_inside
+from anthology.findings import Finding, Severity, warning
+from anthology.model import TEXT_STATES, Book, Chapter
+
+RESULT_VERSION = "1"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ChapterResult:
+    """What checking one chapter found, and what the book-wide checks need from it."""
+
+    chapter: str
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    cited: list[str] = field(default_factory=list)
+    words: dict[str, int] | None = None
+    bibliographies: list[str] = field(default_factory=list)
+    own: list[str] = field(default_factory=list)
+    depends: dict[str, str] = field(default_factory=dict)
+    images: dict[str, bool] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form for the cache."""
+        return {"chapter": self.chapter, "file": self.file, "cited": self.cited,
+                "words": self.words, "bibliographies": self.bibliographies, "own": self.own,
+                "depends": self.depends, "images": self.images,
+                "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChapterResult:
+        """Read back `to_json`."""
+        return cls(data["chapter"], data["file"], [finding_from_dict(f) for f in
+                                                   data["findings"]], data["cited"],
+                   data["words"], data["bibliographies"], data["own"], data["depends"],
+                   data["images"])
+
+
+@dataclass
+class CheckReport:
+    """Everything a check found, and each checked chapter's result (word counts included)."""
+
+    findings: list[Finding]
+    chapters: list[ChapterResult]
+    complete: bool
+
+
+def default_cache(book: Book) -> Cache:
+    """The cache the build uses: build/.cache."""
+    return Cache(book.root / "build" / ".cache")
+
+
+def checkable_chapters(book: Book) -> list[Chapter]:
+    """Chapters still planned whose file exists, in book order."""
+    return [c for c in book.active_chapters if c.file and (book.root / c.file).exists()]
+
+
+def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Chapter]:
+    """The chapters to check: all of them, or those named (an unknown id is a UsageError)."""
+    chapters = checkable_chapters(book)
+    if chapter_ids is None:
+        return chapters
+    from anthology.config import did_you_mean
+
+    known = {c.id for c in book.chapters}
+    for ident in chapter_ids:
+        if ident not in known:
+            hint = did_you_mean(ident, known) or f"The chapters are: {', '.join(sorted(known))}."
+            raise UsageError(f"There is no chapter '{ident}' in chapters.yaml. {hint}")
+    return [c for c in chapters if c.id in chapter_ids]
+
+
+class _Session:
+    """One run of the checks: the book, the cache, and each file read or digested once."""
+
+    def __init__(self, book: Book, cache: Cache) -> None:
+        self.book = book
+        self.cache = cache
+        self.lock = threading.Lock()
+        self.bibs: dict[str, BibFile] = {}
+        self.bib_locks: dict[str, threading.Lock] = {}
+        self.digests: dict[str, str] = {}
+        self.book_wide = [relative_name(book.root, p) for p in (
+            resolve_inside(book.root, book.root, name) for name in book.config.bibliography)
+            if p is not None]
+        self.people = {c.id for c in book.contributors}
+        self._csl: Path | None = None
+
+    @property
+    def csl(self) -> Path:
+        if self._csl is None:
+            from anthology.render.citations import resolve_csl
+
+            self._csl = resolve_csl(self.book.root, self.book.config.csl)
+        return self._csl
+
+    def file_digest(self, name: str) -> str:
+        with self.lock:
+            if name not in self.digests:
+                try:
+                    self.digests[name] = digest((self.book.root / name).read_bytes())
+                except OSError:
+                    self.digests[name] = "missing"
+            return self.digests[name]
+
+    def bibliography(self, name: str) -> BibFile:
+        with self.lock:
+            lock = self.bib_locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self.bibs:
+                self.bibs[name] = load_bibliography(self.book.root / name, name, self.cache)
+            return self.bibs[name]
+
+    def chapter_key(self, chapter: Chapter, number: int, data: bytes) -> str:
+        config = self.book.config
+        csl = self.csl
+        try:
+            stat = csl.stat()
+            csl_id = f"{csl}:{stat.st_size}:{stat.st_mtime_ns}"
+        except OSError:
+            csl_id = str(csl)
+        return digest("check", RESULT_VERSION, __version__, pandoc_identity(), csl_id,
+                      repr(chapter), str(number), repr(config.words), repr(config.build.raw_html),
+                      repr(config.bibliography), config.language, ",".join(sorted(self.people)),
+                      data)
+
+    def cached(self, key: str) -> ChapterResult | None:
+        data = self.cache.get_json("check", key)
+        if not isinstance(data, dict):
+            return None
+        try:
+            result = ChapterResult.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            return None
+        for name, value in result.depends.items():
+            if self.file_digest(name) != value:
+                return None
+        assert self.book.root
+        folder = (self.book.root / result.file).parent
+        for url, existed in result.images.items():
+            if (folder / url).exists() != existed:
+                return None
+        return result
+
+
+def _image_urls(ast: Any) -> list[str]:
+    from anthology.document import each
+
+    urls = []
+    for node in each(ast.get("blocks", []), "Image"):
+        url = node["c"][2][0]
+        if url and ":" not in url.split("/", 1)[0]:
+            urls.append(url)
+    return urls
+
+
+def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
+          bibs: Sequence[BibFile], what: str) -> dict[str, Any]:
+    """citeproc with only the works the chapter cites: what the reference list will hold."""
+    from anthology.render import pandoc
+
+    items = []
+    for key in cited:
+        for bib in bibs:
+            entry = bib.first(key)
+            if entry is not None:
+                items.append(entry.item)
+                break
+    with tempfile.TemporaryDirectory(prefix="anthology-check-") as folder:
+        path = Path(folder) / "cited.json"
+        path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        result, _ = pandoc.run_citeproc(ast, [path], session.csl, what,
+                                        session.book.config.language)
+    return result
+
+
+def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
+    from anthology.checks.citations import CitationPlaces, check_citations, find_citations
+    from anthology.checks.frontmatter import check_front_matter
+    from anthology.checks.links import ColumnLocator, check_images, check_links
+    from anthology.checks.words import check_chapter_words, count_words, counted
+    from anthology.document import number_crossrefs, sanitize
+    from anthology.manuscript import read_manuscript
+    from anthology.render.chapter import chapter_bibliographies, parse_markdown
+
+    book, cache = session.book, session.cache
+    assert chapter.file is not None
+    manuscript = read_manuscript(book.root, chapter.file, chapter.id)
+    result = ChapterResult(chapter.id, manuscript.name, list(manuscript.findings))
+    if not manuscript.readable:
+        return result
+    result.findings += check_front_matter(manuscript, chapter, session.people)
+    what = f"{manuscript.name} (chapter '{chapter.id}')"
+    body = manuscript.body
+    empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    raw = parse_markdown(body, what, cache) if body.strip() else empty
+    abstract_text = manuscript.text("abstract")
+    abstract: list[Any] = []
+    if abstract_text:
+        abstract = parse_markdown(abstract_text, f"{what}, abstract", cache)["blocks"]
+    locator = ColumnLocator(manuscript.name, body, manuscript.body_line, chapter.id)
+    check_images(raw, locator)
+    check_links(raw, locator)
+    folder = manuscript.path.parent
+    result.images = {url: (folder / url).exists() for url in _image_urls(raw)}
+    safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
+    numbered, _ = number_crossrefs(safe, str(number), locator)
+    result.findings += locator.findings
+    paths, bib_findings = chapter_bibliographies(book, manuscript)
+    result.findings += bib_findings
+    names = [relative_name(book.root, p) for p in paths]
+    result.bibliographies = names
+    result.own = [n for n in names if n not in session.book_wide]
+    result.depends = {n: session.file_digest(n) for n in names}
+    bibs = [session.bibliography(n) for n in names]
+    keys: set[str] = set().union(*(b.keys() for b in bibs)) if bibs else set()
+    citations = find_citations(safe)
+    add_to = result.own[0] if result.own else (names[0] if names else None)
+    result.findings += check_citations(citations, keys, CitationPlaces(body, manuscript.body_line),
+                                       manuscript.name, chapter.id, add_to)
+    book_wide = set(session.book_wide)
+    result.findings += [f for f in duplicate_keys(bibs, chapter.id) + duplicate_works(
+        bibs, chapter.id) if f.file not in book_wide]
+    cited = list(dict.fromkeys(c.key for c in citations))
+    result.cited = cited
+    cited_ast = _cite(session, numbered, cited, bibs, what) if cited else numbered
+    result.words = count_words(cited_ast, abstract)
+    rules = book.config.words
+    limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
+    minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
+    result.findings += check_chapter_words(counted(result.words, rules), limit, minimum, rules,
+                                           manuscript.name, chapter.id)
+    return result
+
+
+def _chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
+    assert chapter.file is not None
+    try:
+        data = (session.book.root / chapter.file).read_bytes()
+    except OSError:
+        data = b""
+    key = session.chapter_key(chapter, number, data)
+    found = session.cached(key)
+    if found is not None:
+        return found
+    result = _check_chapter(session, chapter, number)
+    if result.words is not None:  # unreadable chapters are cheap to check again
+        session.cache.put_json("check", key, result.to_json())
+    return result
+
+
+def _unused(bib: BibFile, cited: set[str], chapter: str | None) -> list[Finding]:
+    return [warning("bibliography.unused", bib.name, entry.line,
+                    f"'{entry.key}' is never cited.", "Cite it or remove it.", chapter=chapter)
+            for entry in bib.entries if entry.key not in cited]
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.file, f.line, f.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
+               cache: Cache | None = None, progress: Progress = lambda _: None) -> CheckReport:
+    """Check the book (or the chapters named); return findings and each chapter's result."""
+    cache = cache if cache is not None else default_cache(book)
+    session = _Session(book, cache)
+    chapters = select_chapters(book, chapter_ids)
+    numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
+    workers = max(1, min(len(chapters), os.cpu_count() or 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for name in session.book_wide:  # start the biggest pandoc job early
+            pool.submit(session.bibliography, name)
+        futures = [pool.submit(_chapter, session, c, numbers[c.id]) for c in chapters]
+        results = []
+        for chapter, future in zip(chapters, futures, strict=True):
+            results.append(future.result())
+            progress(f"Checked {chapter.file}")
+    findings = [f for r in results for f in r.findings]
+    complete = chapter_ids is None
+    findings += _book_checks(session, results, complete)
+    return CheckReport(_dedupe(findings), results, complete)
+
+
+def _book_checks(session: _Session, results: Sequence[ChapterResult],
+                 complete: bool) -> list[Finding]:
+    book = session.book
+    findings: list[Finding] = []
+    names = list(dict.fromkeys([*session.book_wide, *(n for r in results
+                                                     for n in r.bibliographies)]))
+    bibs = {name: session.bibliography(name) for name in names
+            if (book.root / name).is_file()}
+    for bib in bibs.values():
+        findings += bib.findings
+    wide = [bibs[n] for n in session.book_wide if n in bibs]
+    findings += duplicate_keys(wide, None) + duplicate_works(wide, None)
+    own = [(r.chapter, bibs[n]) for r in results for n in r.own if n in bibs]
+    findings += key_conflicts(own)
+    readable = all(r.words is not None for r in results)
+    for name in dict.fromkeys(n for r in results for n in r.own):
+        if name in bibs:
+            users = [r for r in results if name in r.own]
+            cited = {k for r in users for k in r.cited}
+            findings += _unused(bibs[name], cited, users[0].chapter if len(users) == 1 else None)
+    if complete and readable:
+        cited_all = {k for r in results for k in r.cited}
+        for bib in wide:
+            findings += _unused(bib, cited_all, None)
+    if complete:
+        from anthology.checks.words import check_book_words, counted
+
+        findings += check_book_words((counted(r.words, book.config.words) for r in results
+                                      if r.words is not None), book.config.words)
+    return findings
+
+
+def check_book(book: Book, chapter_ids: Collection[str] | None = None,
+               cache: Cache | None = None, progress: Progress = lambda _: None
+               ) -> list[Finding]:
+    """Every finding for the book (or for the chapters named), in no particular order."""
+    return run_checks(book, chapter_ids, cache, progress).findings
+
+
+def cached_word_counts(book: Book) -> dict[str, int]:
+    """Counted words per chapter id, from cached check results only (never runs pandoc).
+
+    A chapter whose file changed since the last check (or that was never checked) is missing
+    from the result.
+    """
+    cache = default_cache(book)
+    session = _Session(book, cache)
+    out: dict[str, int] = {}
+    from anthology.checks.words import counted
+
+    for number, chapter in enumerate(checkable_chapters(book), start=1):
+        assert chapter.file is not None
+        try:
+            data = (book.root / chapter.file).read_bytes()
+            found = session.cached(session.chapter_key(chapter, number, data))
+        except Exception:  # a status display must never fail on the cache
+            found = None
+        if found is not None and found.words is not None:
+            out[chapter.id] = counted(found.words, book.config.words)
+    return out
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """How many findings of each severity."""
+    counts = dict.fromkeys(Severity, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
