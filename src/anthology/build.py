@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from anthology.cache import Cache
 from anthology.errors import AnthologyError
 from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
-from anthology.findings import Finding, has_errors, info, summary_line
+from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
@@ -44,12 +45,33 @@ def out_dir_of(book: Book) -> Path:
     return book.root / "build"
 
 
-def build_time() -> dt.datetime:
-    """SOURCE_DATE_EPOCH if set (reproducible builds), else now, in UTC."""
+def build_time(root: Path | None = None) -> dt.datetime:
+    """The date stamped into the outputs, in UTC.
+
+    SOURCE_DATE_EPOCH if set; else the time of the book's last git commit, so that building
+    the same commit twice gives the same EPUB and PDF bytes; else (no git) now.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    if root is not None:
+        committed = last_commit_time(root)
+        if committed is not None:
+            return committed
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def last_commit_time(root: Path) -> dt.datetime | None:
+    """When the book folder's last git commit was made, or None outside git."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
+                              capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    stamp = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or not stamp.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
 
 
 def included_chapters(book: Book) -> tuple[list[Chapter], list[Chapter]]:
@@ -111,19 +133,20 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
                              "--force.", problems)
     work = out_dir / ".work"
     work.mkdir(exist_ok=True)
-    created = build_time()
+    created = build_time(book.root)
     slug = book.config.slug
     if "pdf" in targets:
         progress("Laying out the PDF")
         result.pages, result.refused = write_pdf(book, texts, out_dir / f"{slug}.pdf", work,
                                                  created)
+        result.findings += refusal_findings(texts, result.refused)
         result.outputs.append(out_dir / f"{slug}.pdf")
     if "epub" in targets:
         progress("Writing the EPUB")
         from anthology.render.epub import write_epub
 
         with atomic_output(out_dir / f"{slug}.epub") as tmp:
-            write_epub(book, texts, tmp, work, created.strftime("%Y-%m-%d"))
+            write_epub(book, texts, tmp, work, created)
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result
@@ -146,6 +169,26 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT, identifier=pdf_identifier(book))
     return int(rendered["pages"]), list(rendered["refused"])
+
+
+def refusal_findings(texts: Sequence[ChapterText], refused: Sequence[str]) -> list[Finding]:
+    """What WeasyPrint's fetcher refused, as errors naming the chapter and line that asked."""
+    findings = []
+    for url in refused:
+        place: tuple[str, int | None, str | None] = ("build/.work/book.html", None, None)
+        path = url.removeprefix("file://")
+        for text in texts:
+            m = text.manuscript
+            index = next((m.body.find(n) for n in (url, path) if n and m.body.find(n) >= 0), -1)
+            if index >= 0:
+                place = (m.name, m.body_line + m.body.count("\n", 0, index), m.chapter)
+                break
+        findings.append(error("pdf.refused", place[0], place[1],
+                              f"asks the PDF to read {url}, which is outside the book folder "
+                              "or not a file; it was left out.",
+                              "Use only images stored inside the book folder.",
+                              chapter=place[2]))
+    return findings
 
 
 def pdf_identifier(book: Book) -> str:

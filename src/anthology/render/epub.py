@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import mimetypes
+import re
 import uuid
+import zipfile
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from anthology.document import Node, each, empty_attr, prefix_ids, str_inlines, transform
+from anthology.errors import AnthologyError
 from anthology.files import resolve_inside
 from anthology.model import Book
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
-from anthology.render.html import TEMPLATES_DIR, contributors_notes
+from anthology.render.cover import Cover, book_cover
+from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
 from anthology.yamlio import dump_yaml
 
 
@@ -120,9 +126,11 @@ def book_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
                                                           ["unnumbered", "front"]),
                                             str_inlines("Notes on contributors")]})
         for person in people:
+            name, rest = contributor_note(person)
+            tail = str_inlines(rest.lstrip())
+            space: list[Node] = [{"t": "Space"}] if rest[:1] == " " else []
             blocks.append(_div(["contributor-note"], [{"t": "Para", "c": [
-                {"t": "Strong", "c": str_inlines(person.name)}, {"t": "Space"},
-                *str_inlines(person.bio or person.affiliation or "")]}]))
+                {"t": "Strong", "c": str_inlines(name)}, *space, *tail]}]))
     previous_part = None
     for text in texts:
         part = text.chapter.part
@@ -137,19 +145,129 @@ def book_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
 
 
 def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-               date: str) -> str:
-    """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings."""
+               created: dt.datetime) -> str:
+    """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings.
+
+    pandoc writes the book sandboxed; we then finish the package ourselves (cover, stylesheet,
+    accessibility metadata, authors in the navigation, modification date) and zip it with fixed
+    timestamps, so the same inputs give the same bytes.
+    """
     meta_file = work / "epub-metadata.yaml"
-    meta = epub_metadata(book, texts, date)
-    # The sandboxed pandoc will not fetch a --css file; the stylesheet goes into each page's
-    # head instead, from metadata we write.
-    css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
-    meta["header-includes"] = f"```{{=html}}\n<style>\n{css}</style>\n```\n"
-    meta_file.write_text(dump_yaml(meta), encoding="utf-8")
+    meta_file.write_text(dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d"))),
+                         encoding="utf-8")
     extra = [f"--metadata-file={meta_file}",
              "--split-level=1", "--toc", "--toc-depth=1", "--epub-title-page=true"]
-    return pandoc.ast_to_file(book_ast(book, texts), "epub3", output, extra,
-                              f"the EPUB of {book.config.title}")
+    ast = book_ast(book, texts)
+    raw = work / "pandoc.epub"
+    warnings = pandoc.ast_to_file(ast, "epub3", raw, extra, f"the EPUB of {book.config.title}")
+    given = None
+    if book.config.build.cover:
+        given = resolve_inside(book.root, book.root, book.config.build.cover)
+        if given is None:
+            raise AnthologyError(f"book.yaml: the cover {book.config.build.cover} is not a file "
+                                 "inside the book folder. Put the image in the book (for "
+                                 "example covers/front.png) and name it in build.cover.")
+    cover = book_cover(book, names(book.editors), given)
+    css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
+    finish_package(raw, output, book, texts, created, cover, css,
+                   has_images=bool(each(ast["blocks"], "Image")),
+                   has_math=bool(each(ast["blocks"], "Math")))
+    return warnings
 
 
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
+
+def accessibility_metadata(has_images: bool, has_math: bool) -> list[tuple[str, str]]:
+    """schema.org accessibility properties for the OPF (EPUB Accessibility 1.1)."""
+    modes = ["textual", "visual"] if has_images else ["textual"]
+    features = ["structuralNavigation", "tableOfContents", "readingOrder",
+                "displayTransformability"]
+    if has_images:
+        features.append("alternativeText")
+    if has_math:
+        features.append("MathML")
+    summary = ("Reflowable text with a navigable table of contents, a heading for every chapter "
+               "and section, and the reading order of the printed book. Each chapter names its "
+               "authors and ends with its own reference list; notes are linked both ways.")
+    if has_images:
+        summary += " Every figure has a text alternative and a caption."
+    return ([("schema:accessMode", m) for m in modes]
+            + [("schema:accessModeSufficient", "textual")]
+            + [("schema:accessibilityFeature", f) for f in features]
+            + [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary)])
+
+
+def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
+                access: list[tuple[str, str]]) -> str:
+    opf = re.sub(r"\s*<meta property=\"schema:[^\"]+\">[^<]*</meta>", "", opf)
+    modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
+                 f'<meta property="dcterms:modified">{modified}</meta>', opf)
+    lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
+    lines += '\n    <meta name="cover" content="cover-image" />'
+    opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
+    items = (f'\n    <item id="cover-image" href="media/{cover.name}" '
+             f'media-type="{cover.media_type}" properties="cover-image" />'
+             '\n    <item id="cover_xhtml" href="text/cover.xhtml" '
+             'media-type="application/xhtml+xml" />')
+    opf = opf.replace("\n  </manifest>", items + "\n  </manifest>", 1)
+    opf = re.sub(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" linear="yes" />', opf,
+                 count=1)
+    return opf.replace("<guide>", '<guide>\n    <reference type="cover" title="Cover" '
+                       'href="text/cover.xhtml" />', 1)
+
+
+def _finish_nav(nav: str, texts: Sequence[ChapterText]) -> str:
+    by_anchor = {t.anchor: t for t in texts}
+
+    def add_authors(match: re.Match[str]) -> str:
+        text = by_anchor.get(match.group(2))
+        if text is None or not text.author_names:
+            return match.group(0)
+        return (f"{match.group(1)}{match.group(3)}<span class=\"nav-authors\">, "
+                f"{escape(text.author_names)}</span></a>")
+
+    nav = re.sub(r'(<a href="text/[^"#]+#(chapter-\d+)">)(.*?)</a>', add_authors, nav)
+    return nav.replace("<ol>\n    <li>", '<ol>\n    <li>\n      <a href="text/cover.xhtml" '
+                       'epub:type="cover">Cover</a>\n    </li>\n    <li>', 1)
+
+
+def cover_page(book: Book, cover: Cover) -> str:
+    """The cover's XHTML page: the image, with its text alternative."""
+    lang = escape(book.config.language)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"'
+            f' lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
+            f"  <title>{escape(book.config.title)}</title>\n"
+            '  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />\n'
+            '</head>\n<body epub:type="cover">\n<section epub:type="cover" class="cover">\n'
+            f'  <img role="doc-cover" src="../media/{cover.name}" alt="{escape(cover.alt)}" />\n'
+            "</section>\n</body>\n</html>\n")
+
+
+def finish_package(raw: Path, output: Path, book: Book, texts: Sequence[ChapterText],
+                   created: dt.datetime, cover: Cover, css: str, *, has_images: bool,
+                   has_math: bool) -> None:
+    """Rewrite pandoc's EPUB into `output`: cover, stylesheet, metadata, nav; fixed zip times."""
+    access = accessibility_metadata(has_images, has_math)
+    with zipfile.ZipFile(raw) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    finished: list[tuple[str, bytes]] = []
+    for name, data in entries:
+        if name == "EPUB/content.opf":
+            data = _finish_opf(data.decode("utf-8"), book, created, cover, access).encode()
+        elif name == "EPUB/nav.xhtml":
+            data = _finish_nav(data.decode("utf-8"), texts).encode("utf-8")
+        elif name == "EPUB/styles/stylesheet1.css":
+            data = css.encode("utf-8")
+        finished.append((name, data))
+    finished.append((f"EPUB/media/{cover.name}", cover.data))
+    finished.append(("EPUB/text/cover.xhtml", cover_page(book, cover).encode("utf-8")))
+    with zipfile.ZipFile(output, "w") as target:
+        for name, data in finished:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else \
+                zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
