@@ -47,38 +47,90 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
     click.echo(f"Next: cd {folder} && anthology build")
 
 
+BOOK_TARGETS = ("pdf", "epub")
+ALL_TARGETS = (*BOOK_TARGETS, "proposal", "offprints")
+
+
+def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Split `build`'s arguments into targets and the chapter ids that follow `offprints`.
+
+    No target means the book's PDF and EPUB.
+    """
+    from anthology.config import suggest
+
+    targets: list[str] = []
+    chapters: list[str] = []
+    for word in words:
+        if word in ALL_TARGETS:
+            if word not in targets:
+                targets.append(word)
+        elif "offprints" in targets:
+            chapters.append(word)
+        else:
+            close = suggest(word, ALL_TARGETS)
+            hint = f" Did you mean '{close}'?" if close else ""
+            raise click.UsageError(
+                f"'{word}' is not something anthology builds.{hint} Targets: "
+                f"{', '.join(ALL_TARGETS)} (chapter ids may follow offprints).")
+    return targets or list(BOOK_TARGETS), chapters
+
+
 @click.command("build")
-@click.argument("targets", nargs=-1, type=click.Choice(["pdf", "epub"]))
+@click.argument("words", nargs=-1, metavar="[TARGET]... [CHAPTER]...")
 @click.option("--force", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--clean", is_flag=True, help="Ignore the cache and redo everything.")
 @quiet_option
-def build_command(targets: tuple[str, ...], force: bool, clean: bool, quiet: bool) -> None:
-    """Build the book's PDF and EPUB into build/ (or only the TARGETS named).
+def build_command(words: tuple[str, ...], force: bool, clean: bool, quiet: bool) -> None:
+    """Build the book's PDF and EPUB into build/ (or only the TARGETs named).
 
+    TARGETs: pdf, epub, proposal (build/proposal.pdf, .epub, .docx) and offprints
+    (build/offprints/NN-ID.pdf, for every chapter or for the CHAPTER ids after it).
     Chapters with no file yet are left out, with a note.
 
     Example:
 
-        anthology build pdf
+        anthology build pdf offprints power-sharing safe-spaces
     """
-    from anthology.build import TARGETS, build_book
+    from anthology.build import build_book
     from anthology.findings import render_text
 
+    targets, chapter_ids = parse_targets(words)
     book = state().book()
 
     def progress(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
 
-    result = build_book(book, targets or TARGETS, force=force, clean=clean, progress=progress)
-    if result.findings and not quiet:
-        click.echo(render_text(result.findings), err=True)
-    for url in result.refused:
-        click.echo(f"Refused to read {url}: only files inside the book folder are used.",
-                   err=True)
-    for path in result.outputs:
-        extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
-        click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+    book_pdf = None
+    book_targets = [t for t in targets if t in BOOK_TARGETS]
+    if book_targets:
+        result = build_book(book, book_targets, force=force, clean=clean, progress=progress)
+        if result.findings and not quiet:
+            click.echo(render_text(result.findings), err=True)
+        for url in result.refused:
+            click.echo(f"Refused to read {url}: only files inside the book folder are used.",
+                       err=True)
+        for path in result.outputs:
+            extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
+            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            if path.suffix == ".pdf":
+                book_pdf = path
+    if "offprints" in targets:
+        from anthology.render.offprints import build_offprints
+
+        for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
+                                        progress=progress):
+            click.echo(f"Wrote {offprint.path.relative_to(book.root)} "
+                       f"({offprint.span.page_range})")
+    if "proposal" in targets:
+        from anthology.render.proposal import build_proposal
+
+        proposal = build_proposal(book, today=today(), force=force, progress=progress)
+        if proposal.findings and not quiet:
+            click.echo(render_text(proposal.findings), err=True)
+        for path in proposal.outputs:
+            extra = f" ({proposal.pages} pages)" if path.suffix == ".pdf" else ""
+            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
 COMMANDS += [init_command, build_command]

@@ -302,9 +302,9 @@ def select_offprints(book: Book, chapter_ids: Sequence[str]) -> list[tuple[int, 
         if ident in known:
             raise UsageError(f"chapter '{ident}' has no file yet, so it is not in the book and "
                              "has no offprint.")
-        raise UsageError(f"there is no chapter '{ident}' in chapters.yaml. "
-                         f"{did_you_mean(ident, [c.id for _, c in numbered])}".strip())
-    return sorted(set(chosen), key=lambda item: item[0])
+        hint = did_you_mean(ident, by_id) or f"Chapters in the book: {', '.join(by_id)}."
+        raise UsageError(f"there is no chapter '{ident}' in chapters.yaml. {hint}")
+    return sorted({n: (n, c) for n, c in chosen}.values(), key=lambda item: item[0])
 
 
 def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Path | None = None,
