@@ -6,29 +6,34 @@ import csv
 import io
 import json
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from anthology.cli.common import format_option, quiet_option, state
 
+if TYPE_CHECKING:
+    from anthology.cache import Cache
+    from anthology.model import Book
+
 COMMANDS: list[click.Command] = []
 
 
 def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
-                   quiet: bool) -> int:
+                   quiet: bool, book: Book | None = None, cache: Cache | None = None) -> int:
     """Check the chapters (all when `chapter_ids` is None), print the findings, return the exit
-    code. Other commands (such as a future `check --changed`) pass their own set of ids."""
+    code. Other commands (such as `check --changed`) pass their own set of ids, and the
+    pre-commit check its own copy of the book (as staged) and the working book's cache."""
     from anthology.checks.runner import check_book
     from anthology.findings import Severity, render
 
-    book = state().book()
+    book = book or state().book()
 
     def progress(line: str) -> None:
         if not quiet and fmt == "text":
             click.echo(line, err=True)
 
-    findings = check_book(book, chapter_ids, progress=progress)
+    findings = check_book(book, chapter_ids, cache, progress=progress)
     if fmt != "text" or findings or not quiet:
         output = render(findings, fmt)
         if output:
@@ -41,20 +46,34 @@ def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
 @click.argument("chapters", nargs=-1)
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.option("--changed", is_flag=True,
+              help="Check only the chapters changed against the main branch (or --base).")
+@click.option("--base", metavar="REF",
+              help="With --changed: compare with REF (default: the main branch).")
+@click.option("--staged", is_flag=True, hidden=True,
+              help="Check the staged version of the chapters being committed (for the hook).")
 @quiet_option
-def check_command(chapters: tuple[str, ...], fmt: str, strict: bool, quiet: bool) -> None:
+def check_command(chapters: tuple[str, ...], fmt: str, strict: bool, changed: bool,
+                  base: str | None, staged: bool, quiet: bool) -> None:
     """Check the chapters (or only the CHAPTERS named, by id) before they are submitted.
 
     Reports citations missing from the bibliography or written wrongly, problems in the
     bibliographies (unused, duplicate or conflicting entries, syntax, missing fields),
     cross-references, word limits, front matter, images and links, each with its file and line.
-    Exits 1 when there are errors (or warnings, with --strict), 0 otherwise.
+    Exits 1 when there are errors (or warnings, with --strict), 0 otherwise. With --changed,
+    only the chapters changed against the main branch (or --base REF) are checked.
 
     Example:
 
         anthology check peer-support --format github
     """
-    code = check_chapters(set(chapters) if chapters else None, fmt, strict, quiet)
+    if staged or changed or base:
+        from anthology.cli.submitting import check_changed, check_staged
+
+        code = check_staged(fmt, strict, quiet) if staged else \
+            check_changed(set(chapters) if chapters else None, base, fmt, strict, quiet)
+    else:
+        code = check_chapters(set(chapters) if chapters else None, fmt, strict, quiet)
     if code:
         click.get_current_context().exit(code)
 
