@@ -21,7 +21,8 @@ def _same(a: str, b: str) -> bool:
 def check_front_matter(manuscript: Manuscript, chapter: Chapter,
                        people: Collection[str]) -> list[Finding]:
     """frontmatter.no-title, no-authors, unknown-author, title-differs, authors-differ."""
-    if not manuscript.readable or "frontmatter.missing" in {f.code for f in manuscript.findings}:
+    broken = {"frontmatter.missing", "frontmatter.syntax"}
+    if not manuscript.readable or broken & {f.code for f in manuscript.findings}:
         return []
     out: list[Finding] = []
     name, lines = manuscript.name, manuscript.meta_lines

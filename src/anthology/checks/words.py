@@ -62,6 +62,10 @@ def split_parts(ast: Node) -> dict[str, list[Node]]:
     return {"body": body, "notes": notes, "captions": captions, "references": references}
 
 
+_INLINE_CONTAINERS = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
+                      "SmallCaps"}
+
+
 def plain_text(node: Any) -> str:
     """The text a reader sees, with white space between words and blocks."""
     parts: list[str] = []
@@ -90,6 +94,8 @@ def plain_text(node: Any) -> str:
         elif kind == "Header":
             go(content[2])
             parts.append(" ")
+        elif kind in _INLINE_CONTAINERS:
+            go(content)
         elif content is not None:
             go(content)
             parts.append(" ")
