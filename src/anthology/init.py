@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from anthology import __version__
 from anthology.config import BOOK_FILE, slugify
 from anthology.errors import UsageError
 from anthology.files import atomic_write_text
@@ -23,6 +24,7 @@ FILES = {
     "book.bib": "references/book.bib",
     "gitignore": ".gitignore",
     "CONTRIBUTING.md.j2": "CONTRIBUTING.md",
+    "anthology.yml.j2": ".github/workflows/anthology.yml",
 }
 
 
@@ -46,7 +48,7 @@ def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date)
                          "overwrite files. Choose an empty folder.")
     env = _environment()
     values = {"title": title, "editor": editor, "editor_id": slugify(editor), "email": email,
-              "today": today.isoformat(), "year": today.year}
+              "today": today.isoformat(), "year": today.year, "version": __version__}
     written = []
     for template, name in FILES.items():
         path = folder / name
