@@ -1,7 +1,50 @@
-"""Commands of this group are registered in anthology.cli."""
+"""Commands that hand the book over: package."""
 
 from __future__ import annotations
 
 import click
 
+from anthology.cli.common import quiet_option, state
+
 COMMANDS: list[click.Command] = []
+
+
+@click.command("package")
+@click.option("--allow-dirty", is_flag=True,
+              help="Package even though the book has uncommitted changes (or no git).")
+@click.option("--force", is_flag=True,
+              help="Package even though `check` finds errors or EPUBCheck fails.")
+@quiet_option
+def package_command(allow_dirty: bool, force: bool, quiet: bool) -> None:
+    """Assemble the publisher's delivery: build/delivery/SLUG-VERSION/ and its .zip.
+
+    The folder holds the book PDF and EPUB, the offprints, the cover, metadata.json,
+    validation.txt (EPUBCheck, the PDF's fonts, page size and pages, the check summary),
+    provenance.json and checksums.sha256 (check with `sha256sum -c checksums.sha256`).
+    VERSION is `git describe --tags --always`. Refuses, listing every reason, when the book
+    has uncommitted changes, `check` finds errors or EPUBCheck fails.
+
+    Example:
+
+        anthology package
+    """
+    from anthology.delivery import package_book
+    from anthology.findings import Severity, render_text
+
+    book = state().book()
+
+    def progress(line: str) -> None:
+        if not quiet:
+            click.echo(line, err=True)
+
+    result = package_book(book, allow_dirty=allow_dirty, force=force, progress=progress)
+    shown = [f for f in result.findings if f.severity is not Severity.INFO]
+    if shown and not quiet:
+        click.echo(render_text(shown), err=True)
+    folder = result.folder.relative_to(book.root)
+    click.echo(f"Wrote {folder}/ ({len(result.files)} files, {result.pages} pages in the PDF)")
+    size = result.zip.stat().st_size
+    click.echo(f"Wrote {result.zip.relative_to(book.root)} ({size / 1_000_000:.1f} MB)")
+
+
+COMMANDS += [package_command]

@@ -11,6 +11,7 @@ when the book has them.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -254,12 +255,10 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
 
 
 def write_offprint(reader: Any, span: PageSpan, cover_pdf: bytes, output: Path,
-                   cover: Cover) -> None:
+                   cover: Cover, created: dt.datetime) -> None:
     """The cover, then the chapter's pages from the book, labelled with their folios."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.constants import PageLabelStyle
-
-    from anthology.build import build_time
 
     writer = PdfWriter()
     cover_reader = PdfReader(io.BytesIO(cover_pdf))
@@ -270,7 +269,7 @@ def write_offprint(reader: Any, span: PageSpan, cover_pdf: bytes, output: Path,
                           start=1)
     writer.set_page_label(covers, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL,
                           start=span.first_page)
-    stamp = build_time().strftime("D:%Y%m%d%H%M%SZ")
+    stamp = created.strftime("D:%Y%m%d%H%M%SZ")
     writer.add_metadata({"/Title": cover.title,
                          "/Author": name_list([a.name for a in cover.authors]),
                          "/Subject": cover.citation, "/Producer": "anthology",
@@ -315,7 +314,7 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Pa
     The book PDF is built first unless `book_pdf` (already built from the same sources) is
     given, so that the pages and page numbers are those of the book as it stands.
     """
-    from anthology.build import build_book, out_dir_of
+    from anthology.build import build_book, build_time, out_dir_of
 
     chosen = select_offprints(book, chapter_ids)
     if book_pdf is None:
@@ -342,7 +341,7 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Pa
         covers = cover_pdfs(book, [item[3] for item in plan], work)
         for (number, chapter, span, cover), cover_pdf in zip(plan, covers, strict=True):
             path = target / offprint_name(number, chapter)
-            write_offprint(reader, span, cover_pdf, path, cover)
+            write_offprint(reader, span, cover_pdf, path, cover, build_time(book.root))
             written.append(Offprint(chapter, number, span, path, cover.citation))
     finally:
         shutil.rmtree(work, ignore_errors=True)
