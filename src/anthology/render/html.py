@@ -140,23 +140,24 @@ def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
     """
     fragments = {}
     abstracts = {}
-    floats: list[tuple[ChapterText, Float]] = []
+    floats: list[Float] = []
     for text in texts:
         what = f"{text.manuscript.name} (chapter {text.number})"
         body = chapter_body_ast(text, book.config.build.notes)
-        floats += [(text, f) for f in list_floats(body)]
+        floats += list_floats(body)
         fragments[text.chapter.id] = pandoc.ast_to_html(body, what)
         if text.abstract and book.config.build.abstracts:
             abstracts[text.chapter.id] = pandoc.ast_to_html(
                 {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
                  "blocks": text.abstract}, what)
     options = book.config.build
-    figures = [{"label": f.label, "caption": f.caption, "anchor": t.prefix + f.identifier,
-                "page": (pages or {}).get(t.prefix + f.identifier)}
-               for t, f in floats if f.kind == "figure"] if options.list_of_figures else []
-    tables = [{"label": f.label, "caption": f.caption, "anchor": t.prefix + f.identifier,
-               "page": (pages or {}).get(t.prefix + f.identifier)}
-              for t, f in floats if f.kind == "table"] if options.list_of_tables else []
+    # The floats come from the prefixed AST: their ids are already unique in the book.
+    figures = [{"label": f.label, "caption": f.caption, "anchor": f.identifier,
+                "page": (pages or {}).get(f.identifier)}
+               for f in floats if f.kind == "figure"] if options.list_of_figures else []
+    tables = [{"label": f.label, "caption": f.caption, "anchor": f.identifier,
+               "page": (pages or {}).get(f.identifier)}
+              for f in floats if f.kind == "table"] if options.list_of_tables else []
     people = contributors_notes(book, texts)
     template = environment(book.root).get_template("book/book.html.j2")
     return template.render(

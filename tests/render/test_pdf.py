@@ -1,0 +1,166 @@
+"""The PDF, checked structurally: text and folios page by page, contents, running heads, fonts,
+metadata, outline, links. The sample book is built once per session (see conftest)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.render.conftest import Built
+
+pytestmark = pytest.mark.slow
+
+ROMAN = re.compile(r"^[ivxlc]+$")
+
+
+@cache
+def pages_text(pdf: Path) -> tuple[str, ...]:
+    """The text of every page."""
+    return tuple(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def folio(text: str) -> str | None:
+    """The printed page number: in the running head (last line drawn) or a drop folio."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    if re.fullmatch(r"\d+", last) or ROMAN.fullmatch(last):
+        return last
+    head = re.fullmatch(r"(\d+) .+", last) or re.fullmatch(r".+ (\d+)", last)
+    return head.group(1) if head else None
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed, line-end hyphens joined, for matching titles that wrap."""
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r"-\s+", "-", re.sub(r"\u2010\s+", "", text))  # U+2010: a hyphenation
+
+
+def page_of_title(pages: tuple[str, ...], number: int, title: str) -> int:
+    """The index of the page where chapter `number` opens (its number, then its title)."""
+    for index, text in enumerate(pages):
+        if flat(text).startswith(flat(f"{number} {title}")):
+            return index
+    raise AssertionError(f"chapter {number} '{title}' opens on no page")
+
+
+def test_contents_page_numbers_match_printed_folios(built_sample: Built) -> None:
+    pages = pages_text(built_sample.pdf)
+    contents = next(flat(t) for t in pages if t.startswith("Contents"))
+    assert len(built_sample.texts) == 6
+    for text in built_sample.texts:
+        match = re.search(re.escape(flat(f"{text.number} {text.title}")) + r" (\d+)", contents)
+        assert match, f"chapter {text.number} is not in the contents"
+        opener = page_of_title(pages, text.number, text.title)
+        assert folio(pages[opener]) == match.group(1), text.title
+    first = page_of_title(pages, 1, built_sample.texts[0].title)
+    assert folio(pages[first]) == "1"
+
+
+def test_front_matter_is_numbered_in_roman_and_title_pages_carry_no_folio(
+        built_sample: Built) -> None:
+    pages = pages_text(built_sample.pdf)
+    assert pages[0].strip() == "Doing Things Differently"  # half-title
+    assert "Edited by" in pages[2] and folio(pages[2]) is None
+    assert "ISBN 978-1-916428-31-7 (print)" in pages[3]
+    assert folio(pages[4]) == "v" and pages[4].startswith("Contents")
+    notes = next(i for i, t in enumerate(pages) if t.startswith("Notes on contributors"))
+    assert ROMAN.fullmatch(folio(pages[notes]) or "")
+
+
+def test_chapters_open_on_rectos_without_running_heads(built_sample: Built) -> None:
+    pages = pages_text(built_sample.pdf)
+    for text in built_sample.texts:
+        opener = page_of_title(pages, text.number, text.title)
+        assert opener % 2 == 0, f"chapter {text.number} opens on a verso"  # index 0 = page 1
+        last = pages[opener].strip().splitlines()[-1].strip()
+        assert re.fullmatch(r"\d+", last), f"chapter {text.number} opener has a running head"
+
+
+def test_running_heads_verso_authors_recto_short_title(built_sample: Built) -> None:
+    pages = pages_text(built_sample.pdf)
+    openers = [page_of_title(pages, t.number, t.title) for t in built_sample.texts]
+    checked = 0
+    for text, start, end in zip(built_sample.texts, openers, [*openers[1:], len(pages)],
+                                strict=True):
+        for index in range(start + 1, end):
+            last = pages[index].strip().splitlines()[-1].strip() if pages[index].strip() else ""
+            if not last or last.startswith("Part "):
+                continue  # a blank page or a part title
+            number = folio(pages[index])
+            assert number is not None
+            if int(number) % 2 == 0:
+                assert last == f"{number} {text.author_names}"
+            else:
+                assert last == f"{text.short_title} {number}"
+            checked += 1
+    assert checked > 20
+
+
+def test_every_font_is_embedded_and_bundled(built_sample: Built) -> None:
+    out = subprocess.run(["pdffonts", str(built_sample.pdf)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[2:]
+    assert out
+    for line in out:
+        name, *_, emb, _sub, _uni, _obj, _gen = line.split()
+        assert emb == "yes", line
+        assert "Charis-SIL" in name, line
+
+
+def test_metadata_language_tagging_and_no_attachments(built_sample: Built) -> None:
+    reader = PdfReader(built_sample.pdf)
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == ("Doing Things Differently: Co-production, Power and Knowledge in "
+                          "Mental Health")
+    assert meta.author == "Helen Marsh and Daniel Okafor"
+    assert meta.subject is not None and meta.subject.startswith("Mental health services")
+    assert "co-production" in str(meta.get("/Keywords"))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert "/EmbeddedFiles" not in root.get("/Names", {})
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (156, 234)
+
+
+def test_outline_has_every_chapter_under_its_part(built_sample: Built) -> None:
+    outline = PdfReader(built_sample.pdf).outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    assert top == ["Contents", "Notes on contributors",
+                   "1. Introduction: Doing things differently",
+                   "Part I: Power, knowledge and space",
+                   "Part II: Decisions, practice and institutions"]
+    titles = str([getattr(i, "title", None) for i in outline if not isinstance(i, list)]) + str(
+        [[getattr(j, "title", None) for j in i] for i in outline if isinstance(i, list)])
+    for text in built_sample.texts:
+        assert f"{text.number}. {text.title}" in titles
+
+
+def test_contents_entries_link_inside_the_document(built_sample: Built) -> None:
+    reader = PdfReader(built_sample.pdf)
+    contents = reader.pages[4]
+    links = [a.get_object() for a in contents.get("/Annots", [])]
+    internal = [a for a in links if a.get("/Subtype") == "/Link" and "/URI" not in
+                a.get("/A", {})]
+    assert len(internal) >= len(built_sample.texts)
+
+
+def test_footnotes_sit_on_the_page_of_their_call(built_small: Built) -> None:
+    pages = pages_text(built_small.pdf)
+    page = next(flat(t) for t in pages if "Goffman described total institutions" in flat(t))
+    assert "1. A note about the seminar." in page
+
+
+def test_pdf_bytes_are_reproducible(built_small: Built, tmp_path: Path) -> None:
+    from tests.render.conftest import build
+
+    again = build(built_small.root, ("pdf",))
+    assert again.pdf.read_bytes() == built_small.pdf.read_bytes()
