@@ -61,11 +61,16 @@ def _reader(pdf: Path) -> Any:
 
 
 def _is_blank(page: Any) -> bool:
-    """No text and no image: a page left blank so that the next chapter opens on a recto."""
+    """No text and nothing drawn from an image or form: a page left blank so that the next
+    chapter opens on a recto. (WeasyPrint shares one resource dictionary between all pages,
+    so what a page draws is read from its own content stream.)"""
     if page.extract_text().strip():
         return False
-    resources = page.get("/Resources") or {}
-    return not (resources.get("/XObject") if hasattr(resources, "get") else None)
+    contents = page.get_contents()
+    if contents is None:
+        return True
+    data = contents.get_data()
+    return not re.search(rb"(?:^|\s)(?:Do|BI|sh)(?:\s|$)", data)
 
 
 def _folio_candidates(text: str) -> set[int]:

@@ -1,0 +1,145 @@
+"""Offprints: the chapter's own pages from the book PDF, with the real page range on the cover."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from anthology.cli import cli
+from anthology.model import Contributor
+from anthology.render.offprints import (
+    COVER_PAGES,
+    Offprint,
+    PageSpan,
+    build_offprints,
+    chapter_citation,
+    chapter_page_spans,
+    initials_name,
+)
+from tests.render.conftest import EPOCH, Built
+
+
+@pytest.mark.parametrize(("name", "sort_name", "expected"), [
+    ("Helen Marsh", None, "H. Marsh"),
+    ("Helen Marsh", "Marsh, Helen", "H. Marsh"),
+    ("Jean-Paul Sartre", None, "J.-P. Sartre"),
+    ("Ursula K. Le Guin", "Le Guin, Ursula K.", "U. K. Le Guin"),
+    ("Plato", None, "Plato"),
+])
+def test_initials_name(name: str, sort_name: str | None, expected: str) -> None:
+    assert initials_name(Contributor("x", name, sort_name)) == expected
+
+
+def test_citation_names_editors_book_pages_imprint_and_doi(built_sample: Built) -> None:
+    book = built_sample.book
+    chapter = book.chapter("safe-spaces")
+    authors = book.authors_of(chapter)
+    span = PageSpan("chapter-3", 22, 27, 15, 20)
+    assert chapter_citation(book, chapter, "Room to think", authors, span) == (
+        "A. Begum and S. Whitfield, ‘Room to think’. In: H. Marsh and D. Okafor (eds), "
+        "Doing Things Differently: Co-production, Power and Knowledge in Mental Health, "
+        "pp. 15–20. Northgate: Northgate University Press, 2027. "
+        "https://doi.org/10.99999/ngup.9781916428317")
+    own = dataclasses.replace(chapter, doi="10.99999/ngup.ch3")
+    one_page = PageSpan("chapter-3", 22, 22, 15, 15)
+    assert chapter_citation(book, own, "T", authors, one_page).endswith(
+        "p. 15. Northgate: Northgate University Press, 2027. https://doi.org/10.99999/ngup.ch3")
+
+
+@pytest.fixture(scope="module")
+def offprints(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> list[Offprint]:
+    """Every chapter's offprint, cut from the shared sample build."""
+    out = tmp_path_factory.mktemp("offprints")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        return build_offprints(built_sample.book, book_pdf=built_sample.pdf, out_dir=out)
+
+
+def _folios(text: str) -> set[int]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return {int(t) for line in lines[:1] + lines[-1:] for t in line.split() if t.isdigit()}
+
+
+@pytest.mark.slow
+def test_printed_page_range_is_the_pages_the_chapter_occupies(built_sample: Built,
+                                                              offprints: list[Offprint]) -> None:
+    book_pdf = PdfReader(built_sample.pdf)
+    destinations = {name: book_pdf.get_destination_page_number(d)
+                    for name, d in book_pdf.named_destinations.items()}
+    assert [o.path.name for o in offprints] == [
+        "01-introduction.pdf", "02-power-sharing.pdf", "03-safe-spaces.pdf",
+        "04-recovery-colleges.pdf", "05-values-consent.pdf", "06-ward-rounds.pdf"]
+    for offprint in offprints:
+        span = offprint.span
+        # The chapter opens where the book's anchor is, and its folios run on its pages.
+        assert span.first_index == destinations[f"chapter-{offprint.number}"]
+        for index in range(span.first_index + 1, span.last_index + 1):
+            folio = span.first_page + index - span.first_index
+            assert folio in _folios(book_pdf.pages[index].extract_text()), (offprint, index)
+        # The page after the range is blank or opens something else.
+        after = span.last_index + 1
+        if after < len(book_pdf.pages) and after not in destinations.values():
+            assert not book_pdf.pages[after].extract_text().strip()
+        reader = PdfReader(offprint.path)
+        assert len(reader.pages) == COVER_PAGES + span.last_index - span.first_index + 1
+        cover = " ".join(reader.pages[0].extract_text().split())
+        assert f"pp. {span.first_page}–{span.last_page}." in cover
+        assert "".join(offprint.citation.split()) in "".join(cover.split())
+        # Same pages as the book, labelled with the book's folios.
+        for k in range(COVER_PAGES, len(reader.pages)):
+            assert reader.pages[k].extract_text() == \
+                book_pdf.pages[span.first_index + k - COVER_PAGES].extract_text()
+        assert reader.page_labels[COVER_PAGES:] == [
+            str(n) for n in range(span.first_page, span.last_page + 1)]
+        assert reader.metadata is not None and reader.metadata["/Subject"] == offprint.citation
+
+
+@pytest.mark.slow
+def test_spans_follow_one_another(built_sample: Built) -> None:
+    spans = sorted(chapter_page_spans(built_sample.pdf).values(), key=lambda s: s.first_index)
+    assert [s.anchor for s in spans] == [f"chapter-{n}" for n in range(1, 7)]
+    assert spans[0].first_page == 1
+    for before, after in itertools.pairwise(spans):
+        assert before.last_page < after.first_page
+
+
+def test_unknown_target_is_a_usage_error(small_book: Path) -> None:
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "pfd"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.endswith(
+        "Error: 'pfd' is not something anthology builds. Did you mean 'pdf'? Targets: pdf, "
+        "epub, proposal, offprints (chapter ids may follow offprints).\n")
+
+
+@pytest.mark.parametrize(("ident", "message"), [
+    ("nope", "Error: there is no chapter 'nope' in chapters.yaml. Chapters in the book: "
+             "intro.\n"),
+    ("intr", "Error: there is no chapter 'intr' in chapters.yaml. Did you mean 'intro'?\n"),
+    ("peer", "Error: chapter 'peer' has no file yet, so it is not in the book and has no "
+             "offprint.\n"),
+])
+def test_unknown_offprint_chapter(small_book: Path, ident: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "offprints", ident])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message
+
+
+@pytest.mark.slow
+def test_build_offprints_cli_for_one_chapter(small_book: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "-q", "pdf",
+                                      "offprints", "intro"])
+    assert result.exit_code == 0, result.stderr
+    pages = len(PdfReader(small_book / "build" / "a-small-book.pdf").pages)
+    span = chapter_page_spans(small_book / "build" / "a-small-book.pdf")["chapter-1"]
+    assert result.stdout == (f"Wrote build/a-small-book.pdf ({pages} pages)\n"
+                             f"Wrote build/offprints/01-intro.pdf ({span.page_range})\n")
+    assert (small_book / "build" / "offprints" / "01-intro.pdf").is_file()
