@@ -35,7 +35,7 @@ def git(root: Path, *args: str, who: tuple[str, str] = ADA, date: str | None = N
     done = subprocess.run(
         ["git", "-C", str(root), "-c", f"user.name={who[0]}", "-c", f"user.email={who[1]}",
          "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main",
-         "-c", "core.hooksPath=", *args],
+         *args],
         capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
     return done.stdout.strip()

@@ -71,6 +71,11 @@ def _block_paragraphs(blocks: Sequence[Any]) -> list[str]:
                 out.append(stringify(term))
                 for definition in definitions:
                     out.extend(_block_paragraphs(definition))
+        elif kind == "Figure":
+            # [attr, [short caption, long caption blocks], blocks]: the image's alt text repeats
+            # the caption, so the caption alone stands for the figure.
+            caption = _block_paragraphs(content[1][1])
+            out.extend(caption or _block_paragraphs(content[2]))
         elif kind in ("RawBlock", "HorizontalRule", "Null"):
             continue
         else:  # tables, figures and anything newer: their text as one paragraph
