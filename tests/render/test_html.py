@@ -61,6 +61,7 @@ def test_bundled_fonts_are_declared_unescaped(small_book: Path) -> None:
 @pytest.mark.parametrize(("bio", "expected"), [
     ("Ada Editor edits books.", ("Ada Editor", " edits books.")),
     ("Edits books.", ("Ada Editor", " Edits books.")),
+    ("Dr Ada Editor edits books.", ("Dr Ada Editor", " edits books.")),
     (None, ("Ada Editor", ", University of Leeds.")),
 ])
 def test_contributor_note_does_not_repeat_the_name(bio: str | None,

@@ -83,8 +83,10 @@ def chapter_body_ast(text: ChapterText, notes: str) -> Node:
 def contributor_note(person: Contributor) -> tuple[str, str]:
     """A note on a contributor as (name in bold, the rest): the bio's own name is not repeated."""
     bio = (person.bio or "").strip()
-    if bio.startswith(person.name):
-        return person.name, bio[len(person.name):]
+    at = bio.find(person.name)
+    if 0 <= at <= 12:  # "Ada Editor is ..." or "Dr Ada Editor is ...": bold the name as written
+        end = at + len(person.name)
+        return bio[:end], bio[end:]
     if bio:
         return person.name, " " + bio
     return person.name, f", {person.affiliation}." if person.affiliation else ""
