@@ -82,7 +82,7 @@ def test_last_submissions_skip_editors_copyedits(history_book: Path) -> None:
     assert {k: (v.date.date().isoformat(), v.author_name, v.message)
             for k, v in latest.items()} == {
         "intro": ("2026-02-02", "Ada Editor", "Tidy the introduction"),
-        "peer": ("2026-02-07", "Ben Writer", "Better figure")}
+        "peer": ("2026-02-06", "Ben Writer", "Revise peer")}  # images are not read for status
 
 
 def test_last_submissions_outside_git_is_empty(small_book: Path) -> None:

@@ -105,8 +105,10 @@ def cache_for(book: Book) -> Cache:
     return Cache(book.root / "build" / ".cache")
 
 
-def chapter_paths(book: Book, chapter: Chapter, cache: Cache | None = None) -> tuple[str, ...]:
-    """The book paths that belong to a chapter now: its file, own bibliographies and images."""
+def chapter_paths(book: Book, chapter: Chapter, cache: Cache | None = None,
+                  images: bool = True) -> tuple[str, ...]:
+    """The book paths that belong to a chapter now: its file, own bibliographies and (unless
+    `images` is false, which saves reading the chapter with pandoc) the images it shows."""
     if chapter.file is None:
         return ()
     paths = [chapter.file]
@@ -121,7 +123,7 @@ def chapter_paths(book: Book, chapter: Chapter, cache: Cache | None = None) -> t
     folder = path.parent
     found = [resolve_inside(book.root, folder, name)
              for name in manuscript.text_list("bibliography")]
-    if manuscript.body.strip():
+    if images and manuscript.body.strip():
         from anthology.document import each
         from anthology.render.chapter import parse_markdown
 
@@ -232,7 +234,7 @@ class History:
 
 
 def read_history(book: Book, *, since: dt.date | None = None, words: bool = True,
-                 chapters: Iterable[Chapter] | None = None,
+                 chapters: Iterable[Chapter] | None = None, images: bool = True,
                  allow_shallow: bool = False, repo: Repository | None = None) -> History:
     """The commits that touched each chapter's files (from `since` on), attributed to people.
 
@@ -247,8 +249,8 @@ def read_history(book: Book, *, since: dt.date | None = None, words: bool = True
     cache = cache_for(book)
     by_chapter: dict[str, tuple[Submission, ...]] = {}
     for chapter in chapters if chapters is not None else book.chapters:
-        items = _chapter_submissions(book, chapter, commits, chapter_paths(book, chapter, cache),
-                                     emails)
+        paths = chapter_paths(book, chapter, cache, images)
+        items = _chapter_submissions(book, chapter, commits, paths, emails)
         if since is not None:
             items = [i for i in items if i.date.date() >= since]
         if words:
@@ -263,12 +265,13 @@ def last_submissions(book: Book) -> dict[str, Submission]:
     "Outside the editorial team" means from one of the chapter's authors or from someone who
     is not an editor: an editor's copyedits are not submissions, unless the editor is an author
     of that chapter. Chapters without such a commit are left out. Outside git, or without any
-    commit, the answer is empty, so `status` works in any book folder.
+    commit, the answer is empty, so `status` works in any book folder. Fast: one `git log`, and
+    no pandoc (images are left out; the chapter file and its own bibliographies count).
     """
     from anthology.submissions.git import GitError
 
     try:
-        history = read_history(book, words=False, allow_shallow=True)
+        history = read_history(book, words=False, images=False, allow_shallow=True)
     except GitError:
         return {}
     latest: dict[str, Submission] = {}
