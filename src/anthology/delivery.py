@@ -437,7 +437,7 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
     check = run_epubcheck(epub)
     if not check.passed and not force:
         what = "found problems" if check.ran else "could not run"
-        reasons.append(f"EPUBCheck {what} in {epub.name}: {check.summary} "
+        reasons.append(f"EPUBCheck {what} in {epub.name} ({check.summary.rstrip('.')}). "
                        "Fix them, or package anyway with --force.")
     if reasons:
         raise AnthologyError("The package was not made:\n" + "\n".join(
