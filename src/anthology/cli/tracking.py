@@ -50,17 +50,25 @@ def _date_or_today(value: str | None) -> dt.date:
 def _known_words(book: Book) -> Mapping[str, int] | None:
     """Words counted against the limit, per chapter id: the hook for the word counter.
 
-    Returns None until anthology.checks provides a word count; status then shows "–".
+    Only counts already cached by `anthology check` or a build are used (status never runs
+    pandoc); a chapter changed since then shows "–".
     """
-    return None
+    from anthology.checks.runner import cached_word_counts
+
+    return cached_word_counts(book) or None
 
 
 def _known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
     """The last submission per chapter id: the hook for git reading (anthology.submissions).
 
-    Returns None until it exists; status then shows "–".
+    One `git log`; outside a repository, or with no commits yet, status shows "–".
     """
-    return None
+    from anthology.submissions.history import last_submissions
+    from anthology.tracking.status import LastSubmission
+
+    found = last_submissions(book)
+    return {cid: LastSubmission(s.date.date(), s.author_name, s.short)
+            for cid, s in found.items()} or None
 
 
 # Contributors
