@@ -454,3 +454,26 @@ def list_floats(ast: Node) -> list[Float]:
                 rest = [{**blocks[0], "c": blocks[0]["c"][1:]}, *blocks[1:]]
         found.append(Float(node["t"].lower(), node["c"][0][0], label, stringify(rest)))
     return found
+
+
+def unwrap_dangling_links(ast: Node) -> Node:
+    """Turn internal links whose target id does not exist into plain text.
+
+    A forced build with an unresolved citation or cross-reference would otherwise point at
+    nothing, which EPUBCheck reports as an error.
+    """
+    ids = set()
+    for node in each(ast["blocks"]):
+        index = _ATTR_INDEX.get(node["t"])
+        if index is not None and node["c"][index][0]:
+            ids.add(node["c"][index][0])
+
+    def visit(node: Node) -> Node | None:
+        if node["t"] == "Link":
+            url = node["c"][2][0]
+            if url.startswith("#") and url[1:] not in ids:
+                return {"t": "Span", "c": [node["c"][0], node["c"][1]]}
+        return None
+
+    result: Node = transform(copy.deepcopy(ast), visit)
+    return result

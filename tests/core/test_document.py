@@ -139,3 +139,13 @@ def test_notes_become_footnote_spans_or_endnotes(tmp_path: Path) -> None:
     text = json.dumps(end)
     assert [text.count(f'"#c2-{x}"') for x in ("fn1", "fn2", "fnref1", "fnref2")] == [1] * 4
     assert [d["c"][0][0] for d in each(end, "Div")] == ["c2-fn1", "c2-fn2"]
+
+
+def test_dangling_internal_links_become_text(tmp_path: Path) -> None:
+    from anthology.document import unwrap_dangling_links
+
+    ast = parse("## Here {#sec-here}\n\n[ok](#sec-here) [gone](#ref-nobody) [web](https://x.org)\n",
+                tmp_path)
+    out = unwrap_dangling_links(ast)
+    assert [link["c"][2][0] for link in each(out, "Link")] == ["#sec-here", "https://x.org"]
+    assert stringify(out["blocks"][1]) == "ok gone web"

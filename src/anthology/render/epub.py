@@ -18,7 +18,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from anthology.document import Node, each, empty_attr, prefix_ids, str_inlines, transform
+from anthology.document import (
+    Node,
+    each,
+    empty_attr,
+    prefix_ids,
+    str_inlines,
+    transform,
+    unwrap_dangling_links,
+)
 from anthology.errors import AnthologyError
 from anthology.files import resolve_inside
 from anthology.model import Book
@@ -141,7 +149,8 @@ def book_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
         previous_part = part
         blocks += chapter_blocks(book, text)
     api = texts[0].ast["pandoc-api-version"] if texts else [1, 23, 1]
-    return _embed_images({"pandoc-api-version": api, "meta": {}, "blocks": blocks}, book.root)
+    document = unwrap_dangling_links({"pandoc-api-version": api, "meta": {}, "blocks": blocks})
+    return _embed_images(document, book.root)
 
 
 def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
