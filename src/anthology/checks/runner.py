@@ -13,11 +13,12 @@ different works in different chapters, the book's word total) are cheap Python o
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,20 +270,26 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     return result
 
 
-def _chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
-    assert chapter.file is not None
-    try:
-        data = (session.book.root / chapter.file).read_bytes()
-    except OSError:
-        data = b""
-    key = session.chapter_key(chapter, number, data)
-    found = session.cached(key)
-    if found is not None:
-        return found
-    result = _check_chapter(session, chapter, number)
-    if result.words is not None:  # unreadable chapters are cheap to check again
-        session.cache.put_json("check", key, result.to_json())
-    return result
+def _worker(book: Book, folder: Path, enabled: bool, chapter: Chapter,
+            number: int) -> ChapterResult:
+    """Check one chapter in a worker process (its own session, the shared cache folder)."""
+    return _check_chapter(_Session(book, Cache(folder, enabled)), chapter, number)
+
+
+def _compute(session: _Session, work: list[tuple[Chapter, int]]) -> list[ChapterResult]:
+    """Check the chapters not in the cache: in worker processes when there are several, since
+    most of the time is pandoc plus pure-Python walks of big ASTs (the GIL rules out threads)."""
+    workers = min(len(work), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_check_chapter(session, chapter, number) for chapter, number in work]
+    for name in session.book_wide:  # parsed once here, then read from the cache by workers
+        session.bibliography(name)
+    context = multiprocessing.get_context("fork")
+    cache = session.cache
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, chapter,
+                               number) for chapter, number in work]
+        return [future.result() for future in futures]
 
 
 def _unused(bib: BibFile, cited: set[str], chapter: str | None) -> list[Finding]:
@@ -309,15 +316,27 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     session = _Session(book, cache)
     chapters = select_chapters(book, chapter_ids)
     numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
-    workers = max(1, min(len(chapters), os.cpu_count() or 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for name in session.book_wide:  # start the biggest pandoc job early
-            pool.submit(session.bibliography, name)
-        futures = [pool.submit(_chapter, session, c, numbers[c.id]) for c in chapters]
-        results = []
-        for chapter, future in zip(chapters, futures, strict=True):
-            results.append(future.result())
-            progress(f"Checked {chapter.file}")
+    found: dict[str, ChapterResult] = {}
+    keys: dict[str, str] = {}
+    work: list[tuple[Chapter, int]] = []
+    for chapter in chapters:
+        assert chapter.file is not None
+        try:
+            data = (book.root / chapter.file).read_bytes()
+        except OSError:
+            data = b""
+        keys[chapter.id] = session.chapter_key(chapter, numbers[chapter.id], data)
+        cached = session.cached(keys[chapter.id])
+        if cached is not None:
+            found[chapter.id] = cached
+        else:
+            work.append((chapter, numbers[chapter.id]))
+    for (chapter, _), result in zip(work, _compute(session, work), strict=True):
+        found[chapter.id] = result
+        progress(f"Checked {chapter.file}")
+        if result.words is not None:  # unreadable chapters are cheap to check again
+            cache.put_json("check", keys[chapter.id], result.to_json())
+    results = [found[c.id] for c in chapters]
     findings = [f for r in results for f in r.findings]
     complete = chapter_ids is None
     findings += _book_checks(session, results, complete)
