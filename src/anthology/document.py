@@ -32,18 +32,28 @@ _ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Code": 0, "CodeBlock": 0, "Ima
 
 
 def transform(node: Any, visit: Visitor) -> Any:
-    """Rebuild `node` bottom-up; `visit` may return a node, a list to splice, or None to keep."""
-    if isinstance(node, list):
+    """Rebuild `node` bottom-up; `visit` may return a node, a list to splice, or None to keep.
+
+    Every dict and list is rebuilt, so visitors may change the node they are given in place.
+    """
+    if type(node) is list:
         out: list[Any] = []
         for item in node:
-            new = transform(item, visit)
-            if isinstance(item, dict) and "t" in item and isinstance(new, list):
-                out.extend(new)
+            kind = type(item)
+            if kind is dict:
+                new = transform(item, visit)
+                if type(new) is list and "t" in item:
+                    out.extend(new)
+                else:
+                    out.append(new)
+            elif kind is list:
+                out.append(transform(item, visit))
             else:
-                out.append(new)
+                out.append(item)
         return out
-    if isinstance(node, dict):
-        rebuilt = {key: transform(value, visit) for key, value in node.items()}
+    if type(node) is dict:
+        rebuilt = {key: transform(value, visit) if type(value) is dict or type(value) is list
+                   else value for key, value in node.items()}
         if "t" in rebuilt:
             result = visit(rebuilt)
             return rebuilt if result is None else result
@@ -54,18 +64,29 @@ def transform(node: Any, visit: Visitor) -> Any:
 def each(node: Any, kind: str | None = None) -> list[Node]:
     """Every element (of type `kind`, if given) in document order."""
     found: list[Node] = []
+    append = found.append
 
-    def collect(item: Any) -> None:
-        if isinstance(item, list):
+    # Hot path on big ASTs: exact type checks, and an element's children are only in "c".
+    def go(item: Any) -> None:
+        if type(item) is list:
             for child in item:
-                collect(child)
-        elif isinstance(item, dict):
-            if "t" in item and (kind is None or item["t"] == kind):
-                found.append(item)
+                if type(child) is dict or type(child) is list:
+                    go(child)
+            return
+        t = item.get("t")
+        if t is None:  # the document itself, or a citation's fields
             for value in item.values():
-                collect(value)
+                if type(value) is dict or type(value) is list:
+                    go(value)
+            return
+        if kind is None or t == kind:
+            append(item)
+        content = item.get("c")
+        if type(content) is list or type(content) is dict:
+            go(content)
 
-    collect(node)
+    if type(node) is dict or type(node) is list:
+        go(node)
     return found
 
 
@@ -157,7 +178,6 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
 
     Image targets become paths relative to the book folder (the renderers' base).
     """
-    ast = copy.deepcopy(ast)
 
     def visit(node: Node) -> Node | list[Node] | None:
         kind = node["t"]
@@ -258,9 +278,9 @@ class Target:
 
 def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, dict[str, Target]]:
     """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs."""
-    ast = copy.deepcopy(ast)
     targets: dict[str, Target] = {}
     counts = {"Figure": 0, "Table": 0}
+    labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
 
     def label_caption(caption: list[Any], label: str) -> None:
         blocks = caption[1]
@@ -277,8 +297,8 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
             word = "Figure" if kind == "Figure" else "Table"
             counts[word] += 1
             label = f"{word} {number}.{counts[word]}" if number else f"{word} {counts[word]}"
+            labels[id(node)] = label
             identifier = node["c"][0][0]
-            label_caption(node["c"][1], label)
             if identifier:
                 targets[identifier] = Target(word, label, str_inlines(label))
         elif kind == "Header" and node["c"][1][0]:
@@ -286,8 +306,14 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
             title = stringify(node["c"][2])
             targets[identifier] = Target("Section", title, [
                 {"t": "Quoted", "c": [{"t": "SingleQuote"}, copy.deepcopy(node["c"][2])]}])
+    # Figures and tables in document order, matched to the rebuilt nodes in the same order
+    # (the transform visits them in that order too, as they do not nest).
+    pending = [labels[key] for key in labels]
 
     def visit(node: Node) -> Node | list[Node] | None:
+        if node["t"] in ("Figure", "Table") and pending:
+            label_caption(node["c"][1], pending.pop(0))
+            return None
         if node["t"] != "Cite":
             return None
         citations = node["c"][0]
@@ -333,7 +359,6 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
 
 def prefix_ids(ast: Node, prefix: str) -> Node:
     """Give every id and internal link a per-chapter prefix, so ids are unique in the book."""
-    ast = copy.deepcopy(ast)
 
     def visit(node: Node) -> Node | list[Node] | None:
         index = _ATTR_INDEX.get(node["t"])
@@ -369,7 +394,7 @@ def notes_to_footnotes(ast: Node) -> Node:
                                        _note_inlines(node["c"])]}
         return None
 
-    result: Node = transform(copy.deepcopy(ast), visit)
+    result: Node = transform(ast, visit)
     return result
 
 
@@ -386,7 +411,7 @@ def notes_to_endnotes(ast: Node, prefix: str, heading: str = "Notes") -> Node:
             [f"{prefix}fnref{n}", ["note-ref"], []], [{"t": "Str", "c": str(n)}],
             [f"#{prefix}fn{n}", ""]]}]}
 
-    result: Node = transform(copy.deepcopy(ast), visit)
+    result: Node = transform(ast, visit)
     if notes:
         items = []
         for n, blocks in enumerate(notes, start=1):
@@ -428,14 +453,18 @@ class Float:
 
 def name_floats(ast: Node, stem: str = "float") -> Node:
     """Give every figure and table without an id one (`float-1`...), so lists can link to it."""
-    ast = copy.deepcopy(ast)
     count = 0
-    for node in each(ast["blocks"]):
+
+    def visit(node: Node) -> Node | None:
+        nonlocal count
         if node["t"] in ("Figure", "Table"):
             count += 1
             if not node["c"][0][0]:
                 node["c"][0][0] = f"{stem}-{count}"
-    return ast
+        return None
+
+    result: Node = transform(ast, visit)
+    return result
 
 
 def list_floats(ast: Node) -> list[Float]:
@@ -475,5 +504,5 @@ def unwrap_dangling_links(ast: Node) -> Node:
                 return {"t": "Span", "c": [node["c"][0], node["c"][1]]}
         return None
 
-    result: Node = transform(copy.deepcopy(ast), visit)
+    result: Node = transform(ast, visit)
     return result
