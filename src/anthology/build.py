@@ -14,8 +14,9 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from anthology.cache import Cache
+from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError
 from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
 from anthology.findings import Finding, error, has_errors, info, summary_line
@@ -85,15 +86,24 @@ def included_chapters(book: Book) -> tuple[list[Chapter], list[Chapter]]:
     return included, skipped
 
 
-def prepare_chapters(book: Book, cache: Cache, progress: Progress) -> tuple[
-        list[ChapterText], list[Chapter]]:
-    """Prepare every chapter that has a file, numbered in book order."""
+def prepare_chapters(book: Book, cache: Cache, progress: Progress,
+                     jobs: int | None = None) -> tuple[list[ChapterText], list[Chapter]]:
+    """Prepare every chapter that has a file, numbered in book order (in parallel threads:
+    the work is mostly pandoc's, in its own processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from anthology.render.workers import default_jobs
+
     csl = resolve_csl(book.root, book.config.csl)
     included, skipped = included_chapters(book)
-    texts = []
-    for number, chapter in enumerate(included, start=1):
+
+    def one(item: tuple[int, Chapter]) -> ChapterText:
+        number, chapter = item
         progress(f"[{number}/{len(included)}] {chapter.file}")
-        texts.append(prepare_chapter(book, chapter, number, csl, cache))
+        return prepare_chapter(book, chapter, number, csl, cache)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as threads:
+        texts = list(threads.map(one, enumerate(included, start=1)))
     return texts, skipped
 
 
@@ -104,8 +114,15 @@ def _skip_notes(skipped: Sequence[Chapter]) -> list[Finding]:
 
 
 def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = False,
-               clean: bool = False, progress: Progress = lambda _: None) -> BuildResult:
-    """Build the PDF and/or EPUB of `book` into build/; refuse on errors unless `force`."""
+               clean: bool = False, release: bool = False, jobs: int | None = None,
+               progress: Progress = lambda _: None) -> BuildResult:
+    """Build the PDF and/or EPUB of `book` into build/; refuse on errors unless `force`.
+
+    Every product is cached under build/.cache/ (`clean` ignores what is there). The PDF is
+    laid out piece by piece and merged (incremental, untagged) unless `release`: then it is
+    one whole-book render, tagged (PDF/UA), from the same cached pandoc products. `jobs` is
+    the number of worker processes (default: the cores).
+    """
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temp_files(out_dir)
@@ -118,7 +135,7 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "
                              "`anthology check` for the full list), or build anyway with "
                              "--force.", problems)
-    texts, skipped = prepare_chapters(book, cache, progress)
+    texts, skipped = prepare_chapters(book, cache, progress, jobs)
     result = BuildResult(skipped=list(skipped))
     seen = {(f.code, f.file, f.line, f.message) for f in checked}
     result.findings = checked + [f for t in texts for f in t.findings if (
@@ -136,39 +153,144 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     created = build_time(book.root)
     slug = book.config.slug
     if "pdf" in targets:
-        progress("Laying out the PDF")
-        result.pages, result.refused = write_pdf(book, texts, out_dir / f"{slug}.pdf", work,
-                                                 created)
+        progress("Laying out the PDF" + (" (release: one tagged whole-book render)"
+                                         if release else ""))
+        output = out_dir / f"{slug}.pdf"
+        if release:
+            result.pages, result.refused = write_pdf(book, texts, output, work, created, cache)
+        else:
+            result.pages, result.refused = write_incremental_pdf(
+                book, texts, output, work, created, cache, jobs, progress)
         result.findings += refusal_findings(texts, result.refused)
-        result.outputs.append(out_dir / f"{slug}.pdf")
+        result.outputs.append(output)
     if "epub" in targets:
         progress("Writing the EPUB")
         from anthology.render.epub import write_epub
 
         with atomic_output(out_dir / f"{slug}.epub") as tmp:
-            write_epub(book, texts, tmp, work, created)
+            write_epub(book, texts, tmp, work, created, cache)
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result
 
 
-def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-              created: dt.datetime) -> tuple[int, list[str]]:
-    """Lay out the whole book with WeasyPrint; return page count and refused URLs."""
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
-    from anthology.render.pdf import render_pdf
+def _stylesheets(book: Book) -> tuple[str, str | None]:
+    from anthology.render.html import TEMPLATES_DIR
 
     css = TEMPLATES_DIR / "book" / "book.css"
     local_css = book.root / "styles" / "book.css"
     extra = book.config.build.css or ("styles/book.css" if local_css.is_file() else None)
-    html = book_html(book, texts, created, css.as_uri(),
-                     (book.root / extra).resolve().as_uri() if extra else None)
+    return css.as_uri(), (book.root / extra).resolve().as_uri() if extra else None
+
+
+def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache) -> dict[str, Any]:
+    from anthology.render.html import chapter_sections
+
+    return {t.chapter.id: chapter_sections(book, t, cache, digest("html", t.key))
+            for t in texts}
+
+
+def _files_digest(*folders: Path) -> list[str | bytes]:
+    parts: list[str | bytes] = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    parts += [str(path), path.read_bytes()]
+    return parts
+
+
+def print_style_key(book: Book) -> str:
+    """Everything that shapes the print layout besides the HTML: anthology's and the book's
+    templates and CSS, the fonts, and the versions of anthology and WeasyPrint."""
+    from anthology import __version__
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
+    from anthology.render.pdf import weasyprint_version
+
+    extra = [book.root / name for name in (book.config.build.css,) if name]
+    return digest("print-style", __version__, weasyprint_version(), *_files_digest(
+        TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates", book.root / "styles"),
+        *(p.read_bytes() if p.is_file() else b"-" for p in extra))
+
+
+def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
+              created: dt.datetime, cache: Cache | None = None) -> tuple[int, list[str]]:
+    """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA).
+
+    The chapters' pandoc products come from the cache; return page count and refused URLs.
+    """
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.render.pdf import render_pdf
+
+    css, extra = _stylesheets(book)
+    sections = _sections(book, texts, cache) if cache is not None else None
+    html = book_html(book, texts, created, css, extra, sections=sections, build_kind="release")
     html_path = work / "book.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT, identifier=pdf_identifier(book))
+    if cache is not None:
+        from anthology.render.merge import output_marker
+
+        output_marker(cache, output).unlink(missing_ok=True)
     return int(rendered["pages"]), list(rendered["refused"])
+
+
+def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
+                          created: dt.datetime, cache: Cache, jobs: int | None,
+                          progress: Progress) -> tuple[int, list[str]]:
+    """The everyday PDF: front matter, part titles and chapters laid out on their own by
+    long-lived workers (each piece cached), then merged; return page count and refused URLs."""
+    from anthology.render import merge
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.render.workers import WorkerPool, default_jobs
+
+    css, extra = _stylesheets(book)
+    sections = _sections(book, texts, cache)
+    style = print_style_key(book)
+
+    def html_of(**options: Any) -> str:
+        return book_html(book, texts, created, css, extra, sections=sections,
+                         build_kind="incremental", **options)
+
+    body: list[merge.Piece] = []
+    previous_part: str | None = None
+    for index, text in enumerate(texts):
+        part = text.chapter.part
+        if part and part != previous_part:
+            html = html_of(include_front=False, body=[(index, True, False)])
+            body.append(merge.Piece(f"part {part}", html, digest("piece", style, html)))
+        previous_part = part
+        html = html_of(include_front=False, body=[(index, False, True)])
+        body.append(merge.Piece(f"chapter {text.number}", html,
+                                digest("piece", style, text.key, html)))
+    roots = [str(p) for p in (book.root, TEMPLATES_DIR, FONTS_DIR)]
+
+    def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
+        html_path = target.with_suffix(".html")
+        atomic_write_text(html_path, piece.html)
+        return {"html": str(html_path), "output": str(target), "base": str(book.root),
+                "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
+                "ask_start": piece is not front}
+
+    front = merge.Piece("the front matter", "", "")
+    with WorkerPool(jobs or default_jobs()) as pool:
+        merge.render_pieces(body, True, cache, pool, job, work, progress)
+        pages = merge.pages_of((), body)
+        front.html = html_of(pages=pages, body=[], link_prefix=merge.LINK_SCHEME)
+        front.key = digest("piece", style, front.html)
+        merge.render_pieces([front], False, cache, pool, job, work, progress)
+    refused = sorted({url for piece in [front, *body] for url in piece.layout.get("refused", [])})
+    merged_key = digest("merged", book.config.language,
+                        *(merge.part_key(piece) for piece in [front, *body]))
+    if merge.merged_is_current(cache, output, merged_key):
+        return merge.merged_pages(cache, output), refused
+    progress("Joining the pieces")
+    with atomic_output(output) as tmp:
+        count = merge.merge_pieces(front, body, tmp, book.config.language)
+    merge.remember_merged(cache, output, merged_key, count)
+    return count, refused
 
 
 def refusal_findings(texts: Sequence[ChapterText], refused: Sequence[str]) -> list[Finding]:

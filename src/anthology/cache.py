@@ -1,5 +1,12 @@
 """A content-addressed cache under build/.cache/: entries are written atomically, so an
-interrupted build never leaves an entry a later build would trust."""
+interrupted build never leaves an entry a later build would trust.
+
+Kinds of entry: `ast` (pandoc's parse of a text), `cite` (citeproc's result), `chapter` (a
+prepared chapter), `html` (a chapter's HTML sections for print), `epub` (a chapter's EPUB
+blocks), `layout` (a laid-out piece of the PDF: pages, anchors, bookmarks) and `part` (the
+piece's PDF for a given first page). Each key is a digest of everything its product depends
+on; see build.py and render/chapter.py for what goes into each.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,15 @@ class Cache:
         if self.enabled and path.is_file():
             self.hits += 1
             return path.read_bytes()
+        self.misses += 1
+        return None
+
+    def path_of(self, kind: str, key: str, suffix: str = ".bin") -> Path | None:
+        """Where a stored entry is, or None (always None when the cache is not read)."""
+        path = self._path(kind, key, suffix)
+        if self.enabled and path.is_file():
+            self.hits += 1
+            return path
         self.misses += 1
         return None
 

@@ -424,8 +424,8 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         reasons.append(f"`anthology check` found {n} error{'' if n == 1 else 's'} (listed "
                        "above). Fix them, or package anyway with --force.")
     try:
-        build_book(book, TARGETS, force=force or has_errors(findings),
-                           progress=progress)
+        build_book(book, TARGETS, force=force or has_errors(findings), release=True,
+                   progress=progress)
     except AnthologyError as exc:
         raise AnthologyError("The package was not made:\n" + "\n".join(
             f"  - {r}" for r in [*reasons, f"the build failed: {exc.message}"]),

@@ -57,12 +57,14 @@ def copy_sample(target: Path) -> Path:
     return target
 
 
-def build(root: Path, targets: tuple[str, ...] = ("pdf", "epub"), force: bool = True) -> Built:
-    """Build the book at `root` with a fixed SOURCE_DATE_EPOCH."""
+def build(root: Path, targets: tuple[str, ...] = ("pdf", "epub"), force: bool = True,
+          release: bool = True) -> Built:
+    """Build the book at `root` with a fixed SOURCE_DATE_EPOCH (the tagged release PDF unless
+    `release` is False)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         book = load_book(root)
-        result = build_book(book, targets, force=force)
+        result = build_book(book, targets, force=force, release=release)
         texts, _ = prepare_chapters(book, Cache(root / "build" / ".cache"), lambda _: None)
     return Built(root, book, result, texts)
 

@@ -79,13 +79,22 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
 @click.argument("words", nargs=-1, metavar="[TARGET]... [CHAPTER]...")
 @click.option("--force", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--clean", is_flag=True, help="Ignore the cache and redo everything.")
+@click.option("--release", is_flag=True,
+              help="Lay the PDF out as one tagged (PDF/UA) document, for the publisher; "
+                   "everyday builds lay out only the chapters that changed.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the PDF (default: the number of cores).")
 @quiet_option
-def build_command(words: tuple[str, ...], force: bool, clean: bool, quiet: bool) -> None:
+def build_command(words: tuple[str, ...], force: bool, clean: bool, release: bool,
+                  jobs: int | None, quiet: bool) -> None:
     """Build the book's PDF and EPUB into build/ (or only the TARGETs named).
 
     TARGETs: pdf, epub, proposal (build/proposal.pdf, .epub, .docx) and offprints
     (build/offprints/NN-ID.pdf, for every chapter or for the CHAPTER ids after it).
-    Chapters with no file yet are left out, with a note.
+    Chapters with no file yet are left out, with a note. Everything is cached in
+    build/.cache/: a rebuild redoes only what changed (--clean redoes everything). The
+    everyday PDF is laid out chapter by chapter and joined; --release makes the tagged
+    whole-book PDF that `anthology package` delivers.
 
     Example:
 
@@ -104,7 +113,8 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, quiet: bool)
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
     if book_targets:
-        result = build_book(book, book_targets, force=force, clean=clean, progress=progress)
+        result = build_book(book, book_targets, force=force, clean=clean, release=release,
+                            jobs=jobs, progress=progress)
         if result.findings and not quiet:
             click.echo(render_text(result.findings), err=True)
         for url in result.refused:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from anthology.document import (
     str_inlines,
 )
 from anthology.files import resolve_inside
-from anthology.findings import Finding, error
+from anthology.findings import Finding, Severity, error
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor
 from anthology.render import pandoc
@@ -49,6 +50,7 @@ class ChapterText:
     bibliographies: tuple[Path, ...]
     cited: list[str]
     findings: list[Finding] = field(default_factory=list)
+    key: str = ""  # the cache key of everything this chapter was made from
 
     @property
     def prefix(self) -> str:
@@ -104,17 +106,94 @@ def _file_digest(path: Path) -> str:
     return digest(str(path), path.read_bytes())
 
 
+_REFERENCE = re.compile(r"""\]\(\s*<?([^)\s>]+)"""  # ![alt](target)
+                        r"""|\bsrc\s*=\s*["']([^"']+)"""  # raw <img src=...>
+                        r"""|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$""",  # [ref]: target
+                        re.MULTILINE)
+
+
+def image_digest(root: Path, chapter_dir: Path, body: str) -> str:
+    """A digest of every file the chapter's text may name as an image (or a missing one).
+
+    Read from the text with a pattern that finds a superset of pandoc's image and link
+    targets: only for the cache key, never for what is printed.
+    """
+    parts: list[str | bytes] = []
+    for match in _REFERENCE.finditer(body):
+        name = next(g for g in match.groups() if g)
+        if name.startswith(("http:", "https:", "mailto:", "#", "data:")):
+            continue
+        for base in (chapter_dir, root):
+            path = resolve_inside(root, base, name)
+            parts += [name, str(base), path.read_bytes() if path is not None and path.is_file()
+                      else b"-"]
+    return digest("images", *parts)
+
+
+def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript: Manuscript,
+                bibliographies: list[Path]) -> str:
+    """Everything a prepared chapter depends on: its file and images, the bibliographies it
+    sees, the style, book.yaml, the registries, and the versions of anthology and pandoc."""
+    from anthology import __version__
+
+    registries = [book.root / name for name in ("book.yaml", "contributors.yaml",
+                                                "chapters.yaml")]
+    return digest("chapter", __version__, pandoc.pandoc_version(), str(number), chapter.id,
+                  manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
+                  image_digest(book.root, manuscript.path.parent, manuscript.body),
+                  _file_digest(csl), *(_file_digest(p) for p in bibliographies),
+                  *(p.read_bytes() if p.is_file() else b"" for p in registries))
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return {**asdict(finding), "severity": str(finding.severity)}
+
+
 def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
                     cache: Cache) -> ChapterText:
-    """Read, pre-flight, parse, sanitize, number and cite one chapter."""
+    """Read, pre-flight, parse, sanitize, number and cite one chapter.
+
+    The result is cached whole under `chapter_key`: a chapter whose inputs did not change is
+    not walked again.
+    """
     assert chapter.file is not None
     manuscript = read_manuscript(book.root, chapter.file, chapter.id)
-    findings = list(manuscript.findings)
-    what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
+    bibliographies, bib_findings = chapter_bibliographies(book, manuscript)
+    key = chapter_key(book, chapter, number, csl, manuscript, bibliographies)
+    stored = cache.get_json("chapter", key)
+    if isinstance(stored, dict):
+        text = _chapter_text(book, chapter, number, manuscript, bibliographies, stored)
+        text.key = key
+        return text
+    made = _prepare(book, chapter, number, csl, cache, manuscript, bibliographies,
+                    bib_findings)
+    cache.put_json("chapter", key, made)
+    text = _chapter_text(book, chapter, number, manuscript, bibliographies, made)
+    text.key = key
+    return text
+
+
+def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscript,
+                  bibliographies: list[Path], made: dict[str, Any]) -> ChapterText:
     title = manuscript.text("title") or chapter.title
     authors_ids = manuscript.text_list("authors") or chapter.authors
     known = {c.id: c for c in book.contributors}
     authors = tuple(known[a] for a in authors_ids if a in known)
+    findings = [Finding(**{**f, "severity": Severity(f["severity"])}) for f in made["findings"]]
+    return ChapterText(
+        chapter=chapter, number=number, manuscript=manuscript, authors=authors, title=title,
+        subtitle=manuscript.text("subtitle"),
+        short_title=manuscript.text("short-title") or title,
+        abstract=made["abstract"], keywords=manuscript.text_list("keywords"), ast=made["ast"],
+        targets={k: Target(*v) for k, v in made["targets"].items()},
+        bibliographies=tuple(bibliographies), cited=made["cited"], findings=findings)
+
+
+def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
+             manuscript: Manuscript, bibliographies: list[Path],
+             bib_findings: list[Finding]) -> dict[str, Any]:
+    findings = list(manuscript.findings)
+    what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
     body = manuscript.body if manuscript.readable else ""
     locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
     raw = parse_markdown(body, what, cache) if body.strip() else {
@@ -122,7 +201,6 @@ def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)
-    bibliographies, bib_findings = chapter_bibliographies(book, manuscript)
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
     key = digest("cite", pandoc.pandoc_version(), json.dumps(numbered, sort_keys=True),
@@ -139,12 +217,9 @@ def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
         abstract_ast = parse_markdown(abstract_text, f"{what}, abstract", cache)
         abstract = sanitize(abstract_ast, Locator(manuscript.name, "", 1, chapter.id),
                             book.root, manuscript.path.parent)["blocks"]
-    return ChapterText(
-        chapter=chapter, number=number, manuscript=manuscript, authors=authors, title=title,
-        subtitle=manuscript.text("subtitle"),
-        short_title=manuscript.text("short-title") or title,
-        abstract=abstract, keywords=manuscript.text_list("keywords"), ast=cited_ast,
-        targets=targets, bibliographies=tuple(bibliographies), cited=cited, findings=findings)
+    return {"ast": cited_ast, "abstract": abstract, "cited": cited,
+            "targets": {k: [t.kind, t.label, t.inlines] for k, t in targets.items()},
+            "findings": [_finding_json(f) for f in findings]}
 
 
 def split_references(ast: Node) -> tuple[list[Node], list[Node]]:

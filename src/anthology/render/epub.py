@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from anthology.cache import Cache, digest
 from anthology.document import (
     Node,
     each,
@@ -125,7 +126,7 @@ def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
     return blocks
 
 
-def book_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
+def book_ast(book: Book, texts: Sequence[ChapterText], cache: Cache | None = None) -> Node:
     """The whole book as one pandoc document, chapters as level-1 sections."""
     blocks: list[Node] = []
     people = contributors_notes(book, texts)
@@ -147,14 +148,33 @@ def book_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
                                                               ["unnumbered", "part"]),
                                                 str_inlines(part)]})
         previous_part = part
-        blocks += chapter_blocks(book, text)
+        blocks += epub_section(book, text, cache)
     api = texts[0].ast["pandoc-api-version"] if texts else [1, 23, 1]
-    document = unwrap_dangling_links({"pandoc-api-version": api, "meta": {}, "blocks": blocks})
-    return _embed_images(document, book.root)
+    return {"pandoc-api-version": api, "meta": {}, "blocks": blocks}
+
+
+def epub_section(book: Book, text: ChapterText, cache: Cache | None = None) -> list[Node]:
+    """A chapter's finished EPUB blocks (dangling links unwrapped, images embedded), cached.
+
+    Ids and internal links carry the chapter's prefix, so a link can only reach an id of its
+    own chapter: unwrapping per chapter is the same as unwrapping the whole book.
+    """
+    key = digest("epub", text.key) if text.key else None
+    if cache is not None and key is not None:
+        stored = cache.get_json("epub", key)
+        if isinstance(stored, list):
+            return stored
+    api = text.ast["pandoc-api-version"]
+    document = unwrap_dangling_links({"pandoc-api-version": api, "meta": {},
+                                      "blocks": chapter_blocks(book, text)})
+    blocks: list[Node] = _embed_images(document, book.root)["blocks"]
+    if cache is not None and key is not None:
+        cache.put_json("epub", key, blocks)
+    return blocks
 
 
 def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-               created: dt.datetime) -> str:
+               created: dt.datetime, cache: Cache | None = None) -> str:
     """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings.
 
     pandoc writes the book sandboxed; we then finish the package ourselves (cover, stylesheet,
@@ -166,7 +186,7 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
                          encoding="utf-8")
     extra = [f"--metadata-file={meta_file}",
              "--split-level=1", "--toc", "--toc-depth=1", "--epub-title-page=true"]
-    ast = book_ast(book, texts)
+    ast = book_ast(book, texts, cache)
     raw = work / "pandoc.epub"
     warnings = pandoc.ast_to_file(ast, "epub3", raw, extra, f"the EPUB of {book.config.title}")
     given = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from anthology import __version__
+from anthology.cache import Cache
 from anthology.document import (
     Float,
     Node,
@@ -133,25 +135,59 @@ def contributors_notes(book: Book, texts: Sequence[ChapterText]) -> list[Contrib
     return sorted(people, key=lambda p: p.sort_key)
 
 
+@dataclass
+class Sections:
+    """A chapter's HTML for print (pandoc's products): body, abstract, and its floats."""
+
+    body_html: str
+    abstract_html: str
+    floats: list[Float]
+
+
+def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
+                     key: str | None = None) -> Sections:
+    """The chapter's HTML sections, from the cache under `key` when given and present."""
+    if cache is not None and key is not None:
+        stored = cache.get_json("html", key)
+        if isinstance(stored, dict):
+            return Sections(stored["body"], stored["abstract"],
+                            [Float(*item) for item in stored["floats"]])
+    what = f"{text.manuscript.name} (chapter {text.number})"
+    body = chapter_body_ast(text, book.config.build.notes)
+    floats = list_floats(body)
+    body_html = pandoc.ast_to_html(body, what)
+    abstract_html = ""
+    if text.abstract and book.config.build.abstracts:
+        abstract_html = pandoc.ast_to_html(
+            {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
+             "blocks": text.abstract}, what)
+    if cache is not None and key is not None:
+        cache.put_json("html", key, {"body": body_html, "abstract": abstract_html,
+                                     "floats": [[f.kind, f.identifier, f.label, f.caption]
+                                                for f in floats]})
+    return Sections(body_html, abstract_html, floats)
+
+
 def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
               css_href: str, extra_css_href: str | None,
-              pages: Mapping[str, int] | None = None) -> str:
-    """Render the whole book as one HTML document.
+              pages: Mapping[str, int] | None = None, *,
+              sections: Mapping[str, Sections] | None = None, include_front: bool = True,
+              body: Sequence[tuple[int, bool, bool]] | None = None, link_prefix: str = "#",
+              build_kind: str | None = None) -> str:
+    """Render the book as one HTML document, or one piece of it.
 
     `pages` (anchor to printed page) fills the contents when the pipeline knows the pages.
+    `sections` are the chapters' HTML made beforehand (by chapter id). A piece laid out on its
+    own has `include_front` False or a `body` of (chapter index, show part title, show chapter)
+    triples; `link_prefix` is what the contents put before an anchor in the body.
     """
-    fragments = {}
-    abstracts = {}
-    floats: list[Float] = []
+    made = dict(sections or {})
     for text in texts:
-        what = f"{text.manuscript.name} (chapter {text.number})"
-        body = chapter_body_ast(text, book.config.build.notes)
-        floats += list_floats(body)
-        fragments[text.chapter.id] = pandoc.ast_to_html(body, what)
-        if text.abstract and book.config.build.abstracts:
-            abstracts[text.chapter.id] = pandoc.ast_to_html(
-                {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
-                 "blocks": text.abstract}, what)
+        if text.chapter.id not in made:
+            made[text.chapter.id] = chapter_sections(book, text)
+    fragments = {t.chapter.id: made[t.chapter.id].body_html for t in texts}
+    abstracts = {t.chapter.id: made[t.chapter.id].abstract_html for t in texts}
+    floats: list[Float] = [f for t in texts for f in made[t.chapter.id].floats]
     options = book.config.build
     # The floats come from the prefixed AST: their ids are already unique in the book.
     figures = [{"label": f.label, "caption": f.caption, "anchor": f.identifier,
@@ -161,11 +197,15 @@ def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
                "page": (pages or {}).get(f.identifier)}
               for f in floats if f.kind == "table"] if options.list_of_tables else []
     people = contributors_notes(book, texts)
+    toc = toc_entries(book, texts, fragments, abstracts, pages)
+    chosen = body if body is not None else [(i, True, True) for i in range(len(toc))]
+    body_entries = [{**toc[i], "show_part": part, "show_chapter": chapter, "first": i == 0}
+                    for i, part, chapter in chosen]
     template = environment(book.root).get_template("book/book.html.j2")
     return template.render(
         book=book.config, version=__version__, created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        editors_names=names(book.editors),
-        toc=toc_entries(book, texts, fragments, abstracts, pages),
+        editors_names=names(book.editors), toc=toc, body=body_entries,
+        include_front=include_front, link_prefix=link_prefix, build_kind=build_kind,
         contributors_notes=[(p, *contributor_note(p)) for p in people],
         figures=figures, tables=tables, pages=pages or {},
         font_css=Markup(font_css()), page_css=Markup(page_css(book)), css_href=css_href,

@@ -78,23 +78,65 @@ def book_face_svg(data: bytes) -> bytes:
     return _GENERIC_FAMILY.sub(rb"\1Charis SIL, \2", data)
 
 
-def _render(job: dict[str, Any]) -> dict[str, Any]:
-    try:
-        import weasyprint
-    except OSError as exc:  # Pango or its friends missing
-        return {"error": PANGO_HINT, "detail": str(exc)}
-    import logging
+_MESSAGES: list[str] = []
 
-    messages: list[str] = []
+
+def _collect_warnings() -> None:
+    """Send WeasyPrint's warnings to _MESSAGES (once per process)."""
+    import logging
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.levelno >= logging.WARNING:
-                messages.append(record.getMessage())
+                _MESSAGES.append(record.getMessage())
 
     logger = logging.getLogger("weasyprint")
-    logger.addHandler(Collect())
+    if not any(type(h).__name__ == "Collect" for h in logger.handlers):
+        logger.addHandler(Collect())
     logger.propagate = False
+
+
+# Page numbers of a part laid out on its own: WeasyPrint makes the margin boxes (running heads,
+# folios) only after the whole part is laid out, from each page's counter state. Shifting the
+# `page` counter there gives the folios the part has in the book without a second layout, and
+# lets the part learn where it starts only once it knows how long it is (see _ask_start).
+_START: dict[str, Any] = {"ask": None, "shift": None}
+
+
+def _install_folio_hook() -> None:
+    import copy
+
+    import weasyprint.layout as layout
+
+    if getattr(layout.make_margin_boxes, "anthology_hook", False):
+        return
+    original = layout.make_margin_boxes
+
+    def hooked(context: Any, page: Any, state: Any) -> Any:
+        if _START["shift"] is None:
+            ask = _START["ask"]
+            total = int(state[1].get("pages", [0])[0]) if state[1].get("pages") else 0
+            _START["shift"] = int(ask(total)) - 1 if ask else 0
+        if _START["shift"]:
+            state = copy.deepcopy(state)
+            state[1]["page"] = [value + _START["shift"] for value in state[1].get("page", [])]
+        return original(context, page, state)
+
+    hooked.anthology_hook = True  # type: ignore[attr-defined]
+    layout.make_margin_boxes = hooked
+
+
+def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
+    """Lay out and write one PDF. `ask(pages)` (a part) returns the page the part starts on."""
+    try:
+        import weasyprint
+    except OSError as exc:  # Pango or its friends missing
+        return {"error": PANGO_HINT, "detail": str(exc)}
+    _collect_warnings()
+    _install_folio_hook()
+    _MESSAGES.clear()
+    _START["ask"], _START["shift"] = ask, None
+    messages = _MESSAGES
     refused: list[str] = []
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
     html_path = Path(job["html"])
@@ -108,8 +150,59 @@ def _render(job: dict[str, Any]) -> dict[str, Any]:
         options["pdf_identifier"] = job["identifier"].encode()
     rendered = document.render(**{k: v for k, v in options.items() if k != "custom_metadata"})
     pages = len(rendered.pages)
+    if _START["shift"] is None and ask is not None:  # no page made a margin box
+        _START["shift"] = int(ask(pages)) - 1
     rendered.write_pdf(job["output"], **options)
-    return {"pages": pages, "refused": sorted(set(refused)), "warnings": messages}
+    result: dict[str, Any] = {"pages": pages, "refused": sorted(set(refused)),
+                              "warnings": list(messages)}
+    if job.get("details"):
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(rendered.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)  # where the element begins
+        result["anchors"] = anchors
+        result["bookmarks"] = [[level, label, index, float(point[0]), float(point[1])]
+                               for index, page in enumerate(rendered.pages)
+                               for level, label, point, _state in page.bookmarks]
+    return result
+
+
+def serve() -> None:  # pragma: no cover - runs in a worker process
+    """A long-lived worker: one JSON job per line on stdin, answers on stdout.
+
+    WeasyPrint and the fonts are loaded once for all the parts this worker lays out. While
+    laying out a part, the worker says how many pages it has ({"pages": n}) and waits for the
+    page it starts on ({"start": n}); then it answers {"done": result}.
+    """
+    stdin, stdout = sys.stdin, sys.stdout
+
+    def send(message: dict[str, Any]) -> None:
+        stdout.write(json.dumps(message) + "\n")
+        stdout.flush()
+
+    def ask(pages: int) -> int:
+        send({"pages": pages})
+        answer = json.loads(stdin.readline())
+        return int(answer["start"])
+
+    try:
+        import weasyprint  # noqa: F401  (loaded once, before the first job)
+    except OSError as exc:
+        send({"done": {"error": PANGO_HINT, "detail": str(exc)}})
+        return
+    for line in stdin:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        try:
+            result = _render(job, ask if job.get("ask_start") else None)
+        except MemoryError:
+            result = {"error": "WeasyPrint ran out of memory laying out the PDF; look for a "
+                               "huge image or table."}
+        except Exception as exc:
+            result = {"error": f"WeasyPrint failed to make the PDF: {type(exc).__name__}: "
+                               f"{exc}"}
+        send({"done": result})
 
 
 def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
@@ -151,5 +244,15 @@ def weasyprint_version() -> str:
     return version("weasyprint")
 
 
+def limit_memory() -> None:  # pragma: no cover - runs in the child
+    """The memory cap of a WeasyPrint child process."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+
 if __name__ == "__main__":  # pragma: no cover - the child process
-    print(json.dumps(_render(json.loads(sys.stdin.read()))))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        print(json.dumps(_render(json.loads(sys.stdin.read()))))

@@ -1,0 +1,176 @@
+"""Benchmark anthology's builds against the plain pipeline, measured in the same run.
+
+    python benchmarks/run.py [--chapters 20] [--words 7500] [--entries 800] [--runs 3]
+
+Generates the book with benchmarks/generate.py into a temporary folder, then times (median of
+`--runs` runs, each a fresh process as a user runs it):
+- the plain pipeline: one `pandoc --citeproc` to standalone HTML plus `weasyprint`; one
+  `pandoc --citeproc` to EPUB;
+- anthology: a cold PDF build, the rebuild after one paragraph of one chapter changed, after a
+  chapter grew by a page, the release build with the pandoc products cached, a rebuild with
+  nothing changed, a cold EPUB, the EPUB after one chapter changed, and `check` with nothing
+  changed;
+- the peak memory of a full PDF build: the largest sum of the resident memory of the process
+  and all its children, sampled every 20 ms from /proc (stdlib only).
+Prints a Markdown table of each figure and its ratio to the plain pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate_book
+
+BIN = Path(sys.executable).parent
+ANTHOLOGY = BIN / "anthology"
+WEASYPRINT = BIN / "weasyprint"
+EPOCH = "1798761600"
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack += children.get(current, [])
+    return total
+
+
+def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int]:
+    """Wall time of one run of `command`, and its peak memory (with children) if asked."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=env)
+    peak = [0]
+    if memory:
+        def sample() -> None:
+            while process.poll() is None:
+                peak[0] = max(peak[0], _tree_rss(process.pid))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
+    return elapsed, peak[0]
+
+
+def main() -> None:
+    """Generate the book, time every case, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chapters", type=int, default=20)
+    parser.add_argument("--words", type=int, default=7500)
+    parser.add_argument("--entries", type=int, default=800)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from anthology.manuscript import split_front_matter
+    from anthology.render.citations import resolve_csl
+    from anthology.render.pandoc import pandoc_path
+
+    times: dict[str, list[float]] = {}
+    memory: dict[str, list[int]] = {}
+
+    def note(name: str, value: tuple[float, int]) -> None:
+        times.setdefault(name, []).append(value[0])
+        if value[1]:
+            memory.setdefault(name, []).append(value[1])
+        print(f"  {name}: {value[0]:.2f} s" + (f", {value[1] / 2**20:.0f} MiB"
+                                                if value[1] else ""), file=sys.stderr)
+
+    with tempfile.TemporaryDirectory() as folder:
+        book = generate_book(Path(folder) / "book", args.chapters, args.words, args.entries)
+        subprocess.run(["git", "init", "-q", str(book)], check=True)
+        chapters = sorted((book / "chapters").glob("*.md"))
+        originals = {p: p.read_text(encoding="utf-8") for p in chapters}
+        bodies = [split_front_matter(t)[1] for t in originals.values()]
+        (book / "all.md").write_text("\n\n".join(bodies), encoding="utf-8")
+        csl = resolve_csl(book, "chicago-author-date")
+        pandoc = pandoc_path()
+        middle = chapters[len(chapters) // 2]
+        build = [str(ANTHOLOGY), "build", "--quiet"]
+        for number in range(1, args.runs + 1):
+            print(f"run {number} of {args.runs}", file=sys.stderr)
+            for path, text in originals.items():
+                path.write_text(text, encoding="utf-8")
+            html = run([pandoc, "--citeproc", "-s", "-t", "html5", "all.md", "-o", "plain.html",
+                        "--bibliography=references/book.bib", f"--csl={csl}",
+                        "--metadata=title:Plain"], book)
+            weasy = run([str(WEASYPRINT), "plain.html", "plain.pdf"], book, memory=True)
+            note("plain PDF", (html[0] + weasy[0], max(html[1], weasy[1])))
+            note("plain EPUB", run([pandoc, "--citeproc", "-t", "epub3", "all.md", "-o",
+                                    "plain.epub", "--bibliography=references/book.bib",
+                                    f"--csl={csl}", "--metadata=title:Plain"], book))
+            shutil.rmtree(book / "build", ignore_errors=True)
+            note("cold PDF", run([*build, "pdf"], book, memory=True))
+            text = originals[middle]
+            middle.write_text(text.replace(" the ", " one ", 1), encoding="utf-8")
+            note("one paragraph", run([*build, "pdf"], book))
+            grown = "\n\n".join(["A paragraph added in proof, to make the chapter a page "
+                                 "longer than it was, with words enough to fill lines. " * 4]
+                                * 8)
+            middle.write_text(text + "\n\n" + grown + "\n", encoding="utf-8")
+            note("grows a page", run([*build, "pdf"], book))
+            note("release", run([*build, "pdf", "--release"], book))
+            run([*build, "pdf"], book)
+            note("no change", run([*build, "pdf"], book))
+            middle.write_text(text, encoding="utf-8")
+            shutil.rmtree(book / "build", ignore_errors=True)
+            note("cold EPUB", run([*build, "epub"], book))
+            middle.write_text(text.replace(" the ", " one ", 1), encoding="utf-8")
+            note("EPUB one chapter", run([*build, "epub"], book))
+            run([str(ANTHOLOGY), "check", "--quiet"], book)
+            note("check no change", run([str(ANTHOLOGY), "check", "--quiet"], book))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    mem = {name: statistics.median(values) for name, values in memory.items()}
+    pdf, epub = med["plain PDF"], med["plain EPUB"]
+    rows = [
+        ("cold full PDF build", "cold PDF", pdf, "<= 0.6x"),
+        ("PDF rebuild, one paragraph of one chapter changed", "one paragraph", pdf, "<= 0.1x"),
+        ("PDF rebuild, a chapter grew by a page", "grows a page", pdf, "<= 0.15x"),
+        ("release build (whole-book render, tagged), pandoc cached", "release", pdf, "<= 1.0x"),
+        ("PDF rebuild, nothing changed", "no change", None, "< 1 s"),
+        ("cold EPUB", "cold EPUB", epub, "<= 1.1x"),
+        ("EPUB rebuild, one chapter changed", "EPUB one chapter", epub, "<= 0.4x"),
+        ("`check`, nothing changed", "check no change", None, "< 0.3 s"),
+    ]
+    print(f"{args.chapters} chapters x {args.words:,} words, {args.entries} entries; "
+          f"{os.cpu_count()} cores; median of {args.runs} runs")
+    print(f"plain PDF (pandoc --citeproc to HTML + weasyprint): {pdf:.1f} s, peak "
+          f"{mem['plain PDF'] / 2**20:.0f} MiB; plain EPUB: {epub:.1f} s\n")
+    print("| measure | anthology | ratio to plain | target |\n| --- | --- | --- | --- |")
+    for label, name, base, target in rows:
+        ratio = f"{med[name] / base:.2f}x" if base else "-"
+        print(f"| {label} | {med[name]:.2f} s | {ratio} | {target} |")
+    peak = mem["cold PDF"] / mem["plain PDF"]
+    print(f"| peak memory of a full PDF build | {mem['cold PDF'] / 2**20:.0f} MiB | "
+          f"{peak:.2f}x | <= 1.0x |")
+
+
+if __name__ == "__main__":
+    main()

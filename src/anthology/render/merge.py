@@ -1,0 +1,303 @@
+"""The everyday PDF: the book laid out piece by piece (front matter, each part title, each
+chapter) by long-lived workers, each piece cached, then joined with pypdf.
+
+Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
+- Every part title and chapter opens on a recto, so a piece's layout does not depend on where
+  it starts; only its folios do. A worker lays a piece out, says how many pages it has, and is
+  told the page it starts on before WeasyPrint makes the margin boxes (render/pdf.py shifts
+  the page counter there). So a cold build lays out every piece once, in parallel, and a
+  piece is cached under (its content, its first page).
+- The blank versos before a recto are added here, as empty pages.
+- The contents need the pages of the body: the front matter is laid out last, with the page
+  numbers filled in by the pipeline, and its links (anthology:ANCHOR, a private scheme) are
+  turned into links to the named destinations of the body after the merge.
+- The outline is rebuilt here from the bookmarks of every piece, with WeasyPrint's rules for
+  levels, so chapters nest under their part as in one document.
+- pypdf drops the catalog's /Lang: it is set again. Metadata are the front matter's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anthology.cache import Cache, digest
+from anthology.files import atomic_output
+from anthology.render.workers import WorkerPool
+
+LINK_SCHEME = "anthology:"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Piece:
+    """One separately laid-out document: the front matter, a part title or a chapter."""
+
+    name: str
+    html: str
+    key: str
+    pages: int | None = None
+    start: int | None = None
+    path: Path | None = None
+    layout: dict[str, Any] = field(default_factory=dict)
+    running: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Laid out, for its right first page."""
+        return self.path is not None
+
+
+def padded(pages: int) -> int:
+    """A piece's pages with the blank verso that lets the next piece open on a recto."""
+    return pages + pages % 2
+
+
+def assign_starts(body: Sequence[Piece]) -> None:
+    """Set the first page of every body piece whose predecessors' lengths are known."""
+    start = 1
+    for piece in body:
+        piece.start = start
+        if piece.pages is None:
+            return
+        start += padded(piece.pages)
+
+
+def part_key(piece: Piece) -> str:
+    """The cache key of a piece's PDF: its content and its first page."""
+    return digest("part-pdf", piece.key, str(piece.start))
+
+
+def _look_up(piece: Piece, cache: Cache) -> None:
+    """Take the piece's PDF from the cache if its first page is known and it is there."""
+    if piece.start is None or piece.pages is None or piece.done or piece.running:
+        return
+    path = cache.path_of("part", part_key(piece), ".pdf")
+    if cache.enabled and path is not None:
+        piece.path = path
+
+
+def _store(piece: Piece, result: dict[str, Any], output: Path, cache: Cache) -> None:
+    layout = {k: result[k] for k in ("pages", "anchors", "bookmarks", "refused", "warnings")}
+    cache.put_json("layout", piece.key, layout)
+    piece.layout, piece.pages = layout, int(result["pages"])
+    piece.path = cache.put_bytes("part", part_key(piece), output.read_bytes(), ".pdf")
+    output.unlink(missing_ok=True)
+
+
+def render_pieces(pieces: Sequence[Piece], body: bool, cache: Cache, pool: WorkerPool,
+                  job: Callable[[Piece, Path], dict[str, Any]], work: Path,
+                  progress: Progress) -> None:
+    """Lay out every piece not in the cache, in parallel; body pieces learn their first page.
+
+    A piece whose length is known (from an earlier layout of the same content) waits until its
+    first page is known, then is taken from the cache or laid out again; a piece never laid out
+    is started at once and told its first page when it asks.
+    """
+    for piece in pieces:
+        stored = cache.get_json("layout", piece.key) if cache.enabled else None
+        if isinstance(stored, dict):
+            piece.layout, piece.pages = stored, int(stored["pages"])
+    if not body:
+        for piece in pieces:
+            piece.start = 1
+    waiting: dict[int, Any] = {}  # index of the piece -> the worker waiting for its start
+    running = 0
+    while True:
+        if body:
+            assign_starts(pieces)
+        for piece in pieces:
+            _look_up(piece, cache)
+        ready = [i for i, p in enumerate(pieces) if not p.done and not p.running
+                 and (p.pages is None or p.start is not None)]
+        for worker in pool.idle(len(ready)):
+            index = ready.pop(0)
+            piece = pieces[index]
+            piece.running = True
+            running += 1
+            progress(f"Laying out {piece.name}")
+            pool.submit(worker, index, job(piece, work / f"piece-{index}.pdf"))
+        for index, worker in list(waiting.items()):
+            if pieces[index].start is not None:
+                pool.send(worker, {"start": pieces[index].start})
+                del waiting[index]
+        if all(p.done for p in pieces):
+            return
+        if not running:  # pragma: no cover - a planning error, not an input error
+            raise RuntimeError("the PDF pieces cannot be scheduled")
+        for worker, message in pool.wait():
+            index = worker.job
+            piece = pieces[index]
+            if "pages" in message:
+                piece.pages = int(message["pages"])
+                waiting[index] = worker
+                if body:
+                    assign_starts(pieces)
+                continue
+            result = message["done"]
+            worker.job = None
+            piece.running = False
+            running -= 1
+            if "error" in result:
+                from anthology.errors import ToolError
+
+                raise ToolError(f"{piece.name}: {result['error']}")
+            _store(piece, result, work / f"piece-{index}.pdf", cache)
+
+
+def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[Any]:
+    """Bookmarks (level, label, page, x, y) as a tree of (label, page, x, y, children).
+
+    WeasyPrint's rule: a level deeper than the previous by more than one counts as one deeper.
+    """
+    root: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth: list[list[Any]] = [root]
+    previous = 0
+    for level, label, page, x, y in marks:
+        if level > previous:
+            skipped.append(level - previous - 1)
+        else:
+            temp = level
+            while temp < previous:
+                temp += 1 + skipped.pop()
+            if temp > previous:
+                skipped.append(temp - previous - 1)
+        previous = level
+        depth = level - sum(skipped)
+        children: list[Any] = []
+        last_by_depth[depth - 1].append((label, page, x, y, children))
+        del last_by_depth[depth:]
+        last_by_depth.append(children)
+    return root
+
+
+def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -> int:
+    """Join the pieces into `output` (a temporary path), blank versos included; return pages."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    readers = []
+    offsets: list[int] = []
+    marks: list[tuple[int, str, int, float, float]] = []
+    pieces = [front, *body]
+    for number, piece in enumerate(pieces):
+        assert piece.path is not None
+        reader = PdfReader(piece.path)
+        readers.append(reader)
+        offset = len(writer.pages)
+        offsets.append(offset)
+        writer.append(reader, import_outline=False)
+        height = float(reader.pages[0].mediabox.height) if reader.pages else 0.0
+        for level, label, page, x, y in piece.layout.get("bookmarks", []):
+            # CSS pixels from the top-left, as WeasyPrint writes its own outline.
+            marks.append((int(level), str(label), offset + int(page), float(x) * 0.75,
+                          height - float(y) * 0.75))
+        if number < len(pieces) - 1 and len(reader.pages) % 2:
+            box = reader.pages[-1].mediabox
+            writer.add_blank_page(float(box.width), float(box.height))
+    front_reader = readers[0]
+    _add_outline(writer, outline_tree(marks), None)
+    names = _named_destinations(writer)
+    for index in range(len(front_reader.pages)):
+        page = writer.pages[index]
+        for annotation in page.get("/Annots", []) or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(LINK_SCHEME):
+                anchor = uri.removeprefix(LINK_SCHEME)
+                del annotation[NameObject("/A")]
+                if anchor in names:
+                    annotation[NameObject("/Dest")] = TextStringObject(anchor)
+    info: dict[Any, Any] = dict(front_reader.metadata or {})
+    writer.add_metadata({NameObject(str(k)): v for k, v in info.items()})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
+    writer.pdf_header = front_reader.pdf_header
+    trailer_id = front_reader.trailer.get("/ID")
+    if trailer_id is not None:
+        writer._ID = ArrayObject(list(trailer_id))
+    catalog: Any = front_reader.trailer["/Root"]
+    if "/ViewerPreferences" in catalog:
+        writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
+            catalog["/ViewerPreferences"])
+    with output.open("wb") as handle:
+        writer.write(handle)
+    return len(writer.pages)
+
+
+def _named_destinations(writer: Any) -> set[str]:
+    try:
+        return {str(name) for name in writer.named_destinations}
+    except Exception:  # pragma: no cover - an older pypdf
+        return set()
+
+
+def _add_outline(writer: Any, tree: list[Any], parent: Any) -> None:
+    from pypdf.generic import Fit
+
+    for label, page, x, y, children in tree:
+        item = writer.add_outline_item(title=label, page_number=page, parent=parent,
+                                       fit=Fit.xyz(left=x, top=y, zoom=0))
+        _add_outline(writer, children, item)
+
+
+def pages_of(front_names: Sequence[str], body: Sequence[Piece]) -> dict[str, int]:
+    """The printed page of every anchor in the body (what the contents and lists show)."""
+    pages: dict[str, int] = {}
+    for piece in body:
+        assert piece.start is not None
+        for name, index in piece.layout.get("anchors", {}).items():
+            pages.setdefault(name, piece.start + int(index))
+    for name in front_names:
+        pages.pop(name, None)
+    return pages
+
+
+def output_marker(cache: Cache, output: Path) -> Path:
+    """Where the key of the last merged PDF is kept (next to the cache)."""
+    return cache.folder / f"{output.name}.key.json"
+
+
+def merged_is_current(cache: Cache, output: Path, key: str) -> bool:
+    """The output was merged from exactly these pieces and has not been touched since."""
+    marker = output_marker(cache, output)
+    if not cache.enabled or not marker.is_file() or not output.is_file():
+        return False
+    try:
+        stored = json.loads(marker.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return bool(stored.get("key") == key and stored.get("sha256") == _sha256(output))
+
+
+def remember_merged(cache: Cache, output: Path, key: str, pages: int) -> None:
+    """Record which pieces made the output."""
+    from anthology.files import atomic_write_text
+
+    marker = output_marker(cache, output)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(marker, json.dumps({"key": key, "sha256": _sha256(output),
+                                          "pages": pages}))
+
+
+def merged_pages(cache: Cache, output: Path) -> int:
+    """The page count recorded with the output."""
+    return int(json.loads(output_marker(cache, output).read_text(encoding="utf-8"))["pages"])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+__all__ = ["Piece", "atomic_output", "merge_pieces", "render_pieces"]

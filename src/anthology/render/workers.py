@@ -1,0 +1,151 @@
+"""Long-lived WeasyPrint workers: child processes that each load WeasyPrint and the fonts once and
+then lay out part after part (`python -m anthology.render.pdf --serve`).
+
+Each worker keeps the safety of a one-shot render: its own process with a memory cap
+(`pdf.MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per part
+after which it is killed. Messages are JSON lines both ways (see `pdf.serve`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from anthology.errors import ToolError
+from anthology.render.pdf import TIMEOUT_SECONDS, limit_memory
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class Worker:
+    """One child process and the job it is working on."""
+
+    process: subprocess.Popen[bytes]
+    job: Any = None
+    started: float = 0.0
+    buffer: bytes = field(default=b"")
+
+    @property
+    def busy(self) -> bool:
+        """Working on a job."""
+        return self.job is not None
+
+
+class WorkerPool:
+    """Up to `size` workers, started on first use and stopped by `close` (or `with`)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.workers: list[Worker] = []
+        self.selector = selectors.DefaultSelector()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _start(self) -> Worker:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "anthology.render.pdf", "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=limit_memory,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        worker = Worker(process)
+        assert process.stdout is not None
+        os.set_blocking(process.stdout.fileno(), False)
+        self.selector.register(process.stdout, selectors.EVENT_READ, worker)
+        self.workers.append(worker)
+        return worker
+
+    def idle(self, wanted: int) -> list[Worker]:
+        """Idle workers, starting new ones (up to the pool size) for `wanted` jobs."""
+        free = [w for w in self.workers if not w.busy]
+        while len(free) < wanted and len(self.workers) < self.size:
+            free.append(self._start())
+        return free[:wanted]
+
+    def submit(self, worker: Worker, job: Any, message: dict[str, Any]) -> None:
+        """Give `worker` a job (`job` is the caller's handle, `message` what the worker reads)."""
+        worker.job, worker.started = job, time.monotonic()
+        self.send(worker, message)
+
+    def send(self, worker: Worker, message: dict[str, Any]) -> None:
+        """Write one JSON line to the worker."""
+        assert worker.process.stdin is not None
+        try:
+            worker.process.stdin.write(json.dumps(message).encode() + b"\n")
+            worker.process.stdin.flush()
+        except BrokenPipeError:
+            raise ToolError("A WeasyPrint worker stopped unexpectedly (out of memory?); look "
+                            "for a huge image or table.") from None
+
+    def wait(self) -> list[tuple[Worker, dict[str, Any]]]:
+        """The next messages from busy workers; raises ToolError on a timeout or a crash."""
+        out: list[tuple[Worker, dict[str, Any]]] = []
+        while not out:
+            for key, _ in self.selector.select(timeout=1.0):
+                worker: Worker = key.data
+                stream = worker.process.stdout
+                assert stream is not None
+                chunk = stream.read()
+                if chunk is None:
+                    continue
+                if not chunk:  # the worker died
+                    code = worker.process.wait()
+                    self._forget(worker)
+                    raise ToolError(f"WeasyPrint stopped while laying out the PDF (exit status "
+                                    f"{code}); it may have run out of memory on a huge image or "
+                                    "table.")
+                worker.buffer += chunk
+                while b"\n" in worker.buffer:
+                    line, worker.buffer = worker.buffer.split(b"\n", 1)
+                    out.append((worker, json.loads(line)))
+            now = time.monotonic()
+            for worker in self.workers:
+                if worker.busy and now - worker.started > TIMEOUT_SECONDS:
+                    self._forget(worker, kill=True)
+                    raise ToolError(f"WeasyPrint did not finish the PDF within {TIMEOUT_SECONDS} "
+                                    "seconds.")
+        return out
+
+    def _forget(self, worker: Worker, kill: bool = False) -> None:
+        if kill:
+            worker.process.kill()
+            worker.process.wait()
+        assert worker.process.stdout is not None
+        self.selector.unregister(worker.process.stdout)
+        for stream in (worker.process.stdin, worker.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self.workers.remove(worker)
+
+    def close(self) -> None:
+        """Stop every worker (they exit at the end of their input)."""
+        for worker in list(self.workers):
+            try:
+                assert worker.process.stdin is not None
+                worker.process.stdin.close()
+            except OSError:
+                pass
+            try:
+                worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+            self._forget(worker)
+        self.selector.close()

@@ -1,0 +1,305 @@
+"""The cache and the incremental PDF: an incremental build gives the pages of a clean one, only
+what changed is laid out again, and a change to any input changes the output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from anthology.build import build_book, print_style_key
+from anthology.cache import Cache
+from anthology.config import load_book
+from anthology.render import merge
+from tests.conftest import BIB, INTRO_MD, write_book
+from tests.render.conftest import EPOCH, copy_sample
+
+pytestmark = pytest.mark.slow
+
+PEER_MD = """\
+---
+title: Peer Support
+authors: [ben-writer]
+---
+
+Peer support grew from mutual aid [@cahn2000].
+
+![A small figure](images/fig.png)
+"""
+PNG_A = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44"
+                      "ae426082")
+PNG_B = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a4d3b2a60000000049454e44"
+                      "ae426082")
+
+
+def pages(pdf: Path) -> list[str]:
+    """The text of every page."""
+    return [page.extract_text() for page in PdfReader(pdf).pages]
+
+
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every outline item, in order."""
+    reader = PdfReader(pdf)
+
+    def walk(items: list[object], depth: int) -> list[tuple[int, str, int]]:
+        out: list[tuple[int, str, int]] = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, str(item.title),  # type: ignore[attr-defined]
+                            reader.get_destination_page_number(item)))  # type: ignore[arg-type]
+        return out
+
+    return walk(reader.outline, 0)
+
+
+def pdf_build(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> Path:
+    """Build the PDF of the book at `root`; return it (a copy, safe from the next build)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    result = build_book(load_book(root), ("pdf",), force=True, jobs=2, **options)  # type: ignore[arg-type]
+    copy = root.parent / f"{root.name}-{len(list(root.parent.glob('*.pdf')))}.pdf"
+    shutil.copyfile(result.outputs[0], copy)
+    return copy
+
+
+def laid_out(root: Path) -> set[str]:
+    """The keys of every piece PDF in the cache."""
+    return {p.name for p in (root / "build" / ".cache" / "part").rglob("*.pdf")}
+
+
+def same_pages(a: Path, b: Path) -> None:
+    """Same page count, same text on every page, same outline."""
+    assert pages(a) == pages(b)
+    assert outline(a) == outline(b)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the repository's sample book (parts, six chapters)."""
+    return copy_sample(tmp_path / "book")
+
+
+def test_incremental_and_release_builds_give_the_same_pages(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    incremental = pdf_build(sample, monkeypatch)
+    release = pdf_build(sample, monkeypatch, release=True)
+    same_pages(incremental, release)
+    assert PdfReader(incremental).metadata["/anthologybuild"] == "incremental"  # type: ignore[index]
+    assert PdfReader(release).metadata["/anthologybuild"] == "release"  # type: ignore[index]
+    inc, rel = PdfReader(incremental), PdfReader(release)
+    assert {k: v for k, v in inc.metadata.items() if k != "/anthologybuild"} == {  # type: ignore[union-attr]
+        k: v for k, v in rel.metadata.items() if k != "/anthologybuild"}  # type: ignore[union-attr]
+    assert inc.trailer["/Root"]["/Lang"] == rel.trailer["/Root"]["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in rel.trailer["/Root"]
+    # Contents lines link to the chapters' named destinations, as in one document.
+    links = [a.get_object() for a in inc.pages[4].get("/Annots", [])]
+    targets = {str(a["/Dest"]) for a in links if "/Dest" in a}
+    assert {f"chapter-{n}" for n in range(1, 7)} <= targets
+    assert not any("/URI" in a.get("/A", {}) for a in links)
+    names = inc.named_destinations
+    for target in targets:
+        assert target in names
+
+
+def test_one_paragraph_changes_one_chapter_and_pages_match_a_clean_build(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf_build(sample, monkeypatch)
+    before = laid_out(sample)
+    chapter = sample / "chapters" / "04-recovery-colleges.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + "\nOne more short paragraph, added in proof.\n", encoding="utf-8")
+    incremental = pdf_build(sample, monkeypatch)
+    new = laid_out(sample) - before
+    assert 1 <= len(new) <= 2  # the chapter, and the front matter only if a page number moved
+    clean = pdf_build(sample, monkeypatch, clean=True)
+    same_pages(incremental, clean)
+    assert any("One more short paragraph, added in proof." in t for t in pages(incremental))
+
+
+def test_a_chapter_that_grows_moves_the_later_folios_exactly(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = pdf_build(sample, monkeypatch)
+    chapter = sample / "chapters" / "02-power-sharing.md"
+    extra = "\n".join(f"Paragraph {n} added in proof, long enough to need its own lines and "
+                      "so to push the chapter over onto further pages of the book." for n in
+                      range(40))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + extra + "\n",
+                       encoding="utf-8")
+    incremental = pdf_build(sample, monkeypatch)
+    assert len(pages(incremental)) > len(pages(first))
+    clean = pdf_build(sample, monkeypatch, clean=True)
+    same_pages(incremental, clean)
+    release = pdf_build(sample, monkeypatch, release=True)
+    same_pages(incremental, release)
+
+
+def test_nothing_changed_lays_out_nothing(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = pdf_build(sample, monkeypatch)
+    before = laid_out(sample)
+    again = pdf_build(sample, monkeypatch)
+    assert laid_out(sample) == before
+    assert first.read_bytes() == again.read_bytes()
+
+
+def test_an_interrupted_entry_is_never_trusted(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / ".cache")
+    cache.put_json("chapter", "ab" * 32, {"x": 1})
+    path = tmp_path / ".cache" / "chapter" / "ab" / f"{'ab' * 32}.json"
+    path.write_text('{"x": ', encoding="utf-8")  # what a crash mid-write could leave
+    assert cache.get_json("chapter", "ab" * 32) is None
+    # Writes go to a temporary name first: nothing else is left in the folder.
+    cache.put_json("chapter", "cd" * 32, {"y": 2})
+    assert [p.name for p in (tmp_path / ".cache" / "chapter" / "cd").iterdir()] == [
+        f"{'cd' * 32}.json"]
+
+
+def test_clean_reads_nothing_from_the_cache(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf_build(small, monkeypatch)
+    before = laid_out(small)
+    for path in (small / "build" / ".cache" / "part").rglob("*.pdf"):
+        path.write_bytes(b"not a PDF")  # would break the merge if it were read
+    rebuilt = pdf_build(small, monkeypatch, clean=True)
+    assert laid_out(small) == before
+    assert len(pages(rebuilt)) > 4
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The small test book, with a second chapter that has a figure."""
+    root = write_book(tmp_path / "small", {"chapters/02-peer.md": PEER_MD})
+    (root / "chapters" / "images").mkdir()
+    (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
+    return root
+
+
+def _csl_file(root: Path) -> None:
+    from anthology.render.citations import resolve_csl
+
+    style = resolve_csl(root, "chicago-author-date").read_text(encoding="utf-8")
+    (root / "styles").mkdir(exist_ok=True)
+    (root / "styles" / "house.csl").write_text(style, encoding="utf-8")
+    yaml = (root / "book.yaml").read_text(encoding="utf-8")
+    (root / "book.yaml").write_text(yaml.replace("csl: chicago-author-date",
+                                                 "csl: styles/house.csl"), encoding="utf-8")
+
+
+def _edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CHANGES = {
+    "chapter text": lambda r: _edit(r, "chapters/01-intro.md", "began in a seminar",
+                                    "began in a reading group"),
+    "image": lambda r: (r / "chapters" / "images" / "fig.png").write_bytes(PNG_B),
+    "bibliography": lambda r: _edit(r, "references/book.bib", "Essential Books",
+                                    "Essential Press"),
+    "csl": lambda r: _edit(r, "styles/house.csl", "<text variable=\"title\"",
+                           "<text prefix=\"Title: \" variable=\"title\""),
+    "template": lambda r: (r / "templates" / "book").mkdir(parents=True) or (
+        r / "templates" / "book" / "book.html.j2").write_text(
+        (Path(__file__).resolve().parents[2] / "src" / "anthology" / "templates" / "book" /
+         "book.html.j2").read_text(encoding="utf-8").replace("Edited by", "Edited with care by"),
+        encoding="utf-8"),
+    "css": lambda r: (r / "styles" / "book.css").write_text(
+        ".chapter-title { font-size: 30pt; }\n", encoding="utf-8"),
+    "book.yaml": lambda r: _edit(r, "book.yaml", "title: A Small Book", "title: A Smaller Book"),
+    "contributors.yaml": lambda r: _edit(r, "contributors.yaml", "name: Ben Writer",
+                                         "name: Benjamin Writer"),
+    "chapters.yaml": lambda r: _edit(r, "chapters.yaml", "  - id: peer\n",
+                                     "  - id: peer\n    part: Part One\n"),
+}
+
+
+@pytest.mark.parametrize("what", list(CHANGES))
+def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
+        what: str, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _csl_file(small)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    book = load_book(small)
+    build_book(book, ("pdf", "epub"), force=True, jobs=2)
+    slug = book.config.slug
+    pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
+    before = (pdf.read_bytes(), epub.read_bytes())
+    CHANGES[what](small)
+    book = load_book(small)
+    build_book(book, ("pdf", "epub"), force=True, jobs=2)
+    slug = book.config.slug
+    pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
+    after = (pdf.read_bytes(), epub.read_bytes())
+    assert after[0] != before[0], f"a change of {what} did not change the PDF"
+    if what not in ("template", "css"):  # print-only inputs
+        assert after[1] != before[1], f"a change of {what} did not change the EPUB"
+    incremental = pages(pdf)
+    shutil.copyfile(pdf, small.parent / "incremental.pdf")
+    build_book(book, ("pdf",), force=True, clean=True, jobs=2)
+    assert pages(pdf) == incremental
+
+
+def test_fonts_and_versions_are_in_the_print_key(small: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import anthology
+    from anthology.render import html, pdf
+
+    book = load_book(small)
+    base = print_style_key(book)
+    monkeypatch.setattr(pdf, "weasyprint_version", lambda: "0.0-test")
+    assert print_style_key(book) != base
+    monkeypatch.undo()
+    monkeypatch.setattr(anthology, "__version__", "0.0-test")
+    assert print_style_key(book) != base
+    monkeypatch.undo()
+    fonts = small.parent / "fonts"
+    shutil.copytree(html.FONTS_DIR, fonts)
+    monkeypatch.setattr(html, "FONTS_DIR", fonts)
+    same = print_style_key(book)
+    assert same != base  # the path is part of the key; now change a byte of a font
+    font = next(fonts.glob("*.ttf"))
+    font.write_bytes(font.read_bytes() + b"\0")
+    assert print_style_key(book) != same
+
+
+def test_pandoc_version_is_in_the_chapter_key(small: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.manuscript import read_manuscript
+    from anthology.render import chapter as chapter_module
+    from anthology.render import pandoc
+    from anthology.render.citations import resolve_csl
+
+    book = load_book(small)
+    chapter = book.active_chapters[0]
+    assert chapter.file is not None
+    manuscript = read_manuscript(book.root, chapter.file, chapter.id)
+    csl = resolve_csl(book.root, book.config.csl)
+    bibs = [small / "references" / "book.bib"]
+    base = chapter_module.chapter_key(book, chapter, 1, csl, manuscript, bibs)
+    monkeypatch.setattr(pandoc, "pandoc_version", lambda: "0.0-test")
+    assert chapter_module.chapter_key(book, chapter, 1, csl, manuscript, bibs) != base
+
+
+def test_outline_tree_follows_weasyprints_levels() -> None:
+    tree = merge.outline_tree([(1, "Contents", 0, 0, 0), (1, "Part I", 4, 0, 0),
+                               (2, "1. A", 6, 0, 0), (3, "Section", 7, 0, 0),
+                               (2, "2. B", 9, 0, 0), (1, "Part II", 11, 0, 0),
+                               (3, "Skipped", 12, 0, 0)])
+    titles = [(t[0], [(c[0], [g[0] for g in c[4]]) for c in t[4]]) for t in tree]
+    assert titles == [("Contents", []), ("Part I", [("1. A", ["Section"]), ("2. B", [])]),
+                      ("Part II", [("Skipped", [])])]
+
+
+def test_starts_follow_lengths_with_blank_versos() -> None:
+    body = [merge.Piece("a", "", "a", pages=5), merge.Piece("b", "", "b", pages=1),
+            merge.Piece("c", "", "c", pages=None), merge.Piece("d", "", "d", pages=3)]
+    merge.assign_starts(body)
+    assert [p.start for p in body] == [1, 7, 9, None]
+
+
+def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
+    assert "Essential Books" in BIB and "began in a seminar" in INTRO_MD
