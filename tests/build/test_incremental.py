@@ -28,12 +28,23 @@ Peer support grew from mutual aid [@cahn2000].
 
 ![A small figure](images/fig.png)
 """
-PNG_A = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                      "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44"
-                      "ae426082")
-PNG_B = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                      "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a4d3b2a60000000049454e44"
-                      "ae426082")
+
+
+def png(red: int) -> bytes:
+    """A valid 2x2 RGB PNG of one colour."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\0" + bytes([red, 40, 40]) * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PNG_A, PNG_B = png(200), png(10)
 
 
 def pages(pdf: Path) -> list[str]:
@@ -201,8 +212,8 @@ CHANGES = {
     "image": lambda r: (r / "chapters" / "images" / "fig.png").write_bytes(PNG_B),
     "bibliography": lambda r: _edit(r, "references/book.bib", "Essential Books",
                                     "Essential Press"),
-    "csl": lambda r: _edit(r, "styles/house.csl", "<text variable=\"title\"",
-                           "<text prefix=\"Title: \" variable=\"title\""),
+    "csl": lambda r: _edit(r, "styles/house.csl", '<layout suffix=".">',
+                           '<layout suffix=". (Cited.)">'),
     "template": lambda r: (r / "templates" / "book").mkdir(parents=True) or (
         r / "templates" / "book" / "book.html.j2").write_text(
         (Path(__file__).resolve().parents[2] / "src" / "anthology" / "templates" / "book" /
