@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,9 +64,8 @@ def test_sample_book_loads() -> None:
         "book.yaml:19: error: book.yaml defines a YAML anchor (&a), which anthology does not "
         "accept. Remove the anchor and write each value out in full. [config.yaml]"]),
     ({"book.yaml": BOOK_YAML.replace("language: en-GB", "language: [en\n")}, [
-        "book.yaml:10: error: book.yaml is not valid YAML: expected ',' or ']', but got ':'. "
-        "Check the indentation and the colons on this line and the one before. "
-        "[config.yaml]"]),
+        "book.yaml:8: error: book.yaml is not valid YAML: the [ on this line is never closed. "
+        "Close it with ] at the end of the line. [config.yaml]"]),
     ({"book.yaml": BOOK_YAML.replace("bibliography: [references/book.bib]",
                                      "bibliography: [references/nope.bib]")}, [
         "book.yaml:10: error: the bibliography references/nope.bib does not exist inside the "
@@ -186,6 +186,55 @@ def test_isbn_checksum(isbn: str, ok: bool) -> None:
 
 
 @pytest.mark.parametrize(("name", "slug"), [
-    ("Jane O'Neil", "jane-oneil"), ("Zoë Ní Bhriain", "zoe-ni-bhriain"), ("  ", "book")])
+    ("Jane O'Neil", "jane-oneil"), ("Zoë Ní Bhriain", "zoe-ni-bhriain"), ("  ", "book"),
+    ("Zoë Łukasiewicz-Wójcik", "zoe-lukasiewicz-wojcik"), ("Björn Þórðarson", "bjorn-thordarson"),
+    ("Søren Kierkegaard", "soren-kierkegaard"), ("Æsa Straße", "aesa-strasse"),
+    ("Νίκος Παπαδόπουλος", "nikos-papadopoulos"), ("Ольга Петрова", "olga-petrova"),
+    ("李小龙", "book")])
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+def test_unreadable_contributors_yaml_is_reported_once(make_book: Callable[..., Path]) -> None:
+    # Every author and editor would otherwise be "not in contributors.yaml" too, burying the
+    # one real problem under a message per chapter.
+    book = make_book({"contributors.yaml": CONTRIBUTORS_YAML.replace(
+        "name: Ben Writer", "name: [Ben Writer")})
+    assert problems(book) == [
+        "contributors.yaml:10: error: contributors.yaml is not valid YAML: the [ on this line is "
+        "never closed. Close it with ] at the end of the line. [config.yaml]"]
+
+
+def test_a_chapter_file_that_is_a_folder(make_book: Callable[..., Path]) -> None:
+    book = make_book()
+    (book / "chapters" / "01-intro.md").unlink()
+    (book / "chapters" / "01-intro.md").mkdir()
+    assert problems(book) == [
+        "chapters.yaml:6: error: the file chapters/01-intro.md of chapter 'intro' is a folder, "
+        "not a file. Give the path of the chapter's Markdown file in 'file:', or move the "
+        "folder out of the way. [config.file]"]
+
+
+def test_a_registry_that_is_a_folder(make_book: Callable[..., Path]) -> None:
+    book = make_book()
+    (book / "chapters.yaml").unlink()
+    (book / "chapters.yaml").mkdir()
+    assert problems(book) == [
+        "chapters.yaml: error: chapters.yaml is a folder, not a file. Put the file itself at "
+        "this path. [config.unreadable]"]
+
+
+def test_an_unreadable_registry(make_book: Callable[..., Path],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    book = make_book()
+    real = Path.read_text
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.name == "chapters.yaml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert problems(book) == [
+        "chapters.yaml: error: chapters.yaml cannot be read: permission denied. Let your user "
+        "read it (for example: chmod u+rw chapters.yaml). [config.unreadable]"]

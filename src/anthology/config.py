@@ -65,11 +65,37 @@ def find_book_root(start: Path, explicit: Path | None = None) -> Path:
                       "with `anthology init DIR`.")
 
 
-def slugify(text: str) -> str:
-    """A lowercase ASCII id made of words and hyphens: 'Jane O'Neil' -> 'jane-oneil'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = re.sub(r"['\u2019]", "", ascii_text.lower())
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "book"
+# Letters that Unicode does not decompose into an ASCII letter and an accent, so that
+# 'Łukasiewicz' is not 'ukasiewicz' and 'Þórðarson' not 'orarson'; Greek and Cyrillic names
+# get a plain transliteration (ELOT 743 and a simple Russian/Ukrainian scheme).
+_TRANSLITERATION = str.maketrans({
+    "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t", "ŋ": "ng",
+    "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d", "ĳ": "ij",
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
+    "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
+    "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps",
+    "ω": "o",
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ye",
+    "ё": "yo", "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
+    "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+})
+
+
+def slugify(text: str, fallback: str = "book") -> str:
+    """A lowercase ASCII id made of words and hyphens: 'Jane O'Neil' -> 'jane-oneil'.
+
+    Latin letters lose their accents, Greek and Cyrillic are transliterated; text with no
+    letter that can be written in ASCII (a name in Chinese, say) gives `fallback`.
+    """
+    lowered = unicodedata.normalize("NFKD", text.lower())
+    lowered = "".join(c for c in lowered if not unicodedata.combining(c))
+    for digraph, latin in (("ου", "ou"), ("αυ", "av"), ("ευ", "ev")):
+        lowered = lowered.replace(digraph, latin)
+    ascii_text = lowered.translate(_TRANSLITERATION).encode("ascii", "ignore").decode()
+    ascii_text = re.sub(r"['\u2019]", "", ascii_text)
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or fallback
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -262,6 +288,9 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
                                   f"is not UTF-8 text (byte {exc.start}).",
                                   "Save the file as UTF-8 in your editor."))
             return None
+        except OSError as exc:
+            findings.append(unreadable(name, exc))
+            return None
     try:
         data = load_yaml(text)
     except YamlError as exc:
@@ -285,6 +314,18 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
                               "on this book."))
         return None
     return data
+
+
+def unreadable(name: str, exc: OSError, code: str = "config.unreadable") -> Finding:
+    """The finding for a file that exists but cannot be read (permissions, a folder)."""
+    if isinstance(exc, IsADirectoryError) or Path(name).is_dir():
+        return error(code, name, None, f"{name} is a folder, not a file.",
+                     "Put the file itself at this path.")
+    if isinstance(exc, PermissionError):
+        return error(code, name, None, f"{name} cannot be read: permission denied.",
+                     f"Let your user read it (for example: chmod u+rw {name}).")
+    return error(code, name, None, f"{name} cannot be read: "
+                 f"{(exc.strerror or str(exc)).lower()}.", "Check the file and the disk.")
 
 
 def _page(section: _Section | None) -> PageSetup:
@@ -420,6 +461,12 @@ def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig
         schedule=_schedule(s.section("schedule"), "schedule"),
         build=_build_options(s.section("build")),
     )
+
+
+def _inside_path(root: Path, path: Path) -> bool:
+    from anthology.files import is_inside
+
+    return is_inside(root, path)
 
 
 def _inside_file(root: Path, name: str) -> bool:
@@ -558,8 +605,9 @@ def _history(s: _Section, findings: list[Finding]) -> tuple[Event, ...]:
     return tuple(events)
 
 
-def _chapters(root: Path, data: YDict | None, people: set[str],
+def _chapters(root: Path, data: YDict | None, people: set[str] | None,
               findings: list[Finding]) -> tuple[Chapter, ...]:
+    """The chapters; authors are checked against `people` unless it is None (unreadable)."""
     chapters = []
     seen: dict[str, int] = {}
     files: dict[str, str] = {}
@@ -570,7 +618,7 @@ def _chapters(root: Path, data: YDict | None, people: set[str],
         title = s.text("title", required=True, example="Peer support in practice")
         authors = s.text_list("authors", example="[jane-doe]")
         for author in authors:
-            if author not in people:
+            if people is not None and author not in people:
                 line = item["authors"].line_of(authors.index(author)) if isinstance(
                     item.get("authors"), YList) else item.line_of("authors")
                 s.problem(None, f"chapter '{ident}' names the author '{author}', who is not in "
@@ -592,8 +640,13 @@ def _chapters(root: Path, data: YDict | None, people: set[str],
                           f"{file}.", "Give each chapter its own file.", "config.duplicate-file")
             files[file] = ident or "?"
             path = root / file
-            if not _inside_file(root, file) and (path.is_symlink() or path.exists()
-                                                 or file.startswith("/") or ".." in file):
+            if path.is_dir() and not path.is_symlink() and _inside_path(root, path):
+                s.problem("file", f"the file {file} of chapter '{ident}' is a folder, not a "
+                          "file.", "Give the path of the chapter's Markdown file in 'file:', or "
+                          "move the folder out of the way.",
+                          "config.file")
+            elif not _inside_file(root, file) and (path.is_symlink() or path.exists()
+                                                   or file.startswith("/") or ".." in file):
                 s.problem("file", f"the file {file} of chapter '{ident}' is not inside the book "
                           "folder.", "Keep chapters in the chapters/ folder of the book.",
                           "config.file")
@@ -622,13 +675,17 @@ def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
     """
     findings: list[Finding] = []
     book_data = _read_yaml(root, BOOK_FILE, findings, required=True, texts=texts)
+    before = len(findings)
     contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False, texts=texts)
+    # When contributors.yaml cannot be read, every author and editor would look unknown: say
+    # what is wrong with the file once rather than bury it under one message per chapter.
+    people_known = len(findings) == before
     chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False, texts=texts)
     config = _book_config(root, book_data, findings) if book_data is not None else None
     people = _contributors(contributors_data, findings)
     ids = {p.id for p in people}
-    chapters = _chapters(root, chapters_data, ids, findings)
-    if config is not None and book_data is not None:
+    chapters = _chapters(root, chapters_data, ids if people_known else None, findings)
+    if config is not None and book_data is not None and people_known:
         editors = book_data.get("editors")
         for index, editor in enumerate(config.editors):
             if editor not in ids:

@@ -92,17 +92,27 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
     if not is_inside(root, path):
         return refuse("manuscript.outside", "is outside the book folder.",
                       "Move the chapter into the book's chapters/ folder.")
+    if path.is_dir():
+        return refuse("manuscript.missing", "is a folder, not a file.",
+                      "Put the chapter's Markdown file here, or correct 'file:' in "
+                      "chapters.yaml.")
     if not path.is_file():
         return refuse("manuscript.missing", "does not exist.",
                       "Add the chapter file, or correct 'file:' in chapters.yaml.")
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        data = b"" if size > MAX_CHAPTER_BYTES else path.read_bytes()
+    except OSError as exc:
+        why = "permission denied" if isinstance(exc, PermissionError) else \
+            (exc.strerror or str(exc)).lower()
+        return refuse("manuscript.unreadable", f"cannot be read: {why}.",
+                      f"Let your user read the file (for example: chmod u+rw {shown}).")
     if size > MAX_CHAPTER_BYTES:
         return refuse("manuscript.too-large",
                       f"is {size / 1_000_000:.1f} MB, more than the "
                       f"{MAX_CHAPTER_BYTES // 1_000_000} MB a chapter may be.",
                       "Check that this is the chapter text; split very long material into "
                       "several chapters.")
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -138,6 +138,48 @@ def _build(node: yaml.Node) -> Any:
     raise YamlError(None, "could not be read as YAML.")  # pragma: no cover - no other node kinds
 
 
+_GENERIC_HINT = "Check the indentation and the colons on this line and the one before."
+
+
+def _explain(exc: yaml.MarkedYAMLError) -> YamlError:
+    """PyYAML's complaint in plain words, at the line where the mistake is."""
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    start = exc.context_mark.line + 1 if exc.context_mark is not None else line
+    if "'\\t'" in problem or "'\t'" in problem:
+        return YamlError(line, "is not valid YAML: this line has a tab character, and YAML "
+                         "allows only spaces for indentation.",
+                         "Replace the tab with spaces (two for each level).")
+    if context == "while scanning a quoted scalar":
+        return YamlError(start, "is not valid YAML: a quotation mark on this line is never "
+                         "closed.", "Close the quotation on the same line (inside '...', write "
+                         "an apostrophe as '').")
+    if context.startswith("while parsing a flow") and ("<stream end>" in problem
+                                                       or start != line):
+        bracket = "[" if "sequence" in context else "{"
+        closing = "]" if bracket == "[" else "}"
+        return YamlError(start, f"is not valid YAML: the {bracket} on this line is never closed.",
+                         f"Close it with {closing} at the end of the line.")
+    if problem == "mapping values are not allowed here":
+        return YamlError(line, "is not valid YAML: this line has a colon where YAML does not "
+                         "expect one.", "If the text after the key contains ': ' (a colon and "
+                         'a space), put it in quotes, as in title: "Peer support: a guide". '
+                         "Otherwise check that this line is indented like the ones around it.")
+    match = re.match(r"found character '(.)' that cannot start any token", problem)
+    if match:
+        return YamlError(line, f"is not valid YAML: a value on this line starts with "
+                         f"'{match[1]}', which YAML keeps for itself.",
+                         'Put the value in quotes, as in note: "@home".')
+    if problem.startswith("expected <block end>"):
+        return YamlError(line, "is not valid YAML: this line is not indented like the others "
+                         "at its level.", "Line it up with the lines above it that belong "
+                         "to the same list or group of keys.")
+    return YamlError(line, f"is not valid YAML: {problem or 'it cannot be read'}.",
+                     _GENERIC_HINT)
+
+
 def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise YamlError with a 1-based line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
@@ -155,12 +197,7 @@ def load_yaml(text: str) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = (exc.problem or "is not valid YAML").strip()
-        raise YamlError(line, f"is not valid YAML: {problem}.",
-                        "Check the indentation and the colons on this line and the one before."
-                        ) from None
+        raise _explain(exc) from None
     except yaml.YAMLError as exc:
         raise YamlError(None, f"is not valid YAML: {exc}.") from None
     if node is None:

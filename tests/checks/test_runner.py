@@ -139,3 +139,38 @@ def test_the_build_refuses_when_check_finds_errors(small_book: Path) -> None:
         "The build stopped: 1 problem (1 error) in 1 file. Fix them (run `anthology check` for "
         "the full list), or build anyway with --force.")
     assert not (small_book / "build" / "a-small-book.epub").exists()
+
+
+def _refuse_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+
+
+def test_an_unreadable_chapter_is_a_finding(make_book: Callable[..., Path],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_book({"chapters/02-peer.md": HEAD + "Text.\n"})
+    _refuse_reading(monkeypatch, "02-peer.md")
+    report = run_checks(load_book(root), cache=None)
+    assert [f.to_text() for f in report.findings if f.file == "chapters/02-peer.md"] == [
+        "chapters/02-peer.md: error: cannot be read: permission denied. Let your user read the "
+        "file (for example: chmod u+rw chapters/02-peer.md). [manuscript.unreadable]"]
+    intro = next(r for r in report.chapters if r.chapter == "intro")
+    assert intro.words is not None and intro.words["body"] > 10
+
+
+def test_an_unreadable_bibliography_is_reported_once(make_book: Callable[..., Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not also once for every citation of a work in it, as "not in the bibliography".
+    root = make_book()
+    _refuse_reading(monkeypatch, "book.bib")
+    findings = check_book(load_book(root), cache=None)
+    assert [f.to_text() for f in findings] == [
+        "references/book.bib: error: references/book.bib cannot be read: permission denied. "
+        "Let your user read it (for example: chmod u+rw references/book.bib). "
+        "[bibliography.unreadable]"]

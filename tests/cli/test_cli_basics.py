@@ -60,7 +60,8 @@ def test_broken_book_yaml_exits_2_with_the_line(make_book: Callable[..., Path]) 
     result = CliRunner().invoke(cli, ["--book", str(book), "build"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.startswith("book.yaml:8: error: book.yaml is not valid YAML")
+    assert result.stderr.startswith("book.yaml:7: error: book.yaml is not valid YAML: the [ on "
+                                    "this line is never closed.")
     assert "Traceback" not in result.stderr
     assert result.stderr.endswith(
         "Error: The book's configuration has 1 problem; nothing was changed. Fix them and run "

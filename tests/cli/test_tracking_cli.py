@@ -209,11 +209,12 @@ def test_chapter_edit_move_remove(small_book: Path) -> None:
 
 # The workflow
 
-def test_mark_and_history(small_book: Path) -> None:
+def test_mark_and_history(small_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run(small_book, "mark", "intro", "review", "--note", "sent to two readers",
                  "--by", "Ada Editor")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == "Chapter 'intro' is now review, 2026-10-20.\n"
+    monkeypatch.setenv("ANTHOLOGY_TODAY", "2026-11-02")
     run(small_book, "mark", "intro", "revisions", "--date", "2026-10-25")
     again = run(small_book, "mark", "intro", "review", "--date", "2026-11-01")
     assert again.stdout == "Chapter 'intro' is now review (round 2), 2026-11-01.\n"
@@ -421,3 +422,121 @@ def test_remind_overdue_and_override(sample_book: Path) -> None:
         (sample_book / "build" / "mail" / "janet-wood.eml").read_bytes(),
         policy=email.policy.default)
     assert "Please reply about Co-producing commissioning" in message.get_content()
+
+
+# Names and dates from real books
+
+@pytest.mark.parametrize(("name", "email", "ident"), [
+    ("Zoë Łukasiewicz-Wójcik", "zoe@example.pl", "zoe-lukasiewicz-wojcik"),
+    ("Björn Þórðarson", "bjorn@example.is", "bjorn-thordarson"),
+    ("Νίκος Παπαδόπουλος", "nikos@example.gr", "nikos-papadopoulos"),
+    ("李小龙", "xiaolong.li@example.cn", "xiaolong-li"),
+])
+def test_contributor_ids_from_names_in_any_script(small_book: Path, name: str, email: str,
+                                                  ident: str) -> None:
+    result = run(small_book, "contributor", "add", name, "--email", email)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"Added {name} as '{ident}'.\n"
+    assert load_book(small_book).contributor(ident).name == name
+
+
+def test_contributor_id_that_cannot_be_made_is_asked_for(small_book: Path) -> None:
+    before = snapshot(small_book)
+    result = run(small_book, "contributor", "add", "李小龙", "--email", "李@example.cn")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("Error: Cannot make an id from the name '李小龙'. Give one with "
+                             "--id, for example --id li-xiaolong.\n")
+    assert snapshot(small_book) == before
+
+
+@pytest.mark.parametrize("by", ["", "   "])
+def test_mark_with_an_empty_by_is_refused(small_book: Path, by: str) -> None:
+    before = snapshot(small_book)
+    result = run(small_book, "mark", "intro", "review", "--by", by)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ('Error: --by is empty. Give the name of who did it, for example '
+                             '--by "Jane Doe", or leave --by out to record yourself.\n')
+    assert snapshot(small_book) == before
+
+
+def test_mark_by_is_trimmed(small_book: Path) -> None:
+    result = run(small_book, "mark", "intro", "review", "--by", "  Ada Editor ")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert load_book(small_book).chapter("intro").history[-1].by == "Ada Editor"
+
+
+@pytest.mark.parametrize("args", [
+    ["mark", "intro", "review", "--date", "2062-10-21"],
+    ["chapter", "add", "later", "--title", "Later", "--author", "ben-writer", "--date",
+     "2062-10-21"],
+])
+def test_a_date_in_the_future_is_refused(small_book: Path, args: list[str]) -> None:
+    # A typo (2062 for 2026) would otherwise stop every later event: they must come after it.
+    before = snapshot(small_book)
+    result = run(small_book, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("Error: The date 2062-10-21 is in the future (today is "
+                             "2026-10-20). Give the day it happened, as YYYY-MM-DD.\n")
+    assert snapshot(small_book) == before
+
+
+def test_status_names_authors_by_family_name(make_book: Callable[..., Path]) -> None:
+    people = """\
+        format: 1
+        contributors:
+          - {id: ada-editor, name: Ada Editor, emails: [ada@example.ac.uk]}
+          - {id: siobhan, name: "Siobhán O'Brien-Ní Dhuibhir", emails: [s@example.ie]}
+          - {id: dafydd, name: Dafydd ap Gwilym, sort_name: "ap Gwilym, Dafydd",
+             emails: [d@example.cymru]}
+          - {id: anne, name: Anne-Marie van der Berg, emails: [a@example.nl]}
+          - {id: li, name: 李小龙, emails: [li@example.cn]}
+          - {id: teuila, name: Teuila, emails: [t@example.ws]}
+        """
+    plan = """\
+        format: 1
+        chapters:
+          - {id: one, title: One, authors: [siobhan], status: proposed}
+          - {id: two, title: Two, authors: [dafydd, anne], status: proposed}
+          - {id: three, title: Three, authors: [li, teuila], status: proposed}
+        """
+    book = make_book({"contributors.yaml": people, "chapters.yaml": plan})
+    result = run(book, "status")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[2:6] == [
+        "#  Chapter  Authors                   State     Whose move      Due  Late",
+        "1  One      O'Brien-Ní Dhuibhir       proposed  editor: invite",
+        "2  Two      ap Gwilym & van der Berg  proposed  editor: invite",
+        "3  Three    李小龙 & Teuila           proposed  editor: invite",
+    ]
+
+
+def test_status_counts_one_chapter_in_the_singular(make_book: Callable[..., Path]) -> None:
+    plan = """\
+        format: 1
+        chapters:
+          - {id: one, title: One, authors: [ada-editor], status: proposed}
+        """
+    result = run(make_book({"chapters.yaml": plan}), "status")
+    assert result.stdout.splitlines()[-3] == "1 chapter: 1 proposed."
+
+
+def test_a_read_only_book_folder_is_a_message(small_book: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", f"{dir}/.anthology-tmp-x.part")
+
+    before = snapshot(small_book)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = run(small_book, "mark", "intro", "review")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: Cannot write in the folder {small_book}: permission denied. Make the folder "
+        "writable for your user (or work on a copy you own), then run the command again; "
+        "nothing was changed.\n")
+    assert snapshot(small_book) == before

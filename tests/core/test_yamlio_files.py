@@ -37,6 +37,37 @@ def test_refused_yaml(text: str, line: int, message: str) -> None:
     assert (caught.value.line, caught.value.message) == (line, message)
 
 
+@pytest.mark.parametrize(("text", "line", "message", "hint"), [
+    ('title: "Borders\nplace: Leeds\n', 1,
+     "is not valid YAML: a quotation mark on this line is never closed.",
+     "Close the quotation on the same line (inside '...', write an apostrophe as '')."),
+    ("words:\n\tchapter_limit: 8000\n", 2,
+     "is not valid YAML: this line has a tab character, and YAML allows only spaces for "
+     "indentation.", "Replace the tab with spaces (two for each level)."),
+    ("title: Caring: across borders\n", 1,
+     "is not valid YAML: this line has a colon where YAML does not expect one.",
+     "If the text after the key contains ': ' (a colon and a space), put it in quotes, as in "
+     'title: "Peer support: a guide". Otherwise check that this line is indented like the '
+     "ones around it."),
+    ("name: [José\nemails: [jose@example.es]\n", 1,
+     "is not valid YAML: the [ on this line is never closed.",
+     "Close it with ] at the end of the line."),
+    ("due: {drafts: 2026-12-01\n", 1, "is not valid YAML: the { on this line is never closed.",
+     "Close it with } at the end of the line."),
+    ("note: @home\n", 1,
+     "is not valid YAML: a value on this line starts with '@', which YAML keeps for itself.",
+     'Put the value in quotes, as in note: "@home".'),
+    ("authors:\n  - a\n - b\n", 3,
+     "is not valid YAML: this line is not indented like the others at its level.",
+     "Line it up with the lines above it that belong to the same list or group of keys."),
+])
+def test_yaml_mistakes_explained_at_their_line(text: str, line: int, message: str,
+                                               hint: str) -> None:
+    with pytest.raises(YamlError) as caught:
+        load_yaml(text)
+    assert (caught.value.line, caught.value.message, caught.value.hint) == (line, message, hint)
+
+
 def test_alias_bomb_is_refused_cheaply() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
     with pytest.raises(YamlError):

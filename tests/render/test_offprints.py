@@ -30,6 +30,10 @@ from tests.render.conftest import EPOCH, Built
     ("Jean-Paul Sartre", None, "J.-P. Sartre"),
     ("Ursula K. Le Guin", "Le Guin, Ursula K.", "U. K. Le Guin"),
     ("Plato", None, "Plato"),
+    ("Anne-Marie van der Berg", None, "A.-M. van der Berg"),
+    ("Siobhán O'Brien-Ní Dhuibhir", None, "S. O'Brien-Ní Dhuibhir"),
+    ("Dafydd ap Gwilym", "ap Gwilym, Dafydd", "D. ap Gwilym"),
+    ("Dafydd ap Gwilym", None, "D. ap Gwilym"),
 ])
 def test_initials_name(name: str, sort_name: str | None, expected: str) -> None:
     assert initials_name(Contributor("x", name, sort_name)) == expected

@@ -333,7 +333,13 @@ def pandoc_identity() -> str:
 
 def load_bibliography(path: Path, name: str, cache: Cache | None) -> BibFile:
     """Read and check one bibliography file, cached by its content."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        from anthology.config import unreadable
+
+        return BibFile(name, findings=[unreadable(name, exc, "bibliography.unreadable")],
+                       failed=True)
     key = digest("bibfile", FACTS_VERSION, __version__, pandoc_identity(), name, data)
     if cache is not None:
         cached = cache.get_json("bibfile", key)

@@ -253,8 +253,13 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     keys: set[str] = set().union(*(b.keys() for b in bibs)) if bibs else set()
     citations = find_citations(safe)
     add_to = result.own[0] if result.own else (names[0] if names else None)
-    result.findings += check_citations(citations, keys, CitationPlaces(body, manuscript.body_line),
-                                       manuscript.name, chapter.id, add_to)
+    found = check_citations(citations, keys, CitationPlaces(body, manuscript.body_line),
+                            manuscript.name, chapter.id, add_to)
+    if any(b.failed and not b.entries for b in bibs):
+        # A bibliography that could not be read at all is reported at the file; every key
+        # it holds would otherwise be reported as missing too.
+        found = [f for f in found if f.code != "citation.missing"]
+    result.findings += found
     book_wide = set(session.book_wide)
     result.findings += [f for f in duplicate_keys(bibs, chapter.id) + duplicate_works(
         bibs, chapter.id) if f.file not in book_wide]

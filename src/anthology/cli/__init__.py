@@ -34,6 +34,34 @@ class AnthologyGroup(click.Group):
                 click.echo(render_text(list(exc.findings)), err=True)
             click.echo(f"Error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            # A file or folder the system refuses (permissions, a read-only or full disk):
+            # the user's to fix, so a message rather than a traceback.
+            state = ctx.find_object(CliState)
+            if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
+                raise
+            click.echo(f"Error: {os_error_message(exc)}", err=True)
+            ctx.exit(1)
+
+
+def os_error_message(exc: OSError) -> str:
+    """What the system refused, in plain words, naming the file or folder concerned."""
+    from anthology.files import TEMP_PREFIX
+
+    name = exc.filename if isinstance(exc.filename, str) else None
+    why = "permission denied" if isinstance(exc, PermissionError) else \
+        (exc.strerror or str(exc)).lower()
+    if name is None:
+        return f"The system refused: {why}. Nothing in the book's files refers to it; run " \
+            "the command again with --debug to see where."
+    path = Path(name)
+    if path.name.startswith(TEMP_PREFIX) or path.name == ".anthology.lock":
+        # The temporary file (or lock) anthology writes beside the real one: name the folder.
+        return f"Cannot write in the folder {path.parent}: {why}. Make the folder writable " \
+            "for your user (or work on a copy you own), then run the command again; nothing " \
+            "was changed."
+    return f"Cannot use {name}: {why}. Check the file's permissions (ls -l) and the disk, " \
+        "then run the command again."
 
 
 @click.group(cls=AnthologyGroup, context_settings={"help_option_names": ["-h", "--help"]})

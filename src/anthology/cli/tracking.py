@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from anthology.cli.common import format_option, state, today, use_colour
+from anthology.errors import UsageError
 from anthology.model import Book, Chapter, Contributor, Event
 
 if TYPE_CHECKING:
@@ -42,9 +43,27 @@ def _who(root: Path) -> str:
 
 
 def _date_or_today(value: str | None) -> dt.date:
+    """`--date` as a date, today when it is not given; a day still to come is refused, since
+    the history records what has happened (and a later event could not be dated before it)."""
     from anthology.tracking.plan import parse_date
 
-    return parse_date(value) if value is not None else today()
+    if value is None:
+        return today()
+    date = parse_date(value)
+    if date > today():
+        raise UsageError(f"The date {date.isoformat()} is in the future (today is "
+                         f"{today().isoformat()}). Give the day it happened, as YYYY-MM-DD.")
+    return date
+
+
+def _by_or_me(root: Path, value: str | None) -> str:
+    """`--by` as given (trimmed), else the person running the command; empty is refused."""
+    if value is None:
+        return _who(root)
+    if not value.strip():
+        raise UsageError("--by is empty. Give the name of who did it, for example "
+                         "--by \"Jane Doe\", or leave --by out to record yourself.")
+    return value.strip()
 
 
 def _known_words(book: Book) -> Mapping[str, int] | None:
@@ -261,7 +280,7 @@ def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
     root = state().root()
     chapter = add_chapter(root, chapter_id, title, authors, file=file, part=part,
                           word_limit=word_limit, date=_date_or_today(date),
-                          by=by or _who(root), note=note)
+                          by=_by_or_me(root, by), note=note)
     click.echo(f"Added chapter '{chapter.id}' ({chapter.file}), proposed.")
 
 
@@ -433,7 +452,7 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
 
     root = state().root()
     chapter = mark_chapter(root, chapter_id, new_state, date=_date_or_today(date),
-                           by=by or _who(root), note=note, force=force, commit=commit)
+                           by=_by_or_me(root, by), note=note, force=force, commit=commit)
     event = chapter.history[-1]
     round_text = f" (round {event.round})" if event.round and event.round > 1 else ""
     forced = " (forced)" if event.forced else ""

@@ -151,8 +151,11 @@ def initials_name(person: Contributor) -> str:
     if person.sort_name and "," in person.sort_name:
         family, given = (part.strip() for part in person.sort_name.split(",", 1))
     else:
-        parts = person.name.split()
-        family, given = parts[-1], " ".join(parts[:-1])
+        from anthology.tracking.status import surname
+
+        words = person.name.split()
+        family = surname(person.name)
+        given = " ".join(words[:len(words) - len(family.split())])
     initials = " ".join("-".join(f"{piece[0]}." for piece in word.split("-") if piece)
                         for word in given.split() if word)
     return f"{initials} {family}".strip()

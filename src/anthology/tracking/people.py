@@ -73,12 +73,23 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _id_for(name: str, emails: Sequence[str]) -> str:
+    """An id from the name, else (a name in a script with no Latin form) from the e-mail."""
+    ident = slugify(name, fallback="")
+    if not ident and emails:
+        ident = slugify(emails[0].split("@", 1)[0], fallback="")
+    if not ident:
+        raise UsageError(f"Cannot make an id from the name '{name.strip()}'. Give one with "
+                         "--id, for example --id li-xiaolong.")
+    return ident
+
+
 def add_contributor(root: Path, name: str, emails: Sequence[str], ident: str | None = None,
                     **fields: str | Sequence[str] | None) -> Contributor:
     """Add a person to contributors.yaml; the id is made from the name unless given."""
     if not name.strip():
         raise UsageError("A contributor's name cannot be empty.")
-    ident = check_id(ident) if ident else slugify(name)
+    ident = check_id(ident) if ident else _id_for(name, emails)
     record = {"id": ident, "name": name.strip(),
               **_clean({"emails": list(emails), **fields})}
     record = {k: v for k, v in record.items() if v not in ("", [], None)}

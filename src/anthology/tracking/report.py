@@ -14,7 +14,7 @@ from typing import Any
 
 from anthology.model import SCHEDULE_KEYS, Book, Status
 from anthology.tracking import workflow
-from anthology.tracking.status import ChapterRow, StatusReport, summary_lines, surname
+from anthology.tracking.status import ChapterRow, StatusReport, summary_lines
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "report"
 
@@ -77,12 +77,10 @@ def board(book: Book, report: StatusReport) -> dict[str, Any]:
         fraction = None
         if row.words is not None and row.word_limit:
             fraction = row.words / row.word_limit
-        names = [surname(n) for n in row.authors]
         css = "overdue" if row.overdue else "soon" if row.due_soon else \
             "closed" if row.state in (Status.DECLINED, Status.WITHDRAWN) else \
             "done" if row.state is Status.FINAL else ""
-        rows.append(BoardRow(row, stage, " & ".join(names) if len(names) < 3
-                             else f"{names[0]} et al.", fraction,
+        rows.append(BoardRow(row, stage, row.short_authors, fraction,
                              _x(row.due, start, end) if row.due else None, css))
     return {
         "book": book.config, "report": report, "rows": rows,

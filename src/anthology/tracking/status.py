@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -52,6 +53,15 @@ class ChapterRow:
     word_limit: int | None
     last_submission: LastSubmission | None
     part: str | None = None
+    surnames: tuple[str, ...] = ()
+
+    @property
+    def short_authors(self) -> str:
+        """'Begum & Whitfield', or 'Begum et al.' for three or more authors."""
+        names = list(self.surnames) or [surname(n) for n in self.authors]
+        if len(names) > 2:
+            return f"{names[0]} et al."
+        return " & ".join(names)
 
     @property
     def overdue(self) -> bool:
@@ -116,23 +126,48 @@ class StatusReport:
         }
 
 
+# Words that belong to the family name that follows them: 'van der Berg', 'ap Gwilym',
+# 'Ní Dhuibhir', 'de la Cruz'. The first word of a name is always a given name.
+_PARTICLES = frozenset({
+    "ab", "al", "ap", "bin", "binti", "d'", "da", "das", "de", "del", "della", "den", "der",
+    "di", "do", "dos", "du", "el", "la", "le", "lo", "mac", "mc", "mhic", "ní", "nic", "ó",
+    "ten", "ter", "ua", "uí", "van", "von", "y", "zu"})
+
+
+def _is_particle(word: str) -> bool:
+    # 'O'Brien-Ní' in 'Siobhán O'Brien-Ní Dhuibhir' ends in one: the whole is a family name.
+    return word.casefold() in _PARTICLES or word.rsplit("-", 1)[-1].casefold() in _PARTICLES
+
+
 def surname(name: str, sort_name: str | None = None) -> str:
-    """The part of a name a table has room for."""
+    """The family name, which is what a table has room for: from the sort name ('ap Gwilym,
+    Dafydd') when there is one, else the last word of the name with the particles before it
+    ('van der Berg'); a single name ('Teuila') is itself."""
     if sort_name and "," in sort_name:
         return sort_name.split(",", 1)[0].strip()
-    return name.split()[-1] if name.split() else name
+    words = name.split()
+    if not words:
+        return name
+    start = len(words) - 1
+    while start > 1 and _is_particle(words[start - 1]):
+        start -= 1
+    return " ".join(words[start:])
 
 
 def _row(book: Book, chapter: Chapter, today: dt.date, words: Mapping[str, int] | None,
          submissions: Mapping[str, LastSubmission] | None) -> ChapterRow:
     due = workflow.deadline(chapter, book.config.schedule)
     closed = chapter.status in workflow.CLOSED
-    people = []
+    people, surnames = [], []
     for ident in chapter.authors:
         try:
-            people.append(book.contributor(ident).name)
+            person = book.contributor(ident)
         except KeyError:
             people.append(ident)
+            surnames.append(ident)
+        else:
+            people.append(person.name)
+            surnames.append(surname(person.name, person.sort_name))
     return ChapterRow(
         number=book.number(chapter.id) if chapter in book.active_chapters else None,
         id=chapter.id, title=chapter.title, authors=tuple(people), author_ids=chapter.authors,
@@ -143,7 +178,8 @@ def _row(book: Book, chapter: Chapter, today: dt.date, words: Mapping[str, int] 
         days_left=None if closed or due is None else (due - today).days,
         words=(words or {}).get(chapter.id),
         word_limit=chapter.word_limit or book.config.words.chapter_limit,
-        last_submission=(submissions or {}).get(chapter.id), part=chapter.part)
+        last_submission=(submissions or {}).get(chapter.id), part=chapter.part,
+        surnames=tuple(surnames))
 
 
 def build_status(book: Book, today: dt.date, *, words: Mapping[str, int] | None = None,
@@ -201,15 +237,22 @@ def _state(row: ChapterRow) -> str:
     return row.state.value
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide (CJK) characters take two, accents none."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
 def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
-
-
-def _authors(row: ChapterRow) -> str:
-    names = [surname(n) for n in row.authors]
-    if len(names) > 2:
-        return f"{names[0]} et al."
-    return " & ".join(names)
+    if display_width(text) <= width:
+        return text
+    while display_width(text) > width - 1:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _submission(row: ChapterRow) -> str:
@@ -231,7 +274,7 @@ COLUMNS = ("#", "Chapter", "Authors", "State", "Whose move", "Due", "Late", "Wor
 
 def table_cells(row: ChapterRow) -> list[str]:
     """The text cells of a row, in COLUMNS order."""
-    return [str(row.number) if row.number else UNKNOWN, _short(row.title, 34), _authors(row),
+    return [str(row.number) if row.number else UNKNOWN, _short(row.title, 34), row.short_authors,
             _state(row), _move(row), _date(row.due) if row.due else "", _late(row), _words(row),
             _submission(row)]
 
@@ -239,10 +282,11 @@ def table_cells(row: ChapterRow) -> list[str]:
 def summary_lines(report: StatusReport) -> list[str]:
     """The summary under the table, in plain words."""
     states = ", ".join(f"{n} {s}" for s, n in report.per_state.items())
-    lines = [f"{sum(report.per_state.values())} chapters: {states}." if states
+    total = sum(report.per_state.values())
+    lines = [f"{_count(total, 'chapter')}: {states}." if states
              else "No chapters in the plan yet. Add one with `anthology chapter add`."]
     if report.words_total is not None:
-        words = f"Words: {report.words_total:,} in {report.words_counted} chapters"
+        words = f"Words: {report.words_total:,} in {_count(report.words_counted, 'chapter')}"
         if report.book_limit:
             words += f", against {report.book_limit:,} in the contract"
             left = report.book_limit - report.words_total
@@ -260,17 +304,21 @@ def summary_lines(report: StatusReport) -> list[str]:
     return lines
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def render_text(report: StatusReport, colour: bool = False) -> str:
     """An aligned table for the terminal, then the summary; colour only when asked."""
     cells = [table_cells(r) for r in report.rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
+    widths = [max(len(h), *(display_width(c[i]) for c in cells)) if cells else len(h)
               for i, h in enumerate(COLUMNS)]
     # Drop the words and submission columns while nothing is known about them.
     keep = [i for i in range(len(COLUMNS))
             if not cells or any(c[i] not in ("", UNKNOWN) for c in cells) or i < 7]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(values[i].ljust(widths[i]) for i in keep).rstrip()
+        return "  ".join(_pad(values[i], widths[i]) for i in keep).rstrip()
 
     out = [f"{report.title}: status on {_date(report.today)}", ""]
     header = line(COLUMNS)
