@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -146,3 +147,20 @@ def test_errors_in_the_prose_stop_the_proposal(proposal_book: Path) -> None:
         "1 problem (1 error) in 1 file.\n"
         "Error: The proposal was not built: 1 problem (1 error) in 1 file. Fix them, or build "
         "anyway with --force.\n")
+
+
+def test_proposal_words_are_the_checks_words(proposal_book: Path) -> None:
+    # Counted after citeproc, as `anthology check` and `wordcount` count them: the raw text
+    # "[see @goffman1961, p. 4]" is fewer words than the printed "(see Goffman 1961, 4)".
+    from anthology.cache import Cache
+    from anthology.render.proposal import plan_chapters
+
+    book = load_book(proposal_book)
+    chapters, _ = plan_chapters(book, Cache(proposal_book / "build" / ".cache"))
+    wordcount = CliRunner().invoke(cli, ["--book", str(proposal_book), "wordcount", "--format",
+                                         "json"])
+    counted = {c["chapter"]: c["counted"] for c in json.loads(wordcount.stdout)["chapters"]}
+    assert [(c.chapter.id, c.words, c.words_source) for c in chapters] == [
+        ("intro", counted["intro"], "count"), ("peer", 500, "limit"),
+        ("planned", 500, "limit"), ("vague", 500, "limit")]
+    assert counted["intro"] == 21

@@ -111,11 +111,17 @@ def read_prose(book: Book) -> tuple[list[ProseSection], list[Finding]]:
 def plan_chapters(book: Book, cache: Cache) -> tuple[list[PlannedChapter], list[Finding]]:
     """Every planned chapter in order: text facts from its file where it exists, else the plan.
 
-    Words are counted as `anthology check` counts them (the parts book.yaml's `words.count`
-    names), on the chapter's parsed text; a chapter without a file is estimated at its limit.
+    Words are `anthology check`'s counts (after citeproc, so citations count as printed; the
+    parts book.yaml's `words.count` names); a chapter without a file is estimated at its limit.
     """
-    from anthology.checks.words import count_words, counted
+    from anthology.checks.runner import run_checks
+    from anthology.checks.words import counted
     from anthology.render.chapter import parse_markdown
+
+    written = [c.id for c in book.active_chapters
+               if c.file and (book.root / c.file).is_file()]
+    checked = {r.chapter: r.words for r in run_checks(book, written, cache).chapters} \
+        if written else {}
 
     known = {p.id: p for p in book.contributors}
     planned, findings = [], []
@@ -141,12 +147,9 @@ def plan_chapters(book: Book, cache: Cache) -> tuple[list[PlannedChapter], list[
                 what = f"{manuscript.name} (chapter '{chapter.id}')"
                 ast = parse_markdown(manuscript.body, what, cache) if \
                     manuscript.body.strip() else {"blocks": []}
-                abstract_blocks: list[Node] = []
-                if abstract and abstract_source == "chapter":
-                    abstract_blocks = parse_markdown(abstract, f"{what}, abstract",
-                                                     cache)["blocks"]
-                words = counted(count_words(ast, abstract_blocks), book.config.words)
-                words_source = "count"
+                parts = checked.get(chapter.id)
+                if parts is not None:
+                    words, words_source = counted(parts, book.config.words), "count"
                 figures = len(each(ast["blocks"], "Figure"))
                 tables = len(each(ast["blocks"], "Table"))
         planned.append(PlannedChapter(number, chapter, title, subtitle, authors, abstract,
