@@ -147,3 +147,20 @@ def test_build_offprints_cli_for_one_chapter(small_book: Path,
     assert result.stdout == (f"Wrote build/a-small-book.pdf ({pages} pages)\n"
                              f"Wrote build/offprints/01-intro.pdf ({span.page_range})\n")
     assert (small_book / "build" / "offprints" / "01-intro.pdf").is_file()
+
+
+def test_a_one_page_chapter_takes_the_folio_the_book_agrees_on() -> None:
+    # Chapter 5 on page index 24 shows "5" at the top (its number) and "15" at the foot; the
+    # other pages of the book are numbered index - 9.
+    from collections import Counter
+
+    from anthology.render.offprints import best_offset
+
+    assert best_offset(Counter({5 - 24: 1, 15 - 24: 1}), Counter({-9: 30, -19: 1, 3: 1})) == -9
+
+
+def test_folios_are_read_through_nul_characters() -> None:
+    # pypdf reads some PDFs' text with a NUL after each character.
+    from anthology.render.offprints import _folio_candidates
+
+    assert _folio_candidates("\x00T\x00e\x00x\x00t\n\x001\x002") == {12}

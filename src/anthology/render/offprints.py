@@ -75,6 +75,8 @@ def _is_blank(page: Any) -> bool:
 
 def _folio_candidates(text: str) -> set[int]:
     """Numbers standing alone on the first or last line of a page: where running heads are."""
+    # pypdf reads some fonts' text with a NUL after each character ("\x001" for "1").
+    text = text.replace("\x00", "")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     found = set()
     for line in lines[:1] + lines[-1:]:
@@ -90,6 +92,15 @@ def _offsets(reader: Any, indexes: Sequence[int]) -> Counter[int]:
         for number in _folio_candidates(reader.pages[index].extract_text()):
             votes[number - index] += 1
     return votes
+
+
+def best_offset(votes: Counter[int], book_votes: Counter[int]) -> int:
+    """Folio minus page index for one chapter: the offset most of its pages vote for.
+
+    A one-page chapter has two numbers standing alone on its page, its number at the top and
+    its folio at the foot; the folio's offset is the one the rest of the book agrees on.
+    """
+    return max(votes, key=lambda offset: (votes[offset], book_votes[offset]))
 
 
 def _labelled_folios(reader: Any) -> list[int | None] | None:
@@ -132,7 +143,7 @@ def chapter_page_spans(pdf: Path) -> dict[str, PageSpan]:
                 raise ToolError(f"{pdf.name}: no page numbers can be read on the pages of "
                                 f"{anchor}, so its page range is unknown. Print folios in the "
                                 "running heads (the default book.css does).")
-            offset = votes.most_common(1)[0][0]
+            offset = best_offset(votes, all_votes)
             first_page, last_page = first + offset, last + offset
         assert first_page is not None and last_page is not None
         result[anchor] = PageSpan(anchor, first, last, first_page, last_page)
