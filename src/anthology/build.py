@@ -50,7 +50,8 @@ def build_time(root: Path | None = None) -> dt.datetime:
     """The date stamped into the outputs, in UTC.
 
     SOURCE_DATE_EPOCH if set; else the time of the book's last git commit, so that building
-    the same commit twice gives the same EPUB and PDF bytes; else (no git) now.
+    the same commit twice gives the same EPUB and PDF bytes; else (no git) the time of the
+    newest input file, so that a rebuild with nothing changed reuses every laid-out page.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
@@ -59,7 +60,26 @@ def build_time(root: Path | None = None) -> dt.datetime:
         committed = last_commit_time(root)
         if committed is not None:
             return committed
+        newest = newest_input_time(root)
+        if newest is not None:
+            return newest
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def newest_input_time(root: Path) -> dt.datetime | None:
+    """The modification time of the newest file the book is made from (build/ excluded)."""
+    stamps = []
+    for name in ("book.yaml", "contributors.yaml", "chapters.yaml"):
+        path = root / name
+        if path.is_file():
+            stamps.append(path.stat().st_mtime)
+    for folder in ("chapters", "references", "proposal", "templates", "styles"):
+        if (root / folder).is_dir():
+            stamps += [p.stat().st_mtime for p in (root / folder).rglob("*")
+                       if p.is_file() and not p.is_symlink()]
+    if not stamps:
+        return None
+    return dt.datetime.fromtimestamp(int(max(stamps)), tz=dt.UTC)
 
 
 def last_commit_time(root: Path) -> dt.datetime | None:

@@ -12,10 +12,8 @@ different works in different chapters, the book's word total) are cheap Python o
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -193,22 +191,14 @@ def _image_urls(ast: Any) -> list[str]:
 
 def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
           bibs: Sequence[BibFile], what: str) -> dict[str, Any]:
-    """citeproc with only the works the chapter cites: what the reference list will hold."""
-    from anthology.render import pandoc
+    """citeproc with only the works the chapter cites: what the reference list will hold.
 
-    items = []
-    for key in cited:
-        for bib in bibs:
-            entry = bib.first(key)
-            if entry is not None:
-                items.append(entry.item)
-                break
-    with tempfile.TemporaryDirectory(prefix="anthology-check-") as folder:
-        path = Path(folder) / "cited.json"
-        path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        result, _ = pandoc.run_citeproc(ast, [path], session.csl, what,
-                                        session.book.config.language)
-    return result
+    The same call (and cache entry) as the build's, so checking and building cite once.
+    """
+    from anthology.render.chapter import cite, cited_items
+
+    return cite(ast, cited_items(cited, bibs), session.csl, session.book.config.language, what,
+                session.cache)
 
 
 def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +22,13 @@ from anthology.document import (
     Node,
     Target,
     citation_keys,
+    each,
     empty_attr,
     number_crossrefs,
     sanitize,
     str_inlines,
 )
-from anthology.files import resolve_inside
+from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor
@@ -203,14 +206,11 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     numbered, targets = number_crossrefs(safe, str(number), locator)
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
-    key = digest("cite", pandoc.pandoc_version(), json.dumps(numbered, sort_keys=True),
-                 _file_digest(csl), book.config.language,
-                 *(_file_digest(p) for p in bibliographies))
-    cited_ast = cache.get_json("cite", key)
-    if cited_ast is None:
-        cited_ast, _ = pandoc.run_citeproc(numbered, bibliographies, csl, what,
-                                           book.config.language)
-        cache.put_json("cite", key, cited_ast)
+    from anthology.checks.bibliography import load_bibliography
+
+    bibs = [load_bibliography(p, relative_name(book.root, p), cache) for p in bibliographies]
+    cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
+                     book.config.language, what, cache)
     abstract_text = manuscript.text("abstract")
     abstract: list[Node] = []
     if abstract_text:
@@ -220,6 +220,41 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     return {"ast": cited_ast, "abstract": abstract, "cited": cited,
             "targets": {k: [t.kind, t.label, t.inlines] for k, t in targets.items()},
             "findings": [_finding_json(f) for f in findings]}
+
+
+def cited_items(keys: Iterable[str], bibs: Sequence[Any]) -> list[dict[str, Any]]:
+    """The CSL JSON items of `keys`, each from the first bibliography that has it."""
+    items = []
+    for key in keys:
+        for bib in bibs:
+            entry = bib.first(key)
+            if entry is not None:
+                items.append(entry.item)
+                break
+    return items
+
+
+def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str,
+         cache: Cache) -> Node:
+    """citeproc over `ast` with only the works it cites, cached by everything that matters.
+
+    `anthology check` and the build call this with the same arguments, so a build after a check
+    (and every build, which checks first) runs citeproc once per changed chapter. Giving pandoc
+    only the cited items also spares it parsing a long bibliography per chapter.
+    """
+    if not items and not each(ast["blocks"], "Cite"):
+        return ast
+    key = digest("cite", pandoc.pandoc_version(), json.dumps(ast, sort_keys=True),
+                 json.dumps(items, sort_keys=True, ensure_ascii=False), _file_digest(csl), lang)
+    cached = cache.get_json("cite", key)
+    if isinstance(cached, dict):
+        return cached
+    with tempfile.TemporaryDirectory(prefix="anthology-cite-") as folder:
+        path = Path(folder) / "cited.json"
+        path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        result, _ = pandoc.run_citeproc(ast, [path], csl, what, lang)
+    cache.put_json("cite", key, result)
+    return result
 
 
 def split_references(ast: Node) -> tuple[list[Node], list[Node]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,18 @@ FONTS_DIR = PACKAGE_DIR / "fonts"
 
 
 def environment(root: Path) -> jinja2.Environment:
-    """Jinja2 with the book's templates/ first, then anthology's own; autoescaped, strict."""
+    """Jinja2 with the book's templates/ first, then anthology's own; autoescaped, strict.
+
+    One environment per book folder and process, so each template compiles once per build
+    (Jinja2 still notices a template edited on disk).
+    """
+    return _environment(root.resolve(), (root / "templates").is_dir())
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(root: Path, has_templates: bool) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
-    if (root / "templates").is_dir():
+    if has_templates:
         loaders.append(jinja2.FileSystemLoader(root / "templates"))
     loaders.append(jinja2.FileSystemLoader(TEMPLATES_DIR))
     return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
