@@ -203,11 +203,18 @@ def _stylesheets(book: Book) -> tuple[str, str | None]:
     return css.as_uri(), (book.root / extra).resolve().as_uri() if extra else None
 
 
-def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache) -> dict[str, Any]:
+def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache,
+              jobs: int | None = None) -> dict[str, Any]:
+    """Each chapter's HTML, from the cache or from pandoc; pandoc runs for several chapters at
+    once (threads suffice: the work is in the pandoc processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from anthology.render.html import chapter_sections
 
-    return {t.chapter.id: chapter_sections(book, t, cache, digest("html", t.key))
-            for t in texts}
+    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        made = pool.map(lambda t: chapter_sections(book, t, cache, digest("html", t.key)),
+                        texts)
+        return {t.chapter.id: sections for t, sections in zip(texts, made, strict=True)}
 
 
 def _files_digest(*folders: Path) -> list[str | bytes]:
@@ -267,7 +274,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     from anthology.render.workers import WorkerPool, default_jobs
 
     css, extra = _stylesheets(book)
-    sections = _sections(book, texts, cache)
+    sections = _sections(book, texts, cache, jobs)
     style = print_style_key(book)
 
     def html_of(**options: Any) -> str:

@@ -357,9 +357,26 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
     return result, targets
 
 
-def prefix_ids(ast: Node, prefix: str) -> Node:
-    """Give every id and internal link a per-chapter prefix, so ids are unique in the book."""
+def chain(*visitors: Visitor) -> Visitor:
+    """One visitor doing the work of several in a single walk: each sees what the previous
+    made of the node; a list (splice) or a node of another type ends the chain."""
+    def visit(node: Node) -> Node | list[Node] | None:
+        current: Node = node
+        changed = False
+        for visitor in visitors:
+            result = visitor(current)
+            if result is None:
+                continue
+            if isinstance(result, list) or result.get("t") != current["t"]:
+                return result
+            current, changed = result, True
+        return current if changed else None
 
+    return visit
+
+
+def id_prefixer(prefix: str) -> Visitor:
+    """A visitor for `prefix_ids`."""
     def visit(node: Node) -> Node | list[Node] | None:
         index = _ATTR_INDEX.get(node["t"])
         if index is not None and node["c"][index][0]:
@@ -370,7 +387,12 @@ def prefix_ids(ast: Node, prefix: str) -> Node:
                 node["c"][2][0] = f"#{prefix}{url[1:]}"
         return None
 
-    result: Node = transform(ast, visit)
+    return visit
+
+
+def prefix_ids(ast: Node, prefix: str) -> Node:
+    """Give every id and internal link a per-chapter prefix, so ids are unique in the book."""
+    result: Node = transform(ast, id_prefixer(prefix))
     return result
 
 
@@ -386,15 +408,16 @@ def _note_inlines(blocks: list[Node]) -> list[Node]:
     return out
 
 
+def footnote_spanner(node: Node) -> Node | list[Node] | None:
+    """A visitor for `notes_to_footnotes`."""
+    if node["t"] == "Note":
+        return {"t": "Span", "c": [empty_attr(classes=["footnote"]), _note_inlines(node["c"])]}
+    return None
+
+
 def notes_to_footnotes(ast: Node) -> Node:
     """Turn notes into inline `span.footnote` elements for WeasyPrint's `float: footnote`."""
-    def visit(node: Node) -> Node | None:
-        if node["t"] == "Note":
-            return {"t": "Span", "c": [empty_attr(classes=["footnote"]),
-                                       _note_inlines(node["c"])]}
-        return None
-
-    result: Node = transform(ast, visit)
+    result: Node = transform(ast, footnote_spanner)
     return result
 
 
@@ -451,11 +474,11 @@ class Float:
     caption: str
 
 
-def name_floats(ast: Node, stem: str = "float") -> Node:
-    """Give every figure and table without an id one (`float-1`...), so lists can link to it."""
+def float_namer(stem: str = "float") -> Visitor:
+    """A visitor for `name_floats`."""
     count = 0
 
-    def visit(node: Node) -> Node | None:
+    def visit(node: Node) -> Node | list[Node] | None:
         nonlocal count
         if node["t"] in ("Figure", "Table"):
             count += 1
@@ -463,7 +486,12 @@ def name_floats(ast: Node, stem: str = "float") -> Node:
                 node["c"][0][0] = f"{stem}-{count}"
         return None
 
-    result: Node = transform(ast, visit)
+    return visit
+
+
+def name_floats(ast: Node, stem: str = "float") -> Node:
+    """Give every figure and table without an id one (`float-1`...), so lists can link to it."""
+    result: Node = transform(ast, float_namer(stem))
     return result
 
 

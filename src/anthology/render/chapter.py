@@ -7,7 +7,6 @@ offprints and incremental builds.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import tempfile
@@ -269,9 +268,13 @@ def split_references(ast: Node) -> tuple[list[Node], list[Node]]:
 
 
 def with_reference_heading(ast: Node, heading: str = "References") -> Node:
-    """The chapter AST with a 'References' heading before its reference list (if any)."""
+    """The chapter AST with a 'References' heading before its reference list (if any).
+
+    The blocks are shared with `ast`, not copied: every later step rebuilds the tree
+    (document.transform) rather than changing it in place.
+    """
     blocks, refs = split_references(ast)
-    result: dict[str, Any] = copy.deepcopy(ast)
+    result: dict[str, Any] = dict(ast)
     if refs and refs[0]["c"][1]:
         header = {"t": "Header", "c": [2, empty_attr("references", ["unnumbered",
                                                                     "references-heading"]),
