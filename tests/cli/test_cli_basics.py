@@ -105,7 +105,18 @@ def test_init_then_build(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (folder / "CONTRIBUTING.md").is_file()
     assert "zoe-example" in (folder / "contributors.yaml").read_text(encoding="utf-8")
+    chapter = folder / "chapters" / "01-introduction.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA snowman: ☃.\n",
+                       encoding="utf-8")
     result = runner.invoke(cli, ["--book", str(folder), "build", "--quiet"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("Wrote build/a-new-book.pdf (")
     assert (folder / "build" / "a-new-book.epub").stat().st_size > 1000
+    # Code (the example chapter has some) and characters Charis lacks use the bundled DejaVu.
+    from anthology.delivery import pdf_report
+
+    fonts = pdf_report(folder / "build" / "a-new-book.pdf").fonts
+    families = sorted({name.split("+", 1)[1] for name, _, _ in fonts})
+    assert families == ["Charis-SIL", "Charis-SIL-Bold", "Charis-SIL-Italic", "DejaVu-Sans",
+                        "DejaVu-Sans-Mono"]
+    assert all(embedded for _, _, embedded in fonts)

@@ -57,13 +57,20 @@ def _environment(root: Path, has_templates: bool) -> jinja2.Environment:
 
 
 def font_css() -> str:
-    """@font-face rules for the bundled Charis SIL (OFL)."""
-    faces = [("Regular", "normal", "normal"), ("Italic", "normal", "italic"),
-             ("Bold", "bold", "normal"), ("BoldItalic", "bold", "italic")]
+    """@font-face rules for the bundled fonts: Charis SIL (OFL) for the text, DejaVu Sans Mono
+    for code and DejaVu Sans for characters Charis lacks, so no page depends on the
+    machine's fonts."""
+    faces = [("Charis SIL", "CharisSIL-Regular", "normal", "normal"),
+             ("Charis SIL", "CharisSIL-Italic", "normal", "italic"),
+             ("Charis SIL", "CharisSIL-Bold", "bold", "normal"),
+             ("Charis SIL", "CharisSIL-BoldItalic", "bold", "italic"),
+             ("DejaVu Sans Mono", "DejaVuSansMono", "normal", "normal"),
+             ("DejaVu Sans Mono", "DejaVuSansMono-Bold", "bold", "normal"),
+             ("DejaVu Sans", "DejaVuSans", "normal", "normal")]
     rules = []
-    for name, weight, style in faces:
-        url = (FONTS_DIR / f"CharisSIL-{name}.ttf").as_uri()
-        rules.append(f'@font-face {{ font-family: "Charis SIL"; src: url("{url}"); '
+    for family, name, weight, style in faces:
+        url = (FONTS_DIR / f"{name}.ttf").as_uri()
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url}"); '
                      f"font-weight: {weight}; font-style: {style}; }}")
     return "\n".join(rules)
 
