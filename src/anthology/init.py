@@ -46,8 +46,17 @@ def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date)
     if existing:
         raise UsageError(f"{folder} already has {', '.join(existing)}; anthology init does not "
                          "overwrite files. Choose an empty folder.")
+    if not title.strip():
+        raise UsageError("The book needs a title: give one with --title, for example "
+                         '--title "Co-production in Practice".')
+    if not editor.strip():
+        raise UsageError('The editor needs a name: give one with --editor, for example '
+                         '--editor "Jane Doe".')
+    # A name in a script with no ASCII spelling (Chinese, say) takes its id from the e-mail.
+    editor_id = slugify(editor, fallback="") or slugify(email.split("@")[0], fallback="editor")
     env = _environment()
-    values = {"title": title, "editor": editor, "editor_id": slugify(editor), "email": email,
+    title, editor = title.strip(), editor.strip()
+    values = {"title": title, "editor": editor, "editor_id": editor_id, "email": email,
               "today": today.isoformat(), "year": today.year, "version": __version__}
     written = []
     for template, name in FILES.items():

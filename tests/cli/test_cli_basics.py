@@ -120,3 +120,29 @@ def test_init_then_build(tmp_path: Path) -> None:
     assert families == ["Charis-SIL", "Charis-SIL-Bold", "Charis-SIL-Italic", "DejaVu-Sans",
                         "DejaVu-Sans-Mono"]
     assert all(embedded for _, _, embedded in fonts)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--title", " "], "Error: The book needs a title: give one with --title, for example "
+                       '--title "Co-production in Practice".\n'),
+    (["--editor", " "], "Error: The editor needs a name: give one with --editor, for example "
+                       '--editor "Jane Doe".\n'),
+])
+def test_init_refuses_an_empty_title_or_editor(tmp_path: Path, args: list[str],
+                                               message: str) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "b"), *args])
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert not (tmp_path / "b").exists()
+
+
+def test_init_gives_an_editor_with_a_chinese_name_an_id_from_the_email(tmp_path: Path) -> None:
+    from anthology.config import load_book
+
+    folder = tmp_path / "b"
+    result = CliRunner().invoke(cli, ["init", str(folder), "--editor", "王小明", "--email",
+                                      "wang.xiaoming@example.cn"])
+    assert result.exit_code == 0, result.stderr
+    book = load_book(folder)
+    assert [p.id for p in book.contributors] == ["wang-xiaoming"]
+    assert book.editors[0].name == "王小明"
