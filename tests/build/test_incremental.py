@@ -157,6 +157,17 @@ def test_nothing_changed_lays_out_nothing(sample: Path, monkeypatch: pytest.Monk
     assert first.read_bytes() == again.read_bytes()
 
 
+def test_a_new_build_date_lays_out_only_the_front_matter(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The date (SOURCE_DATE_EPOCH, the last commit, or the newest input) is in the PDF's
+    metadata, which comes from the front matter: chapters are not laid out again for it."""
+    pdf_build(sample, monkeypatch)
+    before = laid_out(sample)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    build_book(load_book(sample), ("pdf",), force=True, jobs=2)
+    assert len(laid_out(sample) - before) == 1
+
+
 def test_an_interrupted_entry_is_never_trusted(tmp_path: Path) -> None:
     cache = Cache(tmp_path / ".cache")
     cache.put_json("chapter", "ab" * 32, {"x": 1})
