@@ -7,6 +7,7 @@ parses; pandoc is then given the body only, so a chapter cannot set book-wide me
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from anthology.yamlio import YamlError, YDict, YList, load_yaml
 MAX_CHAPTER_BYTES = 3_000_000
 FRONT_MATTER_KEYS = ("title", "subtitle", "short-title", "authors", "abstract", "keywords",
                      "bibliography", "lang")
-_ALLOWED_CONTROL = {"\t", "\n", "\r"}
+# Control characters but tab, newline and carriage return (found with one regex: this runs on
+# every chapter of every build).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,14 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
                       line=line)
     if text.startswith("\ufeff"):
         text = text[1:]
-    for index, char in enumerate(text):
-        if (ord(char) < 32 and char not in _ALLOWED_CONTROL) or ord(char) == 127:
-            line, column = _line_col(text, index)
-            what = "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
-            return refuse("manuscript.control-character", f"contains {what}.",
-                          "Delete it: retype the text around it, or paste it as plain text.",
-                          line=line, column=column)
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        index, char = bad.start(), bad.group()
+        line, column = _line_col(text, index)
+        what = "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
+        return refuse("manuscript.control-character", f"contains {what}.",
+                      "Delete it: retype the text around it, or paste it as plain text.",
+                      line=line, column=column)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     findings: list[Finding] = []
     yaml_text, body, body_line = split_front_matter(text)
