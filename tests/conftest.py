@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+# Real bibliographies written by others (see its README for sources and licences), copied
+# here verbatim so that the tests need nothing outside the repository.
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 BOOK_YAML = """\
