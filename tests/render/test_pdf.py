@@ -93,7 +93,7 @@ def test_running_heads_verso_authors_recto_short_title(built_sample: Built) -> N
             if not last or last.startswith("Part "):
                 continue  # a blank page or a part title
             number = folio(pages[index])
-            assert number is not None
+            assert number is not None and number.isdigit(), pages[index][-80:]
             if int(number) % 2 == 0:
                 assert last == f"{number} {text.author_names}"
             else:
@@ -116,7 +116,7 @@ def test_every_font_is_embedded_and_bundled(built_sample: Built) -> None:
 def test_metadata_language_tagging_and_no_attachments(built_sample: Built) -> None:
     reader = PdfReader(built_sample.pdf)
     meta = reader.metadata
-    assert meta is not None
+    assert meta is not None, "the PDF has no document information"
     assert meta.title == ("Doing Things Differently: Co-production, Power and Knowledge in "
                           "Mental Health")
     assert meta.author == "Helen Marsh and Daniel Okafor"

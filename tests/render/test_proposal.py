@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -109,7 +110,8 @@ def test_chapter_added_appears_in_the_next_proposal(proposal_book: Path) -> None
                                 "--author", "ada-editor", "--date", "2026-11-20", "--by", "Ada"])
     assert added.exit_code == 0, added.stderr
     chapter_file = load_book(proposal_book).chapter("digital").file
-    assert chapter_file is not None
+    # `chapter add` gives a new chapter the file chapters/<nn>-<id>.md.
+    assert chapter_file is not None and re.fullmatch(r"chapters/\d\d-digital\.md", chapter_file)
     (proposal_book / chapter_file).write_text(
         "---\ntitle: Stories in Our Own Words\nauthors: [ben-writer, ada-editor]\n"
         "abstract: Digital tools that collect people's own stories.\n---\n\nText.\n",
