@@ -72,7 +72,8 @@ def epub_metadata(book: Book, texts: Sequence[ChapterText], date: str) -> dict[s
     return meta
 
 
-def _embed_images(ast: Node, root: Path) -> Node:
+def embed_images(ast: Node, root: Path) -> Node:
+    """Images as data: URLs, so sandboxed pandoc and WeasyPrint need read nothing."""
     def visit(node: Node) -> Node | None:
         if node["t"] == "Image":
             path = resolve_inside(root, root, node["c"][2][0])
@@ -167,7 +168,7 @@ def epub_section(book: Book, text: ChapterText, cache: Cache | None = None) -> l
     api = text.ast["pandoc-api-version"]
     document = unwrap_dangling_links({"pandoc-api-version": api, "meta": {},
                                       "blocks": chapter_blocks(book, text)})
-    blocks: list[Node] = _embed_images(document, book.root)["blocks"]
+    blocks: list[Node] = embed_images(document, book.root)["blocks"]
     if cache is not None and key is not None:
         cache.put_json("epub", key, blocks)
     return blocks

@@ -11,9 +11,7 @@ as an HTML fragment in `proposal/proposal.html.j2` with the book's fonts, the PD
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import mimetypes
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,11 +22,12 @@ from typing import Any
 from markupsafe import Markup
 
 from anthology.cache import Cache
-from anthology.document import Locator, Node, each, sanitize, transform
+from anthology.document import Locator, Node, each, sanitize
 from anthology.files import atomic_output, atomic_write_text, relative_name, resolve_inside
 from anthology.findings import Finding, has_errors, summary_line
 from anthology.manuscript import read_manuscript
 from anthology.model import Book, Chapter, Contributor
+from anthology.render.epub import embed_images
 
 Progress = Callable[[str], None]
 PROSE_DIR = "proposal"
@@ -204,21 +203,6 @@ def render_markdown(book: Book, context: dict[str, Any]) -> str:
     return env.get_template(TEMPLATE).render(**context)
 
 
-def _embed_images(ast: Node, root: Path) -> Node:
-    """Images as data: URLs, so sandboxed pandoc and WeasyPrint need read nothing."""
-    def visit(node: Node) -> Node | None:
-        if node["t"] == "Image":
-            path = resolve_inside(root, root, node["c"][2][0])
-            if path is not None:
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                data = base64.b64encode(path.read_bytes()).decode("ascii")
-                node["c"][2][0] = f"data:{mime};base64,{data}"
-        return None
-
-    result: Node = transform(ast, visit)
-    return result
-
-
 def proposal_ast(book: Book, markdown: str, cache: Cache) -> tuple[Node, list[Finding]]:
     """One AST: parsed, made safe, cited with the book's bibliography, images embedded."""
     from anthology.render import pandoc
@@ -233,7 +217,7 @@ def proposal_ast(book: Book, markdown: str, cache: Cache) -> tuple[Node, list[Fi
                                   for name in book.config.bibliography) if p is not None]
     cited, _ = pandoc.run_citeproc(safe, bibliographies, resolve_csl(book.root, book.config.csl),
                                    what, book.config.language)
-    return _embed_images(_drop_empty_references(cited), book.root), locator.findings
+    return embed_images(_drop_empty_references(cited), book.root), locator.findings
 
 
 def _drop_empty_references(ast: Node) -> Node:
