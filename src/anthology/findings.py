@@ -94,16 +94,19 @@ def summary_line(findings: Sequence[Finding]) -> str:
     if not findings:
         return "No problems found."
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    files = len({f.file for f in findings})
+    where = f"in {files} file{'' if files == 1 else 's'}."
+    notes = counts[Severity.INFO]
+    if notes == len(findings):  # notes alone are not problems
+        return f"{notes} note{'' if notes == 1 else 's'} {where}"
     parts = []
     for severity, word in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"),
                            (Severity.INFO, "note")):
         if counts[severity]:
             n = counts[severity]
             parts.append(f"{n} {word}{'' if n == 1 else 's'}")
-    files = len({f.file for f in findings})
-    total = len(findings)
-    return (f"{total} problem{'' if total == 1 else 's'} ({', '.join(parts)}) "
-            f"in {files} file{'' if files == 1 else 's'}.")
+    problems = counts[Severity.ERROR] + counts[Severity.WARNING]
+    return f"{problems} problem{'' if problems == 1 else 's'} ({', '.join(parts)}) {where}"
 
 
 def render_text(findings: Sequence[Finding]) -> str:

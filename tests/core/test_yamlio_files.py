@@ -146,3 +146,17 @@ def test_missing_pango_names_the_package(monkeypatch: pytest.MonkeyPatch) -> Non
         "WeasyPrint needs the Pango text library, which this machine lacks. On Debian or Ubuntu "
         "install it with: sudo apt install libpango-1.0-0 libpangoft2-1.0-0 (on macOS: brew "
         "install pango). Then run the command again.")
+
+
+@pytest.mark.parametrize(("kinds", "line"), [
+    ("", "No problems found."),
+    ("i", "1 note in 1 file."),
+    ("ii", "2 notes in 1 file."),
+    ("ew", "2 problems (1 error, 1 warning) in 1 file."),
+    ("eii", "1 problem (1 error, 2 notes) in 1 file."),
+])
+def test_summary_line_counts_notes_apart_from_problems(kinds: str, line: str) -> None:
+    from anthology.findings import error, info, summary_line, warning
+
+    make = {"e": error, "w": warning, "i": info}
+    assert summary_line([make[k]("x.code", "a.md", n, "m") for n, k in enumerate(kinds)]) == line
