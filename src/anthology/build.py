@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,15 +83,13 @@ def newest_input_time(root: Path) -> dt.datetime | None:
 
 def last_commit_time(root: Path) -> dt.datetime | None:
     """When the book folder's last git commit was made, or None outside git."""
+    from anthology.submissions.git import GitError, open_repository
+
     try:
-        done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
-                              capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        stamp = open_repository(root).run(["log", "-1", "--format=%ct", "--", "."])
+    except GitError:
         return None
-    stamp = done.stdout.decode("ascii", "replace").strip()
-    if done.returncode != 0 or not stamp.isdigit():
-        return None
-    return dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+    return dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC) if stamp.isdigit() else None
 
 
 def included_chapters(book: Book) -> tuple[list[Chapter], list[Chapter]]:

@@ -35,7 +35,6 @@ from anthology.findings import Finding, Severity, has_errors, summary_line
 from anthology.model import Book, Contributor
 
 Progress = Callable[[str], None]
-GIT_TIMEOUT = 30
 EPUBCHECK_TIMEOUT = 300
 ZIP_EPOCH_MIN = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 
@@ -55,36 +54,31 @@ class GitState:
         return self.repository and self.commit is not None and not self.changes
 
 
-def _git(root: Path, *args: str) -> tuple[int, str]:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              timeout=GIT_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return 1, ""
-    return done.returncode, done.stdout.decode("utf-8", "replace")
-
-
 def git_state(root: Path) -> GitState:
     """Commit, uncommitted changes to the book folder (build/ and ignored files excepted)."""
-    code, inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    if code != 0 or inside.strip() != "true":
+    from anthology.submissions.git import GitError, open_repository
+
+    try:
+        repo = open_repository(root)
+    except GitError:
         return GitState(False)
-    code, head = _git(root, "rev-parse", "HEAD")
-    commit = head.strip() if code == 0 and head.strip() else None
-    _, prefix = _git(root, "rev-parse", "--show-prefix")
-    code, status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    if code != 0:
+    commit = repo.resolve("HEAD") if repo.has_commits() else None
+    try:
+        status = repo.run(["status", "--porcelain", "--untracked-files=all", "--", "."])
+    except GitError:
         return GitState(True, commit, ("(git status failed)",))
     changes = []
     for line in status.splitlines():
         # Porcelain paths are relative to the repository's top; the book may be a subfolder.
-        path = line[3:].split(" -> ")[-1].strip('"').removeprefix(prefix.strip())
+        path = line[3:].split(" -> ")[-1].strip('"').removeprefix(repo.prefix)
         if len(line) > 3 and not path.startswith("build/"):  # outputs are never committed
             changes.append(path)
     describe = None
     if commit:
-        code, out = _git(root, "describe", "--tags", "--always", "--abbrev=7")
-        describe = out.strip() if code == 0 and out.strip() else commit[:7]
+        try:
+            describe = repo.run(["describe", "--tags", "--always", "--abbrev=7"]) or commit[:7]
+        except GitError:
+            describe = commit[:7]
     return GitState(True, commit, tuple(sorted(set(changes))), describe)
 
 

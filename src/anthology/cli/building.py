@@ -11,17 +11,6 @@ from anthology.cli.common import quiet_option, state, today
 COMMANDS: list[click.Command] = []
 
 
-def _git_config(key: str) -> str | None:
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True,
-                              timeout=10, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() or None
-
-
 @click.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="Untitled Edited Collection", show_default=True,
@@ -38,6 +27,7 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
         anthology init my-book --title "Co-production in Practice" --editor "Jane Doe"
     """
     from anthology.init import init_book
+    from anthology.submissions.git import config_value as _git_config
 
     editor = editor or _git_config("user.name") or "Your Name"
     email = email or _git_config("user.email") or "editor@example.org"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,14 +27,11 @@ COMMANDS: list[click.Command] = []
 
 def _who(root: Path) -> str:
     """`git config user.name` in the book, else the name of the user running the command."""
-    try:
-        result = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
-                                text=True, timeout=5, check=False)
-        name = result.stdout.strip()
-        if result.returncode == 0 and name:
-            return name
-    except (OSError, subprocess.SubprocessError):
-        pass
+    from anthology.submissions.git import config_value
+
+    name = config_value("user.name", root)
+    if name:
+        return name
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - no user name in this environment

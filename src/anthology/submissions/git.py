@@ -345,6 +345,17 @@ class Repository:
         return path if path.is_absolute() else (self.book_root / path)
 
 
+def config_value(key: str, folder: Path | None = None) -> str | None:
+    """`git config --get KEY` as seen from `folder` (None when unset, or without git)."""
+    try:
+        done = subprocess.run(["git", "config", "--get", key], cwd=folder, capture_output=True,
+                              timeout=10, check=False, env=_environment())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = done.stdout.decode("utf-8", "replace").strip()
+    return value if done.returncode == 0 and value else None
+
+
 def open_repository(book_root: Path) -> Repository:
     """The repository holding `book_root`; NotARepository when there is none."""
     return Repository(book_root)
