@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate_book
+from generate import generate_book, size_options
 
 ANTHOLOGY = Path(sys.executable).parent / "anthology"
 
@@ -34,10 +34,7 @@ def timed(command: list[str], cwd: Path) -> float:
 
 def main() -> None:
     """Generate the book, time the three cases, print a Markdown table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--chapters", type=int, default=20)
-    parser.add_argument("--words", type=int, default=7500)
-    parser.add_argument("--entries", type=int, default=800)
+    parser = size_options(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     from anthology.manuscript import split_front_matter

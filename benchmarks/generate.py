@@ -125,13 +125,19 @@ def generate_book(out_dir: Path, chapters: int = 20, words: int = 7500, entries:
     return out_dir
 
 
+def size_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The book-size options every benchmark script takes (the 20 x 7,500-word default)."""
+    parser.add_argument("--chapters", type=int, default=20)
+    parser.add_argument("--words", type=int, default=7500)
+    parser.add_argument("--entries", type=int, default=800)
+    return parser
+
+
 def main() -> None:
     """Command line: generate.py OUT_DIR [--chapters N] [--words W] [--entries E] [--seed S]."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--chapters", type=int, default=20)
-    parser.add_argument("--words", type=int, default=7500)
-    parser.add_argument("--entries", type=int, default=800)
+    size_options(parser)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     generate_book(args.out_dir, args.chapters, args.words, args.entries, args.seed)

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate_book
+from generate import generate_book, size_options
 
 BIN = Path(sys.executable).parent
 ANTHOLOGY = BIN / "anthology"
@@ -83,10 +83,7 @@ def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int
 
 def main() -> None:
     """Generate the book, time every case, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--chapters", type=int, default=20)
-    parser.add_argument("--words", type=int, default=7500)
-    parser.add_argument("--entries", type=int, default=800)
+    parser = size_options(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     from anthology.manuscript import split_front_matter
