@@ -101,8 +101,8 @@ def test_no_repository(small_book: Path) -> None:
         result = run(small_book, *args)
         assert (result.exit_code, result.stdout) == (1, ""), args
         assert result.stderr == (
-            f"Error: {small_book} is not in a git repository, so there are no submissions to "
-            "read. Run `git init` in the book folder and commit the book, or work in a clone of "
+            f"Error: {small_book} is not in a git repository, so anthology has no history "
+            "to read. Run `git init` in the book folder and commit the book, or work in a clone of "
             "the book's repository.\n"), args
 
 

@@ -93,7 +93,7 @@ def test_not_a_repository(small_book: Path) -> None:
     with pytest.raises(NotARepository) as caught:
         read_history(load_book(small_book))
     assert caught.value.message == (
-        f"{small_book} is not in a git repository, so there are no submissions to read. Run "
+        f"{small_book} is not in a git repository, so anthology has no history to read. Run "
         "`git init` in the book folder and commit the book, or work in a clone of the book's "
         "repository.")
 

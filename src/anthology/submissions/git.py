@@ -94,7 +94,7 @@ class Repository:
             detail = done.stderr.decode("utf-8", "replace")
             if "not a git repository" in detail.lower():
                 raise NotARepository(
-                    f"{book_root} is not in a git repository, so there are no submissions to "
+                    f"{book_root} is not in a git repository, so anthology has no history to "
                     "read. Run `git init` in the book folder and commit the book, or work in a "
                     "clone of the book's repository.")
             raise GitError(f"git could not read the repository at {book_root}: "
