@@ -1,5 +1,5 @@
 """The everyday PDF: the book laid out piece by piece (front matter, each part title, each
-chapter) by long-lived workers, each piece cached, then joined with pypdf.
+chapter) by long-lived workers, each piece cached, then joined with pikepdf (qpdf).
 
 Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
 - Every part title and chapter opens on a recto, so a piece's layout does not depend on where
@@ -13,7 +13,8 @@ Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
   turned into links to the named destinations of the body after the merge.
 - The outline is rebuilt here from the bookmarks of every piece, with WeasyPrint's rules for
   levels, so chapters nest under their part as in one document.
-- pypdf drops the catalog's /Lang: it is set again. Metadata are the front matter's.
+- Copying pages keeps neither the catalog's /Lang nor the named destinations: both are set
+  again. Metadata and the file identifier are the front matter's.
 """
 
 from __future__ import annotations
@@ -177,79 +178,95 @@ def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[An
 
 
 def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -> int:
-    """Join the pieces into `output` (a temporary path), blank versos included; return pages."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        NameObject,
-        TextStringObject,
-    )
+    """Join the pieces into `output` (a temporary path), blank versos included; return pages.
 
-    writer = PdfWriter()
-    readers = []
-    offsets: list[int] = []
+    pikepdf (qpdf) copies the pages with their fonts, images and link annotations; the named
+    destinations, the outline and the front matter's links are rebuilt here.
+    """
+    import warnings
+
+    import pikepdf
+
+    merged = pikepdf.new()
+    sources: list[pikepdf.Pdf] = []
+    destinations: dict[str, pikepdf.Array] = {}
     marks: list[tuple[int, str, int, float, float]] = []
     pieces = [front, *body]
-    for number, piece in enumerate(pieces):
-        assert piece.path is not None
-        reader = PdfReader(piece.path)
-        readers.append(reader)
-        offset = len(writer.pages)
-        offsets.append(offset)
-        writer.append(reader, import_outline=False)
-        height = float(reader.pages[0].mediabox.height) if reader.pages else 0.0
-        for level, label, page, x, y in piece.layout.get("bookmarks", []):
-            # CSS pixels from the top-left, as WeasyPrint writes its own outline.
-            marks.append((int(level), str(label), offset + int(page), float(x) * 0.75,
-                          height - float(y) * 0.75))
-        if number < len(pieces) - 1 and len(reader.pages) % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-    front_reader = readers[0]
-    _add_outline(writer, outline_tree(marks), None)
-    names = _named_destinations(writer)
-    for index in range(len(front_reader.pages)):
-        page = writer.pages[index]
-        for annotation in page.get("/Annots", []) or []:
-            annotation = annotation.get_object()
+    try:
+        for number, piece in enumerate(pieces):
+            assert piece.path is not None
+            source = pikepdf.open(piece.path)
+            sources.append(source)
+            offset = len(merged.pages)
+            index_of: dict[Any, int] = {page.objgen: i for i, page in enumerate(source.pages)}
+            with warnings.catch_warnings():  # named destinations are carried over below
+                warnings.simplefilter("ignore")
+                merged.pages.extend(source.pages)
+            height = float(source.pages[0].mediabox[3]) if len(source.pages) else 0.0
+            for level, label, page, x, y in piece.layout.get("bookmarks", []):
+                # CSS pixels from the top-left, as WeasyPrint writes its own outline.
+                marks.append((int(level), str(label), offset + int(page), float(x) * 0.75,
+                               height - float(y) * 0.75))
+            names = source.Root.get("/Names")
+            if names is not None and "/Dests" in names:
+                for name, target in pikepdf.NameTree(names.Dests).items():
+                    index = index_of.get(target[0].objgen)
+                    if index is not None:
+                        destinations[str(name)] = pikepdf.Array(
+                            [merged.pages[offset + index].obj, *target[1:]])
+            if number < len(pieces) - 1 and len(source.pages) % 2:
+                box = source.pages[-1].mediabox
+                merged.add_blank_page(page_size=(float(box[2]), float(box[3])))
+        tree = pikepdf.NameTree.new(merged)
+        for name in sorted(destinations):
+            tree[name] = destinations[name]
+        merged.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        with merged.open_outline() as outline:
+            outline.root.extend(_outline_items(outline_tree(marks)))
+        _link_front(merged, len(sources[0].pages), set(destinations))
+        front_pdf = sources[0]
+        for key, value in front_pdf.docinfo.items():
+            merged.docinfo[key] = value
+        merged.Root.Lang = pikepdf.String(lang)
+        if "/ViewerPreferences" in front_pdf.Root:
+            merged.Root.ViewerPreferences = merged.copy_foreign(
+                front_pdf.Root.ViewerPreferences)
+        if "/ID" in front_pdf.trailer:
+            merged.trailer.ID = pikepdf.Array(
+                [pikepdf.String(bytes(part)) for part in front_pdf.trailer.ID])
+        merged.save(output, min_version=front_pdf.pdf_version, deterministic_id=True,
+                    object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return len(merged.pages)
+    finally:
+        for source in sources:
+            source.close()
+        merged.close()
+
+
+def _outline_items(tree: list[Any]) -> list[Any]:
+    from pikepdf import OutlineItem, PageLocation
+
+    items = []
+    for label, page, x, y, children in tree:
+        item = OutlineItem(label, page, PageLocation.XYZ, left=x, top=y, zoom=0)
+        item.children.extend(_outline_items(children))
+        items.append(item)
+    return items
+
+
+def _link_front(merged: Any, front_pages: int, names: set[str]) -> None:
+    """The front matter's links (anthology:ANCHOR) as links to the body's named destinations."""
+    import pikepdf
+
+    for page in merged.pages[:front_pages]:
+        for annotation in page.obj.get("/Annots", []):
             action = annotation.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
             if uri.startswith(LINK_SCHEME):
                 anchor = uri.removeprefix(LINK_SCHEME)
-                del annotation[NameObject("/A")]
+                del annotation["/A"]
                 if anchor in names:
-                    annotation[NameObject("/Dest")] = TextStringObject(anchor)
-    info: dict[Any, Any] = dict(front_reader.metadata or {})
-    writer.add_metadata({NameObject(str(k)): v for k, v in info.items()})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
-    writer.pdf_header = front_reader.pdf_header
-    trailer_id = front_reader.trailer.get("/ID")
-    if trailer_id is not None:
-        writer._ID = ArrayObject(list(trailer_id))
-    catalog: Any = front_reader.trailer["/Root"]
-    if "/ViewerPreferences" in catalog:
-        writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
-            catalog["/ViewerPreferences"])
-    with output.open("wb") as handle:
-        writer.write(handle)
-    return len(writer.pages)
-
-
-def _named_destinations(writer: Any) -> set[str]:
-    try:
-        return {str(name) for name in writer.named_destinations}
-    except Exception:  # pragma: no cover - an older pypdf
-        return set()
-
-
-def _add_outline(writer: Any, tree: list[Any], parent: Any) -> None:
-    from pypdf.generic import Fit
-
-    for label, page, x, y, children in tree:
-        item = writer.add_outline_item(title=label, page_number=page, parent=parent,
-                                       fit=Fit.xyz(left=x, top=y, zoom=0))
-        _add_outline(writer, children, item)
+                    annotation.Dest = pikepdf.String(anchor)
 
 
 def pages_of(front_names: Sequence[str], body: Sequence[Piece]) -> dict[str, int]:
