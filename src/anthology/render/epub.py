@@ -1,7 +1,12 @@
-"""The EPUB 3, written by pandoc's EPUB writer from one AST that we assemble.
+"""The EPUB 3: each chapter's XHTML written by pandoc's EPUB writer on its own and cached, then
+spliced into a package whose skeleton comes from one cheap pandoc run.
+
+A rebuild after one chapter changed runs pandoc for that chapter only. The skeleton (title page,
+notes on contributors, part titles, nav, OPF metadata) is pandoc's EPUB of the front matter and
+the headings alone, cached too; render/epub_package.py puts the pieces together.
 
 pandoc runs sandboxed: images reach it as data: URLs that we read ourselves from inside the book,
-and the metadata and stylesheet are files we write and name on its command line.
+and the metadata is a file we write and name on its command line.
 """
 
 from __future__ import annotations
@@ -9,12 +14,11 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import json
 import mimetypes
-import re
 import uuid
-import zipfile
 from collections.abc import Sequence
-from html import escape
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +37,20 @@ from anthology.files import resolve_inside
 from anthology.model import Book
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
-from anthology.render.cover import Cover, book_cover
+from anthology.render.cover import book_cover
+from anthology.render.epub_package import (
+    ChapterFile,
+    chapter_file_of,
+    write_package,
+)
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
 from anthology.yamlio import dump_yaml
+
+# Change when the XHTML made from the same chapter changes (this module's or the package's
+# handling of it): every chapter's cached file is then made again.
+XHTML_FORMAT = "1"
+PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1")
+API_VERSION = [1, 23, 1]
 
 
 def book_identifier(book: Book) -> str:
@@ -104,13 +119,18 @@ def _div(classes: list[str], blocks: list[Node]) -> Node:
     return {"t": "Div", "c": [empty_attr(classes=classes), blocks]}
 
 
-def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
-    """A chapter as EPUB blocks: its opening, abstract, body and references."""
-    ast = prefix_ids(with_reference_heading(text.ast), text.prefix)
+def chapter_heading(text: ChapterText) -> Node:
+    """The chapter's level-1 heading: its number and title (what the nav lists)."""
     title: list[Node] = [{"t": "Span", "c": [empty_attr(classes=["chapter-number"]),
                                              str_inlines(str(text.number))]},
                          {"t": "Space"}, *str_inlines(text.title)]
-    blocks: list[Node] = [{"t": "Header", "c": [1, empty_attr(text.anchor, ["chapter"]), title]}]
+    return {"t": "Header", "c": [1, empty_attr(text.anchor, ["chapter"]), title]}
+
+
+def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
+    """A chapter as EPUB blocks: its opening, abstract, body and references."""
+    ast = prefix_ids(with_reference_heading(text.ast), text.prefix)
+    blocks: list[Node] = [chapter_heading(text)]
     if text.subtitle:
         blocks.append(_div(["chapter-subtitle"], [{"t": "Para",
                                                    "c": str_inlines(text.subtitle)}]))
@@ -127,8 +147,20 @@ def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
     return blocks
 
 
-def book_ast(book: Book, texts: Sequence[ChapterText], cache: Cache | None = None) -> Node:
-    """The whole book as one pandoc document, chapters as level-1 sections."""
+def chapter_document(book: Book, text: ChapterText) -> Node:
+    """A chapter's finished EPUB document (dangling links unwrapped, images embedded).
+
+    Ids and internal links carry the chapter's prefix, so a link can only reach an id of its
+    own chapter: unwrapping per chapter is the same as unwrapping the whole book.
+    """
+    document = unwrap_dangling_links({"pandoc-api-version": text.ast["pandoc-api-version"],
+                                      "meta": {}, "blocks": chapter_blocks(book, text)})
+    return embed_images(document, book.root)
+
+
+def skeleton_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
+    """The book without its chapters' text: notes on contributors, part titles, and each
+    chapter's heading alone (a stub the chapter's own XHTML replaces)."""
     blocks: list[Node] = []
     people = contributors_notes(book, texts)
     if people:
@@ -149,47 +181,95 @@ def book_ast(book: Book, texts: Sequence[ChapterText], cache: Cache | None = Non
                                                               ["unnumbered", "part"]),
                                                 str_inlines(part)]})
         previous_part = part
-        blocks += epub_section(book, text, cache)
-    api = texts[0].ast["pandoc-api-version"] if texts else [1, 23, 1]
-    return {"pandoc-api-version": api, "meta": {}, "blocks": blocks}
+        blocks.append(chapter_heading(text))
+    return {"pandoc-api-version": API_VERSION, "meta": {}, "blocks": blocks}
 
 
-def epub_section(book: Book, text: ChapterText, cache: Cache | None = None) -> list[Node]:
-    """A chapter's finished EPUB blocks (dangling links unwrapped, images embedded), cached.
+def _chapter_meta(book: Book) -> str:
+    # Only what shapes a chapter's XHTML: its language (pandoc names the file in <title>).
+    return dump_yaml({"title": "chapter", "lang": book.config.language})
 
-    Ids and internal links carry the chapter's prefix, so a link can only reach an id of its
-    own chapter: unwrapping per chapter is the same as unwrapping the whole book.
+
+def chapter_key(book: Book, text: ChapterText) -> str | None:
+    """Everything a chapter's XHTML depends on, or None (not cached) for an unkeyed text.
+
+    `text.key` covers the chapter's text, images, bibliographies, style, book.yaml (language,
+    abstracts, keywords), the registries (authors' names) and the versions of anthology and
+    pandoc; its file name and media names are given when the package is put together.
     """
-    key = digest("epub", text.key) if text.key else None
+    if not text.key:
+        return None
+    return digest("xhtml", XHTML_FORMAT, text.key, pandoc.pandoc_version(), _chapter_meta(book),
+                  *PANDOC_OPTIONS)
+
+
+def chapter_file(book: Book, text: ChapterText, work: Path,
+                 cache: Cache | None) -> tuple[ChapterFile, str]:
+    """The chapter's XHTML, footnotes and media, from the cache or from its own pandoc run;
+    and pandoc's warnings when it ran.
+
+    On a hit the chapter's AST is not read at all.
+    """
+    key = chapter_key(book, text)
     if cache is not None and key is not None:
-        stored = cache.get_json("epub", key)
-        if isinstance(stored, list):
-            return stored
-    api = text.ast["pandoc-api-version"]
-    document = unwrap_dangling_links({"pandoc-api-version": api, "meta": {},
-                                      "blocks": chapter_blocks(book, text)})
-    blocks: list[Node] = embed_images(document, book.root)["blocks"]
+        stored = cache.get_json("xhtml", key)
+        if isinstance(stored, dict):
+            return ChapterFile.from_json(stored), ""
+    document = chapter_document(book, text)
+    meta = work / f"epub-chapter-{text.number}.yaml"
+    meta.write_text(_chapter_meta(book), encoding="utf-8")
+    raw = work / f"epub-chapter-{text.number}.epub"
+    what = f"{text.manuscript.name} (chapter {text.number}, '{text.chapter.id}')"
+    warnings = pandoc.ast_to_file(document, "epub3", raw,
+                                  [f"--metadata-file={meta}", *PANDOC_OPTIONS,
+                                   "--epub-title-page=false"], what)
+    made = chapter_file_of(raw.read_bytes(), what,
+                           has_images=bool(each(document["blocks"], "Image")),
+                           has_math=bool(each(document["blocks"], "Math")))
+    raw.unlink()
+    meta.unlink()
     if cache is not None and key is not None:
-        cache.put_json("epub", key, blocks)
-    return blocks
+        cache.put_json("xhtml", key, made.to_json())
+    return made, warnings
+
+
+def skeleton(book: Book, texts: Sequence[ChapterText], created: dt.datetime, work: Path,
+             cache: Cache | None) -> tuple[bytes, str]:
+    """pandoc's EPUB of the skeleton (cached), and pandoc's warnings when it ran."""
+    meta = dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d")))
+    ast = skeleton_ast(book, texts)
+    options = [*PANDOC_OPTIONS, "--epub-title-page=true"]
+    key = digest("epub-skeleton", XHTML_FORMAT, pandoc.pandoc_version(), meta,
+                 json.dumps(ast, sort_keys=True, ensure_ascii=False), *options)
+    if cache is not None:
+        stored = cache.get_bytes("epub-skeleton", key, ".epub")
+        if stored is not None:
+            return stored, ""
+    meta_file = work / "epub-metadata.yaml"
+    meta_file.write_text(meta, encoding="utf-8")
+    raw = work / "epub-skeleton.epub"
+    warnings = pandoc.ast_to_file(ast, "epub3", raw, [f"--metadata-file={meta_file}", *options],
+                                  f"the EPUB of {book.config.title}")
+    data = raw.read_bytes()
+    raw.unlink()
+    if cache is not None:
+        cache.put_bytes("epub-skeleton", key, data, ".epub")
+    return data, warnings
 
 
 def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-               created: dt.datetime, cache: Cache | None = None) -> str:
+               created: dt.datetime, cache: Cache | None = None,
+               jobs: int | None = None) -> str:
     """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings.
 
-    pandoc writes the book sandboxed; we then finish the package ourselves (cover, stylesheet,
-    accessibility metadata, authors in the navigation, modification date) and zip it with fixed
-    timestamps, so the same inputs give the same bytes.
+    Each chapter's XHTML comes from the cache or from its own sandboxed pandoc run (several at
+    once); the skeleton likewise. We then put the package together ourselves (chapters spliced
+    in, their media renamed apart, cover, stylesheet, accessibility metadata, authors in the
+    navigation, modification date) and zip it with fixed timestamps, so the same inputs give
+    the same bytes whatever was cached.
     """
-    meta_file = work / "epub-metadata.yaml"
-    meta_file.write_text(dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d"))),
-                         encoding="utf-8")
-    extra = [f"--metadata-file={meta_file}",
-             "--split-level=1", "--toc", "--toc-depth=1", "--epub-title-page=true"]
-    ast = book_ast(book, texts, cache)
-    raw = work / "pandoc.epub"
-    warnings = pandoc.ast_to_file(ast, "epub3", raw, extra, f"the EPUB of {book.config.title}")
+    from anthology.render.workers import default_jobs
+
     given = None
     if book.config.build.cover:
         given = resolve_inside(book.root, book.root, book.config.build.cover)
@@ -197,15 +277,18 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
             raise AnthologyError(f"book.yaml: the cover {book.config.build.cover} is not a file "
                                  "inside the book folder. Put the image in the book (for "
                                  "example covers/front.png) and name it in build.cover.")
+    with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as threads:
+        frame = threads.submit(skeleton, book, texts, created, work, cache)
+        made = list(threads.map(lambda t: chapter_file(book, t, work, cache), texts))
+        raw, warnings = frame.result()
+    chapters = [chapter for chapter, _ in made]
+    warnings = "\n".join(w for w in [warnings, *(w for _, w in made)] if w)
     cover = book_cover(book, names(book.editors), given)
     css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
-    finish_package(raw, output, book, texts, created, cover, css,
-                   has_images=bool(each(ast["blocks"], "Image")),
-                   has_math=bool(each(ast["blocks"], "Math")))
+    access = accessibility_metadata(any(c.has_images for c in chapters),
+                                    any(c.has_math for c in chapters))
+    write_package(raw, chapters, output, book, texts, created, cover, css, access)
     return warnings
-
-
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def accessibility_metadata(has_images: bool, has_math: bool) -> list[tuple[str, str]]:
@@ -226,78 +309,3 @@ def accessibility_metadata(has_images: bool, has_math: bool) -> list[tuple[str, 
             + [("schema:accessModeSufficient", "textual")]
             + [("schema:accessibilityFeature", f) for f in features]
             + [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary)])
-
-
-def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
-                access: list[tuple[str, str]]) -> str:
-    opf = re.sub(r"\s*<meta property=\"schema:[^\"]+\">[^<]*</meta>", "", opf)
-    modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
-    opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
-                 f'<meta property="dcterms:modified">{modified}</meta>', opf)
-    lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
-    lines += '\n    <meta name="cover" content="cover-image" />'
-    opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
-    items = (f'\n    <item id="cover-image" href="media/{cover.name}" '
-             f'media-type="{cover.media_type}" properties="cover-image" />'
-             '\n    <item id="cover_xhtml" href="text/cover.xhtml" '
-             'media-type="application/xhtml+xml" />')
-    opf = opf.replace("\n  </manifest>", items + "\n  </manifest>", 1)
-    opf = re.sub(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" linear="yes" />', opf,
-                 count=1)
-    return opf.replace("<guide>", '<guide>\n    <reference type="cover" title="Cover" '
-                       'href="text/cover.xhtml" />', 1)
-
-
-def _finish_nav(nav: str, texts: Sequence[ChapterText]) -> str:
-    by_anchor = {t.anchor: t for t in texts}
-
-    def add_authors(match: re.Match[str]) -> str:
-        text = by_anchor.get(match.group(2))
-        if text is None or not text.author_names:
-            return match.group(0)
-        return (f"{match.group(1)}{match.group(3)}<span class=\"nav-authors\">, "
-                f"{escape(text.author_names)}</span></a>")
-
-    nav = re.sub(r'(<a href="text/[^"#]+#(chapter-\d+)">)(.*?)</a>', add_authors, nav)
-    return nav.replace("<ol>\n    <li>", '<ol>\n    <li>\n      <a href="text/cover.xhtml" '
-                       'epub:type="cover">Cover</a>\n    </li>\n    <li>', 1)
-
-
-def cover_page(book: Book, cover: Cover) -> str:
-    """The cover's XHTML page: the image, with its text alternative."""
-    lang = escape(book.config.language)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
-            '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"'
-            f' lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
-            f"  <title>{escape(book.config.title)}</title>\n"
-            '  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />\n'
-            '</head>\n<body epub:type="cover">\n<section epub:type="cover" class="cover">\n'
-            f'  <img role="doc-cover" src="../media/{cover.name}" alt="{escape(cover.alt)}" />\n'
-            "</section>\n</body>\n</html>\n")
-
-
-def finish_package(raw: Path, output: Path, book: Book, texts: Sequence[ChapterText],
-                   created: dt.datetime, cover: Cover, css: str, *, has_images: bool,
-                   has_math: bool) -> None:
-    """Rewrite pandoc's EPUB into `output`: cover, stylesheet, metadata, nav; fixed zip times."""
-    access = accessibility_metadata(has_images, has_math)
-    with zipfile.ZipFile(raw) as source:
-        entries = [(info.filename, source.read(info)) for info in source.infolist()]
-    finished: list[tuple[str, bytes]] = []
-    for name, data in entries:
-        if name == "EPUB/content.opf":
-            data = _finish_opf(data.decode("utf-8"), book, created, cover, access).encode()
-        elif name == "EPUB/nav.xhtml":
-            data = _finish_nav(data.decode("utf-8"), texts).encode("utf-8")
-        elif name == "EPUB/styles/stylesheet1.css":
-            data = css.encode("utf-8")
-        finished.append((name, data))
-    finished.append((f"EPUB/media/{cover.name}", cover.data))
-    finished.append(("EPUB/text/cover.xhtml", cover_page(book, cover).encode("utf-8")))
-    with zipfile.ZipFile(output, "w") as target:
-        for name, data in finished:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else \
-                zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, data, compresslevel=9 if name != "mimetype" else None)

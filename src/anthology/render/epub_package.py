@@ -1,0 +1,203 @@
+"""The EPUB package put together from pieces pandoc wrote apart: the skeleton (title page,
+notes on contributors, part titles, nav, OPF) and each chapter's own XHTML and media.
+
+pandoc names a book's files by their position (text/ch004.xhtml, media/file0.png); a chapter
+written on its own is always text/ch001.xhtml with media from file0. Here each chapter takes the
+place of its stub in the skeleton, with its links renamed to that file and its media renamed
+apart (media/ch004-file0.png), so the package is the one pandoc would write for the whole book.
+Everything else we add ourselves: cover, stylesheet, accessibility metadata, chapter authors in
+the nav, the modification date, and a zip with fixed timestamps (same inputs, same bytes).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from anthology.errors import ToolError
+from anthology.model import Book
+from anthology.render.chapter import ChapterText
+from anthology.render.cover import Cover
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ALONE = "ch001.xhtml"  # the name of a chapter written on its own
+_ITEM = re.compile(r'<item id="[^"]*" href="([^"]+)" media-type="([^"]+)"'
+                   r'(?: properties="([^"]*)")? />')
+
+
+@dataclass(frozen=True)
+class ChapterFile:
+    """A chapter's XHTML as pandoc wrote it on its own, with what the package needs of it."""
+
+    xhtml: str  # text/ch001.xhtml: opening, body, references and footnotes
+    properties: str  # its manifest item's properties (mathml, svg...), or ""
+    media: tuple[tuple[str, str, bytes], ...]  # (name under media/, media type, bytes)
+    has_images: bool
+    has_math: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The file as a JSON value, for the cache."""
+        return {"xhtml": self.xhtml, "properties": self.properties,
+                "media": [[n, t, base64.b64encode(d).decode("ascii")] for n, t, d in self.media],
+                "images": self.has_images, "math": self.has_math}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> ChapterFile:
+        """The file back from `to_json`."""
+        return cls(value["xhtml"], value["properties"],
+                   tuple((n, t, base64.b64decode(d)) for n, t, d in value["media"]),
+                   bool(value["images"]), bool(value["math"]))
+
+
+def chapter_file_of(epub: bytes, what: str, *, has_images: bool,
+                    has_math: bool) -> ChapterFile:
+    """The chapter's file, manifest properties and media out of pandoc's EPUB of it alone."""
+    with zipfile.ZipFile(io.BytesIO(epub)) as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    pages = [n for n in files if re.fullmatch(r"EPUB/text/ch\d+\.xhtml", n)]
+    if pages != [f"EPUB/text/{ALONE}"]:
+        raise ToolError(f"{what}: pandoc wrote the chapter as {len(pages)} files instead of "
+                        "one; a heading may have escaped the chapter's levels.")
+    properties, media = "", []
+    for href, media_type, props in _ITEM.findall(files["EPUB/content.opf"].decode("utf-8")):
+        if href == f"text/{ALONE}":
+            properties = props
+        elif href.startswith("media/"):
+            media.append((href.removeprefix("media/"), media_type, files[f"EPUB/{href}"]))
+    return ChapterFile(files[f"EPUB/text/{ALONE}"].decode("utf-8"), properties, tuple(media),
+                       has_images, has_math)
+
+
+def placed_xhtml(chapter: ChapterFile, name: str) -> str:
+    """The chapter's XHTML as the file `name` (ch004.xhtml), its media renamed apart."""
+    stem = name.removesuffix(".xhtml")
+    xhtml = re.sub(rf'href="{re.escape(ALONE)}(?=[#"])', f'href="{name}', chapter.xhtml)
+    xhtml = xhtml.replace(f"<title>{ALONE}</title>", f"<title>{name}</title>", 1)
+    if chapter.media:
+        known = "|".join(re.escape(n) for n, _, _ in chapter.media)
+        xhtml = re.sub(rf'="\.\./media/({known})"', rf'="../media/{stem}-\1"', xhtml)
+    return xhtml
+
+
+def media_id(name: str) -> str:
+    """A manifest id for a file under media/."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
+
+
+def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
+                access: list[tuple[str, str]], items: list[str]) -> str:
+    opf = re.sub(r"\s*<meta property=\"schema:[^\"]+\">[^<]*</meta>", "", opf)
+    modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
+                 f'<meta property="dcterms:modified">{modified}</meta>', opf)
+    lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
+    lines += '\n    <meta name="cover" content="cover-image" />'
+    opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
+    items = [*items, f'<item id="cover-image" href="media/{cover.name}" '
+             f'media-type="{cover.media_type}" properties="cover-image" />',
+             '<item id="cover_xhtml" href="text/cover.xhtml" '
+             'media-type="application/xhtml+xml" />']
+    opf = opf.replace("\n  </manifest>", "".join(f"\n    {i}" for i in items)
+                      + "\n  </manifest>", 1)
+    opf = re.sub(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" linear="yes" />', opf,
+                 count=1)
+    return opf.replace("<guide>", '<guide>\n    <reference type="cover" title="Cover" '
+                       'href="text/cover.xhtml" />', 1)
+
+
+def _with_properties(opf: str, placed: dict[str, ChapterFile]) -> str:
+    def visit(match: re.Match[str]) -> str:
+        chapter = placed.get(match.group(1).removeprefix("text/"))
+        if chapter is None or not chapter.properties or match.group(3) is not None:
+            return match.group(0)
+        return match.group(0).removesuffix(" />") + f' properties="{chapter.properties}" />'
+
+    return _ITEM.sub(visit, opf)
+
+
+def _finish_nav(nav: str, texts: Sequence[ChapterText]) -> str:
+    by_anchor = {t.anchor: t for t in texts}
+
+    def add_authors(match: re.Match[str]) -> str:
+        text = by_anchor.get(match.group(2))
+        if text is None or not text.author_names:
+            return match.group(0)
+        return (f"{match.group(1)}{match.group(3)}<span class=\"nav-authors\">, "
+                f"{escape(text.author_names)}</span></a>")
+
+    nav = re.sub(r'(<a href="text/[^"#]+#(chapter-\d+)">)(.*?)</a>', add_authors, nav)
+    return nav.replace("<ol>\n    <li>", '<ol>\n    <li>\n      <a href="text/cover.xhtml" '
+                       'epub:type="cover">Cover</a>\n    </li>\n    <li>', 1)
+
+
+def cover_page(book: Book, cover: Cover) -> str:
+    """The cover's XHTML page: the image, with its text alternative."""
+    lang = escape(book.config.language)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"'
+            f' lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
+            f"  <title>{escape(book.config.title)}</title>\n"
+            '  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />\n'
+            '</head>\n<body epub:type="cover">\n<section epub:type="cover" class="cover">\n'
+            f'  <img role="doc-cover" src="../media/{cover.name}" alt="{escape(cover.alt)}" />\n'
+            "</section>\n</body>\n</html>\n")
+
+
+def stub_names(entries: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+    """The skeleton's file for each chapter anchor: {'chapter-2': 'ch004.xhtml'}."""
+    found = {}
+    for name, data in entries:
+        if re.fullmatch(r"EPUB/text/ch\d+\.xhtml", name):
+            match = re.search(rb'<section id="(chapter-\d+)"', data)
+            if match:
+                found[match.group(1).decode()] = name.removeprefix("EPUB/text/")
+    return found
+
+
+def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path, book: Book,
+                  texts: Sequence[ChapterText], created: dt.datetime, cover: Cover, css: str,
+                  access: list[tuple[str, str]]) -> None:
+    """The EPUB at `output`: the skeleton with each chapter in its stub's place, finished."""
+    with zipfile.ZipFile(io.BytesIO(skeleton)) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    stubs = stub_names(entries)
+    placed = {stubs[t.anchor]: c for t, c in zip(texts, chapters, strict=True)}
+    media: list[tuple[str, bytes]] = []
+    items: list[str] = []
+    for name, chapter in placed.items():
+        stem = name.removesuffix(".xhtml")
+        for file, media_type, data in chapter.media:
+            media.append((f"EPUB/media/{stem}-{file}", data))
+            items.append(f'<item id="{media_id(f"{stem}-{file}")}" href="media/{stem}-{file}" '
+                         f'media-type="{media_type}" />')
+    finished: list[tuple[str, bytes]] = []
+    for name, data in entries:
+        short = name.removeprefix("EPUB/text/")
+        if short in placed:
+            data = placed_xhtml(placed[short], short).encode("utf-8")
+        elif name == "EPUB/content.opf":
+            opf = _with_properties(data.decode("utf-8"), placed)
+            data = _finish_opf(opf, book, created, cover, access, items).encode("utf-8")
+        elif name == "EPUB/nav.xhtml":
+            data = _finish_nav(data.decode("utf-8"), texts).encode("utf-8")
+        elif name == "EPUB/styles/stylesheet1.css":
+            data = css.encode("utf-8")
+        finished.append((name, data))
+    finished += media
+    finished.append((f"EPUB/media/{cover.name}", cover.data))
+    finished.append(("EPUB/text/cover.xhtml", cover_page(book, cover).encode("utf-8")))
+    with zipfile.ZipFile(output, "w") as target:
+        for name, data in finished:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else \
+                zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
