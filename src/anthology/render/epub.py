@@ -12,7 +12,6 @@ and the metadata is a file we write and name on its command line.
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as dt
 import json
 import mimetypes
@@ -25,9 +24,10 @@ from typing import Any
 from anthology.cache import Cache, digest
 from anthology.document import (
     Node,
+    Visitor,
     each,
     empty_attr,
-    prefix_ids,
+    id_prefixer,
     str_inlines,
     transform,
     unwrap_dangling_links,
@@ -37,7 +37,7 @@ from anthology.files import resolve_inside
 from anthology.model import Book
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
-from anthology.render.cover import book_cover
+from anthology.render.cover import Cover, book_cover
 from anthology.render.epub_package import (
     ChapterFile,
     chapter_file_of,
@@ -87,8 +87,8 @@ def epub_metadata(book: Book, texts: Sequence[ChapterText], date: str) -> dict[s
     return meta
 
 
-def embed_images(ast: Node, root: Path) -> Node:
-    """Images as data: URLs, so sandboxed pandoc and WeasyPrint need read nothing."""
+def image_embedder(root: Path) -> Visitor:
+    """A visitor for `embed_images`."""
     def visit(node: Node) -> Node | None:
         if node["t"] == "Image":
             path = resolve_inside(root, root, node["c"][2][0])
@@ -98,7 +98,12 @@ def embed_images(ast: Node, root: Path) -> Node:
                 node["c"][2][0] = f"data:{mime};base64,{data}"
         return None
 
-    result: Node = transform(ast, visit)
+    return visit
+
+
+def embed_images(ast: Node, root: Path) -> Node:
+    """Images as data: URLs, so sandboxed pandoc and WeasyPrint need read nothing."""
+    result: Node = transform(ast, image_embedder(root))
     return result
 
 
@@ -127,9 +132,18 @@ def chapter_heading(text: ChapterText) -> Node:
     return {"t": "Header", "c": [1, empty_attr(text.anchor, ["chapter"]), title]}
 
 
-def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
-    """A chapter as EPUB blocks: its opening, abstract, body and references."""
-    ast = prefix_ids(with_reference_heading(text.ast), text.prefix)
+def chapter_blocks(book: Book, text: ChapterText, ast: Node | None = None) -> list[Node]:
+    """A chapter as EPUB blocks: its opening, abstract, body and references, ids prefixed and
+    images embedded (of `ast`, the chapter's cited AST, when given, else of `text.ast`)."""
+    prefix, embed = id_prefixer(text.prefix), image_embedder(book.root)
+
+    def visit(node: Node) -> None:
+        prefix(node)
+        embed(node)
+
+    # One walk for both: this is most of the Python time of a chapter's EPUB.
+    body: list[Node] = transform(with_reference_heading(text.ast if ast is None else ast)
+                                 ["blocks"], visit)
     blocks: list[Node] = [chapter_heading(text)]
     if text.subtitle:
         blocks.append(_div(["chapter-subtitle"], [{"t": "Para",
@@ -137,13 +151,13 @@ def chapter_blocks(book: Book, text: ChapterText) -> list[Node]:
     blocks.append(_div(["chapter-authors"], [{"t": "Para",
                                               "c": str_inlines(text.author_names)}]))
     if text.abstract and book.config.build.abstracts:
-        abstract = copy.deepcopy(text.abstract)
+        abstract: list[Node] = transform(text.abstract, embed)
         if text.keywords and book.config.build.keywords:
             abstract.append({"t": "Para", "c": [{"t": "Emph", "c": str_inlines("Keywords:")},
                                                 {"t": "Space"},
                                                 *str_inlines("; ".join(text.keywords))]})
         blocks.append(_div(["abstract"], abstract))
-    blocks += _shift_headers(ast["blocks"])
+    blocks += _shift_headers(body)
     return blocks
 
 
@@ -153,9 +167,10 @@ def chapter_document(book: Book, text: ChapterText) -> Node:
     Ids and internal links carry the chapter's prefix, so a link can only reach an id of its
     own chapter: unwrapping per chapter is the same as unwrapping the whole book.
     """
-    document = unwrap_dangling_links({"pandoc-api-version": text.ast["pandoc-api-version"],
-                                      "meta": {}, "blocks": chapter_blocks(book, text)})
-    return embed_images(document, book.root)
+    ast = text.ast  # read once: it may be loaded from the cache on each access
+    document: Node = unwrap_dangling_links({"pandoc-api-version": ast["pandoc-api-version"],
+                                            "meta": {}, "blocks": chapter_blocks(book, text, ast)})
+    return document
 
 
 def skeleton_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
@@ -223,9 +238,9 @@ def chapter_file(book: Book, text: ChapterText, work: Path,
     warnings = pandoc.ast_to_file(document, "epub3", raw,
                                   [f"--metadata-file={meta}", *PANDOC_OPTIONS,
                                    "--epub-title-page=false"], what)
-    made = chapter_file_of(raw.read_bytes(), what,
-                           has_images=bool(each(document["blocks"], "Image")),
-                           has_math=bool(each(document["blocks"], "Math")))
+    kinds = {node["t"] for node in each(document["blocks"])}
+    made = chapter_file_of(raw.read_bytes(), what, has_images="Image" in kinds,
+                           has_math="Math" in kinds)
     raw.unlink()
     meta.unlink()
     if cache is not None and key is not None:
@@ -283,12 +298,39 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
         raw, warnings = frame.result()
     chapters = [chapter for chapter, _ in made]
     warnings = "\n".join(w for w in [warnings, *(w for _, w in made)] if w)
-    cover = book_cover(book, names(book.editors), given)
+    cover = drawn_cover(book, cache) if given is None else \
+        book_cover(book, names(book.editors), given)
     css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
     access = accessibility_metadata(any(c.has_images for c in chapters),
                                     any(c.has_math for c in chapters))
     write_package(raw, chapters, output, book, texts, created, cover, css, access)
     return warnings
+
+
+def drawn_cover(book: Book, cache: Cache | None) -> Cover:
+    """The cover drawn from book.yaml, cached: drawing and compressing it takes longer than
+    putting the rest of the package together."""
+    import PIL
+
+    from anthology import __version__
+    from anthology.render import cover
+
+    editors = names(book.editors)
+    fonts = sorted(cover.FONTS_DIR.glob("CharisSIL-*.ttf"))
+    key = digest("cover", __version__, PIL.__version__, Path(cover.__file__).read_bytes(),
+                 (book.root / "book.yaml").read_bytes(), editors,
+                 *(part for path in fonts for part in (path.name, path.read_bytes())))
+    if cache is not None:
+        stored = cache.get_json("cover", key)
+        if isinstance(stored, dict):
+            return Cover(base64.b64decode(stored["data"]), stored["media_type"],
+                         stored["name"], stored["alt"])
+    made = book_cover(book, editors, None)
+    if cache is not None:
+        cache.put_json("cover", key, {"data": base64.b64encode(made.data).decode("ascii"),
+                                      "media_type": made.media_type, "name": made.name,
+                                      "alt": made.alt})
+    return made
 
 
 def accessibility_metadata(has_images: bool, has_math: bool) -> list[tuple[str, str]]:
