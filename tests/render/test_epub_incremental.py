@@ -15,7 +15,7 @@ from anthology.build import build_book
 from anthology.cli import cli
 from anthology.config import load_book
 from anthology.render import epub, pandoc
-from anthology.render.epub_package import ChapterFile, media_id, placed_xhtml
+from anthology.render.epub_package import ChapterFile, book_media, media_id, placed_xhtml
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import CHAPTERS_YAML, write_book
 from tests.render.conftest import EPOCH, copy_sample, epubcheck
@@ -162,7 +162,7 @@ def test_parts_and_figures_pass_epubcheck_with_media_apart(
     files = files_of(built)
     opf = files["EPUB/content.opf"].decode()
     media = sorted(n for n in files if n.startswith("EPUB/media/") and "cover" not in n)
-    assert len(media) == 2  # both chapters' figures, named apart
+    assert media == ["EPUB/media/file0.png", "EPUB/media/file1.png"]  # as in one pandoc run
     assert sorted(files[n] for n in media) == sorted([PNG_A, PNG_B])
     for name in media:
         href = name.removeprefix("EPUB/")
@@ -203,17 +203,31 @@ def test_a_chapter_placed_in_the_book_takes_its_file_name() -> None:
     chapter = ChapterFile(
         '<title>ch001.xhtml</title>\n<a href="ch001.xhtml#c2-fig-a">Figure 2.1</a>'
         '<a href="#fn1">1</a><img src="../media/file0.png" alt="A" />'
+        '<img src="../media/file1.svg" alt="B" />'
         '<a href="https://example.org/ch001.xhtml#x">elsewhere</a>',
-        "", (("file0.png", "image/png", b"\x89PNG"),), has_images=True, has_math=False)
-    assert placed_xhtml(chapter, "ch004.xhtml") == (
+        "", (("file0.png", "image/png", b"\x89PNG"), ("file1.svg", "image/svg+xml", b"<svg/>")),
+        has_images=True, has_math=False)
+    assert placed_xhtml(chapter, "ch004.xhtml", {"file0.png": "file3.png",
+                                                 "file1.svg": "file4.svg"}) == (
         '<title>ch004.xhtml</title>\n<a href="ch004.xhtml#c2-fig-a">Figure 2.1</a>'
-        '<a href="#fn1">1</a><img src="../media/ch004-file0.png" alt="A" />'
+        '<a href="#fn1">1</a><img src="../media/file3.png" alt="A" />'
+        '<img src="../media/file4.svg" alt="B" />'
         '<a href="https://example.org/ch001.xhtml#x">elsewhere</a>')
 
 
+def test_media_are_numbered_through_the_book() -> None:
+    def with_media(*names: str) -> ChapterFile:
+        return ChapterFile("", "", tuple((n, "image/png", b"") for n in names),
+                           has_images=bool(names), has_math=False)
+
+    assert book_media([with_media("file0.png", "file1.svg"), with_media(),
+                       with_media("file0.jpg")]) == [
+        {"file0.png": "file0.png", "file1.svg": "file1.svg"}, {}, {"file0.jpg": "file2.jpg"}]
+
+
 @pytest.mark.parametrize(("name", "expected"), [
-    ("ch004-file0.png", "ch004-file0_png"),
-    ("ch010-file12.svg+xml", "ch010-file12_svg_xml"),
+    ("file0.png", "file0_png"),
+    ("file12.svg+xml", "file12_svg_xml"),
 ])
 def test_media_ids_are_xml_names(name: str, expected: str) -> None:
     assert media_id(name) == expected

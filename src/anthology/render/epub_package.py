@@ -3,8 +3,8 @@ notes on contributors, part titles, nav, OPF) and each chapter's own XHTML and m
 
 pandoc names a book's files by their position (text/ch004.xhtml, media/file0.png); a chapter
 written on its own is always text/ch001.xhtml with media from file0. Here each chapter takes the
-place of its stub in the skeleton, with its links renamed to that file and its media renamed
-apart (media/ch004-file0.png), so the package is the one pandoc would write for the whole book.
+place of its stub in the skeleton, with its links renamed to that file and its media numbered
+through the book, so the package is the one pandoc would write for the whole book.
 Everything else we add ourselves: cover, stylesheet, accessibility metadata, chapter authors in
 the nav, the modification date, and a zip with fixed timestamps (same inputs, same bytes).
 """
@@ -76,15 +76,29 @@ def chapter_file_of(epub: bytes, what: str, *, has_images: bool,
                        has_images, has_math)
 
 
-def placed_xhtml(chapter: ChapterFile, name: str) -> str:
-    """The chapter's XHTML as the file `name` (ch004.xhtml), its media renamed apart."""
-    stem = name.removesuffix(".xhtml")
+def placed_xhtml(chapter: ChapterFile, name: str, media: dict[str, str]) -> str:
+    """The chapter's XHTML as the file `name` (ch004.xhtml), its media renamed (`media`: the
+    chapter's own name of each, file0.png, to its name in the book)."""
     xhtml = re.sub(rf'href="{re.escape(ALONE)}(?=[#"])', f'href="{name}', chapter.xhtml)
     xhtml = xhtml.replace(f"<title>{ALONE}</title>", f"<title>{name}</title>", 1)
-    if chapter.media:
-        known = "|".join(re.escape(n) for n, _, _ in chapter.media)
-        xhtml = re.sub(rf'="\.\./media/({known})"', rf'="../media/{stem}-\1"', xhtml)
+    if media:
+        known = "|".join(re.escape(n) for n in media)
+        xhtml = re.sub(rf'="\.\./media/({known})"', lambda m: f'="../media/{media[m[1]]}"',
+                       xhtml)
     return xhtml
+
+
+def book_media(chapters: Sequence[ChapterFile]) -> list[dict[str, str]]:
+    """Each chapter's media renamed apart: numbered through the book in reading order, as
+    pandoc numbers them in one run (file0.png, file1.svg...)."""
+    renamed, count = [], 0
+    for chapter in chapters:
+        names = {}
+        for name, _, _ in chapter.media:
+            names[name] = f"file{count}{Path(name).suffix}"
+            count += 1
+        renamed.append(names)
+    return renamed
 
 
 def media_id(name: str) -> str:
@@ -170,19 +184,20 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
     stubs = stub_names(entries)
     placed = {stubs[t.anchor]: c for t, c in zip(texts, chapters, strict=True)}
+    renamed = dict(zip(placed, book_media(list(placed.values())), strict=True))
     media: list[tuple[str, bytes]] = []
     items: list[str] = []
     for name, chapter in placed.items():
-        stem = name.removesuffix(".xhtml")
         for file, media_type, data in chapter.media:
-            media.append((f"EPUB/media/{stem}-{file}", data))
-            items.append(f'<item id="{media_id(f"{stem}-{file}")}" href="media/{stem}-{file}" '
+            new = renamed[name][file]
+            media.append((f"EPUB/media/{new}", data))
+            items.append(f'<item id="{media_id(new)}" href="media/{new}" '
                          f'media-type="{media_type}" />')
     finished: list[tuple[str, bytes]] = []
     for name, data in entries:
         short = name.removeprefix("EPUB/text/")
         if short in placed:
-            data = placed_xhtml(placed[short], short).encode("utf-8")
+            data = placed_xhtml(placed[short], short, renamed[short]).encode("utf-8")
         elif name == "EPUB/content.opf":
             opf = _with_properties(data.decode("utf-8"), placed)
             data = _finish_opf(opf, book, created, cover, access, items).encode("utf-8")
