@@ -7,13 +7,14 @@ Outputs are written to a temporary name and moved into place only when complete.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError
@@ -22,6 +23,9 @@ from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
+
+if TYPE_CHECKING:
+    from anthology.render.workers import WorkerPool
 
 TARGETS = ("pdf", "epub")
 # A tagged PDF (structure tree, /Lang, alt texts): what accessibility rules ask of publishers.
@@ -144,9 +148,30 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temp_files(out_dir)
     cache = Cache(out_dir / ".cache", enabled=not clean)
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if "pdf" in targets and not release:
+            from anthology.render.workers import WorkerPool, default_jobs
+
+            pool = stack.enter_context(WorkerPool(jobs or default_jobs()))
+        return _build(book, targets, cache, out_dir, pool, force=force, release=release,
+                      jobs=jobs, progress=progress)
+
+
+def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
+           pool: WorkerPool | None, *, force: bool, release: bool, jobs: int | None,
+           progress: Progress) -> BuildResult:
     from anthology.checks.runner import check_book
 
-    checked = check_book(book, cache=cache)  # the same checks as `anthology check`
+    def starting(changed: int) -> None:
+        # After an edit to a chapter or two, a worker loads WeasyPrint while they are checked.
+        # Not on a cold build: there the checks are long anyway, and the peak of memory is
+        # theirs. Not when no chapter changed: there may be nothing to lay out.
+        if pool is not None and 0 < changed <= 2:
+            pool.prestart(1)
+
+    # The same checks as `anthology check`.
+    checked = check_book(book, cache=cache, starting=starting)
     if has_errors(checked) and not force:
         problems = [f for f in checked if f.severity != "info"]
         raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "
@@ -176,8 +201,9 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         if release:
             result.pages, result.refused = write_pdf(book, texts, output, work, created, cache)
         else:
+            assert pool is not None
             result.pages, result.refused = write_incremental_pdf(
-                book, texts, output, work, created, cache, jobs, progress)
+                book, texts, output, work, created, cache, pool, progress)
         result.findings += refusal_findings(texts, result.refused)
         result.outputs.append(output)
     if "epub" in targets:
@@ -262,16 +288,15 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
 
 
 def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-                          created: dt.datetime, cache: Cache, jobs: int | None,
+                          created: dt.datetime, cache: Cache, pool: WorkerPool,
                           progress: Progress) -> tuple[int, list[str]]:
     """The everyday PDF: front matter, part titles and chapters laid out on their own by
     long-lived workers (each piece cached), then merged; return page count and refused URLs."""
     from anthology.render import merge
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
-    from anthology.render.workers import WorkerPool, default_jobs
 
     css, extra = _stylesheets(book)
-    sections = _sections(book, texts, cache, jobs)
+    sections = _sections(book, texts, cache, pool.size)
     style = print_style_key(book)
 
     def html_of(**options: Any) -> str:
@@ -299,12 +324,11 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
                 "ask_start": piece is not front}
 
     front = merge.Piece("the front matter", "", "")
-    with WorkerPool(jobs or default_jobs()) as pool:
-        merge.render_pieces(body, True, cache, pool, job, work, progress)
-        pages = merge.pages_of((), body)
-        front.html = html_of(pages=pages, body=[], link_prefix=merge.LINK_SCHEME)
-        front.key = digest("piece", style, front.html)
-        merge.render_pieces([front], False, cache, pool, job, work, progress)
+    merge.render_pieces(body, True, cache, pool, job, work, progress)
+    pages = merge.pages_of((), body)
+    front.html = html_of(pages=pages, body=[], link_prefix=merge.LINK_SCHEME)
+    front.key = digest("piece", style, front.html)
+    merge.render_pieces([front], False, cache, pool, job, work, progress)
     refused = sorted({url for piece in [front, *body] for url in piece.layout.get("refused", [])})
     merged_key = digest("merged", book.config.language,
                         *(merge.part_key(piece) for piece in [front, *body]))

@@ -325,3 +325,46 @@ def test_starts_follow_lengths_with_blank_versos() -> None:
 
 def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
     assert "Essential Books" in BIB and "began in a seminar" in INTRO_MD
+
+
+def test_a_build_after_a_check_prepares_no_chapter_again(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`anthology check` stores each chapter as the build prepares it (same key, same form)."""
+    from anthology.checks.runner import check_book
+    from anthology.render import chapter
+
+    clean = pdf_build(small, monkeypatch, clean=True)
+    shutil.rmtree(small / "build")
+    check_book(load_book(small))
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a chapter was prepared again")
+
+    monkeypatch.setattr(chapter, "_prepare", refuse)
+    same_pages(pdf_build(small, monkeypatch), clean)
+
+
+def test_nothing_changed_reads_no_chapter_ast(small: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The biggest cache entries are read only when something needs them."""
+    first = pdf_build(small, monkeypatch)
+    read = Cache.get_json
+
+    def get_json(self: Cache, kind: str, key: str) -> object:
+        assert kind != "chapter-ast", "a chapter's AST was read with nothing changed"
+        return read(self, kind, key)
+
+    monkeypatch.setattr(Cache, "get_json", get_json)
+    assert pdf_build(small, monkeypatch).read_bytes() == first.read_bytes()
+
+
+def test_a_worker_started_early_and_never_used_is_stopped() -> None:
+    from anthology.render.workers import WorkerPool
+
+    pool = WorkerPool(2)
+    pool.prestart(5)
+    processes = [w.process for w in pool.workers]
+    assert len(processes) == 2
+    pool.close()
+    assert all(p.poll() is not None for p in processes)
+    assert pool.workers == []

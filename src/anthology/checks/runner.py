@@ -231,7 +231,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     folder = manuscript.path.parent
     result.images = {url: (folder / url).exists() for url in _image_urls(raw)}
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
-    numbered, _ = number_crossrefs(safe, str(number), locator)
+    numbered, targets = number_crossrefs(safe, str(number), locator)
     result.findings += locator.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
     result.findings += bib_findings
@@ -257,12 +257,35 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.cited = cited
     cited_ast = _cite(session, numbered, cited, bibs, what) if cited else numbered
     result.words = count_words(cited_ast, abstract)
+    _remember_prepared(session, chapter, number, manuscript, paths, numbered, cited, cited_ast,
+                       targets, [*manuscript.findings, *bib_findings, *locator.findings], what)
     rules = book.config.words
     limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
     minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
     result.findings += check_chapter_words(counted(result.words, rules), limit, minimum, rules,
                                            manuscript.name, chapter.id)
     return result
+
+
+def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscript: Any,
+                       paths: list[Path], numbered: Any, cited: list[str], cited_ast: Any,
+                       targets: Any, findings: list[Finding], what: str) -> None:
+    """Store the chapter as the build prepares it (same key, same form), so a build after a
+    check, and every build (which checks first), does not parse, sanitize and cite it again."""
+    from anthology.document import citation_keys
+    from anthology.render.chapter import chapter_key, prepared, remember_prepared
+
+    book = session.book
+    keys = citation_keys(numbered)
+    if keys != cited:  # the build cites in its own order: cite that way (a cache hit if same)
+        bibs = [session.bibliography(relative_name(book.root, p)) for p in paths]
+        cited_ast = _cite(session, numbered, keys, bibs, what) if keys else numbered
+    try:
+        key = chapter_key(book, chapter, number, session.csl, manuscript, paths)
+    except OSError:  # an unreadable file is reported by the checks; the build will say too
+        return
+    remember_prepared(session.cache, key, prepared(book, manuscript, cited_ast, keys, targets,
+                                                   findings, what, session.cache))
 
 
 def _worker(book: Book, folder: Path, enabled: bool, chapter: Chapter,
@@ -305,8 +328,12 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
-               cache: Cache | None = None, progress: Progress = lambda _: None) -> CheckReport:
-    """Check the book (or the chapters named); return findings and each chapter's result."""
+               cache: Cache | None = None, progress: Progress = lambda _: None,
+               starting: Callable[[int], None] | None = None) -> CheckReport:
+    """Check the book (or the chapters named); return findings and each chapter's result.
+
+    `starting` is told how many chapters must be checked afresh, before they are.
+    """
     cache = cache if cache is not None else default_cache(book)
     session = _Session(book, cache)
     chapters = select_chapters(book, chapter_ids)
@@ -326,6 +353,8 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
             found[chapter.id] = cached
         else:
             work.append((chapter, numbers[chapter.id]))
+    if starting is not None:
+        starting(len(work))
     for (chapter, _), result in zip(work, _compute(session, work), strict=True):
         found[chapter.id] = result
         progress(f"Checked {chapter.file}")
@@ -371,10 +400,10 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
 
 
 def check_book(book: Book, chapter_ids: Collection[str] | None = None,
-               cache: Cache | None = None, progress: Progress = lambda _: None
-               ) -> list[Finding]:
+               cache: Cache | None = None, progress: Progress = lambda _: None,
+               starting: Callable[[int], None] | None = None) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
-    return run_checks(book, chapter_ids, cache, progress).findings
+    return run_checks(book, chapter_ids, cache, progress, starting).findings
 
 
 def cached_word_counts(book: Book) -> dict[str, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,12 +47,24 @@ class ChapterText:
     short_title: str
     abstract: list[Node]
     keywords: tuple[str, ...]
-    ast: Node
     targets: dict[str, Target]
     bibliographies: tuple[Path, ...]
     cited: list[str]
     findings: list[Finding] = field(default_factory=list)
     key: str = ""  # the cache key of everything this chapter was made from
+    api: list[int] = field(default_factory=lambda: [1, 23, 1])  # pandoc's AST version
+    # The cited AST, or how to read it from the cache: it is the biggest thing a build holds,
+    # and a build whose chapter HTML is cached never needs it.
+    loaded: Node | None = field(default=None, repr=False)
+    loader: Callable[[], Node] | None = field(default=None, repr=False)
+
+    @property
+    def ast(self) -> Node:
+        """The chapter's cited AST (read from the cache each time when it lives there)."""
+        if self.loaded is not None:
+            return self.loaded
+        assert self.loader is not None
+        return self.loader()
 
     @property
     def prefix(self) -> str:
@@ -155,24 +167,44 @@ def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
                     cache: Cache) -> ChapterText:
     """Read, pre-flight, parse, sanitize, number and cite one chapter.
 
-    The result is cached whole under `chapter_key`: a chapter whose inputs did not change is
-    not walked again.
+    The result is cached whole under `chapter_key` (by `anthology check` too): a chapter whose
+    inputs did not change is not walked again, and its AST is read only if something needs it.
     """
     assert chapter.file is not None
     manuscript = read_manuscript(book.root, chapter.file, chapter.id)
     bibliographies, bib_findings = chapter_bibliographies(book, manuscript)
     key = chapter_key(book, chapter, number, csl, manuscript, bibliographies)
+
+    def made_now() -> dict[str, Any]:
+        made = _prepare(book, chapter, number, csl, cache, manuscript, bibliographies,
+                        bib_findings)
+        remember_prepared(cache, key, made)
+        return made
+
+    def load() -> Node:
+        stored_ast = cache.get_json("chapter-ast", key)
+        return stored_ast if isinstance(stored_ast, dict) else dict(made_now()["ast"])
+
     stored = cache.get_json("chapter", key)
-    if isinstance(stored, dict):
+    if isinstance(stored, dict) and cache.path_of("chapter-ast", key, ".json") is not None:
         text = _chapter_text(book, chapter, number, manuscript, bibliographies, stored)
-        text.key = key
-        return text
-    made = _prepare(book, chapter, number, csl, cache, manuscript, bibliographies,
-                    bib_findings)
-    cache.put_json("chapter", key, made)
-    text = _chapter_text(book, chapter, number, manuscript, bibliographies, made)
+        text.loader = load
+    else:
+        made = made_now()
+        text = _chapter_text(book, chapter, number, manuscript, bibliographies, made)
+        if cache.enabled:
+            text.loader = load
+        else:
+            text.loaded = made["ast"]
     text.key = key
     return text
+
+
+def remember_prepared(cache: Cache, key: str, made: dict[str, Any]) -> None:
+    """Store a prepared chapter: its AST and the rest apart, so the rest loads quickly."""
+    cache.put_json("chapter-ast", key, made["ast"])
+    cache.put_json("chapter", key, {**{k: v for k, v in made.items() if k != "ast"},
+                                    "api": made["ast"]["pandoc-api-version"]})
 
 
 def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscript,
@@ -186,9 +218,10 @@ def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscr
         chapter=chapter, number=number, manuscript=manuscript, authors=authors, title=title,
         subtitle=manuscript.text("subtitle"),
         short_title=manuscript.text("short-title") or title,
-        abstract=made["abstract"], keywords=manuscript.text_list("keywords"), ast=made["ast"],
+        abstract=made["abstract"], keywords=manuscript.text_list("keywords"),
         targets={k: Target(*v) for k, v in made["targets"].items()},
-        bibliographies=tuple(bibliographies), cited=made["cited"], findings=findings)
+        bibliographies=tuple(bibliographies), cited=made["cited"], findings=findings,
+        api=list(made["api"] if "api" in made else made["ast"]["pandoc-api-version"]))
 
 
 def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
@@ -210,11 +243,18 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     bibs = [load_bibliography(p, relative_name(book.root, p), cache) for p in bibliographies]
     cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
                      book.config.language, what, cache)
+    return prepared(book, manuscript, cited_ast, cited, targets, findings, what, cache)
+
+
+def prepared(book: Book, manuscript: Manuscript, cited_ast: Node, cited: list[str],
+             targets: dict[str, Target], findings: Sequence[Finding], what: str,
+             cache: Cache) -> dict[str, Any]:
+    """A prepared chapter as the cache holds it (the build's and the check's shared form)."""
     abstract_text = manuscript.text("abstract")
     abstract: list[Node] = []
     if abstract_text:
         abstract_ast = parse_markdown(abstract_text, f"{what}, abstract", cache)
-        abstract = sanitize(abstract_ast, Locator(manuscript.name, "", 1, chapter.id),
+        abstract = sanitize(abstract_ast, Locator(manuscript.name, "", 1, manuscript.chapter),
                             book.root, manuscript.path.parent)["blocks"]
     return {"ast": cited_ast, "abstract": abstract, "cited": cited,
             "targets": {k: [t.kind, t.label, t.inlines] for k, t in targets.items()},

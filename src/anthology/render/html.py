@@ -181,7 +181,7 @@ def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
     abstract_html = ""
     if text.abstract and book.config.build.abstracts:
         abstract_html = pandoc.ast_to_html(
-            {"pandoc-api-version": text.ast["pandoc-api-version"], "meta": {},
+            {"pandoc-api-version": text.api, "meta": {},
              "blocks": text.abstract}, what)
     if cache is not None and key is not None:
         cache.put_json("html", key, {"body": body_html, "abstract": abstract_html,

@@ -38,6 +38,7 @@ class Worker:
     job: Any = None
     started: float = 0.0
     buffer: bytes = field(default=b"")
+    used: bool = False
 
     @property
     def busy(self) -> bool:
@@ -71,6 +72,12 @@ class WorkerPool:
         self.workers.append(worker)
         return worker
 
+    def prestart(self, count: int) -> None:
+        """Start up to `count` workers now, so that they load WeasyPrint while the caller
+        prepares their first jobs (a worker never given a job is killed by `close`)."""
+        while len(self.workers) < min(count, self.size):
+            self._start()
+
     def idle(self, wanted: int) -> list[Worker]:
         """Idle workers, starting new ones (up to the pool size) for `wanted` jobs."""
         free = [w for w in self.workers if not w.busy]
@@ -80,7 +87,7 @@ class WorkerPool:
 
     def submit(self, worker: Worker, job: Any, message: dict[str, Any]) -> None:
         """Give `worker` a job (`job` is the caller's handle, `message` what the worker reads)."""
-        worker.job, worker.started = job, time.monotonic()
+        worker.job, worker.started, worker.used = job, time.monotonic(), True
         self.send(worker, message)
 
     def send(self, worker: Worker, message: dict[str, Any]) -> None:
@@ -135,8 +142,12 @@ class WorkerPool:
         self.workers.remove(worker)
 
     def close(self) -> None:
-        """Stop every worker (they exit at the end of their input)."""
+        """Stop every worker (they exit at the end of their input; unused ones are killed,
+        since they may still be loading WeasyPrint)."""
         for worker in list(self.workers):
+            if not worker.used:
+                self._forget(worker, kill=True)
+                continue
             try:
                 assert worker.process.stdin is not None
                 worker.process.stdin.close()
