@@ -196,6 +196,9 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
     finished: list[tuple[str, bytes]] = []
     for name, data in entries:
         short = name.removeprefix("EPUB/text/")
+        if media and re.fullmatch(r"ch\d+\.xhtml", short):
+            finished += media  # where pandoc puts them: before the first chapter
+            media = []
         if short in placed:
             data = placed_xhtml(placed[short], short, renamed[short]).encode("utf-8")
         elif name == "EPUB/content.opf":
