@@ -136,21 +136,22 @@ def _skip_notes(skipped: Sequence[Chapter]) -> list[Finding]:
 
 def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = False,
                clean: bool = False, release: bool = False, jobs: int | None = None,
-               progress: Progress = lambda _: None) -> BuildResult:
+               progress: Progress = lambda _: None,
+               pool: WorkerPool | None = None) -> BuildResult:
     """Build the PDF and/or EPUB of `book` into build/; refuse on errors unless `force`.
 
     Every product is cached under build/.cache/ (`clean` ignores what is there). The PDF is
     laid out piece by piece and merged (incremental, untagged) unless `release`: then it is
     one whole-book render, tagged (PDF/UA), from the same cached pandoc products. `jobs` is
-    the number of worker processes (default: the cores).
+    the number of worker processes (default: the cores); `pool`, workers that outlive this
+    build (`anthology watch`), is used instead of starting new ones.
     """
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temp_files(out_dir)
     cache = Cache(out_dir / ".cache", enabled=not clean)
     with contextlib.ExitStack() as stack:
-        pool = None
-        if "pdf" in targets and not release:
+        if pool is None and "pdf" in targets and not release:
             from anthology.render.workers import WorkerPool, default_jobs
 
             pool = stack.enter_context(WorkerPool(jobs or default_jobs()))

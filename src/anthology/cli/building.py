@@ -133,4 +133,64 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
-COMMANDS += [init_command, build_command]
+@click.command("watch")
+@click.argument("targets", nargs=-1, type=click.Choice(BOOK_TARGETS))
+@click.option("--force", is_flag=True, help="Build even when the checks find errors.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=0.5, show_default=True,
+              help="Seconds between looks at the files.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the PDF (default: the number of cores).")
+def watch_command(targets: tuple[str, ...], force: bool, interval: float,
+                  jobs: int | None) -> None:
+    """Build the PDF (or the TARGETs named: pdf, epub) now and again after every save.
+
+    Watches every file of the book folder except build/; a save builds only what changed,
+    with WeasyPrint kept loaded between builds. Errors are reported and the watch goes on:
+    fix the file and save again. Press Ctrl-C to stop.
+
+    Example:
+
+        anthology watch pdf
+    """
+    import time
+
+    from anthology.findings import render_text, summary_line
+    from anthology.watch import Built, Event, watch
+
+    root = state().root()
+    shown: list[object] = []
+
+    def changed(names: list[str]) -> None:
+        listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3
+                                         else "")
+        click.echo(f"{time.strftime('%H:%M:%S')} Changed: {listed}", err=True)
+
+    def report(event: Event) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if isinstance(event, Built):
+            result = event.result
+            problems = [f for f in result.findings if f.severity != "info"]
+            if problems != shown:  # the full list only when it changed
+                if problems:
+                    click.echo(render_text(problems), err=True)
+                shown[:] = problems
+            made = ", ".join(str(p.relative_to(root)) for p in result.outputs)
+            pages = f" ({result.pages} pages)" if result.pages else ""
+            click.echo(f"{stamp} Built {made}{pages} in {event.seconds:.1f} s."
+                       + (f" {summary_line(problems)}" if problems else ""))
+        else:
+            if event.error.findings:
+                click.echo(render_text(list(event.error.findings)), err=True)
+            shown.clear()
+            click.echo(f"{stamp} Not built: {event.error.message} Watching for the next "
+                       "save.", err=True)
+
+    click.echo(f"Watching {root} (Ctrl-C to stop).", err=True)
+    try:
+        watch(root, list(targets) or ["pdf"], report, jobs=jobs, force=force,
+              interval=interval, changed=changed)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
+
+
+COMMANDS += [init_command, build_command, watch_command]

@@ -129,6 +129,12 @@ class WorkerPool:
                                     "seconds.")
         return out
 
+    def discard_busy(self) -> None:
+        """Kill the workers still on a job (after a build stopped half-way), so that a later
+        build never reads their answers."""
+        for worker in [w for w in self.workers if w.busy]:
+            self._forget(worker, kill=True)
+
     def _forget(self, worker: Worker, kill: bool = False) -> None:
         if kill:
             worker.process.kill()
