@@ -254,7 +254,9 @@ def skeleton(book: Book, texts: Sequence[ChapterText], created: dt.datetime, wor
     meta = dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d")))
     ast = skeleton_ast(book, texts)
     options = [*PANDOC_OPTIONS, "--epub-title-page=true"]
-    key = digest("epub-skeleton", XHTML_FORMAT, pandoc.pandoc_version(), meta,
+    from anthology import __version__
+
+    key = digest("epub-skeleton", XHTML_FORMAT, __version__, pandoc.pandoc_version(), meta,
                  json.dumps(ast, sort_keys=True, ensure_ascii=False), *options)
     if cache is not None:
         stored = cache.get_bytes("epub-skeleton", key, ".epub")
