@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,15 +148,34 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     """
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sweep_temp_files(out_dir)
-    cache = Cache(out_dir / ".cache", enabled=not clean)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_only_build(out_dir))
+        sweep_temp_files(out_dir)
+        cache = Cache(out_dir / ".cache", enabled=not clean)
         if pool is None and "pdf" in targets and not release:
             from anthology.render.workers import WorkerPool, default_jobs
 
             pool = stack.enter_context(WorkerPool(jobs or default_jobs()))
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
                       jobs=jobs, progress=progress)
+
+
+@contextlib.contextmanager
+def _only_build(out_dir: Path) -> Iterator[None]:
+    """Hold build/.build.lock: two builds of one book at once would share build/.work."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(out_dir / ".build.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise AnthologyError("Another build of this book is running (an `anthology build`, or "
+                             "`anthology watch` in another window). Wait for it to finish, or "
+                             "stop it, then build again.") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,

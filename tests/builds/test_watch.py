@@ -117,3 +117,21 @@ def test_ctrl_c_stops_the_watch_quietly(tmp_path: Path,
     assert "Stopped watching." in result.output
 
 
+
+
+def test_a_second_build_at_the_same_time_is_refused(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    from anthology.build import build_book
+    from anthology.config import load_book
+    from anthology.errors import AnthologyError
+
+    root = write_book(tmp_path / "book")
+    (root / "build").mkdir()
+    with FileLock(root / "build" / ".build.lock"):
+        with pytest.raises(AnthologyError, match="Another build of this book is running"):
+            build_book(load_book(root), ("pdf",))
+        result = CliRunner().invoke(cli, ["--book", str(root), "build", "pdf"])
+        assert result.exit_code == 1
+        assert "Another build of this book is running" in result.output
+        assert "Traceback" not in result.output

@@ -206,7 +206,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.frontmatter import check_front_matter
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
-    from anthology.document import number_crossrefs, sanitize
+    from anthology.document import citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import chapter_bibliographies, parse_markdown
 
@@ -255,10 +255,13 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
         bibs, chapter.id) if f.file not in book_wide]
     cited = list(dict.fromkeys(c.key for c in citations))
     result.cited = cited
-    cited_ast = _cite(session, numbered, cited, bibs, what) if cited else numbered
+    # citeproc is given the works in the order the build gives them (citation_keys), so that
+    # both use one cache entry.
+    order = citation_keys(numbered)
+    cited_ast = _cite(session, numbered, order, bibs, what) if order else numbered
     result.words = count_words(cited_ast, abstract)
-    _remember_prepared(session, chapter, number, manuscript, paths, numbered, cited, cited_ast,
-                       targets, [*manuscript.findings, *bib_findings, *locator.findings], what)
+    _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
+                       [*manuscript.findings, *bib_findings, *locator.findings], what)
     rules = book.config.words
     limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
     minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
@@ -268,18 +271,13 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
 
 
 def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscript: Any,
-                       paths: list[Path], numbered: Any, cited: list[str], cited_ast: Any,
-                       targets: Any, findings: list[Finding], what: str) -> None:
+                       paths: list[Path], keys: list[str], cited_ast: Any, targets: Any,
+                       findings: list[Finding], what: str) -> None:
     """Store the chapter as the build prepares it (same key, same form), so a build after a
     check, and every build (which checks first), does not parse, sanitize and cite it again."""
-    from anthology.document import citation_keys
     from anthology.render.chapter import chapter_key, prepared, remember_prepared
 
     book = session.book
-    keys = citation_keys(numbered)
-    if keys != cited:  # the build cites in its own order: cite that way (a cache hit if same)
-        bibs = [session.bibliography(relative_name(book.root, p)) for p in paths]
-        cited_ast = _cite(session, numbered, keys, bibs, what) if keys else numbered
     try:
         key = chapter_key(book, chapter, number, session.csl, manuscript, paths)
     except OSError:  # an unreadable file is reported by the checks; the build will say too
