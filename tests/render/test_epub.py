@@ -59,6 +59,19 @@ def test_nav_lists_every_chapter_with_its_authors(built_sample: Built) -> None:
     assert 'epub:type="cover"' in nav
 
 
+def test_spine_and_nav_follow_the_reading_order(built_sample: Built) -> None:
+    files = built_sample.epub_files()
+    spine = re.findall(r'<itemref idref="([^"]+)"', opf(built_sample))
+    nav = files["EPUB/nav.xhtml"].decode("utf-8")
+    entries = re.findall(r'<a href="text/(ch\d+)\.xhtml#([^"]+)"', nav)
+    chapters = [anchor for _, anchor in entries if anchor.startswith("chapter-")]
+    assert chapters == [t.anchor for t in built_sample.texts]
+    assert spine == ["cover_xhtml", "title_page_xhtml", "nav",
+                     *(f"{stem}_xhtml" for stem, _ in entries)]
+    for stem, anchor in entries:
+        assert f'<section id="{anchor}"'.encode() in files[f"EPUB/text/{stem}.xhtml"]
+
+
 def test_each_chapter_lists_exactly_the_works_it_cites(built_sample: Built) -> None:
     files = built_sample.epub_files()
     pages = {name: data.decode("utf-8") for name, data in files.items()
