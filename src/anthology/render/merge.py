@@ -202,6 +202,7 @@ def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -
             with warnings.catch_warnings():  # named destinations are carried over below
                 warnings.simplefilter("ignore")
                 merged.pages.extend(source.pages)
+            copied = [merged.pages[offset + i].obj for i in range(len(source.pages))]
             height = float(source.pages[0].mediabox[3]) if len(source.pages) else 0.0
             for level, label, page, x, y in piece.layout.get("bookmarks", []):
                 # CSS pixels from the top-left, as WeasyPrint writes its own outline.
@@ -212,15 +213,17 @@ def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -
                 for name, target in pikepdf.NameTree(names.Dests).items():
                     index = index_of.get(target[0].objgen)
                     if index is not None:
-                        destinations[str(name)] = pikepdf.Array(
-                            [merged.pages[offset + index].obj, *target[1:]])
+                        destinations[str(name)] = pikepdf.Array([copied[index], *target[1:]])
             if number < len(pieces) - 1 and len(source.pages) % 2:
                 box = source.pages[-1].mediabox
                 merged.add_blank_page(page_size=(float(box[2]), float(box[3])))
-        tree = pikepdf.NameTree.new(merged)
+        # One leaf holding every name, sorted: a valid name tree, and quicker to make than one
+        # insertion at a time.
+        leaf: list[Any] = []
         for name in sorted(destinations):
-            tree[name] = destinations[name]
-        merged.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+            leaf += [pikepdf.String(name), destinations[name]]
+        tree = merged.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(leaf)))
+        merged.Root.Names = pikepdf.Dictionary(Dests=tree)
         with merged.open_outline() as outline:
             outline.root.extend(_outline_items(outline_tree(marks)))
         _link_front(merged, len(sources[0].pages), set(destinations))
