@@ -283,7 +283,10 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
     """
     if not items and not each(ast["blocks"], "Cite"):
         return ast
-    key = digest("cite", pandoc.pandoc_version(), json.dumps(ast, sort_keys=True),
+    # The AST's JSON serves as key and as pandoc's input: serialized once (its key order is
+    # pandoc's and ours, the same for the same tree).
+    document = json.dumps(ast)
+    key = digest("cite", pandoc.pandoc_version(), document,
                  json.dumps(items, sort_keys=True, ensure_ascii=False), _file_digest(csl), lang)
     cached = cache.get_json("cite", key)
     if isinstance(cached, dict):
@@ -291,7 +294,7 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
     with tempfile.TemporaryDirectory(prefix="anthology-cite-") as folder:
         path = Path(folder) / "cited.json"
         path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        result, _ = pandoc.run_citeproc(ast, [path], csl, what, lang)
+        result, _ = pandoc.run_citeproc(document, [path], csl, what, lang)
     cache.put_json("cite", key, result)
     return result
 

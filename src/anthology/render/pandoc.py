@@ -74,13 +74,15 @@ def markdown_to_ast(body: str, what: str) -> dict[str, Any]:
     return ast
 
 
-def run_citeproc(ast: dict[str, Any], bibliographies: Sequence[Path], csl: Path,
+def run_citeproc(ast: dict[str, Any] | str, bibliographies: Sequence[Path], csl: Path,
                  what: str, lang: str) -> tuple[dict[str, Any], str]:
-    """Resolve citations with citeproc, using only the bibliographies we name."""
+    """Resolve citations with citeproc, using only the bibliographies we name (`ast` may be
+    given already as JSON text)."""
     args = ["-f", "json", "-t", "json", "--citeproc", f"--csl={csl}",
             "-M", "link-citations=true", "-M", f"lang={lang}"]
     args += [f"--bibliography={path}" for path in bibliographies]
-    out, warnings = run_pandoc(args, json.dumps(ast).encode("utf-8"), what)
+    text = ast if isinstance(ast, str) else json.dumps(ast)
+    out, warnings = run_pandoc(args, text.encode("utf-8"), what)
     result: dict[str, Any] = json.loads(out)
     return result, warnings
 
