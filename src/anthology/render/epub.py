@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from anthology import __version__
 from anthology.cache import Cache, digest
 from anthology.document import (
     Node,
@@ -254,8 +255,6 @@ def skeleton(book: Book, texts: Sequence[ChapterText], created: dt.datetime, wor
     meta = dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d")))
     ast = skeleton_ast(book, texts)
     options = [*PANDOC_OPTIONS, "--epub-title-page=true"]
-    from anthology import __version__
-
     key = digest("epub-skeleton", XHTML_FORMAT, __version__, pandoc.pandoc_version(), meta,
                  json.dumps(ast, sort_keys=True, ensure_ascii=False), *options)
     if cache is not None:
@@ -281,9 +280,9 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
 
     Each chapter's XHTML comes from the cache or from its own sandboxed pandoc run (several at
     once); the skeleton likewise. We then put the package together ourselves (chapters spliced
-    in, their media renamed apart, cover, stylesheet, accessibility metadata, authors in the
-    navigation, modification date) and zip it with fixed timestamps, so the same inputs give
-    the same bytes whatever was cached.
+    in, their media numbered through the book, cover, stylesheet, accessibility metadata,
+    authors in the navigation, modification date) and zip it with fixed timestamps, so the same
+    inputs give the same bytes whatever was cached.
     """
     from anthology.render.workers import default_jobs
 
@@ -314,7 +313,6 @@ def drawn_cover(book: Book, cache: Cache | None) -> Cover:
     putting the rest of the package together."""
     import PIL
 
-    from anthology import __version__
     from anthology.render import cover
 
     editors = names(book.editors)
