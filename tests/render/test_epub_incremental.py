@@ -15,6 +15,7 @@ from anthology.build import build_book
 from anthology.cli import cli
 from anthology.config import load_book
 from anthology.render import epub, pandoc
+from anthology.render.chapter import ChapterText
 from anthology.render.epub_package import ChapterFile, book_media, media_id, placed_xhtml
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import CHAPTERS_YAML, write_book
@@ -112,11 +113,18 @@ def test_one_changed_chapter_is_the_only_one_made_again(
 
 
 @pytest.mark.slow
-def test_nothing_changed_runs_no_pandoc_and_reads_no_chapter(
+def test_nothing_changed_runs_no_pandoc_and_reads_no_ast(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = epub_build(parted, monkeypatch).read_bytes()
     runs = pandoc_epubs(monkeypatch)
-    monkeypatch.setattr(epub, "chapter_document", lambda *_: pytest.fail("a chapter was read"))
+    real = epub.write_epub
+
+    def without_asts(*args: Any, **kwargs: Any) -> str:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ChapterText, "ast", property(lambda _: pytest.fail("an AST was read")))
+            return real(*args, **kwargs)
+
+    monkeypatch.setattr(epub, "write_epub", without_asts)
     assert epub_build(parted, monkeypatch).read_bytes() == first
     assert runs == []
 
