@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,44 @@ def test_pdf_bytes_are_reproducible(built_small: Built, tmp_path: Path) -> None:
 
     again = build(built_small.root, ("pdf",))
     assert again.pdf.read_bytes() == built_small.pdf.read_bytes()
+
+
+PLAIN_PAGE_REFERENCES = property(  # pydyf 0.13's own definition, rebuilt at every read
+    lambda pdf: tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3]))
+
+
+def test_page_references_are_kept_until_a_page_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydyf
+
+    from anthology.render.pdf import _install_page_references_cache
+
+    monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
+    _install_page_references_cache()
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert pdf.page_references is first  # not rebuilt
+    assert first == tuple(f"{n} 0 R".encode() for n in pdf.pages["Kids"][::3])
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(pdf.page_references) == 4
+    assert pdf.page_references[:3] == first
+
+
+def test_tagged_pdf_is_the_same_with_page_references_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydyf
+    import weasyprint
+
+    from anthology.render.pdf import _install_page_references_cache
+
+    sections = "".join(f"<section><h2>Section {n}</h2><p>{'Words and more words. ' * 200}</p>"
+                       f"<p><a href='#s{n}'>Back</a></p></section>" for n in range(8))
+    html = weasyprint.HTML(string=f"<html lang='en'><title>T</title><body>{sections}</body>")
+    options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test"}
+    monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
+    plain = html.render(**options).write_pdf(**options)
+    _install_page_references_cache()
+    kept = html.render(**options).write_pdf(**options)
+    assert len(PdfReader(BytesIO(kept)).pages) > 3
+    assert kept == plain
