@@ -231,7 +231,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         from anthology.render.epub import write_epub
 
         with atomic_output(out_dir / f"{slug}.epub") as tmp:
-            write_epub(book, texts, tmp, work, created, cache)
+            write_epub(book, texts, tmp, work, created, cache, jobs)
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result
@@ -323,17 +323,28 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         return book_html(book, texts, created, css, extra, sections=sections,
                          build_kind="incremental", **options)
 
+    # With anthology's own templates and CSS, running heads and folios come only from the
+    # chapter's attributes and the page counter: each piece is laid out without them (its
+    # layout does not depend on where it starts, so a chapter that grows does not make the
+    # later ones be laid out again) and they are drawn on their own, cheaply, and laid over.
+    # A book's own CSS or templates may set running strings from inside a chapter: then the
+    # folios are drawn in place, and a piece is laid out again when its first page moves.
+    apart = extra is None and not (book.root / "templates" / "book").is_dir()
+    full: list[str] = []
     body: list[merge.Piece] = []
     previous_part: str | None = None
     for index, text in enumerate(texts):
         part = text.chapter.part
         if part and part != previous_part:
-            html = html_of(include_front=False, body=[(index, True, False)])
-            body.append(merge.Piece(f"part {part}", html, digest("piece", style, html)))
+            full.append(html_of(include_front=False, body=[(index, True, False)]))
+            html = merge.without_margins(full[-1]) if apart else full[-1]
+            body.append(merge.Piece(f"part {part}", html, digest("piece", style, html),
+                                    ask_start=not apart))
         previous_part = part
-        html = html_of(include_front=False, body=[(index, False, True)])
+        full.append(html_of(include_front=False, body=[(index, False, True)]))
+        html = merge.without_margins(full[-1]) if apart else full[-1]
         body.append(merge.Piece(f"chapter {text.number}", html,
-                                digest("piece", style, text.key, html)))
+                                digest("piece", style, text.key, html), ask_start=not apart))
     roots = [str(p) for p in (book.root, TEMPLATES_DIR, FONTS_DIR)]
 
     def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
@@ -341,10 +352,15 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         atomic_write_text(html_path, piece.html)
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
-                "ask_start": piece is not front}
+                "ask_start": piece.ask_start}
 
-    front = merge.Piece("the front matter", "", "")
-    merge.render_pieces(body, True, cache, pool, job, work, progress)
+    front = merge.Piece("the front matter", "", "", ask_start=False)
+    merge.render_pieces(body, not apart, cache, pool, job, work, progress)
+    if apart:
+        for piece in body:
+            piece.start = None
+        merge.assign_starts(body)
+        _lay_margins_over(body, full, style, cache, pool, job, work, progress)
     pages = merge.pages_of((), body)
     front.html = html_of(pages=pages, body=[], link_prefix=merge.LINK_SCHEME)
     front.key = digest("piece", style, front.html)
@@ -359,6 +375,28 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         count = merge.merge_pieces(front, body, tmp, book.config.language)
     merge.remember_merged(cache, output, merged_key, count)
     return count, refused
+
+
+def _lay_margins_over(body: Sequence[Any], full: Sequence[str], style: str, cache: Cache,
+                      pool: WorkerPool, job: Any, work: Path, progress: Progress) -> None:
+    """Draw each body piece's running heads and folios for its first page, and lay them over
+    its pages (each step cached: a piece that moves costs only its margins)."""
+    from anthology.render import merge
+
+    margins = []
+    for piece, html in zip(body, full, strict=True):
+        assert piece.pages is not None
+        drawn = merge.margins_only(html, piece.pages)
+        margins.append(merge.Piece(f"the running heads and folios of {piece.name}", drawn,
+                                   digest("margins", style, drawn), start=piece.start))
+    merge.render_pieces(margins, False, cache, pool, job, work, progress)
+    for piece, layer in zip(body, margins, strict=True):
+        assert piece.path is not None and layer.path is not None
+        key = digest("composed", merge.part_key(piece), merge.part_key(layer))
+        path = cache.path_of("part", key, ".pdf")
+        if path is None:
+            path = cache.put_bytes("part", key, merge.compose(piece.path, layer.path), ".pdf")
+        piece.path = path
 
 
 def refusal_findings(texts: Sequence[ChapterText], refused: Sequence[str]) -> list[Finding]:

@@ -368,3 +368,75 @@ def test_a_worker_started_early_and_never_used_is_stopped() -> None:
     pool.close()
     assert all(p.poll() is not None for p in processes)
     assert pool.workers == []
+
+
+def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
+    """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
+    lines: list[str] = []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build_book(load_book(root), ("pdf",), force=True, jobs=2, progress=lines.append,
+               **options)  # type: ignore[arg-type]
+    return [line.removeprefix("Laying out ") for line in lines
+            if line.startswith("Laying out ") and line != "Laying out the PDF"]
+
+
+def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_out(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running heads and folios are drawn apart and laid over: the later chapters' pages are
+    reused, only their margins are drawn again for their new first pages."""
+    first = laid_out_names(sample, monkeypatch)
+    assert "chapter 6" in first and "the running heads and folios of chapter 6" in first
+    before = len(pages(sample / "build" / "doing-things-differently.pdf"))
+    chapter = sample / "chapters" / "02-power-sharing.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + "\n\n".join(
+        f"Paragraph {n} added in proof, long enough to need its own lines." for n in range(60))
+        + "\n", encoding="utf-8")
+    again = laid_out_names(sample, monkeypatch)
+    grown = sample / "build" / "doing-things-differently.pdf"
+    assert len(pages(grown)) > before
+    assert [name for name in again if name.startswith(("chapter", "part"))] == ["chapter 2"]
+    assert "the running heads and folios of chapter 6" in again
+    incremental = root_copy(grown)
+    clean = pdf_build(sample, monkeypatch, clean=True)
+    same_pages(incremental, clean)
+    release = pdf_build(sample, monkeypatch, release=True)
+    same_pages(incremental, release)
+
+
+def root_copy(pdf: Path) -> Path:
+    """A copy of a built PDF, safe from the next build."""
+    copy = pdf.parent.parent.parent / f"copy-{pdf.name}"
+    shutil.copyfile(pdf, copy)
+    return copy
+
+
+def test_a_book_with_its_own_css_has_its_folios_drawn_in_place(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its CSS may set running heads from inside a chapter: margins are not drawn apart."""
+    (sample / "styles").mkdir(exist_ok=True)
+    (sample / "styles" / "book.css").write_text(
+        "h2 { string-set: chapter-short content(text); }\n", encoding="utf-8")
+    names = laid_out_names(sample, monkeypatch)
+    assert not any(name.startswith("the running heads") for name in names)
+    incremental = root_copy(sample / "build" / "doing-things-differently.pdf")
+    same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
+
+
+def test_recording_a_step_makes_nothing_again(sample: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from anthology.render import chapter
+    from anthology.tracking.plan import mark_chapter
+
+    first = pdf_build(sample, monkeypatch)
+    mark_chapter(sample, "power-sharing", "copyedited", date=dt.date(2026, 11, 20),
+                 force=True)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a chapter was prepared again")
+
+    monkeypatch.setattr(chapter, "_prepare", refuse)
+    assert laid_out_names(sample, monkeypatch) == []
+    assert (sample / "build" / "doing-things-differently.pdf").read_bytes() == \
+        first.read_bytes()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class Piece:
     path: Path | None = None
     layout: dict[str, Any] = field(default_factory=dict)
     running: bool = False
+    ask_start: bool = True  # told its first page by the pipeline (what its folios need)
 
     @property
     def done(self) -> bool:
@@ -105,7 +107,7 @@ def render_pieces(pieces: Sequence[Piece], body: bool, cache: Cache, pool: Worke
             piece.layout, piece.pages = stored, int(stored["pages"])
     if not body:
         for piece in pieces:
-            piece.start = 1
+            piece.start = 1 if piece.start is None else piece.start
     waiting: dict[int, Any] = {}  # index of the piece -> the worker waiting for its start
     running = 0
     while True:
@@ -148,6 +150,52 @@ def render_pieces(pieces: Sequence[Piece], body: bool, cache: Cache, pool: Worke
 
                 raise ToolError(f"{piece.name}: {result['error']}")
             _store(piece, result, work / f"piece-{index}.pdf", cache)
+
+
+# Every margin box of CSS paged media: a chapter laid out without them has the pages of the
+# whole-book render (the page area does not depend on them), and no folio in it.
+MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
+                "right-top", "right-middle", "right-bottom", "bottom-right-corner",
+                "bottom-right", "bottom-center", "bottom-left", "bottom-left-corner",
+                "left-bottom", "left-middle", "left-top")
+NO_MARGINS = ("<style>@page { " + " ".join(f"@{box} {{ content: none !important; }}"
+                                           for box in MARGIN_BOXES) + " }</style>\n")
+
+
+def without_margins(html: str) -> str:
+    """A piece's HTML laid out with no running heads and no folios."""
+    return html.replace("</head>", NO_MARGINS + "</head>", 1)
+
+
+def margins_only(html: str, pages: int) -> str:
+    """A document of `pages` empty pages with the margin boxes (running heads, folios) a
+    piece has: its head (fonts, CSS), and its opening element, which names its pages and sets
+    its running strings, holding one empty block per page."""
+    head, _, rest = html.partition("<body>")
+    opening = re.search(r"<(article|section)\b[^>]*>", rest)
+    if opening is None:  # pragma: no cover - every piece is a part title or a chapter
+        raise ValueError("a piece with neither a chapter nor a part title")
+    blocks = "<div></div>" + '<div style="break-before: page"></div>' * (pages - 1)
+    return f"{head}<body>\n{opening.group(0)}{blocks}</{opening.group(1)}>\n</body>\n</html>\n"
+
+
+def compose(content: Path, margins: Path) -> bytes:
+    """Each page of `content` with the same page of `margins` drawn over it (a form XObject,
+    after the page's own drawing, where WeasyPrint draws margin boxes)."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(content) as pages, pikepdf.open(margins) as over:
+        if len(pages.pages) != len(over.pages):  # pragma: no cover - made with the same count
+            raise ValueError("the running heads do not have the pages of their chapter")
+        for page, layer in zip(pages.pages, over.pages, strict=True):
+            drawn = {str(item.operator) for item in pikepdf.parse_content_stream(layer)}
+            if drawn - {"cm", "q", "Q", "gs"}:  # a page with no margin boxes stays as it is
+                page.add_overlay(layer, None)
+        out = io.BytesIO()
+        pages.save(out, deterministic_id=True)
+        return out.getvalue()
 
 
 def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[Any]:
