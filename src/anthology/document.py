@@ -520,10 +520,15 @@ def unwrap_dangling_links(ast: Node) -> Node:
     nothing, which EPUBCheck reports as an error.
     """
     ids = set()
+    links = []
     for node in each(ast["blocks"]):
         index = _ATTR_INDEX.get(node["t"])
         if index is not None and node["c"][index][0]:
             ids.add(node["c"][index][0])
+        if node["t"] == "Link":
+            links.append(node["c"][2][0])
+    if not any(url.startswith("#") and url[1:] not in ids for url in links):
+        return ast  # nothing dangles: no need to rebuild the tree
 
     def visit(node: Node) -> Node | None:
         if node["t"] == "Link":

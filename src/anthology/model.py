@@ -99,6 +99,17 @@ class Chapter:
     doi: str | None = None
 
 
+def plan_of(chapter: Chapter, *, workflow: bool = False) -> str:
+    """What a chapter's checks (`workflow`: with its state, limit and deadlines) or its
+    rendering depend on in chapters.yaml, as text for a cache key: not its history, nor the
+    line it is on, so recording a step (`anthology mark`) makes nothing again."""
+    plan: tuple[object, ...] = (chapter.id, chapter.title, chapter.authors, chapter.file,
+                                chapter.part, chapter.abstract, chapter.doi)
+    if workflow:
+        plan += (str(chapter.status), chapter.word_limit, sorted(chapter.due.items()))
+    return repr(plan)
+
+
 @dataclass(frozen=True)
 class PageSetup:
     """Trim size and margins (CSS lengths)."""

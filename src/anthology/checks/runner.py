@@ -35,7 +35,7 @@ from anthology.checks.bibliography import (
 from anthology.errors import UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, warning
-from anthology.model import TEXT_STATES, Book, Chapter
+from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 
 RESULT_VERSION = "1"
 Progress = Callable[[str], None]
@@ -155,7 +155,8 @@ class _Session:
         except OSError:
             csl_id = str(csl)
         return digest("check", RESULT_VERSION, __version__, pandoc_identity(), csl_id,
-                      repr(chapter), str(number), repr(config.words), repr(config.build.raw_html),
+                      plan_of(chapter, workflow=True), str(number), repr(config.words),
+                      repr(config.build.raw_html),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
                       data)
 

@@ -30,7 +30,7 @@ from anthology.document import (
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.manuscript import Manuscript, read_manuscript
-from anthology.model import Book, Chapter, Contributor
+from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 
 
@@ -147,12 +147,14 @@ def image_digest(root: Path, chapter_dir: Path, body: str) -> str:
 def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript: Manuscript,
                 bibliographies: list[Path]) -> str:
     """Everything a prepared chapter depends on: its file and images, the bibliographies it
-    sees, the style, book.yaml, the registries, and the versions of anthology and pandoc."""
+    sees, the style, book.yaml, contributors.yaml, its own entry in chapters.yaml (not the
+    others', nor its history: a step recorded with `anthology mark` makes nothing again), and
+    the versions of anthology and pandoc."""
     from anthology import __version__
 
-    registries = [book.root / name for name in ("book.yaml", "contributors.yaml",
-                                                "chapters.yaml")]
+    registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
     return digest("chapter", __version__, pandoc.pandoc_version(), str(number), chapter.id,
+                  plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
