@@ -133,7 +133,7 @@ def _install_folio_hook() -> None:
 # the tagged whole-book render. The pages' list only grows (`add_page`), so the tuple is kept
 # until it does: the same bytes out, in linear time.
 def _install_page_references_cache() -> None:
-    import pydyf  # type: ignore[import-untyped]
+    import pydyf
 
     current = getattr(pydyf.PDF, "page_references", None)
     if not isinstance(current, property) or getattr(current.fget, "anthology_cache", False):
