@@ -130,10 +130,14 @@ def main() -> None:
         originals = {p: p.read_text(encoding="utf-8") for p in chapters}
         bodies = [split_front_matter(t)[1] for t in originals.values()]
         (book / "all.md").write_text("\n\n".join(bodies), encoding="utf-8")
-        # The plain pipeline sets the book in royal octavo too (the issue's "about 580
-        # royal-octavo pages"), with the book's margins: WeasyPrint's default is A4.
-        (book / "royal.css").write_text("@page { size: 156mm 234mm; margin: 20mm 16mm 22mm "
-                                        "20mm; }\n", encoding="utf-8")
+        # The plain pipeline sets the book as the book is set (the issue's "about 580
+        # royal-octavo pages"): royal octavo, the book's margins, 10 pt. Left alone, WeasyPrint
+        # lays pandoc's HTML out on A4 (427 pages), or with pandoc's 12 pt and 50 px padding
+        # on royal octavo (845 pages).
+        (book / "royal.css").write_text(
+            "@page { size: 156mm 234mm; margin: 20mm 16mm 22mm 20mm; }\n"
+            "body { max-width: none !important; padding: 0 !important; margin: 0 !important;"
+            " font-size: 10pt !important; line-height: 1.38 !important; }\n", encoding="utf-8")
         csl = resolve_csl(book, "chicago-author-date")
         pandoc = pandoc_path()
         middle = chapters[len(chapters) // 2]
