@@ -395,7 +395,8 @@ def _lay_margins_over(body: Sequence[Any], full: Sequence[str], style: str, cach
         key = digest("composed", merge.part_key(piece), merge.part_key(layer))
         path = cache.path_of("part", key, ".pdf")
         if path is None:
-            path = cache.put_bytes("part", key, merge.compose(piece.path, layer.path), ".pdf")
+            path = cache.put_bytes("part", key, merge.compose(piece.path, layer.path,
+                                                              piece.name), ".pdf")
         piece.path = path
 
 

@@ -179,7 +179,7 @@ def margins_only(html: str, pages: int) -> str:
     return f"{head}<body>\n{opening.group(0)}{blocks}</{opening.group(1)}>\n</body>\n</html>\n"
 
 
-def compose(content: Path, margins: Path) -> bytes:
+def compose(content: Path, margins: Path, name: str) -> bytes:
     """Each page of `content` with the same page of `margins` drawn over it (a form XObject,
     after the page's own drawing, where WeasyPrint draws margin boxes)."""
     import io
@@ -188,7 +188,11 @@ def compose(content: Path, margins: Path) -> bytes:
 
     with pikepdf.open(content) as pages, pikepdf.open(margins) as over:
         if len(pages.pages) != len(over.pages):  # pragma: no cover - made with the same count
-            raise ValueError("the running heads do not have the pages of their chapter")
+            from anthology.errors import ToolError
+
+            raise ToolError(f"The running heads and folios of {name} came out with "
+                            f"{len(over.pages)} pages for {len(pages.pages)} pages of text. "
+                            "Build with --release (one whole-book render) and report this.")
         for page, layer in zip(pages.pages, over.pages, strict=True):
             drawn = {str(item.operator) for item in pikepdf.parse_content_stream(layer)}
             if drawn - {"cm", "q", "Q", "gs"}:  # a page with no margin boxes stays as it is
