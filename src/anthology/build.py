@@ -191,7 +191,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
             pool.prestart(1)
 
     # The same checks as `anthology check`.
-    checked = check_book(book, cache=cache, starting=starting)
+    checked = check_book(book, cache=cache, starting=starting, jobs=jobs)
     if has_errors(checked) and not force:
         problems = [f for f in checked if f.severity != "info"]
         raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "

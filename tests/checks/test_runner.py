@@ -174,3 +174,20 @@ def test_an_unreadable_bibliography_is_reported_once(make_book: Callable[..., Pa
         "references/book.bib: error: references/book.bib cannot be read: permission denied. "
         "Let your user read it (for example: chmod u+rw references/book.bib). "
         "[bibliography.unreadable]"]
+
+
+def test_one_job_checks_every_chapter_in_this_process(sample_book: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 1` holds for the checks too: no worker processes (and their memory)."""
+    from anthology.checks import runner
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("worker processes were started")
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", refuse)
+    report = run_checks(load_book(sample_book), cache=runner.Cache(
+        sample_book / "build" / ".cache", enabled=False), jobs=1)
+    assert len(report.chapters) >= 2
+    with pytest.raises(AssertionError, match="worker processes were started"):
+        run_checks(load_book(sample_book), cache=runner.Cache(
+            sample_book / "build" / ".cache", enabled=False), jobs=2)

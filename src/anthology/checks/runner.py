@@ -293,10 +293,12 @@ def _worker(book: Book, folder: Path, enabled: bool, chapter: Chapter,
     return _check_chapter(_Session(book, Cache(folder, enabled)), chapter, number)
 
 
-def _compute(session: _Session, work: list[tuple[Chapter, int]]) -> list[ChapterResult]:
-    """Check the chapters not in the cache: in worker processes when there are several, since
-    most of the time is pandoc plus pure-Python walks of big ASTs (the GIL rules out threads)."""
-    workers = min(len(work), os.cpu_count() or 1)
+def _compute(session: _Session, work: list[tuple[Chapter, int]],
+             jobs: int | None = None) -> list[ChapterResult]:
+    """Check the chapters not in the cache: in up to `jobs` (default: the cores) worker
+    processes when there are several, since most of the time is pandoc plus pure-Python walks
+    of big ASTs (the GIL rules out threads)."""
+    workers = min(len(work), jobs or os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_check_chapter(session, chapter, number) for chapter, number in work]
     for name in session.book_wide:  # parsed once here, then read from the cache by workers
@@ -328,10 +330,12 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 
 def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
-               starting: Callable[[int], None] | None = None) -> CheckReport:
+               starting: Callable[[int], None] | None = None,
+               jobs: int | None = None) -> CheckReport:
     """Check the book (or the chapters named); return findings and each chapter's result.
 
-    `starting` is told how many chapters must be checked afresh, before they are.
+    `starting` is told how many chapters must be checked afresh, before they are; `jobs` is
+    the most worker processes that check them (default: the cores).
     """
     cache = cache if cache is not None else default_cache(book)
     session = _Session(book, cache)
@@ -354,7 +358,7 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
             work.append((chapter, numbers[chapter.id]))
     if starting is not None:
         starting(len(work))
-    for (chapter, _), result in zip(work, _compute(session, work), strict=True):
+    for (chapter, _), result in zip(work, _compute(session, work, jobs), strict=True):
         found[chapter.id] = result
         progress(f"Checked {chapter.file}")
         if result.words is not None:  # unreadable chapters are cheap to check again
@@ -400,9 +404,10 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
 
 def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
-               starting: Callable[[int], None] | None = None) -> list[Finding]:
+               starting: Callable[[int], None] | None = None,
+               jobs: int | None = None) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
-    return run_checks(book, chapter_ids, cache, progress, starting).findings
+    return run_checks(book, chapter_ids, cache, progress, starting, jobs).findings
 
 
 def cached_word_counts(book: Book) -> dict[str, int]:
