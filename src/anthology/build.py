@@ -25,6 +25,7 @@ from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
 
 if TYPE_CHECKING:
+    from anthology.render.merge import Piece
     from anthology.render.workers import WorkerPool
 
 TARGETS = ("pdf", "epub")
@@ -377,8 +378,9 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     return count, refused
 
 
-def _lay_margins_over(body: Sequence[Any], full: Sequence[str], style: str, cache: Cache,
-                      pool: WorkerPool, job: Any, work: Path, progress: Progress) -> None:
+def _lay_margins_over(body: Sequence[Piece], full: Sequence[str], style: str, cache: Cache,
+                      pool: WorkerPool, job: Callable[[Piece, Path], dict[str, Any]],
+                      work: Path, progress: Progress) -> None:
     """Draw each body piece's running heads and folios for its first page, and lay them over
     its pages (each step cached: a piece that moves costs only its margins)."""
     from anthology.render import merge

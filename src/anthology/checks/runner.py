@@ -283,6 +283,8 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
         key = chapter_key(book, chapter, number, session.csl, manuscript, paths)
     except OSError:  # an unreadable file is reported by the checks; the build will say too
         return
+    if session.cache.path_of("chapter", key, ".json") is not None:  # written last
+        return  # stored already (a check run again only for the chapter's state, say)
     remember_prepared(session.cache, key, prepared(book, manuscript, cited_ast, keys, targets,
                                                    findings, what, session.cache))
 
