@@ -32,6 +32,7 @@ from anthology.findings import Finding, Severity, error
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
+from anthology.render.citeframe import frame_of, in_text_style, splice
 
 
 @dataclass
@@ -281,10 +282,23 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
 
     `anthology check` and the build call this with the same arguments, so a build after a check
     (and every build, which checks first) runs citeproc once per changed chapter. Giving pandoc
-    only the cited items also spares it parsing a long bibliography per chapter.
+    only the cited items also spares it parsing a long bibliography per chapter. With an
+    in-text style citeproc reads only the chapter's frame (its citations and notes, see
+    render/citeframe.py): an edit that leaves the citations alone runs no citeproc at all.
     """
     if not items and not each(ast["blocks"], "Cite"):
         return ast
+    if in_text_style(csl):
+        frame = frame_of(ast)
+        if frame is not None:
+            spliced = splice(ast, _citeproc(frame, items, csl, lang, what, cache))
+            if spliced is not None:
+                return spliced
+    return _citeproc(ast, items, csl, lang, what, cache)
+
+
+def _citeproc(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str,
+              cache: Cache) -> Node:
     # The AST's JSON serves as key and as pandoc's input: serialized once (its key order is
     # pandoc's and ours, the same for the same tree).
     document = json.dumps(ast)
@@ -297,6 +311,7 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
         path = Path(folder) / "cited.json"
         path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         result, _ = pandoc.run_citeproc(document, [path], csl, what, lang)
+    result.get("meta", {}).pop("bibliography", None)  # the temporary file's name
     cache.put_json("cite", key, result)
     return result
 
