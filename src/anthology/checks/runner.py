@@ -8,12 +8,17 @@ its plan entry, the book's rules, pandoc, the citation style) and checked agains
 of its bibliographies and the existence of its images, so a second check with nothing changed
 runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
 different works in different chapters, the book's word total) are cheap Python over the results.
+
+A build that writes an EPUB asks for each chapter's EPUB file to be made as soon as the chapter
+is checked, in the same worker (render/epub.py caches it where the build looks): the chapter's
+AST is still in memory, and the cores are kept busy instead of waiting for the last checks.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +39,7 @@ from anthology.checks.bibliography import (
 )
 from anthology.errors import UsageError
 from anthology.files import relative_name, resolve_inside
-from anthology.findings import Finding, Severity, warning
+from anthology.findings import Finding, Severity, has_errors, warning
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 
 RESULT_VERSION = "1"
@@ -108,9 +113,10 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
 class _Session:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
-    def __init__(self, book: Book, cache: Cache) -> None:
+    def __init__(self, book: Book, cache: Cache, epub: bool = False) -> None:
         self.book = book
         self.cache = cache
+        self.epub = epub
         self.lock = threading.Lock()
         self.bibs: dict[str, BibFile] = {}
         self.bib_locks: dict[str, threading.Lock] = {}
@@ -263,6 +269,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
                        [*manuscript.findings, *bib_findings, *locator.findings], what)
+    if session.epub and not has_errors(result.findings):
+        _make_epub_file(session, chapter, number, cited_ast)
     rules = book.config.words
     limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
     minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
@@ -289,10 +297,23 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
                                                    findings, what, session.cache))
 
 
-def _worker(book: Book, folder: Path, enabled: bool, chapter: Chapter,
+def _make_epub_file(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
+    """Make the chapter's EPUB file (cached) while its cited AST is at hand, for the build that
+    asked; one with errors is left to a forced build."""
+    from anthology.render.chapter import prepare_chapter
+    from anthology.render.epub import chapter_file
+
+    book = session.book
+    text = prepare_chapter(book, chapter, number, session.csl, session.cache)
+    text.loaded = cited_ast  # what was just stored under text.key: not read back
+    with tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
+        chapter_file(book, text, Path(folder), session.cache)
+
+
+def _worker(book: Book, folder: Path, enabled: bool, epub: bool, chapter: Chapter,
             number: int) -> ChapterResult:
     """Check one chapter in a worker process (its own session, the shared cache folder)."""
-    return _check_chapter(_Session(book, Cache(folder, enabled)), chapter, number)
+    return _check_chapter(_Session(book, Cache(folder, enabled), epub), chapter, number)
 
 
 def _compute(session: _Session, work: list[tuple[Chapter, int]],
@@ -305,11 +326,13 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
         return [_check_chapter(session, chapter, number) for chapter, number in work]
     for name in session.book_wide:  # parsed once here, then read from the cache by workers
         session.bibliography(name)
+    if session.epub:
+        import anthology.render.epub  # noqa: F401  (once here, not in each worker)
     context = multiprocessing.get_context("fork")
     cache = session.cache
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, chapter,
-                               number) for chapter, number in work]
+        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, session.epub,
+                               chapter, number) for chapter, number in work]
         return [future.result() for future in futures]
 
 
@@ -333,14 +356,16 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None) -> CheckReport:
+               jobs: int | None = None, epub: bool = False) -> CheckReport:
     """Check the book (or the chapters named); return findings and each chapter's result.
 
     `starting` is told how many chapters must be checked afresh, before they are; `jobs` is
-    the most worker processes that check them (default: the cores).
+    the most worker processes that check them (default: the cores). With `epub` (a build that
+    writes an EPUB), each chapter checked afresh without errors also has its EPUB file made and
+    cached, unless the cache is not read (a clean build would not find it).
     """
     cache = cache if cache is not None else default_cache(book)
-    session = _Session(book, cache)
+    session = _Session(book, cache, epub and cache.enabled)
     chapters = select_chapters(book, chapter_ids)
     numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
     found: dict[str, ChapterResult] = {}
@@ -407,9 +432,9 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
 def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None) -> list[Finding]:
+               jobs: int | None = None, epub: bool = False) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
-    return run_checks(book, chapter_ids, cache, progress, starting, jobs).findings
+    return run_checks(book, chapter_ids, cache, progress, starting, jobs, epub).findings
 
 
 def cached_word_counts(book: Book) -> dict[str, int]:

@@ -1,0 +1,110 @@
+"""Each chapter's EPUB file made while the checks run: a build that writes an EPUB asks the
+check's workers to make it as soon as the chapter is checked; a check alone makes none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anthology.cache import Cache
+from anthology.checks.runner import check_book, run_checks
+from anthology.config import load_book
+from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
+from tests.conftest import write_book
+from tests.render.test_epub_incremental import (
+    CARE_MD,
+    PARTS_YAML,
+    cached,
+    epub_build,
+    files_of,
+    pandoc_epubs,
+)
+
+SKELETON = "the EPUB of A Small Book"
+
+
+@pytest.fixture
+def parted(tmp_path: Path) -> Path:
+    """Three chapters in two parts, two with a figure."""
+    root = write_book(tmp_path / "parted", {"chapters.yaml": PARTS_YAML,
+                                            "chapters/02-peer.md": PEER_MD,
+                                            "chapters/03-care.md": CARE_MD})
+    (root / "chapters" / "images").mkdir()
+    (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
+    (root / "chapters" / "images" / "care.png").write_bytes(PNG_B)
+    return root
+
+
+def cache_of(root: Path, enabled: bool = True) -> Cache:
+    """The cache a build of the book at `root` uses."""
+    return Cache(root / "build" / ".cache", enabled)
+
+
+@pytest.mark.slow
+def test_a_cold_build_makes_the_chapter_files_in_the_check_workers(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = pandoc_epubs(monkeypatch)  # sees this process only, not the workers
+    epub_build(parted, monkeypatch)
+    assert runs == [SKELETON]
+    assert len(cached(parted, "xhtml")) == 3
+
+
+@pytest.mark.slow
+def test_a_build_after_a_check_with_epub_makes_no_chapter_file_again(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = pandoc_epubs(monkeypatch)
+    run_checks(load_book(parted), cache=cache_of(parted), jobs=1, epub=True)
+    assert runs == ["chapters/01-intro.md (chapter 1, 'intro')",
+                    "chapters/02-peer.md (chapter 2, 'peer')",
+                    "chapters/03-care.md (chapter 3, 'care')"]
+    runs.clear()
+    epub_build(parted, monkeypatch)
+    assert runs == [SKELETON]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_check_alone_does_no_epub_work(parted: Path, monkeypatch: pytest.MonkeyPatch,
+                                         jobs: int) -> None:
+    runs = pandoc_epubs(monkeypatch)
+    check_book(load_book(parted), jobs=jobs)
+    assert runs == []
+    assert cached(parted, "xhtml") == set()
+    assert cached(parted, "chapter")  # the check did store each chapter for the build
+
+
+@pytest.mark.slow
+def test_a_clean_build_makes_nothing_ahead_it_would_not_read(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = pandoc_epubs(monkeypatch)
+    run_checks(load_book(parted), cache=cache_of(parted, enabled=False), jobs=1, epub=True)
+    assert runs == []
+    assert cached(parted, "xhtml") == set()
+
+
+@pytest.mark.slow
+def test_files_made_ahead_give_the_epub_a_clean_build_gives(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made in the workers (cold build) or in the EPUB step (--clean): the same bytes."""
+    ahead = epub_build(parted, monkeypatch).read_bytes()
+    runs = pandoc_epubs(monkeypatch)
+    clean = epub_build(parted, monkeypatch, clean=True).read_bytes()
+    assert runs.count(SKELETON) == 1 and len(runs) == 4  # the clean build made every file
+    assert ahead == clean
+
+
+@pytest.mark.slow
+def test_a_chapter_with_errors_is_left_to_the_forced_build(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    care = parted / "chapters" / "03-care.md"
+    care.write_text(care.read_text(encoding="utf-8").replace("[@goffman1961]",
+                                                             "[@nobody2020]"),
+                    encoding="utf-8")
+    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
+    assert [f.code for f in report.findings if f.severity == "error"] == ["citation.missing"]
+    assert len(cached(parted, "xhtml")) == 2
+    runs = pandoc_epubs(monkeypatch)
+    built = epub_build(parted, monkeypatch)
+    assert runs == [SKELETON, "chapters/03-care.md (chapter 3, 'care')"]
+    assert b"Carers know things" in b"".join(files_of(built).values())
