@@ -4,14 +4,18 @@ check's workers to make it as soon as the chapter is checked; a check alone make
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from anthology.build import build_book
 from anthology.cache import Cache
 from anthology.checks.runner import check_book, run_checks
 from anthology.config import load_book
+from anthology.render import pandoc
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
+from tests.render.conftest import EPOCH
 from tests.render.test_epub_incremental import (
     CARE_MD,
     PARTS_YAML,
@@ -108,3 +112,24 @@ def test_a_chapter_with_errors_is_left_to_the_forced_build(
     built = epub_build(parted, monkeypatch)
     assert runs == [SKELETON, "chapters/03-care.md (chapter 3, 'care')"]
     assert b"Carers know things" in b"".join(files_of(built).values())
+
+
+@pytest.mark.slow
+def test_the_workers_read_the_book_bibliography_once(
+        parted: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The main process reads it while the workers start; they wait for it, not read it too."""
+    log = tmp_path / "bibliographies.log"
+    real = pandoc.bibliography_to_csl
+
+    def logged(path: Path, what: str) -> list[dict[str, Any]]:
+        with log.open("a", encoding="utf-8") as out:  # appended to by every process
+            out.write(f"{what}\n")
+        return real(path, what)
+
+    monkeypatch.setattr(pandoc, "bibliography_to_csl", logged)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
+    assert len(report.chapters) == 3
+    assert log.read_text(encoding="utf-8") == "references/book.bib\n"
+    build_book(load_book(parted), ("epub",), jobs=2)
+    assert log.read_text(encoding="utf-8") == "references/book.bib\n"

@@ -16,6 +16,7 @@ AST is still in memory, and the cores are kept busy instead of waiting for the l
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import tempfile
@@ -113,10 +114,12 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
 class _Session:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
-    def __init__(self, book: Book, cache: Cache, epub: bool = False) -> None:
+    def __init__(self, book: Book, cache: Cache, epub: bool = False,
+                 shared: bool = False) -> None:
         self.book = book
         self.cache = cache
         self.epub = epub
+        self.shared = shared  # worker processes share the cache: one reads each bibliography
         self.lock = threading.Lock()
         self.bibs: dict[str, BibFile] = {}
         self.bib_locks: dict[str, threading.Lock] = {}
@@ -149,8 +152,21 @@ class _Session:
             lock = self.bib_locks.setdefault(name, threading.Lock())
         with lock:
             if name not in self.bibs:
-                self.bibs[name] = load_bibliography(self.book.root / name, name, self.cache)
+                with self._across_processes(name):
+                    self.bibs[name] = load_bibliography(self.book.root / name, name,
+                                                        self.cache)
             return self.bibs[name]
+
+    def _across_processes(self, name: str) -> contextlib.AbstractContextManager[object]:
+        """While the checks run in worker processes, a lock on reading one bibliography: the
+        first process to need it reads it, the others wait and take it from the cache."""
+        if not (self.shared and self.cache.enabled):
+            return contextlib.nullcontext()
+        from filelock import FileLock
+
+        folder = self.cache.folder / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileLock(folder / f"bibliography-{digest(name)}.lock")
 
     def chapter_key(self, chapter: Chapter, number: int, data: bytes) -> str:
         config = self.book.config
@@ -313,7 +329,8 @@ def _make_epub_file(session: _Session, chapter: Chapter, number: int, cited_ast:
 def _worker(book: Book, folder: Path, enabled: bool, epub: bool, chapter: Chapter,
             number: int) -> ChapterResult:
     """Check one chapter in a worker process (its own session, the shared cache folder)."""
-    return _check_chapter(_Session(book, Cache(folder, enabled), epub), chapter, number)
+    return _check_chapter(_Session(book, Cache(folder, enabled), epub, shared=True), chapter,
+                          number)
 
 
 def _compute(session: _Session, work: list[tuple[Chapter, int]],
@@ -324,15 +341,18 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
     workers = min(len(work), jobs or os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_check_chapter(session, chapter, number) for chapter, number in work]
-    for name in session.book_wide:  # parsed once here, then read from the cache by workers
-        session.bibliography(name)
     if session.epub:
         import anthology.render.epub  # noqa: F401  (once here, not in each worker)
     context = multiprocessing.get_context("fork")
     cache = session.cache
+    session.shared = True
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, session.epub,
                                chapter, number) for chapter, number in work]
+        # The book's bibliographies are read here while the workers parse their first
+        # chapters (not before they start); they take them from the cache.
+        for name in session.book_wide:
+            session.bibliography(name)
         return [future.result() for future in futures]
 
 
