@@ -295,12 +295,14 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
                                  "example covers/front.png) and name it in build.cover.")
     with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as threads:
         frame = threads.submit(skeleton, book, texts, created, work, cache)
-        made = list(threads.map(lambda t: chapter_file(book, t, work, cache), texts))
+        making = [threads.submit(chapter_file, book, text, work, cache) for text in texts]
+        # Drawn here while pandoc writes the skeleton (and any chapter not cached yet).
+        cover = drawn_cover(book, cache) if given is None else \
+            book_cover(book, names(book.editors), given)
+        made = [future.result() for future in making]
         raw, warnings = frame.result()
     chapters = [chapter for chapter, _ in made]
     warnings = "\n".join(w for w in [warnings, *(w for _, w in made)] if w)
-    cover = drawn_cover(book, cache) if given is None else \
-        book_cover(book, names(book.editors), given)
     css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
     access = accessibility_metadata(any(c.has_images for c in chapters),
                                     any(c.has_math for c in chapters))
