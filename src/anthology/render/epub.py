@@ -18,12 +18,14 @@ import mimetypes
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from anthology import __version__
 from anthology.cache import Cache, digest
 from anthology.document import (
+    _ATTR_INDEX,
     Node,
     Visitor,
     each,
@@ -113,9 +115,6 @@ def embed_images(ast: Node, root: Path) -> Node:
 
 
 def _shift_headers(blocks: list[Node]) -> list[Node]:
-    if not any(b["t"] == "Header" and b["c"][0] == 1 for b in each(blocks, "Header")):
-        return blocks
-
     def visit(node: Node) -> Node | None:
         if node["t"] == "Header":
             node["c"][0] = min(node["c"][0] + 1, 6)
@@ -123,6 +122,83 @@ def _shift_headers(blocks: list[Node]) -> list[Node]:
 
     shifted: list[Node] = transform(blocks, visit)
     return shifted
+
+
+@dataclass
+class _Seen:
+    """What the walk over a chapter's EPUB blocks saw: every kind of element, the ids, the
+    links' targets, and whether there is a level-1 heading."""
+
+    kinds: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    links: list[str] = field(default_factory=list)
+    top_heading: bool = False
+
+    def note(self, node: Node, index: int | None) -> None:
+        """Record an element (`index`: where its Attr is, if it has one)."""
+        kind = node["t"]
+        self.kinds.add(kind)
+        if index is not None and node["c"][index][0]:
+            self.ids.add(node["c"][index][0])
+        if kind == "Link":
+            self.links.append(node["c"][2][0])
+        elif kind == "Header" and node["c"][0] == 1:
+            self.top_heading = True
+
+    def dangles(self) -> bool:
+        """Whether an internal link points at no id (see `unwrap_dangling_links`)."""
+        return any(url.startswith("#") and url[1:] not in self.ids for url in self.links)
+
+
+def _prefixed(blocks: list[Node], prefix: str, root: Path, seen: _Seen) -> list[Node]:
+    """`blocks` with ids and internal links prefixed and images embedded: what `transform` with
+    `id_prefixer` and `image_embedder` makes of them, but sharing every part that stays the same
+    (rebuilding all of a chapter was most of the Python time of its EPUB); `seen` is told of
+    every element of the result."""
+    prefix_ids, embed = id_prefixer(prefix), image_embedder(root)
+
+    def walk(item: Any) -> Any:
+        if type(item) is list:
+            copied: list[Any] | None = None
+            for position, child in enumerate(item):
+                if type(child) is dict or type(child) is list:
+                    new = walk(child)
+                    if new is not child:
+                        if copied is None:
+                            copied = list(item)
+                        copied[position] = new
+            return item if copied is None else copied
+        kind = item.get("t")
+        if kind is None:  # a citation's fields
+            fields: dict[str, Any] | None = None
+            for key, value in item.items():
+                if type(value) is dict or type(value) is list:
+                    new = walk(value)
+                    if new is not value:
+                        if fields is None:
+                            fields = dict(item)
+                        fields[key] = new
+            return item if fields is None else fields
+        content = item.get("c")
+        walked = walk(content) if type(content) is list or type(content) is dict else content
+        index = _ATTR_INDEX.get(kind)
+        if (index is not None and walked[index][0]) or kind in ("Link", "Image"):
+            # Changed by the visitors, which change a node in place: their own copy.
+            walked = list(walked)
+            if index is not None:
+                walked[index] = list(walked[index])
+            if kind in ("Link", "Image"):
+                walked[2] = list(walked[2])
+            node = {**item, "c": walked}
+            prefix_ids(node)
+            embed(node)
+        else:
+            node = item if walked is content else {**item, "c": walked}
+        seen.note(node, index)
+        return node
+
+    result: list[Node] = walk(blocks)
+    return result
 
 
 def _div(classes: list[str], blocks: list[Node]) -> Node:
@@ -140,15 +216,11 @@ def chapter_heading(text: ChapterText) -> Node:
 def chapter_blocks(book: Book, text: ChapterText, ast: Node | None = None) -> list[Node]:
     """A chapter as EPUB blocks: its opening, abstract, body and references, ids prefixed and
     images embedded (of `ast`, the chapter's cited AST, when given, else of `text.ast`)."""
-    prefix, embed = id_prefixer(text.prefix), image_embedder(book.root)
+    return _chapter_blocks(book, text, text.ast if ast is None else ast, _Seen())
 
-    def visit(node: Node) -> None:
-        prefix(node)
-        embed(node)
 
-    # One walk for both: this is most of the Python time of a chapter's EPUB.
-    body: list[Node] = transform(with_reference_heading(text.ast if ast is None else ast)
-                                 ["blocks"], visit)
+def _chapter_blocks(book: Book, text: ChapterText, ast: Node, seen: _Seen) -> list[Node]:
+    body = _prefixed(with_reference_heading(ast)["blocks"], text.prefix, book.root, seen)
     blocks: list[Node] = [chapter_heading(text)]
     if text.subtitle:
         blocks.append(_div(["chapter-subtitle"], [{"t": "Para",
@@ -156,13 +228,16 @@ def chapter_blocks(book: Book, text: ChapterText, ast: Node | None = None) -> li
     blocks.append(_div(["chapter-authors"], [{"t": "Para",
                                               "c": str_inlines(text.author_names)}]))
     if text.abstract and book.config.build.abstracts:
-        abstract: list[Node] = transform(text.abstract, embed)
+        abstract: list[Node] = transform(text.abstract, image_embedder(book.root))
         if text.keywords and book.config.build.keywords:
             abstract.append({"t": "Para", "c": [{"t": "Emph", "c": str_inlines("Keywords:")},
                                                 {"t": "Space"},
                                                 *str_inlines("; ".join(text.keywords))]})
         blocks.append(_div(["abstract"], abstract))
-    blocks += _shift_headers(body)
+    top_heading = seen.top_heading  # in the body: the opening's own heading is level 1
+    for node in each(blocks):
+        seen.note(node, _ATTR_INDEX.get(node["t"]))
+    blocks += _shift_headers(body) if top_heading else body
     return blocks
 
 
@@ -172,10 +247,18 @@ def chapter_document(book: Book, text: ChapterText) -> Node:
     Ids and internal links carry the chapter's prefix, so a link can only reach an id of its
     own chapter: unwrapping per chapter is the same as unwrapping the whole book.
     """
+    return _chapter_document(book, text)[0]
+
+
+def _chapter_document(book: Book, text: ChapterText) -> tuple[Node, set[str]]:
+    """The chapter's finished EPUB document, and the kinds of element in it."""
     ast = text.ast  # read once: it may be loaded from the cache on each access
-    document: Node = unwrap_dangling_links({"pandoc-api-version": ast["pandoc-api-version"],
-                                            "meta": {}, "blocks": chapter_blocks(book, text, ast)})
-    return document
+    seen = _Seen()
+    document: Node = {"pandoc-api-version": ast["pandoc-api-version"], "meta": {},
+                      "blocks": _chapter_blocks(book, text, ast, seen)}
+    if seen.dangles():  # (a forced build) else nothing to unwrap: no walk
+        document = unwrap_dangling_links(document)
+    return document, seen.kinds
 
 
 def skeleton_ast(book: Book, texts: Sequence[ChapterText]) -> Node:
@@ -235,7 +318,7 @@ def chapter_file(book: Book, text: ChapterText, work: Path,
         stored = cache.get_json("xhtml", key)
         if isinstance(stored, dict):
             return ChapterFile.from_json(stored), ""
-    document = chapter_document(book, text)
+    document, kinds = _chapter_document(book, text)
     meta = work / f"epub-chapter-{text.number}.yaml"
     meta.write_text(_chapter_meta(book), encoding="utf-8")
     raw = work / f"epub-chapter-{text.number}.epub"
@@ -243,7 +326,6 @@ def chapter_file(book: Book, text: ChapterText, work: Path,
     warnings = pandoc.ast_to_file(document, "epub3", raw,
                                   [*CHAPTER_RTS, f"--metadata-file={meta}", *PANDOC_OPTIONS,
                                    "--epub-title-page=false"], what)
-    kinds = {node["t"] for node in each(document["blocks"])}
     made = chapter_file_of(raw.read_bytes(), what, has_images="Image" in kinds,
                            has_math="Math" in kinds)
     raw.unlink()
