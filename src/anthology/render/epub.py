@@ -1,9 +1,12 @@
 """The EPUB 3: each chapter's XHTML written by pandoc's EPUB writer on its own and cached, then
 spliced into a package whose skeleton comes from one cheap pandoc run.
 
-A rebuild after one chapter changed runs pandoc for that chapter only. The skeleton (title page,
-notes on contributors, part titles, nav, OPF metadata) is pandoc's EPUB of the front matter and
-the headings alone, cached too; render/epub_package.py puts the pieces together.
+A rebuild after one chapter changed runs pandoc for that chapter only. A build that writes an
+EPUB has each chapter's file made by the check's worker processes as soon as the chapter is
+checked (checks/runner.py), so what is left here is mostly reading the cache. The skeleton
+(title page, notes on contributors, part titles, nav, OPF metadata) is pandoc's EPUB of the
+front matter and the headings alone, cached too; render/epub_package.py puts the pieces
+together.
 
 pandoc runs sandboxed: images reach it as data: URLs that we read ourselves from inside the book,
 and the metadata is a file we write and name on its command line.
