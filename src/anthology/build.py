@@ -156,7 +156,7 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         if pool is None and "pdf" in targets and not release:
             from anthology.render.workers import WorkerPool, default_jobs
 
-            pool = stack.enter_context(WorkerPool(jobs or default_jobs()))
+            pool = stack.enter_context(WorkerPool(jobs or default_jobs(), kept=False))
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
                       jobs=jobs, progress=progress)
 

@@ -370,6 +370,31 @@ def test_a_worker_started_early_and_never_used_is_stopped() -> None:
     assert pool.workers == []
 
 
+def test_a_pool_for_one_build_lets_its_workers_go_once_no_job_comes() -> None:
+    from anthology.render.workers import WorkerPool
+
+    pool = WorkerPool(2, kept=False)
+    pool.prestart(2)
+    pool.workers[0].used = True  # as if it had laid a piece out
+    processes = [w.process for w in pool.workers]
+    pool.finish()
+    assert pool.workers == []
+    assert processes[1].poll() is not None  # never used: killed at once
+    pool.close()
+    assert all(p.poll() is not None for p in processes)
+    assert pool.leaving == []
+
+
+def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> None:
+    from anthology.render.workers import WorkerPool
+
+    with WorkerPool(1) as pool:
+        pool.prestart(1)
+        pool.finish()
+        assert len(pool.workers) == 1
+        assert pool.wait(0) == []
+
+
 def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
     """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
     lines: list[str] = []

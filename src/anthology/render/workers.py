@@ -47,11 +47,17 @@ class Worker:
 
 
 class WorkerPool:
-    """Up to `size` workers, started on first use and stopped by `close` (or `with`)."""
+    """Up to `size` workers, started on first use and stopped by `close` (or `with`).
 
-    def __init__(self, size: int) -> None:
+    A pool that is not `kept` (one build's) lets its workers go as soon as it is told that no
+    more jobs come (`finish`): they exit while the build joins the pieces.
+    """
+
+    def __init__(self, size: int, *, kept: bool = True) -> None:
         self.size = max(1, size)
+        self.kept = kept
         self.workers: list[Worker] = []
+        self.leaving: list[subprocess.Popen[bytes]] = []
         self.selector = selectors.DefaultSelector()
 
     def __enter__(self) -> WorkerPool:
@@ -100,11 +106,14 @@ class WorkerPool:
             raise ToolError("A WeasyPrint worker stopped unexpectedly (out of memory?); look "
                             "for a huge image or table.") from None
 
-    def wait(self) -> list[tuple[Worker, dict[str, Any]]]:
-        """The next messages from busy workers; raises ToolError on a timeout or a crash."""
+    def wait(self, timeout: float | None = None) -> list[tuple[Worker, dict[str, Any]]]:
+        """The next messages from busy workers (none if `timeout` seconds pass first); raises
+        ToolError on a worker's timeout or crash."""
         out: list[tuple[Worker, dict[str, Any]]] = []
+        until = None if timeout is None else time.monotonic() + timeout
         while not out:
-            for key, _ in self.selector.select(timeout=1.0):
+            left = 1.0 if until is None else min(1.0, max(0.0, until - time.monotonic()))
+            for key, _ in self.selector.select(timeout=left):
                 worker: Worker = key.data
                 stream = worker.process.stdout
                 assert stream is not None
@@ -127,6 +136,8 @@ class WorkerPool:
                     self._forget(worker, kill=True)
                     raise ToolError(f"WeasyPrint did not finish the PDF within {TIMEOUT_SECONDS} "
                                     "seconds.")
+            if until is not None and time.monotonic() >= until:
+                break
         return out
 
     def discard_busy(self) -> None:
@@ -147,22 +158,32 @@ class WorkerPool:
                     stream.close()
         self.workers.remove(worker)
 
+    def finish(self) -> None:
+        """No more jobs come: the idle workers of a pool that is not kept are let go now (they
+        exit on their own while the caller goes on; `close` waits for them)."""
+        if self.kept:
+            return
+        for worker in [w for w in self.workers if not w.busy]:
+            self._let_go(worker)
+
+    def _let_go(self, worker: Worker) -> None:
+        """End a worker's input (it exits at its end); one never used is killed, since it may
+        still be loading WeasyPrint."""
+        if not worker.used:
+            self._forget(worker, kill=True)
+            return
+        self._forget(worker)  # closes its input
+        self.leaving.append(worker.process)
+
     def close(self) -> None:
-        """Stop every worker (they exit at the end of their input; unused ones are killed,
-        since they may still be loading WeasyPrint)."""
+        """Stop every worker: all are told at once, then waited for."""
         for worker in list(self.workers):
-            if not worker.used:
-                self._forget(worker, kill=True)
-                continue
+            self._let_go(worker)
+        for process in self.leaving:
             try:
-                assert worker.process.stdin is not None
-                worker.process.stdin.close()
-            except OSError:
-                pass
-            try:
-                worker.process.wait(timeout=5)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
-            self._forget(worker)
+                process.kill()
+                process.wait()
+        self.leaving.clear()
         self.selector.close()
