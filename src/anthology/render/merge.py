@@ -193,13 +193,30 @@ def compose(content: Path, margins: Path, name: str) -> bytes:
             raise ToolError(f"The running heads and folios of {name} came out with "
                             f"{len(over.pages)} pages for {len(pages.pages)} pages of text. "
                             "Build with --release (one whole-book render) and report this.")
-        for page, layer in zip(pages.pages, over.pages, strict=True):
+        for number, (page, layer) in enumerate(zip(pages.pages, over.pages, strict=True)):
             drawn = {str(item.operator) for item in pikepdf.parse_content_stream(layer)}
             if drawn - {"cm", "q", "Q", "gs"}:  # a page with no margin boxes stays as it is
-                page.add_overlay(layer, None)
+                _overlay(page, layer, f"/AnthologyMargins{number}")
         out = io.BytesIO()
         pages.save(out, deterministic_id=True)
         return out.getvalue()
+
+
+def _overlay(page: Any, layer: Any, name: str) -> None:
+    """pikepdf's Page.add_overlay, under `name` (add_overlay draws a random one, and the same
+    book would not give the same bytes twice). The name is the page's own: WeasyPrint's pages
+    share one /Resources."""
+    import pikepdf
+
+    form = layer.as_form_xobject()
+    placed_name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(name),
+                                    replace_existing=False)
+    placed = page.calc_form_xobject_placement(form, placed_name, pikepdf.Rectangle(page.trimbox),
+                                              allow_shrink=True, allow_expand=True)
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n", prepend=False)
+    page.contents_add(placed, prepend=False)
+    page.contents_coalesce()
 
 
 def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[Any]:
