@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,10 @@ from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
 
 if TYPE_CHECKING:
-    from anthology.render.merge import Piece
+    from concurrent.futures import Executor, Future
+
+    from anthology.render.html import Sections
+    from anthology.render.merge import Layouts, Piece
     from anthology.render.workers import WorkerPool
 
 TARGETS = ("pdf", "epub")
@@ -314,60 +318,40 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
                           created: dt.datetime, cache: Cache, pool: WorkerPool,
                           progress: Progress) -> tuple[int, list[str]]:
     """The everyday PDF: front matter, part titles and chapters laid out on their own by
-    long-lived workers (each piece cached), then merged; return page count and refused URLs."""
+    long-lived workers (each piece cached), then merged; return page count and refused URLs.
+
+    Each step starts as soon as what it needs is known (see Assembly): so after an edit, only
+    the edited chapter's HTML is made, and what waits on its length runs beside its layout.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from anthology.render import merge
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
 
-    css, extra = _stylesheets(book)
-    sections = _sections(book, texts, cache, pool.size)
-    style = print_style_key(book)
-
-    def html_of(**options: Any) -> str:
-        return book_html(book, texts, created, css, extra, sections=sections,
-                         build_kind="incremental", **options)
-
-    # With anthology's own templates and CSS, running heads and folios come only from the
-    # chapter's attributes and the page counter: each piece is laid out without them (its
-    # layout does not depend on where it starts, so a chapter that grows does not make the
-    # later ones be laid out again) and they are drawn on their own, cheaply, and laid over.
-    # A book's own CSS or templates may set running strings from inside a chapter: then the
-    # folios are drawn in place, and a piece is laid out again when its first page moves.
-    apart = extra is None and not (book.root / "templates" / "book").is_dir()
-    full: list[str] = []
-    body: list[merge.Piece] = []
-    previous_part: str | None = None
-    for index, text in enumerate(texts):
-        part = text.chapter.part
-        if part and part != previous_part:
-            full.append(html_of(include_front=False, body=[(index, True, False)]))
-            html = merge.without_margins(full[-1]) if apart else full[-1]
-            body.append(merge.Piece(f"part {part}", html, digest("piece", style, html),
-                                    ask_start=not apart))
-        previous_part = part
-        full.append(html_of(include_front=False, body=[(index, False, True)]))
-        html = merge.without_margins(full[-1]) if apart else full[-1]
-        body.append(merge.Piece(f"chapter {text.number}", html,
-                                digest("piece", style, text.key, html), ask_start=not apart))
     roots = [str(p) for p in (book.root, TEMPLATES_DIR, FONTS_DIR)]
 
     def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
         html_path = target.with_suffix(".html")
-        atomic_write_text(html_path, piece.html)
+        atomic_write_text(html_path, piece.source())
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
                 "ask_start": piece.ask_start}
 
-    front = merge.Piece("the front matter", "", "", ask_start=False)
-    merge.render_pieces(body, not apart, cache, pool, job, work, progress)
-    if apart:
-        for piece in body:
-            piece.start = None
-        merge.assign_starts(body)
-        _lay_margins_over(body, full, style, cache, pool, job, work, progress)
-    pages = merge.pages_of((), body)
-    front.html = html_of(pages=pages, body=[], link_prefix=merge.LINK_SCHEME)
-    front.key = digest("piece", style, front.html)
-    merge.render_pieces([front], False, cache, pool, job, work, progress)
+    with ThreadPoolExecutor(max_workers=pool.size) as threads:
+        pieces = PrintPieces(book, texts, created, cache, threads)
+        # A chapter that looks set to change length will move the later chapters' folios:
+        # the other workers load WeasyPrint while it is laid out, to draw them.
+        pieces.moving = lambda: pool.prestart(pool.size)
+        layouts = merge.Layouts(cache, pool, job, work, progress)
+        assembly = Assembly(pieces, layouts, cache)
+        layouts.run(assembly.step)
+    pool.finish()
+    body, front = assembly.body, assembly.front
+    assert front is not None
+    for index, (piece, start) in enumerate(zip(body, merge.starts_of(body), strict=True)):
+        piece.start = start
+        if pieces.apart:
+            piece.path = assembly.final[index]
     refused = sorted({url for piece in [front, *body] for url in piece.layout.get("refused", [])})
     merged_key = digest("merged", book.config.language,
                         *(merge.part_key(piece) for piece in [front, *body]))
@@ -380,28 +364,259 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     return count, refused
 
 
-def _lay_margins_over(body: Sequence[Piece], full: Sequence[str], style: str, cache: Cache,
-                      pool: WorkerPool, job: Callable[[Piece, Path], dict[str, Any]],
-                      work: Path, progress: Progress) -> None:
-    """Draw each body piece's running heads and folios for its first page, and lay them over
-    its pages (each step cached: a piece that moves costs only its margins)."""
-    from anthology.render import merge
+def _canonical(value: Any) -> str:
+    """A value of the book template's context as text, for a key (dataclasses by field)."""
+    import dataclasses
+    import json
 
-    margins = []
-    for piece, html in zip(body, full, strict=True):
-        assert piece.pages is not None
-        drawn = merge.margins_only(html, piece.pages)
-        margins.append(merge.Piece(f"the running heads and folios of {piece.name}", drawn,
-                                   digest("margins", style, drawn), start=piece.start))
-    merge.render_pieces(margins, False, cache, pool, job, work, progress)
-    for piece, layer in zip(body, margins, strict=True):
-        assert piece.path is not None and layer.path is not None
-        key = digest("composed", merge.part_key(piece), merge.part_key(layer))
-        path = cache.path_of("part", key, ".pdf")
-        if path is None:
-            path = cache.put_bytes("part", key, merge.compose(piece.path, layer.path,
-                                                              piece.name), ".pdf")
-        piece.path = path
+    def plain(item: Any) -> Any:
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+            return dataclasses.asdict(item)
+        raise TypeError(f"no canonical form for {type(item).__name__}")
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=plain)
+
+
+# Where a body piece is in the book template: (chapter index, shows the part title, shows the
+# chapter), as book_html's `body` takes it.
+Place = tuple[int, bool, bool]
+
+
+class PrintPieces:
+    """The pieces of the incremental PDF: their keys, and their HTML only when it is needed.
+
+    With anthology's own book template, a piece's key is made from what its HTML is made of:
+    the print style; the document's head; the chapter's entry in the template (number, title,
+    authors, part, lang, ...) and where the piece is; the chapter's key and the key of its HTML
+    sections. So HTML is made only for a piece laid out again, and a chapter's HTML sections
+    (pandoc's) are read or made only for it. A book's own template may show anything anywhere
+    (another chapter's text, the contents): then every piece's HTML is made, and its key is a
+    digest of it.
+    """
+
+    def __init__(self, book: Book, texts: Sequence[ChapterText], created: dt.datetime,
+                 cache: Cache, threads: Executor) -> None:
+        from anthology.render.html import Sections, toc_entries
+
+        self.book, self.texts, self.created, self.cache = book, texts, created, cache
+        self.css, self.extra = _stylesheets(book)
+        self.own_template = (book.root / "templates" / "book").is_dir()
+        # With anthology's own templates and CSS, running heads and folios come only from the
+        # chapter's attributes and the page counter: each piece is laid out without them (its
+        # layout does not depend on where it starts, so a chapter that grows does not make the
+        # later ones be laid out again) and they are drawn on their own, cheaply, and laid over.
+        # A book's own CSS or templates may set running strings from inside a chapter: then the
+        # folios are drawn in place, and a piece is laid out again when its first page moves.
+        self.apart = self.extra is None and not self.own_template
+        self.threads = threads
+        self.moving: Callable[[], None] = lambda: None
+        self.blank = Sections("", "", [])
+        # pandoc starts now for the chapters whose HTML is not cached: they are laid out again.
+        self.made: dict[str, Future[Sections]] = {
+            t.chapter.id: threads.submit(self._sections, t) for t in texts
+            if cache.path_of("html", digest("html", t.key), ".json") is None}
+        self.style = print_style_key(book)
+        # (name, place, the id of its opening element) of every part title and chapter
+        self.places: list[tuple[str, Place, str]] = []
+        previous_part: str | None = None
+        for index, text in enumerate(texts):
+            part = text.chapter.part
+            if part and part != previous_part:
+                self.places.append((f"part {part}", (index, True, False), f"part-{text.number}"))
+            previous_part = part
+            self.places.append((f"chapter {text.number}", (index, False, True), text.anchor))
+        self.skeleton = "" if self.own_template else self.render([])
+        blank = {t.chapter.id: "" for t in texts}
+        self.entries = [] if self.own_template else toc_entries(book, texts, blank, blank)
+        self.sizes: dict[int, tuple[str, int]] = {}  # body piece -> (its frame, its HTML's size)
+
+    def _sections(self, text: ChapterText) -> Sections:
+        from anthology.render.html import chapter_sections
+
+        return chapter_sections(self.book, text, self.cache, digest("html", text.key))
+
+    def sections(self, text: ChapterText) -> Sections:
+        """The chapter's HTML sections (pandoc's), read or made once."""
+        made = self.made.get(text.chapter.id)
+        if made is None:
+            made = self.made[text.chapter.id] = self.threads.submit(self._sections, text)
+        return made.result()
+
+    def render(self, body: Sequence[Place], shown: Sequence[int] = (), *,
+               floats: bool = False, **options: Any) -> str:
+        """The book's HTML with only the chapters at `shown` holding their own HTML sections
+        (no piece shows another chapter's text); all of them with `floats` (the lists of
+        figures and tables) or with a book's own template."""
+        from anthology.render.html import book_html
+
+        everything = floats or self.own_template
+        sections = {t.chapter.id: self.sections(t) if everything or i in shown else self.blank
+                    for i, t in enumerate(self.texts)}
+        return book_html(self.book, self.texts, self.created, self.css, self.extra,
+                         sections=sections, build_kind="incremental",
+                         **{"include_front": False, "body": body, **options})
+
+    def frame(self, place: Place) -> str:
+        """A digest of everything in a piece's HTML but its chapter's own HTML sections (with
+        a book's own template: of all its HTML)."""
+        index, show_part, show_chapter = place
+        if self.own_template:
+            return digest("frame", self.style, self.render([place], [index]))
+        return digest("frame", self.style, self.skeleton, _canonical(self.entries[index]),
+                      str(index), str(show_part), str(show_chapter))
+
+    def body(self) -> list[Piece]:
+        """The part titles and chapters, in book order, keyed, their HTML made on demand."""
+        from anthology.render.merge import Piece
+
+        pieces = []
+        for number, (name, place, _) in enumerate(self.places):
+            index, _, chapter = place
+            text = self.texts[index]
+            if self.own_template:  # the key of its HTML, as it is laid out
+                html = self.render([place], [index])
+                key = digest("piece", self.style, *([text.key] if chapter else []), html)
+                pieces.append(Piece(name, html, key))
+                continue
+            # The chapter's key covers what its HTML does not show: its images.
+            key = digest("piece", self.frame(place), str(self.apart),
+                         *([text.key, digest("html", text.key)] if chapter else []))
+            pieces.append(Piece(name, "", key, start=1 if self.apart else None,
+                                make=functools.partial(self._content, number)))
+        return pieces
+
+    def _content(self, number: int) -> str:
+        from anthology.render.merge import padded, without_margins
+
+        _, place, _ = self.places[number]
+        html = self.render([place], [place[0]] if place[2] else [])
+        frame = self.frame(place)
+        self.sizes[number] = (frame, len(html))
+        before = self.cache.get_json("hint", frame) if self.cache.enabled else None
+        if self.apart and number < len(self.places) - 1 and isinstance(before, dict):
+            foreseen = round(int(before["pages"]) * len(html) / max(1, int(before["size"])))
+            if padded(foreseen) != padded(int(before["pages"])):
+                self.moving()
+        return without_margins(html) if self.apart else html
+
+    def remember_size(self, number: int, pages: int) -> None:
+        """Keep a laid-out piece's length against its HTML's size: a hint, next time, of
+        whether an edit will move the pieces after it."""
+        if number in self.sizes:
+            frame, size = self.sizes.pop(number)
+            self.cache.put_json("hint", frame, {"size": size, "pages": pages})
+
+    def margins(self, number: int, pages: int, start: int) -> Piece:
+        """The running heads and folios of body piece `number`, for `pages` pages from
+        `start`: its head and opening element over empty pages (its text is not needed)."""
+        from anthology.render.merge import Piece, margins_only
+
+        name, place, _ = self.places[number]
+        return Piece(f"the running heads and folios of {name}", "",
+                     digest("margins", self.frame(place), str(pages)), pages=pages,
+                     start=start, rank=2,
+                     make=lambda: margins_only(self.render([place]), pages))
+
+    def front(self, pages: dict[str, int]) -> Piece:
+        """The front matter, with the page numbers of the body."""
+        from anthology.render.merge import LINK_SCHEME, Piece
+
+        html = self.render([], include_front=True, pages=pages, link_prefix=LINK_SCHEME,
+                           floats=self.lists)
+        return Piece("the front matter", html, digest("piece", self.style, html), start=1,
+                     ask_start=False, rank=1)
+
+    @property
+    def lists(self) -> bool:
+        """The front matter lists figures or tables."""
+        return self.book.config.build.list_of_figures or self.book.config.build.list_of_tables
+
+
+class Assembly:
+    """What the incremental PDF waits for, each started as soon as its inputs are known (the
+    `step` of merge.Layouts.run):
+
+    - the body pieces' first pages, from the lengths of the pieces before them;
+    - each piece's running heads and folios, once its length and first page are known (a
+      worker says a piece's length before it writes its PDF), then laid over the piece here
+      while the workers go on;
+    - the front matter, once the first pages are known: the contents show only where each
+      chapter and part title begins, and those pages are known before the chapters are
+      laid out to the end. It is checked against every piece's anchors at the end, and laid
+      out again if they show otherwise (never with anthology's template); with lists of
+      figures or tables it waits for them.
+    """
+
+    def __init__(self, pieces: PrintPieces, layouts: Layouts, cache: Cache) -> None:
+        self.pieces, self.layouts, self.cache = pieces, layouts, cache
+        self.body = [layouts.add(piece) for piece in pieces.body()]
+        self.layers: dict[int, Piece] = {}
+        self.final: dict[int, Path] = {}  # the pieces with their layers laid over
+        self.front: Piece | None = None
+        self.front_checked = False
+
+    def step(self) -> bool:
+        """Start what became possible, or lay one piece's layers over each other; return
+        whether anything was done."""
+        from anthology.render import merge
+
+        done = False
+        starts = merge.starts_of(self.body)
+        for number, (piece, start) in enumerate(zip(self.body, starts, strict=True)):
+            if piece.done and piece.pages is not None:
+                self.pieces.remember_size(number, piece.pages)
+            if start is None or piece.pages is None:
+                continue
+            if not self.pieces.apart:
+                if piece.start is None:
+                    piece.start, done = start, True
+            elif number not in self.layers:
+                done = True
+                self.layers[number] = layer = self.pieces.margins(number, piece.pages, start)
+                composed = self.cache.path_of("part", self._composed(piece, layer), ".pdf")
+                if composed is not None:
+                    self.final[number] = composed
+                else:
+                    self.layouts.add(layer)
+        if None not in starts and not self.front_checked:
+            done = self._front(starts) or done
+        return done or self._compose_one()
+
+    def _front(self, starts: list[int | None]) -> bool:
+        from anthology.render import merge
+
+        exact = all(p.layout for p in self.body)
+        if not exact and (self.front is not None or self.pieces.lists
+                          or self.pieces.own_template):
+            return False
+        self.front_checked = exact
+        front = self.pieces.front(merge.pages_of(self.body, starts,
+                                                 [opening for _, _, opening in
+                                                  self.pieces.places]))
+        if self.front is not None and front.key == self.front.key:
+            return False
+        self.front = self.layouts.add(front)
+        return True
+
+    @staticmethod
+    def _composed(piece: Piece, layer: Piece) -> str:
+        from anthology.render import merge
+
+        return digest("composed", merge.part_key(piece), merge.part_key(layer))
+
+    def _compose_one(self) -> bool:
+        from anthology.render import merge
+
+        for number, layer in self.layers.items():
+            piece = self.body[number]
+            if number in self.final or not (piece.done and layer.done):
+                continue
+            assert piece.path is not None and layer.path is not None
+            self.final[number] = self.cache.put_bytes(
+                "part", self._composed(piece, layer),
+                merge.compose(piece.path, layer.path, piece.name), ".pdf")
+            return True
+        return False
 
 
 def refusal_findings(texts: Sequence[ChapterText], refused: Sequence[str]) -> list[Finding]:

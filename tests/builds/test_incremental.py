@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -395,6 +396,26 @@ def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> No
         assert pool.wait(0) == []
 
 
+def test_an_edit_makes_the_html_of_the_edited_chapter_only(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.render import html
+
+    first = pdf_build(small, monkeypatch)
+    made: list[str] = []
+    original = html.chapter_sections
+
+    def counted(book: Any, text: Any, *args: Any) -> html.Sections:
+        made.append(text.chapter.id)
+        return original(book, text, *args)
+
+    monkeypatch.setattr(html, "chapter_sections", counted)
+    _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
+    edited = pdf_build(small, monkeypatch)
+    assert made == ["peer"]
+    assert any("grew out of mutual aid" in t for t in pages(edited))
+    assert len(pages(edited)) == len(pages(first))
+
+
 def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
     """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
     lines: list[str] = []
@@ -420,6 +441,7 @@ def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_ou
     grown = sample / "build" / "doing-things-differently.pdf"
     assert len(pages(grown)) > before
     assert [name for name in again if name.startswith(("chapter", "part"))] == ["chapter 2"]
+    assert again.count("the front matter") == 1  # laid out early, and right
     assert "the running heads and folios of chapter 6" in again
     incremental = root_copy(grown)
     clean = pdf_build(sample, monkeypatch, clean=True)

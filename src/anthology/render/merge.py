@@ -8,9 +8,14 @@ Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
   the page counter there). So a cold build lays out every piece once, in parallel, and a
   piece is cached under (its content, its first page).
 - The blank versos before a recto are added here, as empty pages.
-- The contents need the pages of the body: the front matter is laid out last, with the page
-  numbers filled in by the pipeline, and its links (anthology:ANCHOR, a private scheme) are
-  turned into links to the named destinations of the body after the merge.
+- With anthology's own templates and CSS, a piece is laid out without running heads and
+  folios (its layout does not depend on where it starts) and they are drawn apart, over empty
+  pages, for its first page, and laid over it (`compose`).
+- The contents need the pages of the body: the front matter is laid out once they are known
+  (build.Assembly), with the page numbers filled in by the pipeline, and its links
+  (anthology:ANCHOR, a private scheme) are turned into links to the named destinations of the
+  body after the merge.
+- `Layouts` schedules all of it on the workers, each piece as soon as what it needs is known.
 - The outline is rebuilt here from the bookmarks of every piece, with WeasyPrint's rules for
   levels, so chapters nest under their part as in one document.
 - Copying pages keeps neither the catalog's /Lang nor the named destinations: both are set
@@ -29,7 +34,7 @@ from typing import Any
 
 from anthology.cache import Cache, digest
 from anthology.files import atomic_output
-from anthology.render.workers import WorkerPool
+from anthology.render.workers import Worker, WorkerPool
 
 LINK_SCHEME = "anthology:"
 Progress = Callable[[str], None]
@@ -37,7 +42,8 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Piece:
-    """One separately laid-out document: the front matter, a part title or a chapter."""
+    """One separately laid-out document: the front matter, a part title, a chapter, or the
+    running heads and folios of one of them."""
 
     name: str
     html: str
@@ -48,11 +54,19 @@ class Piece:
     layout: dict[str, Any] = field(default_factory=dict)
     running: bool = False
     ask_start: bool = True  # told its first page by the pipeline (what its folios need)
+    rank: int = 0  # among pieces ready at once, the lower rank is laid out first
+    make: Callable[[], str] | None = field(default=None, repr=False)  # makes `html` when asked
 
     @property
     def done(self) -> bool:
         """Laid out, for its right first page."""
         return self.path is not None
+
+    def source(self) -> str:
+        """The piece's HTML (made now if it is made on demand)."""
+        if self.make is not None:
+            self.html, self.make = self.make(), None
+        return self.html
 
 
 def padded(pages: int) -> int:
@@ -60,14 +74,23 @@ def padded(pages: int) -> int:
     return pages + pages % 2
 
 
+def starts_of(body: Sequence[Piece]) -> list[int | None]:
+    """The first page of every body piece whose predecessors' lengths are known."""
+    starts: list[int | None] = []
+    start: int | None = 1
+    for piece in body:
+        starts.append(start)
+        if start is not None:
+            start = None if piece.pages is None else start + padded(piece.pages)
+    return starts
+
+
 def assign_starts(body: Sequence[Piece]) -> None:
     """Set the first page of every body piece whose predecessors' lengths are known."""
-    start = 1
-    for piece in body:
-        piece.start = start
-        if piece.pages is None:
+    for piece, start in zip(body, starts_of(body), strict=True):
+        if start is None:
             return
-        start += padded(piece.pages)
+        piece.start = start
 
 
 def part_key(piece: Piece) -> str:
@@ -92,64 +115,89 @@ def _store(piece: Piece, result: dict[str, Any], output: Path, cache: Cache) -> 
     output.unlink(missing_ok=True)
 
 
-def render_pieces(pieces: Sequence[Piece], body: bool, cache: Cache, pool: WorkerPool,
-                  job: Callable[[Piece, Path], dict[str, Any]], work: Path,
-                  progress: Progress) -> None:
-    """Lay out every piece not in the cache, in parallel; body pieces learn their first page.
+class Layouts:
+    """Pieces laid out by the pool's workers as soon as what they need is known.
 
     A piece whose length is known (from an earlier layout of the same content) waits until its
     first page is known, then is taken from the cache or laid out again; a piece never laid out
-    is started at once and told its first page when it asks.
+    is started at once and, if it asks, told its first page once that is known. Its length is
+    known as soon as the worker asks, before the PDF is written: what depends on it (the
+    pieces after it, their running heads and folios) can start meanwhile.
     """
-    for piece in pieces:
-        stored = cache.get_json("layout", piece.key) if cache.enabled else None
+
+    def __init__(self, cache: Cache, pool: WorkerPool,
+                 job: Callable[[Piece, Path], dict[str, Any]], work: Path,
+                 progress: Progress) -> None:
+        self.cache, self.pool, self.job, self.work, self.progress = (cache, pool, job, work,
+                                                                     progress)
+        self.pieces: list[Piece] = []
+        self._waiting: dict[int, Worker] = {}  # index of the piece -> the worker asking
+        self._running = 0
+
+    def add(self, piece: Piece) -> Piece:
+        """Take a piece in, with its length if the same content was laid out before."""
+        stored = self.cache.get_json("layout", piece.key) if self.cache.enabled else None
         if isinstance(stored, dict):
             piece.layout, piece.pages = stored, int(stored["pages"])
-    if not body:
-        for piece in pieces:
-            piece.start = 1 if piece.start is None else piece.start
-    waiting: dict[int, Any] = {}  # index of the piece -> the worker waiting for its start
-    running = 0
-    while True:
-        if body:
-            assign_starts(pieces)
-        for piece in pieces:
-            _look_up(piece, cache)
-        ready = [i for i, p in enumerate(pieces) if not p.done and not p.running
-                 and (p.pages is None or p.start is not None)]
-        for worker in pool.idle(len(ready)):
-            index = ready.pop(0)
-            piece = pieces[index]
-            piece.running = True
-            running += 1
-            progress(f"Laying out {piece.name}")
-            pool.submit(worker, index, job(piece, work / f"piece-{index}.pdf"))
-        for index, worker in list(waiting.items()):
-            if pieces[index].start is not None:
-                pool.send(worker, {"start": pieces[index].start})
-                del waiting[index]
-        if all(p.done for p in pieces):
-            return
-        if not running:  # pragma: no cover - a planning error, not an input error
-            raise RuntimeError("the PDF pieces cannot be scheduled")
-        for worker, message in pool.wait():
-            index = worker.job
-            piece = pieces[index]
-            if "pages" in message:
-                piece.pages = int(message["pages"])
-                waiting[index] = worker
-                if body:
-                    assign_starts(pieces)
-                continue
-            result = message["done"]
-            worker.job = None
-            piece.running = False
-            running -= 1
-            if "error" in result:
-                from anthology.errors import ToolError
+        self.pieces.append(piece)
+        _look_up(piece, self.cache)
+        return piece
 
-                raise ToolError(f"{piece.name}: {result['error']}")
-            _store(piece, result, work / f"piece-{index}.pdf", cache)
+    def run(self, step: Callable[[], bool]) -> None:
+        """Lay out every piece until all are done.
+
+        `step` is called again and again, after every answer of a worker: it may set first
+        pages, add pieces whose inputs became known, or do a little of the caller's own work
+        (it returns whether it did anything; the workers are then only polled, not waited
+        for). It returns when no piece is left and `step` has nothing more to do.
+        """
+        while True:
+            for piece in self.pieces:
+                _look_up(piece, self.cache)
+            progressed = step()
+            for piece in self.pieces:
+                _look_up(piece, self.cache)
+            self._submit()
+            for index, worker in list(self._waiting.items()):
+                start = self.pieces[index].start
+                if start is not None:
+                    self.pool.send(worker, {"start": start})
+                    del self._waiting[index]
+            if not progressed and all(p.done for p in self.pieces):
+                return
+            if not self._running and not progressed:  # pragma: no cover - a planning error
+                raise RuntimeError("the PDF pieces cannot be scheduled")
+            for worker, message in self.pool.wait(0 if progressed else None):
+                self._receive(worker, message)
+
+    def _submit(self) -> None:
+        ready = sorted((p.rank, i) for i, p in enumerate(self.pieces)
+                       if not p.done and not p.running and (p.pages is None or
+                                                            p.start is not None))
+        for worker in self.pool.idle(len(ready)):
+            _, index = ready.pop(0)
+            piece = self.pieces[index]
+            piece.running = True
+            self._running += 1
+            self.progress(f"Laying out {piece.name}")
+            self.pool.submit(worker, index, self.job(piece, self.work / f"piece-{index}.pdf"))
+
+    def _receive(self, worker: Worker, message: dict[str, Any]) -> None:
+        index = worker.job
+        piece = self.pieces[index]
+        if "pages" in message:
+            piece.pages = int(message["pages"])
+            self._waiting[index] = worker
+            return
+        result = message["done"]
+        worker.job = None
+        piece.running = False
+        self._running -= 1
+        if "error" in result:
+            from anthology.errors import ToolError
+
+            raise ToolError(f"{piece.name}: {result['error']}")
+        _store(piece, result, self.work / f"piece-{index}.pdf", self.cache)
 
 
 # Every margin box of CSS paged media: a chapter laid out without them has the pages of the
@@ -341,15 +389,16 @@ def _link_front(merged: Any, front_pages: int, names: set[str]) -> None:
                     annotation.Dest = pikepdf.String(anchor)
 
 
-def pages_of(front_names: Sequence[str], body: Sequence[Piece]) -> dict[str, int]:
-    """The printed page of every anchor in the body (what the contents and lists show)."""
+def pages_of(body: Sequence[Piece], starts: Sequence[int | None],
+             openings: Sequence[str]) -> dict[str, int]:
+    """The printed page of every anchor in the body (what the contents and lists show), the
+    pieces starting at `starts`; of a piece not laid out to the end yet, only its opening
+    element (named in `openings`), on its first page."""
     pages: dict[str, int] = {}
-    for piece in body:
-        assert piece.start is not None
-        for name, index in piece.layout.get("anchors", {}).items():
-            pages.setdefault(name, piece.start + int(index))
-    for name in front_names:
-        pages.pop(name, None)
+    for piece, start, opening in zip(body, starts, openings, strict=True):
+        assert start is not None
+        for name, index in piece.layout.get("anchors", {opening: 0}).items():
+            pages.setdefault(name, start + int(index))
     return pages
 
 
@@ -389,4 +438,4 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-__all__ = ["Piece", "atomic_output", "merge_pieces", "render_pieces"]
+__all__ = ["Layouts", "Piece", "atomic_output", "merge_pieces"]
