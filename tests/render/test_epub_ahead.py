@@ -12,6 +12,8 @@ from anthology.build import build_book
 from anthology.cache import Cache
 from anthology.checks.runner import check_book, run_checks
 from anthology.config import load_book
+from anthology.errors import ToolError
+from anthology.findings import has_errors
 from anthology.render import pandoc
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
@@ -112,6 +114,25 @@ def test_a_chapter_with_errors_is_left_to_the_forced_build(
     built = epub_build(parted, monkeypatch)
     assert runs == [SKELETON, "chapters/03-care.md (chapter 3, 'care')"]
     assert b"Carers know things" in b"".join(files_of(built).values())
+
+
+@pytest.mark.slow
+def test_a_file_that_fails_ahead_is_left_to_the_epub_step(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = pandoc.ast_to_file
+
+    def failing(ast: Any, to: str, output: Path, extra: list[str], what: str) -> str:
+        if "'peer'" in what:
+            raise ToolError(f"{what}: pandoc failed: out of paper")
+        return real(ast, to, output, extra, what)
+
+    monkeypatch.setattr(pandoc, "ast_to_file", failing)
+    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=1, epub=True)
+    assert not has_errors(report.findings)
+    assert len(cached(parted, "xhtml")) == 2
+    with pytest.raises(ToolError, match=r"^chapters/02-peer.md \(chapter 2, 'peer'\): pandoc "
+                       "failed: out of paper$"):
+        epub_build(parted, monkeypatch)
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ from anthology.checks.bibliography import (
     load_bibliography,
     pandoc_identity,
 )
-from anthology.errors import UsageError
+from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, has_errors, warning
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
@@ -315,14 +315,19 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
 
 def _make_epub_file(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
     """Make the chapter's EPUB file (cached) while its cited AST is at hand, for the build that
-    asked; one with errors is left to a forced build."""
+    asked; one with errors is left to a forced build.
+
+    A failure here changes nothing the check reports: the build's EPUB step makes the file
+    again and reports the failure there, after the findings.
+    """
     from anthology.render.chapter import prepare_chapter
     from anthology.render.epub import chapter_file
 
     book = session.book
-    text = prepare_chapter(book, chapter, number, session.csl, session.cache)
-    text.loaded = cited_ast  # what was just stored under text.key: not read back
-    with tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
+    with contextlib.suppress(AnthologyError, OSError), \
+            tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
+        text = prepare_chapter(book, chapter, number, session.csl, session.cache)
+        text.loaded = cited_ast  # what was just stored under text.key: not read back
         chapter_file(book, text, Path(folder), session.cache)
 
 
