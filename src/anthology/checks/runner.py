@@ -331,6 +331,23 @@ def _make_epub_file(session: _Session, chapter: Chapter, number: int, cited_ast:
         chapter_file(book, text, Path(folder), session.cache)
 
 
+def _draw_cover(session: _Session) -> None:
+    """The EPUB's drawn cover, cached for the build's EPUB step (which reports a failure)."""
+    if session.book.config.build.cover:
+        return  # the book's own image: nothing to draw
+    from anthology.render.epub import drawn_cover
+
+    with contextlib.suppress(AnthologyError, OSError):
+        drawn_cover(session.book, session.cache)
+
+
+def _start_worker(epub: bool) -> None:
+    """Before a worker's first chapter (which waits for the book's bibliographies anyway):
+    import what making EPUB files needs."""
+    if epub:
+        import anthology.render.epub  # noqa: F401
+
+
 def _worker(book: Book, folder: Path, enabled: bool, epub: bool, chapter: Chapter,
             number: int) -> ChapterResult:
     """Check one chapter in a worker process (its own session, the shared cache folder)."""
@@ -346,18 +363,20 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
     workers = min(len(work), jobs or os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_check_chapter(session, chapter, number) for chapter, number in work]
-    if session.epub:
-        import anthology.render.epub  # noqa: F401  (once here, not in each worker)
     context = multiprocessing.get_context("fork")
     cache = session.cache
     session.shared = True
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_start_worker, initargs=(session.epub,)) as pool:
         futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, session.epub,
                                chapter, number) for chapter, number in work]
         # The book's bibliographies are read here while the workers parse their first
-        # chapters (not before they start); they take them from the cache.
+        # chapters (not before they start); they take them from the cache. Then, for a build
+        # that writes an EPUB, its cover is drawn rather than after the checks.
         for name in session.book_wide:
             session.bibliography(name)
+        if session.epub:
+            _draw_cover(session)
         return [future.result() for future in futures]
 
 
