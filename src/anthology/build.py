@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
     from anthology.render.html import Sections
-    from anthology.render.merge import Layouts, Piece
+    from anthology.render.merge import Joiner, Layouts, Piece
     from anthology.render.workers import WorkerPool
 
 TARGETS = ("pdf", "epub")
@@ -337,29 +337,35 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
                 "ask_start": piece.ask_start}
 
-    with ThreadPoolExecutor(max_workers=pool.size) as threads:
+    with contextlib.ExitStack() as stack:
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=pool.size))
         pieces = PrintPieces(book, texts, created, cache, threads)
         # A chapter that looks set to change length will move the later chapters' folios:
         # the other workers load WeasyPrint while it is laid out, to draw them.
         pieces.moving = lambda: pool.prestart(pool.size)
         layouts = merge.Layouts(cache, pool, job, work, progress)
         assembly = Assembly(pieces, layouts, cache)
+        stack.callback(assembly.close)
         layouts.run(assembly.step)
-    pool.finish()
-    body, front = assembly.body, assembly.front
-    assert front is not None
-    for index, (piece, start) in enumerate(zip(body, merge.starts_of(body), strict=True)):
-        piece.start = start
-        if pieces.apart:
-            piece.path = assembly.final[index]
-    refused = sorted({url for piece in [front, *body] for url in piece.layout.get("refused", [])})
-    merged_key = digest("merged", book.config.language,
-                        *(merge.part_key(piece) for piece in [front, *body]))
-    if merge.merged_is_current(cache, output, merged_key):
-        return merge.merged_pages(cache, output), refused
-    progress("Joining the pieces")
-    with atomic_output(output) as tmp:
-        count = merge.merge_pieces(front, body, tmp, book.config.language)
+        pool.finish()
+        body, front = assembly.body, assembly.front
+        assert front is not None
+        for number, (piece, start) in enumerate(zip(body, merge.starts_of(body), strict=True)):
+            piece.start = start
+            if pieces.apart:
+                piece.path = assembly.final[number]
+        refused = sorted({url for piece in [front, *body]
+                          for url in piece.layout.get("refused", [])})
+        merged_key = digest("merged", book.config.language,
+                            *(merge.part_key(piece) for piece in [front, *body]))
+        if merge.merged_is_current(cache, output, merged_key):
+            return merge.merged_pages(cache, output), refused
+        progress("Joining the pieces")
+        joiner = assembly.joiner or stack.enter_context(merge.Joiner())
+        for number in range(joiner.count, len(body)):
+            joiner.add(body[number], last=number == len(body) - 1)
+        with atomic_output(output) as tmp:
+            count = joiner.finish(front, tmp, book.config.language)
     merge.remember_merged(cache, output, merged_key, count)
     return count, refused
 
@@ -554,6 +560,7 @@ class Assembly:
         self.final: dict[int, Path] = {}  # the pieces with their layers laid over
         self.front: Piece | None = None
         self.front_checked = False
+        self.joiner: Joiner | None = None  # joins the body pieces while the workers go on
 
     def step(self) -> bool:
         """Start what became possible, or lay one piece's layers over each other; return
@@ -580,7 +587,7 @@ class Assembly:
                     self.layouts.add(layer)
         if None not in starts and not self.front_checked:
             done = self._front(starts) or done
-        return done or self._compose_one()
+        return done or self._compose_one() or self._join_one()
 
     def _front(self, starts: list[int | None]) -> bool:
         from anthology.render import merge
@@ -597,6 +604,31 @@ class Assembly:
             return False
         self.front = self.layouts.add(front)
         return True
+
+    def _join_one(self) -> bool:
+        """Copy the next body piece into the joined PDF if it is final, while a worker is on
+        something else (with nothing left to lay out, joining is the next step anyway, if the
+        PDF is not already the one these pieces make)."""
+        from anthology.render.merge import Joiner
+
+        number = self.joiner.count if self.joiner is not None else 0
+        if number >= len(self.body) or not self.layouts.busy:
+            return False
+        piece = self.body[number]
+        if self.pieces.apart:
+            path = self.final.get(number)
+        else:
+            path = piece.path if piece.done and piece.start is not None else None
+        if path is None:
+            return False
+        self.joiner = self.joiner or Joiner()
+        self.joiner.add(piece, last=number == len(self.body) - 1, path=path)
+        return True
+
+    def close(self) -> None:
+        """Let go of the joined pieces' files."""
+        if self.joiner is not None:
+            self.joiner.close()
 
     @staticmethod
     def _composed(piece: Piece, layer: Piece) -> str:

@@ -416,6 +416,27 @@ def test_an_edit_makes_the_html_of_the_edited_chapter_only(
     assert len(pages(edited)) == len(pages(first))
 
 
+def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = pdf_build(small, monkeypatch)
+    _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
+    lines: list[str] = []
+    joined: list[tuple[str, bool]] = []
+    add = merge.Joiner.add
+
+    def recorded(self: merge.Joiner, piece: merge.Piece, **options: Any) -> None:
+        joined.append((piece.name, "Joining the pieces" in lines))
+        add(self, piece, **options)
+
+    monkeypatch.setattr(merge.Joiner, "add", recorded)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build_book(load_book(small), ("pdf",), force=True, jobs=2, progress=lines.append)
+    assert joined == [("chapter 1", False), ("chapter 2", True)]
+    edited = small / "build" / "a-small-book.pdf"
+    assert len(pages(edited)) == len(pages(first))
+    assert outline(edited) == outline(first)
+
+
 def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
     """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
     lines: list[str] = []

@@ -232,6 +232,8 @@ def test_pages_of_counts_a_piece_still_laid_out_by_its_opening() -> None:
 class RecordedLayouts:
     """Stands for merge.Layouts: takes pieces in and lays nothing out."""
 
+    busy = False
+
     def __init__(self) -> None:
         self.pieces: list[merge.Piece] = []
 

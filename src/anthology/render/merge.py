@@ -143,6 +143,11 @@ class Layouts:
         _look_up(piece, self.cache)
         return piece
 
+    @property
+    def busy(self) -> bool:
+        """A worker is on a piece."""
+        return self._running > 0
+
     def run(self, step: Callable[[], bool]) -> None:
         """Lay out every piece until all are done.
 
@@ -295,56 +300,102 @@ def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[An
 
 
 def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -> int:
-    """Join the pieces into `output` (a temporary path), blank versos included; return pages.
+    """Join the pieces into `output` (a temporary path), blank versos included; return pages."""
+    with Joiner() as joiner:
+        for number, piece in enumerate(body):
+            joiner.add(piece, last=number == len(body) - 1)
+        return joiner.finish(front, output, lang)
 
-    pikepdf (qpdf) copies the pages with their fonts, images and link annotations; the named
-    destinations, the outline and the front matter's links are rebuilt here.
+
+class Joiner:
+    """The pieces joined into one PDF, the body pieces one by one in book order (as soon as
+    each is final, while the workers go on), then the front matter, placed first.
+
+    The pieces are always copied in that order, whatever order they were laid out in: qpdf
+    numbers and packs the objects in the order they were copied, so the same pieces give the
+    same bytes. pikepdf (qpdf) copies the pages with their fonts, images and link annotations;
+    the named destinations, the outline and the front matter's links are rebuilt here.
     """
-    import warnings
 
-    import pikepdf
+    def __init__(self) -> None:
+        import pikepdf
 
-    merged = pikepdf.new()
-    sources: list[pikepdf.Pdf] = []
-    destinations: dict[str, pikepdf.Array] = {}
-    marks: list[tuple[int, str, int, float, float]] = []
-    pieces = [front, *body]
-    try:
-        for number, piece in enumerate(pieces):
-            assert piece.path is not None
-            source = pikepdf.open(piece.path)
-            sources.append(source)
-            offset = len(merged.pages)
-            index_of: dict[Any, int] = {page.objgen: i for i, page in enumerate(source.pages)}
-            with warnings.catch_warnings():  # named destinations are carried over below
-                warnings.simplefilter("ignore")
-                merged.pages.extend(source.pages)
-            copied = [merged.pages[offset + i].obj for i in range(len(source.pages))]
-            height = float(source.pages[0].mediabox[3]) if len(source.pages) else 0.0
-            for level, label, page, x, y in piece.layout.get("bookmarks", []):
-                # CSS pixels from the top-left, as WeasyPrint writes its own outline.
-                marks.append((int(level), str(label), offset + int(page), float(x) * 0.75,
-                               height - float(y) * 0.75))
-            names = source.Root.get("/Names")
-            if names is not None and "/Dests" in names:
-                for name, target in pikepdf.NameTree(names.Dests).items():
-                    index = index_of.get(target[0].objgen)
-                    if index is not None:
-                        destinations[str(name)] = pikepdf.Array([copied[index], *target[1:]])
-            if number < len(pieces) - 1 and len(source.pages) % 2:
-                box = source.pages[-1].mediabox
-                merged.add_blank_page(page_size=(float(box[2]), float(box[3])))
+        self.merged = pikepdf.new()
+        self.sources: list[pikepdf.Pdf] = []
+        self.destinations: dict[str, pikepdf.Array] = {}
+        self.marks: list[tuple[int, str, int, float, float]] = []  # pages of the body
+        self.count = 0  # body pieces joined
+
+    def __enter__(self) -> Joiner:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def add(self, piece: Piece, *, last: bool, path: Path | None = None) -> None:
+        """Copy the next body piece's pages, from `path` if given (and a blank verso after
+        it unless `last`)."""
+        self.marks += self._copy(piece, len(self.merged.pages), blank=not last, path=path)
+        self.count += 1
+
+    def _copy(self, piece: Piece, at: int, *, blank: bool,
+              path: Path | None = None) -> list[Any]:
+        import warnings
+
+        import pikepdf
+
+        path = path or piece.path
+        assert path is not None
+        source = pikepdf.open(path)
+        self.sources.append(source)
+        index_of: dict[Any, int] = {page.objgen: i for i, page in enumerate(source.pages)}
+        with warnings.catch_warnings():  # named destinations are carried over below
+            warnings.simplefilter("ignore")
+            if at == len(self.merged.pages):
+                self.merged.pages.extend(source.pages)
+            else:
+                for number, page in enumerate(source.pages):
+                    self.merged.pages.insert(at + number, page)
+        copied = [self.merged.pages[at + i].obj for i in range(len(source.pages))]
+        height = float(source.pages[0].mediabox[3]) if len(source.pages) else 0.0
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for name, target in pikepdf.NameTree(names.Dests).items():
+                index = index_of.get(target[0].objgen)
+                if index is not None:
+                    self.destinations[str(name)] = pikepdf.Array([copied[index], *target[1:]])
+        if blank and len(source.pages) % 2:
+            box = source.pages[-1].mediabox
+            verso = self.merged.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, box[2], box[3]]),
+                Contents=self.merged.make_stream(b""), Resources=pikepdf.Dictionary()))
+            self.merged.pages.insert(at + len(source.pages), pikepdf.Page(verso))
+        # CSS pixels from the top-left, as WeasyPrint writes its own outline.
+        return [(int(level), str(label), at + int(page), float(x) * 0.75,
+                 height - float(y) * 0.75)
+                for level, label, page, x, y in piece.layout.get("bookmarks", [])]
+
+    def finish(self, front: Piece, output: Path, lang: str) -> int:
+        """Put the front matter first, set the names, outline and metadata, and write
+        `output`; return its pages."""
+        import pikepdf
+
+        body_pages = len(self.merged.pages)
+        front_marks = self._copy(front, 0, blank=self.count > 0)
+        shift = len(self.merged.pages) - body_pages
+        marks = front_marks + [(level, label, shift + page, x, y)
+                               for level, label, page, x, y in self.marks]
+        merged, front_pdf = self.merged, self.sources[-1]
         # One leaf holding every name, sorted: a valid name tree, and quicker to make than one
         # insertion at a time.
         leaf: list[Any] = []
-        for name in sorted(destinations):
-            leaf += [pikepdf.String(name), destinations[name]]
+        for name in sorted(self.destinations):
+            leaf += [pikepdf.String(name), self.destinations[name]]
         tree = merged.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(leaf)))
         merged.Root.Names = pikepdf.Dictionary(Dests=tree)
         with merged.open_outline() as outline:
             outline.root.extend(_outline_items(outline_tree(marks)))
-        _link_front(merged, len(sources[0].pages), set(destinations))
-        front_pdf = sources[0]
+        _link_front(merged, len(front_pdf.pages), set(self.destinations))
         for key, value in front_pdf.docinfo.items():
             merged.docinfo[key] = value
         merged.Root.Lang = pikepdf.String(lang)
@@ -355,12 +406,15 @@ def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -
             merged.trailer.ID = pikepdf.Array(
                 [pikepdf.String(bytes(part)) for part in front_pdf.trailer.ID])
         merged.save(output, min_version=front_pdf.pdf_version, deterministic_id=True,
-                    object_stream_mode=pikepdf.ObjectStreamMode.generate)
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return len(merged.pages)
-    finally:
-        for source in sources:
+
+    def close(self) -> None:
+        """Let go of the pieces' files."""
+        for source in self.sources:
             source.close()
-        merged.close()
+        self.sources.clear()
+        self.merged.close()
 
 
 def _outline_items(tree: list[Any]) -> list[Any]:
