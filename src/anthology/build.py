@@ -332,7 +332,8 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
 
     def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
         html_path = target.with_suffix(".html")
-        atomic_write_text(html_path, piece.source())
+        # A scratch file for the worker, removed with build/.work: no need to sync it to disk.
+        html_path.write_text(piece.source(), encoding="utf-8")
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
                 "ask_start": piece.ask_start}
