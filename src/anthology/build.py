@@ -436,6 +436,7 @@ class PrintPieces:
         blank = {t.chapter.id: "" for t in texts}
         self.entries = [] if self.own_template else toc_entries(book, texts, blank, blank)
         self.sizes: dict[int, tuple[str, int]] = {}  # body piece -> (its frame, its HTML's size)
+        self.frames: dict[Place, str] = {}
 
     def _sections(self, text: ChapterText) -> Sections:
         from anthology.render.html import chapter_sections
@@ -466,11 +467,16 @@ class PrintPieces:
     def frame(self, place: Place) -> str:
         """A digest of everything in a piece's HTML but its chapter's own HTML sections (with
         a book's own template: of all its HTML)."""
-        index, show_part, show_chapter = place
-        if self.own_template:
-            return digest("frame", self.style, self.render([place], [index]))
-        return digest("frame", self.style, self.skeleton, _canonical(self.entries[index]),
-                      str(index), str(show_part), str(show_chapter))
+        if place not in self.frames:
+            index, show_part, show_chapter = place
+            if self.own_template:
+                made = digest("frame", self.style, self.render([place], [index]))
+            else:
+                made = digest("frame", self.style, self.skeleton,
+                              _canonical(self.entries[index]), str(index), str(show_part),
+                              str(show_chapter))
+            self.frames[place] = made
+        return self.frames[place]
 
     def body(self) -> list[Piece]:
         """The part titles and chapters, in book order, keyed, their HTML made on demand."""
