@@ -422,6 +422,12 @@ class PrintPieces:
         self.made: dict[str, Future[Sections]] = {
             t.chapter.id: threads.submit(self._sections, t) for t in texts
             if cache.path_of("html", digest("html", t.key), ".json") is None}
+        if len(self.made) > 2:
+            # Many chapters' HTML to make (a cold build): make it before the workers start.
+            # pandoc beside two WeasyPrint workers would set the build's peak of memory, for
+            # little time saved: the layouts wait on the HTML anyway.
+            for made in self.made.values():
+                made.result()
         self.style = print_style_key(book)
         # (name, place, the id of its opening element) of every part title and chapter
         self.places: list[tuple[str, Place, str]] = []
