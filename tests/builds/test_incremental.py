@@ -320,8 +320,7 @@ def test_outline_tree_follows_weasyprints_levels() -> None:
 def test_starts_follow_lengths_with_blank_versos() -> None:
     body = [merge.Piece("a", "", "a", pages=5), merge.Piece("b", "", "b", pages=1),
             merge.Piece("c", "", "c", pages=None), merge.Piece("d", "", "d", pages=3)]
-    merge.assign_starts(body)
-    assert [p.start for p in body] == [1, 7, 9, None]
+    assert merge.starts_of(body) == [1, 7, 9, None]
 
 
 def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:

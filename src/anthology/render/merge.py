@@ -85,14 +85,6 @@ def starts_of(body: Sequence[Piece]) -> list[int | None]:
     return starts
 
 
-def assign_starts(body: Sequence[Piece]) -> None:
-    """Set the first page of every body piece whose predecessors' lengths are known."""
-    for piece, start in zip(body, starts_of(body), strict=True):
-        if start is None:
-            return
-        piece.start = start
-
-
 def part_key(piece: Piece) -> str:
     """The cache key of a piece's PDF: its content and its first page."""
     return digest("part-pdf", piece.key, str(piece.start))
@@ -299,14 +291,6 @@ def outline_tree(marks: Sequence[tuple[int, str, int, float, float]]) -> list[An
     return root
 
 
-def merge_pieces(front: Piece, body: Sequence[Piece], output: Path, lang: str) -> int:
-    """Join the pieces into `output` (a temporary path), blank versos included; return pages."""
-    with Joiner() as joiner:
-        for number, piece in enumerate(body):
-            joiner.add(piece, last=number == len(body) - 1)
-        return joiner.finish(front, output, lang)
-
-
 class Joiner:
     """The pieces joined into one PDF, the body pieces one by one in book order (as soon as
     each is final, while the workers go on), then the front matter, placed first.
@@ -492,4 +476,4 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-__all__ = ["Layouts", "Piece", "atomic_output", "merge_pieces"]
+__all__ = ["Joiner", "Layouts", "Piece", "atomic_output"]
