@@ -341,8 +341,9 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     with contextlib.ExitStack() as stack:
         threads = stack.enter_context(ThreadPoolExecutor(max_workers=pool.size))
         pieces = PrintPieces(book, texts, created, cache, threads)
-        # A chapter that looks set to change length will move the later chapters' folios:
-        # the other workers load WeasyPrint while it is laid out, to draw them.
+        # A chapter that looks set to change length needs its running heads and folios drawn
+        # again, and the later chapters' too if they move: the other workers load WeasyPrint
+        # while it is laid out, to draw them as soon as its length is known.
         pieces.moving = lambda: pool.prestart(pool.size)
         layouts = merge.Layouts(cache, pool, job, work, progress)
         assembly = Assembly(pieces, layouts, cache)
@@ -505,16 +506,16 @@ class PrintPieces:
         return pieces
 
     def _content(self, number: int) -> str:
-        from anthology.render.merge import padded, without_margins
+        from anthology.render.merge import without_margins
 
         _, place, _ = self.places[number]
         html = self.render([place], [place[0]] if place[2] else [])
         frame = self.frame(place)
         self.sizes[number] = (frame, len(html))
         before = self.cache.get_json("hint", frame) if self.cache.enabled else None
-        if self.apart and number < len(self.places) - 1 and isinstance(before, dict):
+        if self.apart and isinstance(before, dict):
             foreseen = round(int(before["pages"]) * len(html) / max(1, int(before["size"])))
-            if padded(foreseen) != padded(int(before["pages"])):
+            if foreseen != int(before["pages"]):
                 self.moving()
         return without_margins(html) if self.apart else html
 
