@@ -6,8 +6,8 @@ and returns a `Book`, or raises `ConfigError` carrying one Finding per problem.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import difflib
 import os
 import re
 import unicodedata
@@ -32,7 +32,15 @@ from anthology.model import (
     Status,
     WordRules,
 )
-from anthology.yamlio import YamlError, YDict, YList, load_yaml
+from anthology.yamlio import (
+    YamlError,
+    YDict,
+    YList,
+    document_from_json,
+    document_to_json,
+    load_yaml,
+    parser_identity,
+)
 
 BOOK_FILE = "book.yaml"
 CONTRIBUTORS_FILE = "contributors.yaml"
@@ -100,6 +108,8 @@ def slugify(text: str, fallback: str = "book") -> str:
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
     """The closest choice to `word`, if one is close enough."""
+    import difflib
+
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -268,11 +278,67 @@ class _Section:
         return tuple(items)
 
 
+class _Parsed:
+    """The book's YAML files as parsed before, under build/.cache/yaml: one entry per file,
+    trusted only when its key (the file's text, anthology's version and the parser's code)
+    matches, so an unchanged file is not parsed again. PyYAML's pure-Python parser (needed for
+    the line numbers) is most of a command's time on a big book otherwise.
+
+    Entries are written only once the whole book has loaded without a problem, and only where
+    a command has made the cache folder already: a bad configuration changes nothing.
+    """
+
+    def __init__(self, root: Path) -> None:
+        from anthology.cache import Cache
+
+        self.cache = Cache(root / "build" / ".cache")
+        self.fresh: list[tuple[str, dict[str, Any]]] = []
+
+    @staticmethod
+    def _slot(name: str) -> str:
+        from anthology.cache import digest
+
+        return digest("yaml-slot", name)
+
+    def load(self, name: str, text: str) -> Any:
+        """`load_yaml(text)`, from the cache when the text was parsed before."""
+        key = _parse_key(text)
+        slot = self._slot(name)
+        try:
+            stored = self.cache.get_json("yaml", slot)
+        except OSError:
+            stored = None
+        if isinstance(stored, dict) and stored.get("key") == key:
+            with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):
+                return document_from_json(stored["data"])
+        data = load_yaml(text)
+        self.fresh.append((slot, {"key": key, "data": document_to_json(data)}))
+        return data
+
+    def save(self) -> None:
+        """Store what was parsed afresh (a cache that cannot be written is left alone)."""
+        if not self.fresh or not self.cache.folder.is_dir():
+            return
+        for slot, value in self.fresh:
+            with contextlib.suppress(OSError, UnicodeError):
+                self.cache.put_json("yaml", slot, value)
+        self.fresh = []
+
+
+def _parse_key(text: str) -> str:
+    from anthology import __version__
+    from anthology.cache import digest
+
+    return digest("yaml", __version__, parser_identity(), text)
+
+
 def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
-               texts: Mapping[str, str] | None = None) -> YDict | None:
+               texts: Mapping[str, str] | None = None,
+               parsed: _Parsed | None = None) -> YDict | None:
     path = root / name
     if texts is not None and name in texts:
         text = texts[name]
+        parsed = None  # text about to be written, not the file's
     elif not path.exists():
         if required:
             findings.append(error("config.missing-file", name, None, f"{name} is missing.",
@@ -292,7 +358,7 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
             findings.append(unreadable(name, exc))
             return None
     try:
-        data = load_yaml(text)
+        data = parsed.load(name, text) if parsed is not None else load_yaml(text)
     except YamlError as exc:
         code = "config.conflict" if "conflict" in exc.message else "config.yaml"
         findings.append(error(code, name, exc.line, f"{name} {exc.message}", exc.hint or None))
@@ -674,13 +740,16 @@ def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
     Writers validate what they are about to write with this before writing it.
     """
     findings: list[Finding] = []
-    book_data = _read_yaml(root, BOOK_FILE, findings, required=True, texts=texts)
+    parsed = _Parsed(root)
+    book_data = _read_yaml(root, BOOK_FILE, findings, required=True, texts=texts, parsed=parsed)
     before = len(findings)
-    contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False, texts=texts)
+    contributors_data = _read_yaml(root, CONTRIBUTORS_FILE, findings, required=False, texts=texts,
+                                   parsed=parsed)
     # When contributors.yaml cannot be read, every author and editor would look unknown: say
     # what is wrong with the file once rather than bury it under one message per chapter.
     people_known = len(findings) == before
-    chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False, texts=texts)
+    chapters_data = _read_yaml(root, CHAPTERS_FILE, findings, required=False, texts=texts,
+                               parsed=parsed)
     config = _book_config(root, book_data, findings) if book_data is not None else None
     people = _contributors(contributors_data, findings)
     ids = {p.id for p in people}
@@ -697,6 +766,7 @@ def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
                                       "Add them with `anthology contributor add`, or fix the id."))
     if findings or config is None:
         raise ConfigError(_config_summary(findings), findings)
+    parsed.save()
     return Book(root, config, people, chapters)
 
 

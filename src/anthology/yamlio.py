@@ -5,15 +5,20 @@ duplicate keys and expands alias bombs. Here we compose the node graph ourselves
 scalars to a short list of types (null, true/false, decimal integers, floats, YYYY-MM-DD dates);
 everything else stays a string, and the validators check types afterwards. Every mapping and list
 remembers its lines so that messages can say `book.yaml:12:`.
+
+PyYAML is imported only when a document is parsed or written: a command whose book files are
+parsed already (see `document_to_json`) does not pay for importing it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 MAX_YAML_BYTES = 5_000_000
 
@@ -58,21 +63,28 @@ class YList(list[Any]):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
-class _StrictLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = event.start_mark.line + 1 if event.start_mark is not None else None
-        if isinstance(event, yaml.AliasEvent):
-            raise YamlError(line,
-                            f"uses a YAML alias (*{event.anchor}), which anthology does not "
-                            "accept.",
-                            "Write the value out in full instead.")
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise YamlError(line,
-                            f"defines a YAML anchor (&{anchor}), which anthology does not accept.",
-                            "Remove the anchor and write each value out in full.")
-        return super().compose_node(parent, index)
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlError(line,
+                                f"uses a YAML alias (*{event.anchor}), which anthology does not "
+                                "accept.",
+                                "Write the value out in full instead.")
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                raise YamlError(line,
+                                f"defines a YAML anchor (&{anchor}), which anthology does not "
+                                "accept.",
+                                "Remove the anchor and write each value out in full.")
+            return super().compose_node(parent, index)
+
+    return StrictLoader
 
 
 def find_conflict_markers(text: str) -> int | None:
@@ -110,6 +122,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 
 def _build(node: yaml.Node) -> Any:
+    import yaml
+
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     if isinstance(node, yaml.SequenceNode):
@@ -190,8 +204,10 @@ def load_yaml(text: str) -> Any:
         raise YamlError(conflict,
                         "still has git merge-conflict markers (<<<<<<<, =======, >>>>>>>).",
                         "Resolve the conflict: keep the lines you want and delete the markers.")
+    import yaml
+
     try:
-        loader = _StrictLoader(text)
+        loader = _strict_loader()(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -205,8 +221,74 @@ def load_yaml(text: str) -> Any:
     return _build(node)
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+# Change when what `load_yaml` returns changes, so that parses cached by an older version are
+# not trusted (`parser_identity`).
+PARSER_VERSION = "1"
+
+
+@functools.cache
+def parser_identity() -> str:
+    """What `load_yaml`'s result depends on besides the text: this module (its version and its
+    file, for a checkout edited in place) and the installed PyYAML, found without importing it."""
+    import importlib.util
+    from pathlib import Path
+
+    parts = [PARSER_VERSION]
+    spec = importlib.util.find_spec("yaml")
+    for origin in (__file__, spec.origin if spec is not None else None):
+        try:
+            stat = Path(origin).stat() if origin else None
+        except OSError:
+            stat = None
+        parts.append(f"{origin}:{stat.st_size}:{stat.st_mtime_ns}" if stat else "unknown")
+    return "|".join(parts)
+
+
+def document_to_json(data: Any) -> Any:
+    """A JSON-ready form of what `load_yaml` returned, lines and dates included, so that a
+    parsed document can be cached and read back by `document_from_json` without PyYAML.
+
+    A mapping is `["m", line, [[key, key line, value], ...]]`, a list `["l", line, item lines,
+    [value, ...]]` and a date `["d", "YYYY-MM-DD"]`; other values are themselves.
+    """
+    if isinstance(data, YDict):
+        return ["m", data.line, [[key, data.key_lines[key], document_to_json(value)]
+                                 for key, value in data.items()]]
+    if isinstance(data, YList):
+        return ["l", data.line, list(data.item_lines), [document_to_json(item) for item in data]]
+    if isinstance(data, dt.date):
+        return ["d", data.isoformat()]
+    if data is None or isinstance(data, (str, int, float)):
+        return data
+    raise TypeError(f"not a value load_yaml returns: {data!r}")
+
+
+def document_from_json(value: Any) -> Any:
+    """Read back `document_to_json` (ValueError, TypeError, IndexError or KeyError if it is not
+    such a form)."""
+    if not isinstance(value, list):
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+        raise TypeError(f"not a cached YAML value: {value!r}")
+    kind = value[0]
+    if kind == "m":
+        mapping = YDict()
+        mapping.line = int(value[1])
+        mapping.key_lines = {}
+        for key, line, item in value[2]:
+            if not isinstance(key, str):
+                raise TypeError(f"not a cached YAML key: {key!r}")
+            mapping[key] = document_from_json(item)
+            mapping.key_lines[key] = int(line)
+        return mapping
+    if kind == "l":
+        items = YList(document_from_json(item) for item in value[3])
+        items.line = int(value[1])
+        items.item_lines = [int(line) for line in value[2]]
+        return items
+    if kind == "d":
+        return dt.date.fromisoformat(value[1])
+    raise ValueError(f"not a cached YAML value: {value!r}")
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
@@ -221,15 +303,25 @@ def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     return node
 
 
-_Dumper.add_representer(str, _str_presenter)
-_Dumper.add_representer(YDict, _Dumper.represent_dict)
-_Dumper.add_representer(YList, _Dumper.represent_list)
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    Dumper.add_representer(str, _str_presenter)
+    Dumper.add_representer(YDict, Dumper.represent_dict)
+    Dumper.add_representer(YList, Dumper.represent_list)
+    return Dumper
 
 
 def dump_yaml(data: Any) -> str:
     """Serialise with stable key order (as given), readable text and no aliases."""
-    _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
-    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+    import yaml
+
+    text: str = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True,
                           width=100, default_flow_style=False, indent=2)
     return text
 
@@ -237,7 +329,8 @@ def dump_yaml(data: Any) -> str:
 def dump_yaml_inline(data: Any) -> str:
     """One line of flow-style YAML (`{date: 2026-05-01, state: draft}`): one history event per
     line keeps `git diff` and `git merge` readable."""
-    _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
-    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+    import yaml
+
+    text: str = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True,
                           width=1_000_000, default_flow_style=True)
     return text.rstrip("\n").removesuffix("\n...").rstrip("\n")

@@ -7,10 +7,11 @@ so a small scanner finds each entry's line (`@type{key,`) and the entry whose br
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ from anthology import __version__
 from anthology.cache import Cache, digest
 from anthology.findings import Finding, Severity, error, info, warning
 
-FACTS_VERSION = "1"
-_ENTRY_START = re.compile(r"@[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*([{(])")
-_LINE_ENTRY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z][A-Za-z0-9_-]*[ \t]*[{(]", re.MULTILINE)
+FACTS_VERSION = "2"
+# Patterns are compiled when first used (re keeps them), not on import: a check with nothing
+# changed takes its bibliographies from the cache and scans none.
+_ENTRY_START = r"@[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*([{(])"
+_LINE_ENTRY = r"(?m)^[ \t]*@[ \t]*[A-Za-z][A-Za-z0-9_-]*[ \t]*[{(]"
 _NOT_ENTRIES = {"string", "preamble", "comment"}
-_YEAR_FIELD = re.compile(r"(?i)[,{\s]year\s*=\s*(?:\{([^{}]*)\}|\"([^\"]*)\"|([A-Za-z0-9]+))")
-_PANDOC_LINE = re.compile(r"\(line (\d+), column (\d+)\)")
+_YEAR_FIELD = r"(?i)[,{\s]year\s*=\s*(?:\{([^{}]*)\}|\"([^\"]*)\"|([A-Za-z0-9]+))"
+_PANDOC_LINE = r"\(line (\d+), column (\d+)\)"
 # BibTeX types whose entries need no author and no date to be cited (web pages, legal cases).
 _NO_CREATOR = {"misc", "online", "www", "electronic", "manual", "legal", "jurisdiction",
                "legislation", "standard", "dataset", "software", "webpage", "legal_case", "bill",
@@ -60,9 +63,11 @@ def scan_bibtex(text: str) -> tuple[list[RawEntry], list[SyntaxProblem]]:
     """Each entry's key and line, and the entries whose braces never close."""
     entries: list[RawEntry] = []
     problems: list[SyntaxProblem] = []
+    entry_start, line_entry, year_field = (re.compile(_ENTRY_START), re.compile(_LINE_ENTRY),
+                                           re.compile(_YEAR_FIELD))
     position = 0
     while True:
-        match = _ENTRY_START.search(text, position)
+        match = entry_start.search(text, position)
         if match is None:
             break
         kind = match.group(1).lower()
@@ -77,7 +82,7 @@ def scan_bibtex(text: str) -> tuple[list[RawEntry], list[SyntaxProblem]]:
             if char == "\n":
                 # A line starting a new entry while this one is still open: its brace never
                 # closed (pandoc would point at the new entry, one entry too late).
-                if kind not in _NOT_ENTRIES and _LINE_ENTRY.match(text, index + 1):
+                if kind not in _NOT_ENTRIES and line_entry.match(text, index + 1):
                     restart = index + 1
                     break
             elif char == "{":
@@ -94,7 +99,7 @@ def scan_bibtex(text: str) -> tuple[list[RawEntry], list[SyntaxProblem]]:
         body = text[match.end():end if end is not None else (restart or len(text))]
         if kind not in _NOT_ENTRIES:
             key = body.split(",", 1)[0].strip()
-            year_match = _YEAR_FIELD.search("," + body)
+            year_match = year_field.search("," + body)
             year = None
             if year_match is not None:
                 year = next(g for g in year_match.groups() if g is not None).strip()
@@ -122,13 +127,20 @@ def scan_bibtex(text: str) -> tuple[list[RawEntry], list[SyntaxProblem]]:
 
 @dataclass(frozen=True)
 class BibEntry:
-    """One entry as citeproc will see it (a CSL JSON item), with its line in the file."""
+    """One entry as citeproc will see it (a CSL JSON item), with its line in the file.
+
+    `identity` is what `works` returns, worked out once when the file is read (and cached with
+    it), since comparing every entry of a big bibliography with every other is done on each
+    check; an entry made without it works it out when asked.
+    """
 
     key: str
     line: int | None
     item: dict[str, Any]
     kind: str = ""
     year: str | None = None
+    identity: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False,
+                                                          repr=False)
 
     @property
     def title(self) -> str | None:
@@ -160,6 +172,8 @@ class BibEntry:
 
     def works(self) -> list[tuple[str, ...]]:
         """What identifies the work: its DOI, and its title with its year."""
+        if self.identity is not None:
+            return list(self.identity)
         out: list[tuple[str, ...]] = []
         if self.doi:
             out.append(("doi", self.doi))
@@ -167,6 +181,12 @@ class BibEntry:
         if title:
             out.append(("title", title, str(self.issued_year or "")))
         return out
+
+    def identified(self) -> BibEntry:
+        """The same entry with `identity` worked out."""
+        if self.identity is not None:
+            return self
+        return replace(self, identity=tuple(self.works()))
 
     def same_work(self, other: BibEntry) -> bool:
         """True when the two entries share a DOI, or a title and year."""
@@ -199,13 +219,16 @@ class BibFile:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form for the cache."""
         return {"name": self.name, "failed": self.failed,
-                "entries": [[e.key, e.line, e.item, e.kind, e.year] for e in self.entries],
+                "entries": [[e.key, e.line, e.item, e.kind, e.year,
+                             [list(work) for work in e.works()]] for e in self.entries],
                 "findings": [f.to_dict() for f in self.findings]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BibFile:
         """Read back `to_json`."""
-        return cls(data["name"], [BibEntry(*e) for e in data["entries"]],
+        return cls(data["name"], [BibEntry(key, line, item, kind, year,
+                                           tuple(tuple(work) for work in works))
+                                  for key, line, item, kind, year, works in data["entries"]],
                    [finding_from_dict(f) for f in data["findings"]], data["failed"])
 
 
@@ -240,14 +263,15 @@ def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
     if items is None:
         bib.failed = True
         if not problems:
-            match = _PANDOC_LINE.search(pandoc_error or "")
+            match = re.search(_PANDOC_LINE, pandoc_error or "")
             detail = (pandoc_error or "").split("\n")
             useful = " ".join(line.strip() for line in detail[1:3] if line.strip())
             bib.findings.append(error(
                 "bibliography.syntax", name, int(match.group(1)) if match else None,
                 f"this bibliography cannot be read: {useful or 'pandoc could not read it'}.",
                 "Look for a missing comma, quote or brace on this line or just above it."))
-        bib.entries = [BibEntry(r.key, r.line, {"id": r.key}, r.kind, r.year) for r in raw]
+        bib.entries = [BibEntry(r.key, r.line, {"id": r.key}, r.kind, r.year).identified()
+                       for r in raw]
         return bib
     lines: dict[str, list[RawEntry]] = {}
     for entry in raw:
@@ -264,7 +288,8 @@ def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
             where = None
         line = where.line if where else _locate_csl(text, key)
         kind = where.kind if where else str(item.get("type", ""))
-        bib.entries.append(BibEntry(key, line, item, kind, where.year if where else None))
+        bib.entries.append(BibEntry(key, line, item, kind,
+                                    where.year if where else None).identified())
     bib.findings += _duplicates_in_file(bib) + _missing_fields(bib)
     return bib
 
@@ -316,14 +341,22 @@ def _missing_fields(bib: BibFile) -> list[Finding]:
     return out
 
 
-def pandoc_identity() -> str:
-    """Which pandoc binary is installed (path, size, time), found without importing pypandoc."""
+@functools.cache
+def _pandoc_binary() -> Path | None:
+    """Where pypandoc keeps its pandoc, found once per process without importing pypandoc."""
     import importlib.util
 
     spec = importlib.util.find_spec("pypandoc")
     if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
+
+
+def pandoc_identity() -> str:
+    """Which pandoc binary is installed (path, size, time), found without importing pypandoc."""
+    binary = _pandoc_binary()
+    if binary is None:
         return "unknown"
-    binary = Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
     try:
         stat = binary.stat()
     except OSError:

@@ -10,11 +10,13 @@ counts are made after citeproc.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anthology.document import Node
 from anthology.findings import Finding, warning
 from anthology.model import WORD_PARTS, WordRules
+
+if TYPE_CHECKING:
+    from anthology.document import Node
 
 
 def split_parts(ast: Node) -> dict[str, list[Node]]:
