@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from anthology.cli import cli
+from anthology.cli import COMMAND_MODULES, cli
 from tests.conftest import BOOK_YAML, REPO
 
 
@@ -18,13 +20,46 @@ def all_commands() -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
 
     def walk(prefix: str, group: click.Group) -> None:
-        for name, command in sorted(group.commands.items()):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, f"`anthology {prefix}{name}` cannot be loaded"
             found.append((f"{prefix}{name}", command))
             if isinstance(command, click.Group):
                 walk(f"{prefix}{name} ", command)
 
     walk("", cli)
     return found
+
+
+def test_each_command_is_loaded_from_the_module_that_defines_it() -> None:
+    import importlib
+    import pkgutil
+
+    import anthology.cli
+
+    defined = {}
+    for module in pkgutil.iter_modules(anthology.cli.__path__):
+        commands = getattr(importlib.import_module(f"anthology.cli.{module.name}"), "COMMANDS",
+                           [])
+        defined.update({command.name: module.name for command in commands})
+    assert defined == COMMAND_MODULES
+
+
+def test_only_the_command_run_is_loaded() -> None:
+    code = ("import sys; from anthology.cli import main; sys.argv=['anthology','check','--help']"
+            "\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('anthology.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.splitlines()[-1] == "['anthology.cli.checking', 'anthology.cli.common']"
+
+
+def test_an_unknown_command_suggests_the_closest() -> None:
+    result = CliRunner().invoke(cli, ["stauts"])
+    assert result.exit_code == 2
+    assert "No such command 'stauts'." in result.stderr
+    assert "Did you mean 'status'?" in result.stderr
 
 
 @pytest.mark.parametrize(("name", "command"), all_commands(), ids=lambda x: str(x))

@@ -19,9 +19,41 @@ from anthology.cli.common import CliState
 from anthology.errors import AnthologyError
 from anthology.findings import render_text
 
+# The module that defines each command: a command's module is imported only when it runs (or
+# when help lists every command), so that `anthology check` does not build all the others.
+# tests/cli/test_cli_basics.py checks this against each module's COMMANDS.
+COMMAND_MODULES = {
+    "init": "building", "build": "building", "watch": "building",
+    "check": "checking", "wordcount": "checking",
+    "contributor": "tracking", "chapter": "tracking", "mark": "tracking",
+    "history": "tracking", "status": "tracking", "report": "tracking", "remind": "tracking",
+    "submissions": "submitting", "sync": "submitting", "diff": "submitting",
+    "hooks": "submitting",
+    "package": "delivery",
+}
+
 
 class AnthologyGroup(click.Group):
-    """A Click group that turns domain errors into plain messages with the right exit code."""
+    """A Click group that loads its commands when they are asked for, and turns domain errors
+    into plain messages with the right exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            # An unknown name loads them all: Click suggests the closest from self.commands.
+            wanted = COMMAND_MODULES.get(cmd_name)
+            for name in [wanted] if wanted else dict.fromkeys(COMMAND_MODULES.values()):
+                self._load(name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, name: str) -> None:
+        import importlib
+
+        for command in importlib.import_module(f"anthology.cli.{name}").COMMANDS:
+            if command.name not in self.commands:
+                self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -82,18 +114,6 @@ def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
         anthology status
     """
     ctx.obj = CliState(book_dir=book_dir, debug=debug)
-
-
-def _register() -> None:
-    import importlib
-
-    for name in ("building", "checking", "tracking", "submitting", "delivery"):
-        module = importlib.import_module(f"anthology.cli.{name}")
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

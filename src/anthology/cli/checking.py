@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
@@ -117,6 +115,9 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
         return
     columns = ["chapter", *WORD_PARTS, "counted", "limit"]
     if fmt == "csv":
+        import csv
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
