@@ -195,10 +195,10 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         if pool is not None and 0 < changed <= 2:
             pool.prestart(1)
 
-    # The same checks as `anthology check`; for an EPUB, each chapter's file is made as soon as
-    # the chapter is checked, in the same worker.
+    # The same checks as `anthology check`; each chapter's HTML (for a PDF) and EPUB file are
+    # made as soon as the chapter is checked, in the same worker.
     checked = check_book(book, cache=cache, starting=starting, jobs=jobs,
-                         epub="epub" in targets)
+                         epub="epub" in targets, html="pdf" in targets)
     if has_errors(checked) and not force:
         problems = [f for f in checked if f.severity != "info"]
         raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "

@@ -9,9 +9,10 @@ of its bibliographies and the existence of its images, so a second check with no
 runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
 different works in different chapters, the book's word total) are cheap Python over the results.
 
-A build that writes an EPUB asks for each chapter's EPUB file to be made as soon as the chapter
-is checked, in the same worker (render/epub.py caches it where the build looks): the chapter's
-AST is still in memory, and the cores are kept busy instead of waiting for the last checks.
+A build asks for each chapter's HTML (for the PDF) and EPUB file (for the EPUB) to be made as
+soon as the chapter is checked, in the same worker (render/html.py and render/epub.py cache them
+where the build looks): the chapter's AST is still in memory, the cores are kept busy instead of
+waiting for the last checks, and the build's main process runs no pandoc beside the workers'.
 """
 
 from __future__ import annotations
@@ -114,11 +115,12 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
 class _Session:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
-    def __init__(self, book: Book, cache: Cache, epub: bool = False,
+    def __init__(self, book: Book, cache: Cache, ahead: Collection[str] = (),
                  shared: bool = False) -> None:
         self.book = book
         self.cache = cache
-        self.epub = epub
+        self.ahead = frozenset(ahead)  # what to make of a chapter once checked: html, epub
+        self.epub = "epub" in self.ahead
         self.shared = shared  # worker processes share the cache: one reads each bibliography
         self.lock = threading.Lock()
         self.bibs: dict[str, BibFile] = {}
@@ -285,8 +287,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
                        [*manuscript.findings, *bib_findings, *locator.findings], what)
-    if session.epub and not has_errors(result.findings):
-        _make_epub_file(session, chapter, number, cited_ast)
+    if session.ahead and not has_errors(result.findings):
+        _make_ahead(session, chapter, number, cited_ast)
     rules = book.config.words
     limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
     minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
@@ -313,22 +315,28 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
                                                    findings, what, session.cache))
 
 
-def _make_epub_file(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
-    """Make the chapter's EPUB file (cached) while its cited AST is at hand, for the build that
-    asked; one with errors is left to a forced build.
+def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
+    """Make the chapter's HTML sections and EPUB file (cached), as the build asked, while its
+    cited AST is at hand; one with errors is left to a forced build.
 
-    A failure here changes nothing the check reports: the build's EPUB step makes the file
-    again and reports the failure there, after the findings.
+    A failure here changes nothing the check reports: the build makes them again and reports
+    the failure there, after the findings.
     """
     from anthology.render.chapter import prepare_chapter
-    from anthology.render.epub import chapter_file
 
     book = session.book
-    with contextlib.suppress(AnthologyError, OSError), \
-            tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
+    with contextlib.suppress(AnthologyError, OSError):
         text = prepare_chapter(book, chapter, number, session.csl, session.cache)
         text.loaded = cited_ast  # what was just stored under text.key: not read back
-        chapter_file(book, text, Path(folder), session.cache)
+        if "html" in session.ahead:
+            from anthology.render.html import chapter_sections
+
+            chapter_sections(book, text, session.cache, digest("html", text.key))
+        if "epub" in session.ahead:
+            from anthology.render.epub import chapter_file
+
+            with tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
+                chapter_file(book, text, Path(folder), session.cache)
 
 
 def _draw_cover(session: _Session) -> None:
@@ -341,18 +349,25 @@ def _draw_cover(session: _Session) -> None:
         drawn_cover(session.book, session.cache)
 
 
-def _start_worker(epub: bool) -> None:
+def _start_worker(ahead: Collection[str]) -> None:
     """Before a worker's first chapter (which waits for the book's bibliographies anyway):
-    import what making EPUB files needs."""
-    if epub:
+    import what making its HTML and EPUB files needs."""
+    if "html" in ahead:
+        import anthology.render.html
+    if "epub" in ahead:
         import anthology.render.epub  # noqa: F401
 
 
-def _worker(book: Book, folder: Path, enabled: bool, epub: bool, chapter: Chapter,
+def _worker(book: Book, folder: Path, enabled: bool, ahead: Collection[str], chapter: Chapter,
             number: int) -> ChapterResult:
     """Check one chapter in a worker process (its own session, the shared cache folder)."""
-    return _check_chapter(_Session(book, Cache(folder, enabled), epub, shared=True), chapter,
+    return _check_chapter(_Session(book, Cache(folder, enabled), ahead, shared=True), chapter,
                           number)
+
+
+def _read_bibliography(book: Book, folder: Path, name: str) -> None:
+    """Read one of the book's bibliographies in a worker process, into the shared cache."""
+    _Session(book, Cache(folder, True), shared=True).bibliography(name)
 
 
 def _compute(session: _Session, work: list[tuple[Chapter, int]],
@@ -367,17 +382,22 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
     cache = session.cache
     session.shared = True
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start_worker, initargs=(session.epub,)) as pool:
-        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled, session.epub,
-                               chapter, number) for chapter, number in work]
-        # The book's bibliographies are read here while the workers parse their first
-        # chapters (not before they start); they take them from the cache. Then, for a build
-        # that writes an EPUB, its cover is drawn rather than after the checks.
-        for name in session.book_wide:
-            session.bibliography(name)
+                             initializer=_start_worker, initargs=(session.ahead,)) as pool:
+        # The book's bibliographies are read first, by a worker, while the other parses its
+        # first chapter; the chapters take them from the cache. Not here: a third pandoc
+        # process beside the workers' two is the build's peak of memory.
+        if cache.enabled:
+            for name in session.book_wide:
+                pool.submit(_read_bibliography, session.book, cache.folder, name)
+        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled,
+                               session.ahead, chapter, number) for chapter, number in work]
+        # For a build that writes an EPUB, its cover is drawn now rather than after the checks.
         if session.epub:
             _draw_cover(session)
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    for name in session.book_wide:  # from the cache, or read now (the cache is not used)
+        session.bibliography(name)
+    return results
 
 
 def _unused(bib: BibFile, cited: set[str], chapter: str | None) -> list[Finding]:
@@ -400,16 +420,19 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None, epub: bool = False) -> CheckReport:
+               jobs: int | None = None, epub: bool = False,
+               html: bool = False) -> CheckReport:
     """Check the book (or the chapters named); return findings and each chapter's result.
 
     `starting` is told how many chapters must be checked afresh, before they are; `jobs` is
-    the most worker processes that check them (default: the cores). With `epub` (a build that
-    writes an EPUB), each chapter checked afresh without errors also has its EPUB file made and
-    cached, unless the cache is not read (a clean build would not find it).
+    the most worker processes that check them (default: the cores). With `html` (a build that
+    writes a PDF) and `epub` (one that writes an EPUB), each chapter checked afresh without
+    errors also has its HTML sections and EPUB file made and cached, unless the cache is not
+    read (a clean build would not find them).
     """
     cache = cache if cache is not None else default_cache(book)
-    session = _Session(book, cache, epub and cache.enabled)
+    ahead = [name for name, wanted in (("html", html), ("epub", epub)) if wanted]
+    session = _Session(book, cache, ahead if cache.enabled else ())
     chapters = select_chapters(book, chapter_ids)
     numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
     found: dict[str, ChapterResult] = {}
@@ -476,9 +499,10 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
 def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None, epub: bool = False) -> list[Finding]:
+               jobs: int | None = None, epub: bool = False,
+               html: bool = False) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
-    return run_checks(book, chapter_ids, cache, progress, starting, jobs, epub).findings
+    return run_checks(book, chapter_ids, cache, progress, starting, jobs, epub, html).findings
 
 
 def cached_word_counts(book: Book) -> dict[str, int]:

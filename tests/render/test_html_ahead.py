@@ -1,0 +1,105 @@
+"""Each chapter's HTML made while the checks run: a build that writes a PDF asks the check's
+workers to make it as soon as the chapter is checked, and the book's bibliography is read by
+a worker, so the main process runs no pandoc beside the workers'; a check alone makes none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anthology.cache import Cache
+from anthology.checks import runner
+from anthology.checks.runner import check_book, run_checks
+from anthology.config import load_book
+from anthology.render import html, pandoc
+from tests.builds.test_incremental import pdf_build
+from tests.render.test_epub_ahead import parted  # noqa: F401  (a fixture)
+from tests.render.test_epub_incremental import cached, pandoc_epubs
+
+
+def html_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each HTML run of pandoc in this process was about, from now on."""
+    made: list[str] = []
+    real = pandoc.ast_to_html
+
+    def counted(ast: Any, what: str) -> str:
+        made.append(what)
+        return real(ast, what)
+
+    monkeypatch.setattr(html.pandoc, "ast_to_html", counted)
+    return made
+
+
+def cache_of(root: Path, enabled: bool = True) -> Cache:
+    return Cache(root / "build" / ".cache", enabled)
+
+
+@pytest.mark.slow
+def test_a_check_for_a_pdf_build_makes_each_chapters_html_and_the_build_makes_none(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    runs = html_runs(monkeypatch)
+    epubs = pandoc_epubs(monkeypatch)
+    run_checks(load_book(parted), cache=cache_of(parted), jobs=1, html=True)
+    assert sorted({what.split(" ")[0] for what in runs}) == [
+        "chapters/01-intro.md", "chapters/02-peer.md", "chapters/03-care.md"]
+    assert epubs == []  # only what was asked
+    assert len(cached(parted, "html")) == 3
+    runs.clear()
+    pdf_build(parted, monkeypatch)
+    assert runs == []
+
+
+@pytest.mark.slow
+def test_a_cold_build_in_workers_gives_the_pdf_of_one_made_in_this_process(
+        parted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import shutil
+
+    from pypdf import PdfReader
+
+    twin = tmp_path / "twin"
+    shutil.copytree(parted, twin)
+    in_workers = pdf_build(parted, monkeypatch)  # checked in 2 workers, HTML made there
+    assert len(cached(parted, "html")) == 3
+    run_checks(load_book(twin), cache=cache_of(twin), jobs=1)  # no HTML ahead
+    assert cached(twin, "html") == set()
+    here = pdf_build(twin, monkeypatch)
+    assert [p.extract_text() for p in PdfReader(in_workers).pages] == [
+        p.extract_text() for p in PdfReader(here).pages]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_check_alone_makes_no_html(parted: Path, jobs: int) -> None:  # noqa: F811
+    check_book(load_book(parted), jobs=jobs)
+    assert cached(parted, "html") == set()
+
+
+def test_a_clean_build_makes_no_html_ahead(parted: Path,  # noqa: F811
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = html_runs(monkeypatch)
+    run_checks(load_book(parted), cache=cache_of(parted, enabled=False), jobs=1, html=True)
+    assert runs == []
+
+
+def test_with_workers_the_books_bibliography_is_read_by_a_worker(
+        parted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import os
+
+    log = tmp_path / "reads.txt"
+    real = runner.load_bibliography
+
+    def logged(path: Path, name: str, cache: Any) -> Any:  # runs in the workers too (fork)
+        stored = len(cached(parted, "bibfile"))
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {name} {stored}\n")
+        return real(path, name, cache)
+
+    monkeypatch.setattr(runner, "load_bibliography", logged)
+    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2)
+    reads = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    first = reads[0]
+    assert first[0] != str(os.getpid()) and first[1:] == ["references/book.bib", "0"]
+    # this process asked only after the workers, and found it in the cache
+    assert [r[1:] for r in reads if r[0] == str(os.getpid())] == [["references/book.bib", "1"]]
+    assert report.findings == check_book(load_book(parted), jobs=1)
