@@ -106,8 +106,20 @@ def test_a_changed_file_is_parsed_again(small_book: Path) -> None:
     assert len(parsed_entries(small_book)) == 3  # one entry per file, replaced
 
 
-def test_nothing_is_kept_without_a_cache_folder(small_book: Path) -> None:
+def test_nothing_is_kept_without_a_cache_folder_unless_asked(small_book: Path) -> None:
     load_book(small_book)
+    assert not (small_book / "build").exists()
+    load_book(small_book, keep_parsed=True)
+    assert len(parsed_entries(small_book)) == 3
+
+
+def test_the_first_check_keeps_the_parsed_files(small_book: Path) -> None:
+    assert run(small_book, "check", "-q") == (0, "", "")
+    assert len(parsed_entries(small_book)) == 3
+
+
+def test_status_makes_no_build_folder(small_book: Path) -> None:
+    assert run(small_book, "status")[0] == 0
     assert not (small_book / "build").exists()
 
 
@@ -116,8 +128,11 @@ def test_a_bad_configuration_keeps_nothing(small_book: Path) -> None:
     chapters = small_book / "chapters.yaml"
     chapters.write_text(chapters.read_text().replace("status: draft", "status: drafted"))
     with pytest.raises(ConfigError):
-        load_book(small_book)
+        load_book(small_book, keep_parsed=True)
     assert parsed_entries(small_book) == []
+    shutil.rmtree(small_book / "build")
+    assert run(small_book, "check", "-q")[0] == 2
+    assert not (small_book / "build").exists()
 
 
 @pytest.mark.parametrize("damage", ["key", "data", "json"])
@@ -156,7 +171,6 @@ def test_a_damaged_or_foreign_entry_is_not_trusted(small_book: Path, damage: str
 ])
 def test_a_change_to_each_yaml_file_after_a_warm_check_is_seen(
         small_book: Path, name: str, old: str, new: str, code: int, expected: str) -> None:
-    assert run(small_book, "check", "-q") == (0, "", "")
     assert run(small_book, "check", "-q") == (0, "", "")  # keeps the parsed files
     assert len(parsed_entries(small_book)) == 3
     assert run(small_book, "check", "-q") == (0, "", "")  # from them

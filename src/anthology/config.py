@@ -284,8 +284,9 @@ class _Parsed:
     matches, so an unchanged file is not parsed again. PyYAML's pure-Python parser (needed for
     the line numbers) is most of a command's time on a big book otherwise.
 
-    Entries are written only once the whole book has loaded without a problem, and only where
-    a command has made the cache folder already: a bad configuration changes nothing.
+    Entries are written only once the whole book has loaded without a problem (a bad
+    configuration changes nothing), and only where a command has made the cache folder already,
+    unless the command is about to fill it anyway (`keep_parsed`).
     """
 
     def __init__(self, root: Path) -> None:
@@ -315,9 +316,10 @@ class _Parsed:
         self.fresh.append((slot, {"key": key, "data": document_to_json(data)}))
         return data
 
-    def save(self) -> None:
-        """Store what was parsed afresh (a cache that cannot be written is left alone)."""
-        if not self.fresh or not self.cache.folder.is_dir():
+    def save(self, create: bool = False) -> None:
+        """Store what was parsed afresh, in a cache folder that exists (or is `create`d); a
+        cache that cannot be written is left alone."""
+        if not self.fresh or not (create or self.cache.folder.is_dir()):
             return
         for slot, value in self.fresh:
             with contextlib.suppress(OSError, UnicodeError):
@@ -729,9 +731,13 @@ def _chapters(root: Path, data: YDict | None, people: set[str] | None,
     return tuple(chapters)
 
 
-def load_book(root: Path) -> Book:
-    """Read and validate the whole book folder; raise ConfigError listing every problem."""
-    return load_book_texts(root, {})
+def load_book(root: Path, *, keep_parsed: bool = False) -> Book:
+    """Read and validate the whole book folder; raise ConfigError listing every problem.
+
+    The parsed YAML files are kept in build/.cache when a command has made that folder, or
+    with `keep_parsed` (for the commands that fill it: the next one need not parse them).
+    """
+    return _load_book(root, {}, keep_parsed)
 
 
 def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
@@ -739,6 +745,10 @@ def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
 
     Writers validate what they are about to write with this before writing it.
     """
+    return _load_book(root, texts, False)
+
+
+def _load_book(root: Path, texts: Mapping[str, str], keep_parsed: bool) -> Book:
     findings: list[Finding] = []
     parsed = _Parsed(root)
     book_data = _read_yaml(root, BOOK_FILE, findings, required=True, texts=texts, parsed=parsed)
@@ -766,7 +776,7 @@ def load_book_texts(root: Path, texts: Mapping[str, str]) -> Book:
                                       "Add them with `anthology contributor add`, or fix the id."))
     if findings or config is None:
         raise ConfigError(_config_summary(findings), findings)
-    parsed.save()
+    parsed.save(create=keep_parsed)
     return Book(root, config, people, chapters)
 
 

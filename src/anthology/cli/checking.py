@@ -25,7 +25,7 @@ def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
     from anthology.checks.runner import check_book
     from anthology.findings import Severity, render
 
-    book = book or state().book()
+    book = book or state().book(caching=True)
 
     def progress(line: str) -> None:
         if not quiet and fmt == "text":
@@ -96,7 +96,7 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
     from anthology.checks.words import counted
     from anthology.model import WORD_PARTS
 
-    book = state().book()
+    book = state().book(caching=True)
     report = run_checks(book, set(chapters) if chapters else None)
     rules = book.config.words
     rows: list[dict[str, Any]] = []

@@ -31,12 +31,13 @@ class CliState:
 
         return find_book_root(Path.cwd(), self.book_dir)
 
-    def book(self) -> Book:
-        """Load and validate the book (once per command)."""
+    def book(self, *, caching: bool = False) -> Book:
+        """Load and validate the book (once per command); `caching` for a command that fills
+        build/.cache, which then keeps the parsed YAML files there too."""
         if self._book is None:
             from anthology.config import load_book
 
-            self._book = load_book(self.root())
+            self._book = load_book(self.root(), keep_parsed=caching)
         return self._book
 
 
