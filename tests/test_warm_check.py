@@ -232,3 +232,13 @@ def test_duplicate_works_are_found_alike_in_fresh_and_cached_files() -> None:
     assert key_conflicts([("x", read_back), ("y", other)]) == key_conflicts(
         [("x", bib), ("y", other)])
     assert len(key_conflicts([("x", bib), ("y", other)])) == 1
+
+
+def test_text_json_cannot_hold_is_parsed_each_time(small_book: Path) -> None:
+    book_yaml = small_book / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text().replace("subtitle: For Tests",
+                                                       'subtitle: "For \\ud800 Tests"'))
+    assert run(small_book, "check", "-q") == (0, "", "")
+    assert len(parsed_entries(small_book)) == 2  # contributors.yaml and chapters.yaml
+    assert run(small_book, "check", "-q") == (0, "", "")
+    assert load_book(small_book).config.subtitle == "For \ud800 Tests"
