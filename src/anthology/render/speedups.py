@@ -4,6 +4,390 @@ that the code it replaces is the version it was written against (otherwise it do
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import zlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from math import ceil, log
+from typing import Any
+
 
 def install() -> None:
     """Install every speed-up that applies to the WeasyPrint and pydyf found (idempotent)."""
+    _install_pdf_write()
+    _install_layout_setup()
+
+
+def source_digest(*functions: Any) -> str | None:
+    """The SHA-256 of the source text of `functions` (None if a source cannot be read)."""
+    digest = hashlib.sha256()
+    for function in functions:
+        try:
+            digest.update(inspect.getsource(function).encode())
+        except (OSError, TypeError):
+            return None
+    return digest.hexdigest()
+
+
+# pydyf 0.13's `PDF.write` makes every object's bytes twice when the PDF has an identifier
+# (WeasyPrint always gives one): once to write it, once more for the MD5 of the trailer's ID,
+# compressing each page's content stream and the big object stream (the 74,000 structure
+# elements of a tagged book) twice at zlib level 9. This `write` makes each object's bytes once,
+# with a serializer that gives pydyf's bytes for pydyf's own types (and asks every other object
+# for its `data`), and compresses the content streams in two threads (zlib lets go of the GIL)
+# while this one serializes the dictionaries. Same order, same level, same bytes.
+PYDYF_WRITE_VERSION = "0.13.0"
+PYDYF_WRITE_SOURCE = "5830548c27a4a24d43da30eb32dc63dc1739f5b8f683490df75b7cd4557af3ca"
+_COMPRESS_THREADS = 2
+
+
+def _pydyf_write_sources(pydyf: Any) -> tuple[Any, ...]:
+    """What the fast `write` copies the behaviour of (its digest is PYDYF_WRITE_SOURCE)."""
+    return (pydyf._to_bytes, pydyf.Object.indirect.fget, pydyf.Object.compressible.fget,
+            pydyf.Dictionary.data.fget, pydyf.Array.data.fget, pydyf.Stream.data.fget,
+            pydyf.PDF.write)
+
+
+def _install_pdf_write() -> None:
+    import pydyf
+
+    if getattr(pydyf.PDF.write, "anthology_fast", False):
+        return
+    if (getattr(pydyf, "__version__", None) != PYDYF_WRITE_VERSION
+            or source_digest(*_pydyf_write_sources(pydyf)) != PYDYF_WRITE_SOURCE):
+        return
+    pydyf.PDF.write = fast_write(pydyf, pydyf.PDF.write)
+
+
+def serializer(pydyf: Any) -> Callable[[Any], bytes]:
+    """pydyf's `_to_bytes`, faster on pydyf's own dictionaries and arrays (same bytes)."""
+    Dictionary, Array = pydyf.Dictionary, pydyf.Array
+    original = pydyf._to_bytes
+    names: dict[str, bytes] = {}
+
+    def dictionary(value: Any) -> bytes:
+        parts = [b"<<"]
+        for key, item in value.items():
+            if type(key) is str:
+                name = names.get(key)
+                if name is None:
+                    name = names[key] = b"/" + key.encode("ascii") + b" "
+            else:
+                name = b"/" + to_bytes(key) + b" "
+            parts.append(name + to_bytes(item))
+        parts.append(b">>")
+        return b"".join(parts)
+
+    def to_bytes(item: Any) -> bytes:
+        kind = type(item)
+        if kind is bytes:
+            return item  # type: ignore[no-any-return]
+        if kind is str:
+            return item.encode("ascii")  # type: ignore[no-any-return]
+        if kind is int:
+            return b"%d" % item
+        if kind is Dictionary:
+            return dictionary(item)
+        if kind is Array:
+            return b"[" + b" ".join([to_bytes(child) for child in item]) + b"]"
+        return original(item)  # type: ignore[no-any-return]
+
+    return to_bytes
+
+
+def fast_write(pydyf: Any, original: Any) -> Any:
+    """pydyf's `PDF.write`, making each object's bytes once (see above)."""
+    to_bytes = serializer(pydyf)
+    Dictionary, Stream = pydyf.Dictionary, pydyf.Stream
+    stream_data = Stream.__dict__["data"]
+    object_indirect = pydyf.Object.__dict__["indirect"]
+    compressible = pydyf.Object.__dict__["compressible"]
+
+    def plain_stream(object_: Any) -> bool:
+        kind = type(object_)
+        return (getattr(kind, "data", None) is stream_data
+                and getattr(kind, "compressible", None) is compressible)
+
+    def stream_bytes(object_: Any, content: bytes) -> bytes:
+        extra = Dictionary(object_.extra.copy())
+        if object_.compress:
+            extra["Filter"] = "/FlateDecode"
+        extra["Length"] = len(content)
+        return b"\n".join((to_bytes(extra), b"stream", content, b"endstream"))
+
+    def deflate(content: bytes) -> bytes:
+        compressor = zlib.compressobj(level=9)
+        return compressor.compress(content) + compressor.flush()
+
+    def write(self: Any, output: Any, version: Any = b"1.7", identifier: Any = False,
+              compress: Any = False) -> None:
+        if not (pydyf._to_bytes(version or b"1.7") >= b"1.5" and compress):
+            original(self, output, version, identifier, compress)  # nothing made twice
+            return None
+        version = pydyf._to_bytes(version or b"1.7")
+        if identifier not in (False, True, None):
+            identifier = pydyf._to_bytes(identifier)
+        if self.info:
+            self.add_object(self.info)
+        self.write_line(b"%PDF-" + version, output)
+        self.write_line(b"%\xf0\x9f\x96\xa4", output)
+
+        data: dict[int, bytes] = {}  # id(object): its bytes, each made once
+        live = [object_ for object_ in self.objects if object_.free != "f"]
+        with ThreadPoolExecutor(_COMPRESS_THREADS) as pool:
+            pending: dict[int, tuple[Any, Future[bytes] | bytes]] = {}
+            for object_ in live:
+                if not object_.compressible and plain_stream(object_):
+                    content = b"\n".join([to_bytes(item) for item in object_.stream])
+                    pending[id(object_)] = (object_, pool.submit(deflate, content)
+                                            if object_.compress else content)
+            compressed_objects = []
+            for object_ in live:
+                if object_.compressible:
+                    compressed_objects.append(object_)
+                    data[id(object_)] = to_bytes(object_)
+            for object_ in live:
+                if object_.compressible:
+                    continue
+                if id(object_) in pending:
+                    made = pending.pop(id(object_))[1]
+                    data[id(object_)] = stream_bytes(
+                        object_, made if isinstance(made, bytes) else made.result())
+                elif getattr(type(object_), "indirect", None) is object_indirect:
+                    data[id(object_)] = object_.data
+                object_.offset = self.current_position
+                self.write_line(indirect(object_, data), output)
+
+        # From here on, pydyf's own steps, with the bytes made above.
+        stream: list[Any] = [[]]
+        position = 0
+        for object_ in compressed_objects:
+            object_data = data[id(object_)]
+            stream.append(object_data)
+            stream[0].append(object_.number)
+            stream[0].append(position)
+            position += len(object_data) + 1
+        stream[0] = " ".join(str(i) for i in stream[0])
+        extra = {
+            "Type": "/ObjStm",
+            "N": len(compressed_objects),
+            "First": len(stream[0]) + 1,
+        }
+        object_stream = Stream(stream, extra, compress)
+        object_stream.offset = self.current_position
+        self.add_object(object_stream)
+        content = b"\n".join([to_bytes(item) for item in stream])
+        data[id(object_stream)] = stream_bytes(object_stream, deflate(content))
+        del stream, content
+        self.write_line(indirect(object_stream, data), output)
+
+        xref = []
+        dict_index = 0
+        for object_ in self.objects:
+            if object_.compressible:
+                xref.append((2, object_stream.number, dict_index))
+                dict_index += 1
+            else:
+                xref.append((bool(object_.number), object_.offset, object_.generation))
+        xref.append((1, self.current_position, 0))
+
+        field2_size = ceil(log(self.current_position + 1, 256))
+        max_generation = max(object_.generation for object_ in self.objects)
+        field3_size = ceil(log(max(max_generation, len(compressed_objects)) + 1, 256))
+        xref_lengths = (1, field2_size, field3_size)
+        xref_stream = b"".join(
+            value.to_bytes(length, "big")
+            for line in xref for length, value in zip(xref_lengths, line, strict=False))
+        xref_extra = {
+            "Type": "/XRef",
+            "Index": pydyf.Array((0, len(self.objects) + 1)),
+            "W": pydyf.Array(xref_lengths),
+            "Size": len(self.objects) + 1,
+            "Root": self.catalog.reference,
+        }
+        if self.info:
+            xref_extra["Info"] = self.info.reference
+        if identifier:
+            digest = hashlib.md5()
+            for object_ in self.objects:
+                if object_.free != "f":
+                    known = data.get(id(object_))
+                    digest.update(object_.data if known is None else known)
+            data_hash = digest.hexdigest().encode()
+            if identifier is True:
+                identifier = data_hash
+            xref_extra["ID"] = pydyf.Array((pydyf.String(identifier).data,
+                                            pydyf.String(data_hash).data))
+        dict_stream = Stream([xref_stream], xref_extra, compress)
+        self.xref_position = dict_stream.offset = self.current_position
+        self.add_object(dict_stream)
+        self.write_line(dict_stream.indirect, output)
+        self.write_line(b"startxref", output)
+        self.write_line(f"{self.xref_position}".encode(), output)
+        self.write_line(b"%%EOF", output)
+        return None
+
+    def indirect(object_: Any, data: dict[int, bytes]) -> bytes:
+        if id(object_) not in data or getattr(type(object_), "indirect", None) \
+                is not object_indirect:
+            return object_.indirect  # type: ignore[no-any-return]
+        header = f"{object_.number} {object_.generation} obj\n".encode()
+        return header + data[id(object_)] + b"\nendobj"
+
+    write.anthology_fast = True  # type: ignore[attr-defined]
+    write.anthology_original = original  # type: ignore[attr-defined]
+    return write
+
+
+# WeasyPrint 70 makes a new Pango context and a new font description for each text layout it
+# sets up (140,000 in a 563-page book, each line laid out and then drawn again). The contexts
+# differ only by direction and language and the descriptions only by the font properties they
+# are made of, and Pango copies a description into each layout and reads a context's settings
+# only: so each layout gets the shared context and description of its font configuration,
+# direction, language and font, made once. The rest of `Layout.setup` is WeasyPrint's own.
+WEASYPRINT_SETUP_VERSION = "70.0"
+WEASYPRINT_SETUP_SOURCE = "10e3439e0fc4425ccb6899ed875666ee15a85a511cc7a472255aa561c1a7e5e6"
+
+
+def _weasyprint_setup_sources(line_break: Any) -> tuple[Any, ...]:
+    """What the fast `Layout.setup` copies the behaviour of (digest: WEASYPRINT_SETUP_SOURCE)."""
+    from weasyprint.text import fonts
+
+    return line_break.Layout.setup, fonts.get_font_description
+
+
+def _install_layout_setup() -> None:
+    import weasyprint
+    from weasyprint.text import line_break
+
+    if getattr(line_break.Layout.setup, "anthology_fast", False):
+        return
+    if (weasyprint.__version__ != WEASYPRINT_SETUP_VERSION
+            or source_digest(*_weasyprint_setup_sources(line_break)) != WEASYPRINT_SETUP_SOURCE):
+        return
+    line_break.Layout.setup = fast_setup(line_break, line_break.Layout.setup)
+
+
+def fast_setup(line_break: Any, original: Any) -> Any:
+    """WeasyPrint's `Layout.setup`, with shared Pango contexts and font descriptions."""
+    from weasyprint.text import constants
+
+    ffi, pango, gobject = line_break.ffi, line_break.pango, line_break.gobject
+    unicode_to_char_p, font_features = line_break.unicode_to_char_p, line_break.font_features
+    FROM_UNITS, TO_UNITS = line_break.FROM_UNITS, line_break.TO_UNITS
+    directions, languages = constants.PANGO_DIRECTION, constants.LST_TO_ISO
+    styles, stretches = constants.PANGO_STYLE, constants.PANGO_STRETCH
+    variants = constants.PANGO_VARIANT
+
+    def shared(font_config: Any) -> dict[Any, Any]:
+        cache: dict[Any, Any] | None = font_config.__dict__.get("_anthology_shared")
+        if cache is None:
+            cache = font_config._anthology_shared = {}
+        return cache
+
+    def font_description(style: Any, cache: dict[Any, Any]) -> Any:
+        # The style's values are read in WeasyPrint's order (reading computes them).
+        family = ",".join(style["font_family"])
+        key: tuple[Any, ...] = (
+            "font", family, styles[style["font_style"]], stretches[style["font_stretch"]],
+            style["font_weight"], int(style["font_size"] * TO_UNITS),
+            variants[style["font_variant_caps"]])
+        variations = style["font_variation_settings"]
+        if variations != "normal":
+            variations = ",".join(f"{key}={value}" for key, value in variations).encode()
+        key += (variations,)
+        description = cache.get(key)
+        if description is None:
+            description = ffi.gc(pango.pango_font_description_new(),
+                                 pango.pango_font_description_free)
+            family_p, _ = unicode_to_char_p(family)
+            pango.pango_font_description_set_family(description, family_p)
+            pango.pango_font_description_set_style(description, key[2])
+            pango.pango_font_description_set_stretch(description, key[3])
+            pango.pango_font_description_set_weight(description, key[4])
+            pango.pango_font_description_set_absolute_size(description, key[5])
+            pango.pango_font_description_set_variant(description, key[6])
+            if variations != "normal":
+                pango.pango_font_description_set_variations(description, variations)
+            cache[key] = description
+        return description
+
+    def setup(self: Any, style: Any) -> None:
+        self.style = style
+        self.first_line_direction = 0
+
+        font_map = style.font_config.font_map
+        cache = shared(style.font_config)
+        direction = style["direction"]
+
+        if style["font_language_override"] != "normal":
+            lang_p, lang = unicode_to_char_p(languages.get(
+                style["font_language_override"].lower(),
+                style["font_language_override"]))
+        elif style["lang"]:
+            lang_p, lang = unicode_to_char_p(style["lang"])
+        else:
+            lang = None
+            self.language = pango.pango_language_get_default()
+        if lang:
+            self.language = pango.pango_language_from_string(lang_p)
+        key = ("context", font_map, direction, lang or None)
+        pango_context = cache.get(key)
+        if pango_context is None:
+            pango_context = ffi.gc(
+                pango.pango_font_map_create_context(font_map),
+                gobject.g_object_unref)
+            pango.pango_context_set_round_glyph_positions(pango_context, False)
+            pango.pango_context_set_base_dir(pango_context, directions[direction])
+            if lang:
+                pango.pango_context_set_language(pango_context, self.language)
+            cache[key] = pango_context
+
+        assert not isinstance(style["font_family"], str), (
+            "font_family should be a list")
+        description = font_description(style, cache)
+        self.layout = ffi.gc(
+            pango.pango_layout_new(pango_context),
+            gobject.g_object_unref)
+        pango.pango_layout_set_auto_dir(self.layout, False)
+        pango.pango_layout_set_font_description(self.layout, description)
+
+        text_decoration = style["text_decoration_line"]
+        if text_decoration != "none":
+            metrics = ffi.gc(
+                pango.pango_context_get_metrics(
+                    pango_context, description, self.language),
+                pango.pango_font_metrics_unref)
+            self.ascent = FROM_UNITS * (
+                pango.pango_font_metrics_get_ascent(metrics))
+            self.underline_position = FROM_UNITS * (
+                pango.pango_font_metrics_get_underline_position(metrics))
+            self.strikethrough_position = FROM_UNITS * (
+                pango.pango_font_metrics_get_strikethrough_position(metrics))
+            self.underline_thickness = FROM_UNITS * (
+                pango.pango_font_metrics_get_underline_thickness(metrics))
+            self.strikethrough_thickness = FROM_UNITS * (
+                pango.pango_font_metrics_get_strikethrough_thickness(metrics))
+        else:
+            self.ascent = None
+            self.underline_position = None
+            self.strikethrough_position = None
+
+        features = font_features(
+            style["font_kerning"], style["font_variant_ligatures"],
+            style["font_variant_position"], style["font_variant_caps"],
+            style["font_variant_numeric"], style["font_variant_alternates"],
+            style["font_variant_east_asian"], style["font_feature_settings"])
+        if features:
+            features = ",".join(
+                f"{key} {value}" for key, value in features.items()).encode()
+            attr = style.font_config.font_features.setdefault(
+                features, pango.pango_attr_font_features_new(features))
+            attr_list = pango.pango_attr_list_new()
+            pango.pango_attr_list_insert(attr_list, attr)
+            pango.pango_layout_set_attributes(self.layout, attr_list)
+
+    setup.anthology_fast = True  # type: ignore[attr-defined]
+    setup.anthology_original = original  # type: ignore[attr-defined]
+    return setup

@@ -1,0 +1,220 @@
+"""The speed-ups installed in the WeasyPrint process: each gives the same bytes as the code it
+replaces, declines on a version it was not written for, and installs once."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+import pydyf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from anthology.render import speedups
+
+ORIGINAL_WRITE = getattr(pydyf.PDF.write, "anthology_original", pydyf.PDF.write)
+
+
+def original_setup() -> Any:
+    """WeasyPrint's own `Layout.setup` (whether or not the speed-up is installed)."""
+    from weasyprint.text.line_break import Layout
+
+    return getattr(Layout.setup, "anthology_original", Layout.setup)
+
+
+@pytest.fixture
+def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydyf and WeasyPrint as they come, for this test only."""
+    from weasyprint.text.line_break import Layout
+
+    monkeypatch.setattr(pydyf.PDF, "write", ORIGINAL_WRITE)
+    monkeypatch.setattr(Layout, "setup", original_setup())
+
+
+class Lazy(pydyf.Object):
+    """An object with its own `data`, like WeasyPrint's lazy images."""
+
+    @property
+    def data(self) -> bytes:
+        return b"<</Lazy true>>"
+
+
+class Tagged(pydyf.Dictionary):
+    """A subclass of pydyf's dictionary: written by its own `data`."""
+
+
+def sample_pdf() -> Any:
+    """A small PDF with every kind of object WeasyPrint writes."""
+    pdf = pydyf.PDF()
+    for compress in (True, False):
+        content = pydyf.Stream(compress=compress)
+        content.begin_marked_content("P", pydyf.Dictionary({"MCID": 0}))
+        content.begin_text()
+        content.set_font_size("F1", 10.5)
+        content.set_text_matrix(1, 0, 0, -1, 56.69291, 700.000001)
+        content.show_text("<0012>-12.5<0034>")
+        content.end_text()
+        content.end_marked_content()
+        content.rectangle(0, 0.1, 2.0, -3.25)
+        content.fill()
+        pdf.add_object(content)
+        page = pydyf.Dictionary({
+            "Type": "/Page",
+            "Parent": pdf.pages.reference,
+            "MediaBox": pydyf.Array([0, 0, 442.2, 663.3]),
+            "Contents": content.reference,
+            "StructParents": 0,
+            "Tabs": "/S",
+        })
+        pdf.add_page(page)
+    for value in (pydyf.String("Plain (with) \\ escapes"), pydyf.String("Ünïcode “quotes”"),
+                  Lazy(), Tagged({"S": "/Sect", "K": pydyf.Array([1, 2.5, True])}),
+                  pydyf.Dictionary({"Nested": pydyf.Dictionary({"A": pydyf.Array([])}),
+                                    "Pg": pdf.page_references[0], "None": None})):
+        pdf.add_object(value)
+    pdf.add_object(pydyf.Stream([b"raw"], {"Type": "/Metadata", "Filter": "/X"},
+                                compress=True))
+    pdf.info["Title"] = pydyf.String("Sample")
+    pdf.catalog["Lang"] = pydyf.String("en")
+    return pdf
+
+
+def written(write: Any, *args: Any) -> bytes:
+    """The bytes `write` makes of a fresh sample PDF."""
+    output = BytesIO()
+    write(sample_pdf(), output, *args)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("args", [
+    (b"1.7", b"anthology", True),
+    (b"1.7", True, True),
+    (b"1.7", False, True),
+    (None, b"id", 1),
+    (b"2.0", b"id", True),
+    (b"1.4", b"id", True),  # no object streams: pydyf's own write
+    (b"1.7", b"id", False),
+])
+def test_fast_write_gives_pydyf_bytes(args: tuple[Any, ...]) -> None:
+    fast = speedups.fast_write(pydyf, ORIGINAL_WRITE)
+    expected = written(ORIGINAL_WRITE, *args)
+    assert written(fast, *args) == expected
+    assert PdfReader(BytesIO(expected)).pages  # a PDF a reader opens
+
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(max_codepoint=127), max_size=8) | st.binary(max_size=8),
+    lambda children: st.lists(children, max_size=4).map(pydyf.Array)
+    | st.dictionaries(st.text(alphabet="ABCabc", min_size=1, max_size=3) | st.integers(),
+                      children, max_size=4).map(pydyf.Dictionary)
+    | st.text(max_size=8).map(pydyf.String),
+    max_leaves=12)
+
+
+@given(values)
+def test_serializer_gives_pydyf_bytes(value: Any) -> None:
+    assert speedups.serializer(pydyf)(value) == pydyf._to_bytes(value)
+
+
+def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
+    value = pydyf.Dictionary({"Ünï": 1})
+    with pytest.raises(UnicodeEncodeError):
+        pydyf._to_bytes(value)
+    with pytest.raises(UnicodeEncodeError):
+        speedups.serializer(pydyf)(value)
+
+
+@pytest.mark.usefixtures("unpatched")
+def test_speedups_are_installed_once() -> None:
+    from weasyprint.text.line_break import Layout
+
+    speedups.install()
+    write, setup = pydyf.PDF.write, Layout.setup
+    assert write.anthology_original is ORIGINAL_WRITE
+    assert setup.anthology_original is not setup
+    speedups.install()
+    assert (pydyf.PDF.write, Layout.setup) == (write, setup)
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source"])
+def test_fast_write_declines_another_pydyf(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    if change == "version":
+        monkeypatch.setattr(pydyf, "__version__", "0.14.0")
+    else:
+        monkeypatch.setattr(speedups, "PYDYF_WRITE_SOURCE", "0" * 64)
+    speedups.install()
+    assert pydyf.PDF.write is ORIGINAL_WRITE
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source"])
+def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                change: str) -> None:
+    import weasyprint
+    from weasyprint.text.line_break import Layout
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    else:
+        monkeypatch.setattr(speedups, "WEASYPRINT_SETUP_SOURCE", "0" * 64)
+    speedups.install()
+    assert Layout.setup is original_setup()
+
+
+def test_source_digest_of_code_without_source_is_none() -> None:
+    assert speedups.source_digest(len) is None
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082")
+STYLE = """
+@page { size: 156mm 234mm; margin: 20mm; @top-center { content: string(head) }
+        @bottom-center { content: counter(page) } }
+h2 { string-set: head content(); break-before: page }
+th, td { border: 1px solid }
+"""
+
+
+def tagged_html() -> str:
+    """A small book-like page: headings, lists, a table, an image, links in and out, other
+    languages and directions, font features and decorations."""
+    import base64
+
+    image = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    sections = "".join(
+        f"<section id='s{n}'><h2>Section {n} “{n}”</h2>"
+        f"<p>{'Wörds and more words, justified and hyphenated. ' * 120}</p>"
+        f"<ul><li>One <a href='#s{(n + 1) % 6}'>next</a></li><li>Two</li></ul>"
+        f"<table><thead><tr><th>Name</th><th scope='col'>Value</th></tr></thead>"
+        f"<tbody><tr><td>a</td><td>{n}</td></tr></tbody></table>"
+        f"<p lang='fr'>Une phrase en français, <span style='font-variant: small-caps'>"
+        f"Petites Capitales</span>.</p><p dir='rtl'>From right to left {n}.</p>"
+        f"<p style='font-feature-settings: \"liga\" 0; text-decoration: underline'>"
+        f"office affluent</p>"
+        f"<p><img src='{image}' alt='A dot' width='20'> "
+        f"<a href='https://example.org/{n}'>out</a></p></section>" for n in range(6))
+    return (f"<html lang='en'><head><title>Tagged</title><style>{STYLE}</style></head>"
+            f"<body><h1>Book</h1>{sections}</body></html>")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("unpatched")
+def test_tagged_render_is_the_same_with_speedups() -> None:
+    import weasyprint
+    from weasyprint.text.line_break import Layout
+
+    options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test", "uncompressed_pdf": False}
+    html = weasyprint.HTML(string=tagged_html())
+    plain = html.render(**options).write_pdf(**options, custom_metadata=True)
+    speedups.install()
+    assert pydyf.PDF.write is not ORIGINAL_WRITE
+    assert Layout.setup is not original_setup()
+    fast = html.render(**options).write_pdf(**options, custom_metadata=True)
+    reader = PdfReader(BytesIO(fast))
+    assert len(reader.pages) > 6
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert fast == plain
