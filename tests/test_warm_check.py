@@ -242,3 +242,18 @@ def test_text_json_cannot_hold_is_parsed_each_time(small_book: Path) -> None:
     assert len(parsed_entries(small_book)) == 2  # contributors.yaml and chapters.yaml
     assert run(small_book, "check", "-q") == (0, "", "")
     assert load_book(small_book).config.subtitle == "For \ud800 Tests"
+
+
+def test_a_damaged_cached_bibliography_is_read_again(tmp_path: Path) -> None:
+    import gc
+
+    path = tmp_path / "500lines.bib"
+    shutil.copy(CORPUS / "500lines.bib", path)
+    cache = Cache(tmp_path / "cache")
+    fresh = load_bibliography(path, "500lines.bib", cache)
+    [stored_path] = (tmp_path / "cache" / "bibfile").glob("*/*.json")
+    stored = json.loads(stored_path.read_text())
+    stored["entries"] = [row[:5] for row in stored["entries"]]  # the form before identity
+    stored_path.write_text(json.dumps(stored))
+    assert load_bibliography(path, "500lines.bib", cache) == fresh
+    assert gc.isenabled()

@@ -7,10 +7,12 @@ so a small scanner finds each entry's line (`@type{key,`) and the entry whose br
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -364,6 +366,19 @@ def pandoc_identity() -> str:
     return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: a big cached bibliography is decoded into
+    thousands of dicts and lists, none in a cycle, over which it would run dozens of times."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_bibliography(path: Path, name: str, cache: Cache | None) -> BibFile:
     """Read and check one bibliography file, cached by its content."""
     try:
@@ -375,9 +390,11 @@ def load_bibliography(path: Path, name: str, cache: Cache | None) -> BibFile:
                        failed=True)
     key = digest("bibfile", FACTS_VERSION, __version__, pandoc_identity(), name, data)
     if cache is not None:
-        cached = cache.get_json("bibfile", key)
-        if isinstance(cached, dict):
-            return BibFile.from_json(cached)
+        with _collector_paused():
+            cached = cache.get_json("bibfile", key)
+            if isinstance(cached, dict):
+                with contextlib.suppress(KeyError, TypeError, ValueError):  # damaged: a miss
+                    return BibFile.from_json(cached)
     text = data.decode("utf-8", "replace")
     from anthology.errors import ToolError
     from anthology.render.pandoc import bibliography_to_csl
