@@ -24,13 +24,24 @@ def original_setup() -> Any:
     return getattr(Layout.setup, "anthology_original", Layout.setup)
 
 
+def original_strut() -> Any:
+    """WeasyPrint's own `strut` (whether or not the speed-up is installed)."""
+    from weasyprint.text import line_break
+
+    return getattr(line_break.strut, "anthology_original", line_break.strut)
+
+
 @pytest.fixture
 def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
     """pydyf and WeasyPrint as they come, for this test only."""
+    import importlib
+
     from weasyprint.text.line_break import Layout
 
     monkeypatch.setattr(pydyf.PDF, "write", ORIGINAL_WRITE)
     monkeypatch.setattr(Layout, "setup", original_setup())
+    for name in speedups._STRUT_USERS:
+        monkeypatch.setattr(importlib.import_module(name), "strut", original_strut())
 
 
 class Lazy(pydyf.Object):
@@ -129,14 +140,16 @@ def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
 
 @pytest.mark.usefixtures("unpatched")
 def test_speedups_are_installed_once() -> None:
+    from weasyprint.layout import inline
     from weasyprint.text.line_break import Layout
 
     speedups.install()
-    write, setup = pydyf.PDF.write, Layout.setup
+    write, setup, strut = pydyf.PDF.write, Layout.setup, inline.strut
     assert write.anthology_original is ORIGINAL_WRITE
     assert setup.anthology_original is not setup
+    assert strut.anthology_original is original_strut()
     speedups.install()
-    assert (pydyf.PDF.write, Layout.setup) == (write, setup)
+    assert (pydyf.PDF.write, Layout.setup, inline.strut) == (write, setup, strut)
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -163,6 +176,44 @@ def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(speedups, "WEASYPRINT_SETUP_SOURCE", "0" * 64)
     speedups.install()
     assert Layout.setup is original_setup()
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "another strut"])
+def test_strut_memo_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                change: str) -> None:
+    import weasyprint
+    from weasyprint.css import units
+    from weasyprint.layout import inline
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(speedups, "WEASYPRINT_STRUT_SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(units, "strut", lambda style: (0, 0))
+    speedups.install()
+    assert inline.strut is original_strut()
+
+
+def test_strut_memo_gives_weasyprint_struts() -> None:
+    import weasyprint
+
+    html = ("<html lang='en'><body><p style='font-size: 13px; line-height: 1.5'>a <i>b</i> "
+            "<span style='font-size: 0'>c</span> <b style='line-height: normal'>d</b></p>")
+    document = weasyprint.HTML(string=html).render()
+    styles = []
+    boxes = [document.pages[0]._page_box]
+    while boxes:
+        box = boxes.pop()
+        styles.append(box.style)
+        boxes.extend(getattr(box, "children", []))
+    memo = speedups.strut_memo(original_strut())
+    for style in styles:
+        expected = original_strut()(style)
+        assert memo(style) == expected
+        assert memo(style) is memo(style)  # kept by the style
+        assert memo(style.copy()) == expected
 
 
 def test_source_digest_of_code_without_source_is_none() -> None:
