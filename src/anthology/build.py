@@ -501,8 +501,12 @@ class PrintPieces:
             # The chapter's key covers what its HTML does not show: its images.
             key = digest("piece", self.frame(place), str(self.apart),
                          *([text.key, digest("html", text.key)] if chapter else []))
+            # Laid out without its folios, a piece needs no other's length: the longest
+            # chapters go first (by their text's length), so that the last layouts of a cold
+            # build are short ones and no worker waits long for the other at the end.
+            weight = len(text.manuscript.body) if chapter and self.apart else 0
             pieces.append(Piece(name, "", key, start=1 if self.apart else None,
-                                make=functools.partial(self._content, number)))
+                                weight=weight, make=functools.partial(self._content, number)))
         return pieces
 
     def _content(self, number: int) -> str:

@@ -55,6 +55,7 @@ class Piece:
     running: bool = False
     ask_start: bool = True  # told its first page by the pipeline (what its folios need)
     rank: int = 0  # among pieces ready at once, the lower rank is laid out first
+    weight: int = 0  # then the heavier first: the last layouts to finish are short ones
     make: Callable[[], str] | None = field(default=None, repr=False)  # makes `html` when asked
 
     @property
@@ -168,11 +169,11 @@ class Layouts:
                 self._receive(worker, message)
 
     def _submit(self) -> None:
-        ready = sorted((p.rank, i) for i, p in enumerate(self.pieces)
+        ready = sorted((p.rank, -p.weight, i) for i, p in enumerate(self.pieces)
                        if not p.done and not p.running and (p.pages is None or
                                                             p.start is not None))
         for worker in self.pool.idle(len(ready)):
-            _, index = ready.pop(0)
+            *_, index = ready.pop(0)
             piece = self.pieces[index]
             piece.running = True
             self._running += 1
