@@ -12,13 +12,16 @@ Generates the book with benchmarks/generate.py into a temporary folder, then tim
   changed;
 - the peak memory of a full PDF build: the largest sum of the resident memory of the process
   and all its children, sampled every 20 ms from /proc (stdlib only).
-Prints a Markdown table of each figure and its ratio to the plain pipeline.
+Prints a Markdown table of each figure and its ratio to the plain pipeline, then the CPU time
+(user + system, all processes) of the plain PDF and of the cold PDF build: over the cores, a
+floor on what the cold build's wall time can be.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,12 +75,14 @@ def _tree_rss(pid: int) -> tuple[int, int]:
 
 
 PEAK_PSS: dict[str, int] = {}
+LAST_CPU = [0.0]  # CPU seconds (user + system) of the last command run and its children
 
 
 def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int]:
     """Wall time of one run of `command`, and its peak memory (RSS of it and its children,
     summed) if asked; the peak of their summed PSS is kept in PEAK_PSS under the command."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env=env)
@@ -93,6 +98,8 @@ def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int
         sampler.start()
     _, err = process.communicate()
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
     if memory:
@@ -114,6 +121,7 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     memory: dict[str, list[int]] = {}
     pss: dict[str, list[int]] = {}
+    cpu: dict[str, list[float]] = {}
     plain_pages = 0
 
     def note(name: str, value: tuple[float, int]) -> None:
@@ -149,9 +157,11 @@ def main() -> None:
             html = run([pandoc, "--citeproc", "-s", "-t", "html5", "all.md", "-o", "plain.html",
                         "--bibliography=references/book.bib", f"--csl={csl}",
                         "--metadata=title:Plain"], book)
+            html_cpu = LAST_CPU[0]
             weasy = run([str(WEASYPRINT), "-s", "royal.css", "plain.html", "plain.pdf"], book,
                         memory=True)
             note("plain PDF", (html[0] + weasy[0], max(html[1], weasy[1])))
+            cpu.setdefault("plain PDF", []).append(html_cpu + LAST_CPU[0])
             pss.setdefault("plain PDF", []).append(
                 PEAK_PSS[f"{WEASYPRINT} -s royal.css plain.html plain.pdf"])
             plain_pages = len(PdfReader(book / "plain.pdf").pages)
@@ -160,6 +170,7 @@ def main() -> None:
                                     f"--csl={csl}", "--metadata=title:Plain"], book))
             shutil.rmtree(book / "build", ignore_errors=True)
             note("cold PDF", run([*build, "pdf"], book, memory=True))
+            cpu.setdefault("cold PDF", []).append(LAST_CPU[0])
             pss.setdefault("cold PDF", []).append(PEAK_PSS[" ".join([*build, "pdf"])])
             text = originals[middle]
             middle.write_text(text.replace(" the ", " one ", 1), encoding="utf-8")
@@ -222,6 +233,13 @@ def main() -> None:
     shared = statistics.median(pss["cold PDF"]) / statistics.median(pss["plain PDF"])
     print(f"| the same, PSS (pages shared by processes counted once) | "
           f"{statistics.median(pss['cold PDF']) / 2**20:.0f} MiB | {shared:.2f}x | - |")
+    # CPU time says what the cores can do at best: the cold build's CPU seconds over the
+    # cores is a floor on its wall time.
+    plain_cpu, cold_cpu = statistics.median(cpu["plain PDF"]), statistics.median(cpu["cold PDF"])
+    cores = os.cpu_count() or 1
+    print(f"\nCPU time (user + system, all processes): plain PDF {plain_cpu:.1f} s; cold PDF "
+          f"{cold_cpu:.1f} s, so on {cores} cores at best {cold_cpu / cores:.1f} s "
+          f"({cold_cpu / cores / pdf:.2f}x plain).")
 
 
 if __name__ == "__main__":
