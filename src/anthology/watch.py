@@ -104,5 +104,13 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
             except AnthologyError as exc:
                 pool.discard_busy()
                 report(Failed(exc, time.monotonic() - started))
+            except OSError as exc:
+                # A file the system refuses (a read-only build folder, a full disk): reported
+                # like any failed build, and the watch goes on; the next save builds again.
+                from anthology.cli import os_error_message
+
+                pool.discard_busy()
+                report(Failed(AnthologyError(os_error_message(exc)),
+                              time.monotonic() - started))
             else:
                 report(Built(result, time.monotonic() - started))

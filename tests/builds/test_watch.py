@@ -135,3 +135,41 @@ def test_a_second_build_at_the_same_time_is_refused(tmp_path: Path) -> None:
         assert result.exit_code == 1
         assert "Another build of this book is running" in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_file_the_system_refuses_is_reported_and_the_watch_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OSError in a build (a full disk, a read-only build folder) is a failed build, named
+    in plain words, not the end of the watch."""
+    import anthology.watch as watching_module
+
+    root = write_book(tmp_path / "book")
+    calls: list[int] = []
+    built = object()
+
+    def build_book(*_: object, **__: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device", str(root / "build" / "book.pdf"))
+        return built
+
+    monkeypatch.setattr(watching_module, "build_book", build_book)
+    state = Watching()
+    thread = threading.Thread(target=watch, args=(root, ["pdf"], state.events.append),
+                              kwargs={"jobs": 1, "interval": 0.05, "stop": state.stop},
+                              daemon=True)
+    thread.start()
+    try:
+        first = state.wait_for(1, timeout=30)
+        assert isinstance(first, Failed)
+        assert "no space left on device" in first.error.message
+        assert "build/book.pdf" in first.error.message
+        chapter = root / "chapters" / "01-intro.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nSaved again.\n",
+                           encoding="utf-8")
+        second = state.wait_for(2, timeout=30)
+        assert isinstance(second, Built) and second.result is built
+    finally:
+        state.stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
