@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     A reader (or a crash) sees the old file or the new one, never half of either.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # not at import: a check with nothing to do writes nothing
+
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -55,6 +56,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_output(path: Path) -> Iterator[Path]:
     """Give a temporary path to write to; move it onto `path` only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # not at import: a check with nothing to do writes nothing
+
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

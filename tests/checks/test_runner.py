@@ -184,7 +184,9 @@ def test_one_job_checks_every_chapter_in_this_process(sample_book: Path,
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("worker processes were started")
 
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", refuse)
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
     report = run_checks(load_book(sample_book), cache=runner.Cache(
         sample_book / "build" / ".cache", enabled=False), jobs=1)
     assert len(report.chapters) >= 2

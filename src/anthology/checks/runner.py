@@ -18,12 +18,9 @@ waiting for the last checks, and the build's main process runs no pandoc beside 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -333,6 +330,8 @@ def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any
 
             chapter_sections(book, text, session.cache, digest("html", text.key))
         if "epub" in session.ahead:
+            import tempfile
+
             from anthology.render.epub import chapter_file
 
             with tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
@@ -376,7 +375,12 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
     processes when there are several, since most of the time is pandoc plus pure-Python walks
     of big ASTs (the GIL rules out threads)."""
     workers = min(len(work), jobs or os.cpu_count() or 1)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2:
+        return [_check_chapter(session, chapter, number) for chapter, number in work]
+    import multiprocessing  # not before: a check with nothing to do starts no process
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [_check_chapter(session, chapter, number) for chapter, number in work]
     context = multiprocessing.get_context("fork")
     cache = session.cache
