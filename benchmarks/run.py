@@ -82,6 +82,9 @@ def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int
     """Wall time of one run of `command`, and its peak memory (RSS of it and its children,
     summed) if asked; the peak of their summed PSS is kept in PEAK_PSS under the command."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    # As Python runs by default, and as users run anthology: modules compiled once and the
+    # bytecode kept (a machine that sets PYTHONDONTWRITEBYTECODE compiles ~17 modules per run).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
