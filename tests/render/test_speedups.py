@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from weasyprint.formatting_structure import boxes
 
 from anthology.render import speedups
 
@@ -42,6 +43,24 @@ def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Layout, "setup", original_setup())
     for name in speedups._STRUT_USERS:
         monkeypatch.setattr(importlib.import_module(name), "strut", original_strut())
+    for name in speedups._PERCENT_USERS:
+        monkeypatch.setattr(importlib.import_module(name), "resolve_percentages",
+                            original_resolve_percentages())
+    monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
+
+
+def original_normal_flow() -> Any:
+    """WeasyPrint's own `Box.is_in_normal_flow` (whether or not the speed-up is installed)."""
+    return getattr(boxes.Box.is_in_normal_flow, "anthology_original",
+                   boxes.Box.is_in_normal_flow)
+
+
+def original_resolve_percentages() -> Any:
+    """WeasyPrint's own `resolve_percentages` (whether or not the speed-up is installed)."""
+    from weasyprint.layout import percent
+
+    return getattr(percent.resolve_percentages, "anthology_original",
+                   percent.resolve_percentages)
 
 
 class Lazy(pydyf.Object):
@@ -144,12 +163,16 @@ def test_speedups_are_installed_once() -> None:
     from weasyprint.text.line_break import Layout
 
     speedups.install()
-    write, setup, strut = pydyf.PDF.write, Layout.setup, inline.strut
-    assert write.anthology_original is ORIGINAL_WRITE
-    assert setup.anthology_original is not setup
-    assert strut.anthology_original is original_strut()
+    def current() -> tuple[Any, ...]:
+        return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
+                boxes.Box.is_in_normal_flow)
+
+    installed = current()
+    assert [patch.anthology_original for patch in installed] == [
+        ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
+        original_normal_flow()]
     speedups.install()
-    assert (pydyf.PDF.write, Layout.setup, inline.strut) == (write, setup, strut)
+    assert current() == installed
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -194,6 +217,86 @@ def test_strut_memo_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(units, "strut", lambda style: (0, 0))
     speedups.install()
     assert inline.strut is original_strut()
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "another one"])
+def test_fast_percentages_decline_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                     change: str) -> None:
+    import weasyprint
+    from weasyprint.layout import block, inline
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(speedups, "WEASYPRINT_PERCENT_SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(block, "resolve_percentages", lambda box, block: None)
+    speedups.install()
+    assert inline.resolve_percentages is original_resolve_percentages()
+
+
+def test_fast_percentages_set_what_weasyprint_sets() -> None:
+    import weasyprint
+    from weasyprint.layout import percent
+
+    html = ("<html lang='en'><body><div style='margin: 5% 1em; padding: calc(2% + 3px) 4px; "
+            "width: 50%; min-height: 10%; max-width: calc(100% - 1em); "
+            "box-sizing: border-box; border: 2px solid'><p style='min-width: auto; "
+            "height: 20%; box-sizing: padding-box; padding: 1%'>Text</p>"
+            "<table style='border-collapse: collapse'><tr><td style='border: 3px solid'>a"
+            "</td></tr></table></div>")
+    document = weasyprint.HTML(string=html).render()
+    fast = speedups.fast_resolve_percentages(percent, original_resolve_percentages())
+    boxes = [document.pages[0]._page_box]
+    checked = 0
+    while boxes:
+        box = boxes.pop()
+        boxes.extend(getattr(box, "children", []))
+        for block in [(500.0, "auto"), (500.0, 700.0), document.pages[0]._page_box]:
+            expected, got = box.copy(), box.copy()
+            original_resolve_percentages()(expected, block)
+            fast(got, block)
+            assert vars(got) == vars(expected)
+            checked += 1
+    assert checked > 20
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
+def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                 change: str) -> None:
+    import weasyprint
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(speedups, "WEASYPRINT_FLOW_SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
+    speedups.install()
+    assert boxes.Box.is_in_normal_flow is original_normal_flow()
+
+
+def test_normal_flow_answers_as_weasyprint() -> None:
+    import weasyprint
+
+    html = ("<html lang='en'><style>@page { @top-center { content: element(head) } }"
+            ".head { position: running(head) } .note { float: footnote }</style><body>"
+            "<p class='head'>Head</p><p style='float: left'>L</p><p style='float: right'>R</p>"
+            "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
+            "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
+    document = weasyprint.HTML(string=html).render()
+    fast = speedups.normal_flow(original_normal_flow())
+    stack = [page._page_box for page in document.pages]
+    answers = set()
+    while stack:
+        box = stack.pop()
+        stack.extend(getattr(box, "children", []))
+        expected = original_normal_flow()(box)
+        assert fast(box) == expected
+        answers.add(expected)
+    assert answers == {True, False}
 
 
 def test_strut_memo_gives_weasyprint_struts() -> None:
