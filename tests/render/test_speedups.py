@@ -3,6 +3,7 @@ replaces, declines on a version it was not written for, and installs once."""
 
 from __future__ import annotations
 
+import struct
 from io import BytesIO
 from typing import Any
 
@@ -11,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from weasyprint.draw import text
 from weasyprint.formatting_structure import boxes
 
-from anthology.render import speedups
+from anthology.render import fasttext, speedups
 
 ORIGINAL_WRITE = getattr(pydyf.PDF.write, "anthology_original", pydyf.PDF.write)
 
@@ -47,6 +49,12 @@ def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(importlib.import_module(name), "resolve_percentages",
                             original_resolve_percentages())
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
+    monkeypatch.setattr(text, "draw_first_line", original_draw_first_line())
+
+
+def original_draw_first_line() -> Any:
+    """WeasyPrint's own `draw_first_line` (whether or not the speed-up is installed)."""
+    return getattr(text.draw_first_line, "anthology_original", text.draw_first_line)
 
 
 def original_normal_flow() -> Any:
@@ -165,12 +173,12 @@ def test_speedups_are_installed_once() -> None:
     speedups.install()
     def current() -> tuple[Any, ...]:
         return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
-                boxes.Box.is_in_normal_flow)
+                boxes.Box.is_in_normal_flow, text.draw_first_line)
 
     installed = current()
     assert [patch.anthology_original for patch in installed] == [
         ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
-        original_normal_flow()]
+        original_normal_flow(), original_draw_first_line()]
     speedups.install()
     assert current() == installed
 
@@ -199,6 +207,22 @@ def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(speedups, "WEASYPRINT_SETUP_SOURCE", "0" * 64)
     speedups.install()
     assert Layout.setup is original_setup()
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "glyph layout"])
+def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                               change: str) -> None:
+    import weasyprint
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(fasttext, "WEASYPRINT_DRAW_SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x"))
+    speedups.install()
+    assert text.draw_first_line is original_draw_first_line()
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -348,7 +372,9 @@ def tagged_html() -> str:
         f"<p lang='fr'>Une phrase en français, <span style='font-variant: small-caps'>"
         f"Petites Capitales</span>.</p><p dir='rtl'>From right to left {n}.</p>"
         f"<p style='font-feature-settings: \"liga\" 0; text-decoration: underline'>"
-        f"office affluent</p>"
+        f"office affluent</p><p>Cafe\u0301 n\u0303o A\u0308\u0301 x\u0323\u0302 "
+        f"\U000f0001 zero\u200bwidth wo\u2060rd\u00adsoft \u200d\u034f and <i>italic</i> "
+        f"<b>bold</b> <sup>up</sup> <sub>down</sub>.</p>"
         f"<p><img src='{image}' alt='A dot' width='20'> "
         f"<a href='https://example.org/{n}'>out</a></p></section>" for n in range(6))
     return (f"<html lang='en'><head><title>Tagged</title><style>{STYLE}</style></head>"

@@ -20,6 +20,9 @@ def install() -> None:
     _install_strut_memo()
     _install_resolve_percentages()
     _install_normal_flow()
+    from anthology.render import fasttext
+
+    fasttext.install()
 
 
 def source_digest(*functions: Any) -> str | None:
