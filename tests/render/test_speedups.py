@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from weasyprint import css
 from weasyprint.draw import text
 from weasyprint.formatting_structure import boxes
 
@@ -50,6 +51,13 @@ def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
                             original_resolve_percentages())
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
     monkeypatch.setattr(text, "draw_first_line", original_draw_first_line())
+    monkeypatch.setattr(css.ComputedStyle, "__missing__", original_missing())
+
+
+def original_missing() -> Any:
+    """WeasyPrint's own `ComputedStyle.__missing__` (whether or not the speed-up is in)."""
+    missing = css.ComputedStyle.__missing__
+    return getattr(missing, "anthology_original", missing)
 
 
 def original_draw_first_line() -> Any:
@@ -173,12 +181,13 @@ def test_speedups_are_installed_once() -> None:
     speedups.install()
     def current() -> tuple[Any, ...]:
         return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
-                boxes.Box.is_in_normal_flow, text.draw_first_line)
+                boxes.Box.is_in_normal_flow, text.draw_first_line,
+                css.ComputedStyle.__missing__)
 
     installed = current()
     assert [patch.anthology_original for patch in installed] == [
         ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
-        original_normal_flow(), original_draw_first_line()]
+        original_normal_flow(), original_draw_first_line(), original_missing()]
     speedups.install()
     assert current() == installed
 
@@ -258,6 +267,66 @@ def test_fast_percentages_decline_another_weasyprint(monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(block, "resolve_percentages", lambda box, block: None)
     speedups.install()
     assert inline.resolve_percentages is original_resolve_percentages()
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source"])
+def test_fast_missing_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                  change: str) -> None:
+    import weasyprint
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    else:
+        monkeypatch.setattr(speedups, "WEASYPRINT_MISSING_SOURCE", "0" * 64)
+    speedups.install()
+    assert css.ComputedStyle.__missing__ is original_missing()
+
+
+@pytest.mark.usefixtures("unpatched")
+def test_fast_missing_computes_what_weasyprint_computes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every property of every box, asked in the same order, with WeasyPrint's `__missing__`
+    and with the fast one: the same values (inherit, initial, var(), calc(), logical
+    properties, text decorations, named pages, floats and positions)."""
+    import weasyprint
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    html = ("<html lang='en' style='--gap: 3px; color: red'><head><style>"
+            "@page wide { size: 300mm 200mm } section { page: wide; text-decoration: underline }"
+            " p { margin-inline-start: var(--gap); padding: calc(1em + 2px); color: inherit;"
+            " border-block-end: 1px solid; font-size: larger } span { float: left;"
+            " position: relative; display: initial; text-decoration-color: blue }"
+            " em { width: var(--missing, 20%); --own: 4px; margin: var(--own) }</style></head>"
+            "<body dir='rtl'><section><p>One <span>two</span> <em>three</em></p></section>"
+            "<p style='text-indent: calc(5% - 1px); line-height: inherit'>Four</p></body></html>")
+
+    def comparable(value: Any) -> Any:  # calc() stays a token, a new object every render
+        if isinstance(value, (tuple, list)):
+            return type(value).__name__, [comparable(item) for item in value]
+        return value.serialize() if hasattr(value, "serialize") else value
+
+    def styles() -> list[dict[str, Any]]:
+        document = weasyprint.HTML(string=html).render()
+        found, pending = [], [document.pages[0]._page_box]
+        while pending:
+            box = pending.pop()
+            pending.extend(getattr(box, "children", []))
+            values = {}
+            for key in INITIAL_VALUES:
+                try:
+                    values[key] = comparable(box.style[key])
+                except KeyError:  # a logical property, which WeasyPrint computes only as such
+                    values[key] = KeyError
+            found.append(values)
+        return found
+
+    expected = styles()
+    assert styles() == expected  # what is compared is the same from one render to the next
+    monkeypatch.setattr(css.ComputedStyle, "__missing__",
+                        speedups.computed_missing(original_missing()))
+    got = styles()
+    assert len(got) > 10
+    assert got == expected
 
 
 def test_fast_percentages_set_what_weasyprint_sets() -> None:
