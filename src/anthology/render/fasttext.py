@@ -1,4 +1,4 @@
-"""A faster `draw_first_line` for WeasyPrint 70 (installed by render/speedups.py).
+"""A faster `draw_first_line` for WeasyPrint 70 (installed by speedups.install).
 
 Drawing a page's text is about a quarter of a whole-book render, and most of it is the loop
 over each line's glyphs: for every glyph, cffi builds a struct object and two more for its
@@ -21,25 +21,6 @@ WEASYPRINT_DRAW_SOURCE = "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d
 # PangoGlyphInfo as WeasyPrint declares it to cffi: glyph (guint32), geometry (width,
 # x_offset, y_offset: gint32), attr (a guint of bit fields).
 GLYPH_INFO = struct.Struct("=Iiii4x")
-
-
-def install() -> None:
-    """Replace WeasyPrint's `draw_first_line` if it is the version this was written against
-    and cffi lays the glyphs out as expected (otherwise do nothing); idempotent."""
-    import weasyprint
-    from weasyprint.draw import text
-    from weasyprint.text.ffi import ffi
-
-    from anthology.render.speedups import source_digest
-
-    original = text.draw_first_line
-    if getattr(original, "anthology_fast", False):
-        return
-    if (weasyprint.__version__ != WEASYPRINT_DRAW_VERSION
-            or source_digest(original) != WEASYPRINT_DRAW_SOURCE or not layout_matches(ffi)):
-        return
-    # draw_text calls it by this module's name; SVG text imports it from here when it runs.
-    setattr(text, "draw_first_line", fast_draw_first_line(original))  # noqa: B010
 
 
 def layout_matches(ffi: Any) -> bool:

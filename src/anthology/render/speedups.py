@@ -21,9 +21,7 @@ def install() -> None:
     _install_resolve_percentages()
     _install_normal_flow()
     _install_computed_missing()
-    from anthology.render import fasttext
-
-    fasttext.install()
+    _install_draw_first_line()
 
 
 def source_digest(*functions: Any) -> str | None:
@@ -619,6 +617,26 @@ def normal_flow(original: Any) -> Any:
 WEASYPRINT_MISSING_VERSION = "70.0"
 WEASYPRINT_MISSING_SOURCE = "b318d8efc8ac79d716f05cb81cc3abd65a32bd79601e363b218a32559bb3a5fb"
 _SPECIAL_PROPERTIES = ("float", "display", "position", "page")
+
+
+def _install_draw_first_line() -> None:
+    """WeasyPrint's `draw_first_line` with a faster glyph loop (render/fasttext.py), if it is
+    the version that was written against and cffi lays the glyphs out as expected."""
+    import weasyprint
+    from weasyprint.draw import text
+    from weasyprint.text.ffi import ffi
+
+    from anthology.render import fasttext
+
+    original = text.draw_first_line
+    if getattr(original, "anthology_fast", False):
+        return
+    if (weasyprint.__version__ != fasttext.WEASYPRINT_DRAW_VERSION
+            or source_digest(original) != fasttext.WEASYPRINT_DRAW_SOURCE
+            or not fasttext.layout_matches(ffi)):
+        return
+    # draw_text calls it by this module's name; SVG text imports it from there when it runs.
+    setattr(text, "draw_first_line", fasttext.fast_draw_first_line(original))  # noqa: B010
 
 
 def _install_computed_missing() -> None:
