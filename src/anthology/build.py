@@ -148,8 +148,8 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     Every product is cached under build/.cache/ (`clean` ignores what is there). The PDF is
     laid out piece by piece and merged (incremental, untagged) unless `release`: then it is
     one whole-book render, tagged (PDF/UA), from the same cached pandoc products. `jobs` is
-    the number of worker processes (default: the cores); `pool`, workers that outlive this
-    build (`anthology watch`), is used instead of starting new ones.
+    the most chapters checked and pieces laid out at once (default: the cores); `pool`,
+    workers that outlive this build (`anthology watch`), is used instead of starting new ones.
     """
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)

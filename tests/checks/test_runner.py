@@ -176,20 +176,32 @@ def test_an_unreadable_bibliography_is_reported_once(make_book: Callable[..., Pa
         "[bibliography.unreadable]"]
 
 
-def test_one_job_checks_every_chapter_in_this_process(sample_book: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--jobs 1` holds for the checks too: no worker processes (and their memory)."""
+def test_one_job_checks_every_chapter_in_this_thread(sample_book: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 1` holds for the checks too: no threads; `--jobs 2` checks in two threads of
+    this process, and never in worker processes (each would hold its own modules)."""
+    import concurrent.futures
+    import multiprocessing
+
     from anthology.checks import runner
 
+    started: list[int] = []
+    real = concurrent.futures.ThreadPoolExecutor
+
+    def counted(max_workers: int) -> concurrent.futures.ThreadPoolExecutor:
+        started.append(max_workers)
+        return real(max_workers=max_workers)
+
     def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("worker processes were started")
+        raise AssertionError("a worker process was started")
 
-    import concurrent.futures
-
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", counted)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(multiprocessing, "Process", refuse)
     report = run_checks(load_book(sample_book), cache=runner.Cache(
         sample_book / "build" / ".cache", enabled=False), jobs=1)
-    assert len(report.chapters) >= 2
-    with pytest.raises(AssertionError, match="worker processes were started"):
-        run_checks(load_book(sample_book), cache=runner.Cache(
-            sample_book / "build" / ".cache", enabled=False), jobs=2)
+    assert len(report.chapters) >= 2 and started == []
+    again = run_checks(load_book(sample_book), cache=runner.Cache(
+        sample_book / "build" / ".cache", enabled=False), jobs=2)
+    assert started == [2]
+    assert again.findings == report.findings

@@ -1,5 +1,5 @@
 """Each chapter's EPUB file made while the checks run: a build that writes an EPUB asks the
-check's workers to make it as soon as the chapter is checked; a check alone makes none."""
+checks to make it as soon as the chapter is checked; a check alone makes none."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from anthology.build import build_book
 from anthology.cache import Cache
+from anthology.checks import runner
 from anthology.checks.runner import check_book, run_checks
 from anthology.config import load_book
 from anthology.errors import ToolError
@@ -48,16 +49,27 @@ def cache_of(root: Path, enabled: bool = True) -> Cache:
 
 
 @pytest.mark.slow
-def test_a_cold_build_makes_the_chapter_files_in_the_check_workers(
+def test_a_cold_build_makes_the_chapter_files_while_it_checks(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = pandoc_epubs(monkeypatch)  # sees this process only, not the workers
+    runs = pandoc_epubs(monkeypatch)
+    real = runner.run_checks
+
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        runs.append("checked")
+        return report
+
+    monkeypatch.setattr(runner, "run_checks", marked)
     epub_build(parted, monkeypatch)
-    assert runs == [SKELETON]
+    assert sorted(runs[:3]) == ["chapters/01-intro.md (chapter 1, 'intro')",
+                                "chapters/02-peer.md (chapter 2, 'peer')",
+                                "chapters/03-care.md (chapter 3, 'care')"]
+    assert runs[3:] == ["checked", SKELETON]
     assert len(cached(parted, "xhtml")) == 3
 
 
 @pytest.mark.slow
-def test_the_cover_is_drawn_while_the_workers_check(
+def test_the_cover_is_drawn_while_the_chapters_are_checked(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
     assert len(cached(parted, "cover")) == 1
@@ -102,7 +114,7 @@ def test_a_clean_build_makes_nothing_ahead_it_would_not_read(
 @pytest.mark.slow
 def test_files_made_ahead_give_the_epub_a_clean_build_gives(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Made in the workers (cold build) or in the EPUB step (--clean): the same bytes."""
+    """Made during the checks (cold build) or in the EPUB step (--clean): the same bytes."""
     ahead = epub_build(parted, monkeypatch).read_bytes()
     runs = pandoc_epubs(monkeypatch)
     clean = epub_build(parted, monkeypatch, clean=True).read_bytes()
@@ -146,14 +158,14 @@ def test_a_file_that_fails_ahead_is_left_to_the_epub_step(
 
 
 @pytest.mark.slow
-def test_the_workers_read_the_book_bibliography_once(
+def test_the_book_bibliography_is_read_once(
         parted: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The main process reads it while the workers start; they wait for it, not read it too."""
+    """One thread reads it while another parses a chapter; the others wait for it."""
     log = tmp_path / "bibliographies.log"
     real = pandoc.bibliography_to_csl
 
     def logged(path: Path, what: str) -> list[dict[str, Any]]:
-        with log.open("a", encoding="utf-8") as out:  # appended to by every process
+        with log.open("a", encoding="utf-8") as out:
             out.write(f"{what}\n")
         return real(path, what)
 

@@ -1,6 +1,6 @@
-"""Each chapter's HTML made while the checks run: a build that writes a PDF asks the check's
-workers to make it as soon as the chapter is checked, and the book's bibliography is read by
-a worker, so the main process runs no pandoc beside the workers'; a check alone makes none."""
+"""Each chapter's HTML made while the checks run: a build that writes a PDF asks the checks to
+make it as soon as the chapter is checked, and the book's bibliography is read by one of the
+checking threads while another parses a chapter; a check alone makes none."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_a_check_for_a_pdf_build_makes_each_chapters_html_and_the_build_makes_no
 
 
 @pytest.mark.slow
-def test_a_cold_build_in_workers_gives_the_pdf_of_one_made_in_this_process(
+def test_a_cold_build_in_threads_gives_the_pdf_of_a_build_made_in_one(
         parted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     import shutil
 
@@ -60,7 +60,7 @@ def test_a_cold_build_in_workers_gives_the_pdf_of_one_made_in_this_process(
 
     twin = tmp_path / "twin"
     shutil.copytree(parted, twin)
-    in_workers = pdf_build(parted, monkeypatch)  # checked in 2 workers, HTML made there
+    in_workers = pdf_build(parted, monkeypatch)  # checked in 2 threads, HTML made there
     assert len(cached(parted, "html")) == 3
     run_checks(load_book(twin), cache=cache_of(twin), jobs=1)  # no HTML ahead
     assert cached(twin, "html") == set()
@@ -82,24 +82,19 @@ def test_a_clean_build_makes_no_html_ahead(parted: Path,  # noqa: F811
     assert runs == []
 
 
-def test_with_workers_the_books_bibliography_is_read_by_a_worker(
-        parted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    import os
+def test_with_threads_the_books_bibliography_is_read_once_by_a_checking_thread(
+        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import threading
 
-    log = tmp_path / "reads.txt"
+    reads: list[tuple[bool, str, int]] = []
     real = runner.load_bibliography
 
-    def logged(path: Path, name: str, cache: Any) -> Any:  # runs in the workers too (fork)
-        stored = len(cached(parted, "bibfile"))
-        with log.open("a", encoding="utf-8") as out:
-            out.write(f"{os.getpid()} {name} {stored}\n")
+    def logged(path: Path, name: str, cache: Any) -> Any:
+        main = threading.current_thread() is threading.main_thread()
+        reads.append((main, name, len(cached(parted, "bibfile"))))
         return real(path, name, cache)
 
     monkeypatch.setattr(runner, "load_bibliography", logged)
     report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2)
-    reads = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
-    first = reads[0]
-    assert first[0] != str(os.getpid()) and first[1:] == ["references/book.bib", "0"]
-    # this process asked only after the workers, and found it in the cache
-    assert [r[1:] for r in reads if r[0] == str(os.getpid())] == [["references/book.bib", "1"]]
+    assert reads == [(False, "references/book.bib", 0)]
     assert report.findings == check_book(load_book(parted), jobs=1)

@@ -10,9 +10,9 @@ runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys
 different works in different chapters, the book's word total) are cheap Python over the results.
 
 A build asks for each chapter's HTML (for the PDF) and EPUB file (for the EPUB) to be made as
-soon as the chapter is checked, in the same worker (render/html.py and render/epub.py cache them
-where the build looks): the chapter's AST is still in memory, the cores are kept busy instead of
-waiting for the last checks, and the build's main process runs no pandoc beside the workers'.
+soon as the chapter is checked, in the same thread (render/html.py and render/epub.py cache them
+where the build looks): the chapter's AST is still in memory, and the cores are kept busy
+instead of waiting for the last checks.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from anthology.checks.bibliography import (
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, has_errors, warning
+from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 
 RESULT_VERSION = "1"
@@ -112,13 +113,11 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
 class _Session:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
-    def __init__(self, book: Book, cache: Cache, ahead: Collection[str] = (),
-                 shared: bool = False) -> None:
+    def __init__(self, book: Book, cache: Cache, ahead: Collection[str] = ()) -> None:
         self.book = book
         self.cache = cache
         self.ahead = frozenset(ahead)  # what to make of a chapter once checked: html, epub
         self.epub = "epub" in self.ahead
-        self.shared = shared  # worker processes share the cache: one reads each bibliography
         self.lock = threading.Lock()
         self.bibs: dict[str, BibFile] = {}
         self.bib_locks: dict[str, threading.Lock] = {}
@@ -151,21 +150,8 @@ class _Session:
             lock = self.bib_locks.setdefault(name, threading.Lock())
         with lock:
             if name not in self.bibs:
-                with self._across_processes(name):
-                    self.bibs[name] = load_bibliography(self.book.root / name, name,
-                                                        self.cache)
+                self.bibs[name] = load_bibliography(self.book.root / name, name, self.cache)
             return self.bibs[name]
-
-    def _across_processes(self, name: str) -> contextlib.AbstractContextManager[object]:
-        """While the checks run in worker processes, a lock on reading one bibliography: the
-        first process to need it reads it, the others wait and take it from the cache."""
-        if not (self.shared and self.cache.enabled):
-            return contextlib.nullcontext()
-        from filelock import FileLock
-
-        folder = self.cache.folder / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        return FileLock(folder / f"bibliography-{digest(name)}.lock")
 
     def chapter_key(self, chapter: Chapter, number: int, data: bytes) -> str:
         config = self.book.config
@@ -253,6 +239,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     folder = manuscript.path.parent
     result.images = {url: (folder / url).exists() for url in _image_urls(raw)}
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
+    del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator)
     result.findings += locator.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
@@ -264,6 +251,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     bibs = [session.bibliography(n) for n in names]
     keys: set[str] = set().union(*(b.keys() for b in bibs)) if bibs else set()
     citations = find_citations(safe)
+    del safe
     add_to = result.own[0] if result.own else (names[0] if names else None)
     found = check_citations(citations, keys, CitationPlaces(body, manuscript.body_line),
                             manuscript.name, chapter.id, add_to)
@@ -281,6 +269,9 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     # both use one cache entry.
     order = citation_keys(numbered)
     cited_ast = _cite(session, numbered, order, bibs, what) if order else numbered
+    # Two chapters checked at once, each with its pandoc, are a build's peak of memory: a
+    # chapter's trees before citeproc are dropped once used (about 10 MB a chapter).
+    del numbered
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
                        [*manuscript.findings, *bib_findings, *locator.findings], what)
@@ -348,59 +339,46 @@ def _draw_cover(session: _Session) -> None:
         drawn_cover(session.book, session.cache)
 
 
-def _start_worker(ahead: Collection[str]) -> None:
-    """Before a worker's first chapter (which waits for the book's bibliographies anyway):
-    import what making its HTML and EPUB files needs."""
+def _import_ahead(ahead: Collection[str]) -> None:
+    """Before the threads start: import what making the chapters' HTML and EPUB files needs
+    (once, rather than in every thread at once under the import lock)."""
     if "html" in ahead:
         import anthology.render.html
     if "epub" in ahead:
         import anthology.render.epub  # noqa: F401
 
 
-def _worker(book: Book, folder: Path, enabled: bool, ahead: Collection[str], chapter: Chapter,
-            number: int) -> ChapterResult:
-    """Check one chapter in a worker process (its own session, the shared cache folder)."""
-    return _check_chapter(_Session(book, Cache(folder, enabled), ahead, shared=True), chapter,
-                          number)
-
-
-def _read_bibliography(book: Book, folder: Path, name: str) -> None:
-    """Read one of the book's bibliographies in a worker process, into the shared cache."""
-    _Session(book, Cache(folder, True), shared=True).bibliography(name)
-
-
 def _compute(session: _Session, work: list[tuple[Chapter, int]],
              jobs: int | None = None) -> list[ChapterResult]:
-    """Check the chapters not in the cache: in up to `jobs` (default: the cores) worker
-    processes when there are several, since most of the time is pandoc plus pure-Python walks
-    of big ASTs (the GIL rules out threads)."""
+    """Check the chapters not in the cache: in up to `jobs` (default: the cores) threads when
+    there are several.
+
+    Most of a chapter's time is pandoc, in processes of its own, which the threads overlap; the
+    Python walks of the ASTs take turns (the GIL). Worker processes gave the same speed here
+    (measured: a cold check of the benchmark's 20 chapters in 9.5 s either way) but more
+    memory, at the build's peak: two pandoc processes (about 140 MB each) beside the Python
+    that checks, and each worker held its own copy of the modules and the bibliography.
+    """
     workers = min(len(work), jobs or os.cpu_count() or 1)
     if workers < 2:
         return [_check_chapter(session, chapter, number) for chapter, number in work]
-    import multiprocessing  # not before: a check with nothing to do starts no process
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor  # not before: a check with nothing to do
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return [_check_chapter(session, chapter, number) for chapter, number in work]
-    context = multiprocessing.get_context("fork")
-    cache = session.cache
-    session.shared = True
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start_worker, initargs=(session.ahead,)) as pool:
-        # The book's bibliographies are read first, by a worker, while the other parses its
-        # first chapter; the chapters take them from the cache. Not here: a third pandoc
-        # process beside the workers' two is the build's peak of memory.
-        if cache.enabled:
-            for name in session.book_wide:
-                pool.submit(_read_bibliography, session.book, cache.folder, name)
-        futures = [pool.submit(_worker, session.book, cache.folder, cache.enabled,
-                               session.ahead, chapter, number) for chapter, number in work]
+    _import_ahead(session.ahead)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The book's bibliographies are read first, by one thread, while another parses its
+        # first chapter (a failure is reported by the chapters, which ask again).
+        for name in session.book_wide:
+            pool.submit(session.bibliography, name)
+        futures = [pool.submit(_check_chapter, session, chapter, number)
+                   for chapter, number in work]
         # For a build that writes an EPUB, its cover is drawn now rather than after the checks.
         if session.epub:
             _draw_cover(session)
         results = [future.result() for future in futures]
-    for name in session.book_wide:  # from the cache, or read now (the cache is not used)
+    for name in session.book_wide:  # read already, unless no chapter asked and it failed
         session.bibliography(name)
+    release_memory()  # the chapters' trees, freed, before the build lays the book out
     return results
 
 
@@ -429,7 +407,7 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     """Check the book (or the chapters named); return findings and each chapter's result.
 
     `starting` is told how many chapters must be checked afresh, before they are; `jobs` is
-    the most worker processes that check them (default: the cores). With `html` (a build that
+    the most threads that check them at once (default: the cores). With `html` (a build that
     writes a PDF) and `epub` (one that writes an EPUB), each chapter checked afresh without
     errors also has its HTML sections and EPUB file made and cached, unless the cache is not
     read (a clean build would not find them).

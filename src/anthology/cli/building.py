@@ -73,7 +73,8 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
               help="Lay the PDF out as one tagged (PDF/UA) document, for the publisher; "
                    "everyday builds lay out only the chapters that changed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the checks and the PDF (default: the number of cores).")
+              help="Chapters checked, and PDF pieces laid out, at once (default: the number of "
+                   "cores).")
 @quiet_option
 def build_command(words: tuple[str, ...], force: bool, clean: bool, release: bool,
                   jobs: int | None, quiet: bool) -> None:
@@ -139,7 +140,8 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 @click.option("--interval", type=click.FloatRange(min=0.1), default=0.5, show_default=True,
               help="Seconds between looks at the files.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the checks and the PDF (default: the number of cores).")
+              help="Chapters checked, and PDF pieces laid out, at once (default: the number of "
+                   "cores).")
 def watch_command(targets: tuple[str, ...], force: bool, interval: float,
                   jobs: int | None) -> None:
     """Build the PDF (or the TARGETs named: pdf, epub) now and again after every save.

@@ -2,8 +2,8 @@
 spliced into a package whose skeleton comes from one cheap pandoc run.
 
 A rebuild after one chapter changed runs pandoc for that chapter only. A build that writes an
-EPUB has each chapter's file made by the check's worker processes as soon as the chapter is
-checked (checks/runner.py), so what is left here is mostly reading the cache. The skeleton
+EPUB has each chapter's file made by the checks as soon as the chapter is checked
+(checks/runner.py), so what is left here is mostly reading the cache. The skeleton
 (title page, notes on contributors, part titles, nav, OPF metadata) is pandoc's EPUB of the
 front matter and the headings alone, cached too; render/epub_package.py puts the pieces
 together.
