@@ -226,7 +226,8 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
                                          if release else ""))
         output = out_dir / f"{slug}.pdf"
         if release:
-            result.pages, result.refused = write_pdf(book, texts, output, work, created, cache)
+            result.pages, result.refused = write_pdf(book, texts, output, work, created, cache,
+                                                     jobs=jobs)
         else:
             assert pool is not None
             result.pages, result.refused = write_incremental_pdf(
@@ -291,10 +292,12 @@ def print_style_key(book: Book) -> str:
 
 
 def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-              created: dt.datetime, cache: Cache | None = None) -> tuple[int, list[str]]:
+              created: dt.datetime, cache: Cache | None = None,
+              jobs: int | None = None) -> tuple[int, list[str]]:
     """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA).
 
     The chapters' pandoc products come from the cache; return page count and refused URLs.
+    The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py).
     """
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
     from anthology.render.pdf import render_pdf
@@ -306,7 +309,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
-                              variant=PDF_VARIANT, identifier=pdf_identifier(book))
+                              variant=PDF_VARIANT, identifier=pdf_identifier(book),
+                              parallel_drawing=jobs != 1)
     if cache is not None:
         from anthology.render.merge import output_marker
 

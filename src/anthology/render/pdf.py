@@ -183,18 +183,31 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     # walks that growing heap again and again (16 full passes, a tenth of a whole-book render)
     # and finds almost nothing to free (without it the peak grows by 2%). Reference counting
     # frees the rest; the long-lived worker collects between jobs.
+    images: dict[str, Any] = {}  # WeasyPrint's image cache: by URL, every image laid out
     gc.disable()
+    drawing = None
     try:
-        rendered = document.render(**{k: v for k, v in options.items()
-                                      if k != "custom_metadata"})
+        rendered = document.render(cache=images, **{k: v for k, v in options.items()
+                                                    if k != "custom_metadata"})
         pages = len(rendered.pages)
         if _START["shift"] is None and ask is not None:  # no page made a margin box
             _START["shift"] = int(ask(pages)) - 1
+        if job.get("parallel_drawing"):
+            from anthology.render.drawing import ParallelDrawing
+
+            if ParallelDrawing.usable(rendered):
+                drawing = ParallelDrawing(rendered, _MESSAGES)
+                drawing.start(images, options)
         rendered.write_pdf(job["output"], **options)
     finally:
+        if drawing is not None:
+            drawing.close()
         gc.enable()
     result: dict[str, Any] = {"pages": pages, "refused": sorted(set(refused)),
                               "warnings": list(messages)}
+    if drawing is not None:  # how the pages were drawn (for the tests and the curious)
+        result["drawn_apart"] = drawing.taken
+        result["drawn_here_because"] = drawing.why
     if job.get("details"):
         anchors: dict[str, int] = {}
         for index, page in enumerate(rendered.pages):
@@ -248,11 +261,13 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
 
 
 def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
-               variant: str | None = None, identifier: str | None = None) -> dict[str, Any]:
-    """Render `html_path` to `output` in a child process; return pages, refusals, warnings."""
+               variant: str | None = None, identifier: str | None = None,
+               parallel_drawing: bool = False) -> dict[str, Any]:
+    """Render `html_path` to `output` in a child process; return pages, refusals, warnings.
+    With `parallel_drawing`, the pages are drawn on two cores (render/drawing.py)."""
     job = {"html": str(html_path), "output": str(output), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
-           "identifier": identifier}
+           "identifier": identifier, "parallel_drawing": parallel_drawing}
 
     def limit() -> None:  # pragma: no cover - runs in the child
         import resource
