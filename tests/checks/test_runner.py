@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,3 +206,35 @@ def test_one_job_checks_every_chapter_in_this_thread(sample_book: Path,
         sample_book / "build" / ".cache", enabled=False), jobs=2)
     assert started == [2]
     assert again.findings == report.findings
+
+
+def test_after_a_chapter_fails_the_chapters_not_begun_are_not_checked(
+        sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure (or Ctrl-C) stops the checks: the threads do not go on through the book."""
+    import threading
+    import time
+
+    from anthology.checks import runner
+    from anthology.errors import ToolError
+    from anthology.render import pandoc
+
+    real = pandoc.markdown_to_ast
+    parsed: list[str] = []
+    lock = threading.Lock()
+
+    def slow_or_failing(body: str, what: str) -> Any:
+        with lock:
+            first = not parsed
+            if what.split(" ")[0] not in parsed:
+                parsed.append(what.split(" ")[0])
+        if first:
+            raise ToolError(f"{what}: pandoc failed: out of paper")
+        time.sleep(0.3)
+        return real(body, what)
+
+    monkeypatch.setattr(pandoc, "markdown_to_ast", slow_or_failing)
+    book = load_book(sample_book)
+    with pytest.raises(ToolError, match="out of paper"):
+        run_checks(book, cache=runner.Cache(sample_book / "build" / ".cache", enabled=False),
+                   jobs=2)
+    assert 2 <= len(parsed) < len(runner.checkable_chapters(book))

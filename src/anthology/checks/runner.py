@@ -365,7 +365,8 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
     from concurrent.futures import ThreadPoolExecutor  # not before: a check with nothing to do
 
     _import_ahead(session.ahead)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         # The book's bibliographies are read first, by one thread, while another parses its
         # first chapter (a failure is reported by the chapters, which ask again).
         for name in session.book_wide:
@@ -376,6 +377,9 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
         if session.epub:
             _draw_cover(session)
         results = [future.result() for future in futures]
+    finally:
+        # After a failure or Ctrl-C, the chapters not yet begun are not checked.
+        pool.shutdown(wait=True, cancel_futures=True)
     for name in session.book_wide:  # read already, unless no chapter asked and it failed
         session.bibliography(name)
     release_memory()  # the chapters' trees, freed, before the build lays the book out
