@@ -23,18 +23,24 @@ h2 { break-before: page }
 """
 
 
-def image(data: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(data).decode()
+SVG = ("<svg xmlns='http://www.w3.org/2000/svg' width='40' height='20'><rect width='40' "
+       "height='20' fill='#c33' fill-opacity='0.5'/><circle cx='10' cy='10' r='8'/></svg>")
+
+
+def image(data: bytes, kind: str = "png") -> str:
+    return f"data:image/{kind};base64," + base64.b64encode(data).decode()
 
 
 def book(later: str = "", sections: int = 12) -> str:
-    """A tagged book of about 24 pages: the later half has a font, an image and a colour with
-    transparency that the first half has not, and `later` in its last section."""
+    """A tagged book of about 24 pages: the later half has a font, a raster and an SVG image
+    and colours with transparency that the first half has not, and `later` in its last
+    section."""
     parts = []
     for n in range(sections):
         second = n >= sections // 2
         extra = (f"<p>Call <code>draw({n})</code>, see <img src='{image(PNG_B)}' alt='B' "
-                 f"width='30'> and <span style='color: rgba(0, 0, 128, .5)'>faint</span>.</p>"
+                 f"width='30'> and <span style='color: rgba(0, 0, 128, .5)'>faint</span> "
+                 f"<img src='{image(SVG.encode(), 'svg+xml')}' alt='S'>.</p>"
                  if second else "")
         parts.append(
             f"<section id='s{n}'><h2>Section {n}</h2>"

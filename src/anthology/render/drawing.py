@@ -90,7 +90,7 @@ def _page_delta(stream: Any, fonts: dict[Any, Any], resources: Any, images: dict
     added_images = []
     for name, entry in images.items():
         if len(entry["dpi_ratios"]) != before["images"].get(name, 0):
-            added_images.append((name, entry["image"].id, entry["interpolate"],
+            added_images.append((name, getattr(entry["image"], "id", None), entry["interpolate"],
                                  sorted(entry["dpi_ratios"])))
     tags = None
     if stream._tags is not None:
@@ -134,8 +134,8 @@ class ParallelDrawing:
         """Fork the copy (which writes the PDF with `options` as far as the pages); from now on
         the pages from `split` are painted from its drawings."""
         self.options = options
-        self.images = {getattr(image, "id", None): image for image in image_cache.values()
-                       if image is not None}
+        self.images = {image.id: image for image in image_cache.values()
+                       if getattr(image, "id", None) is not None}
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the copy (its coverage is not collected)
             code = 1
