@@ -24,6 +24,7 @@ for byte against drawing on one core (tests/render/test_drawing.py).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -124,9 +125,9 @@ class ParallelDrawing:
     @staticmethod
     def usable(document: Any) -> bool:
         """Whether to draw this document in two processes at all."""
-        return (hasattr(os, "fork") and len(document.pages) >= MIN_PAGES
-                and (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                     else os.cpu_count() or 1) >= 2
+        from anthology.render.workers import default_jobs
+
+        return (hasattr(os, "fork") and len(document.pages) >= MIN_PAGES and default_jobs() >= 2
                 and not any(any(fields for fields in page.forms.values())
                             for page in document.pages))
 
@@ -304,7 +305,10 @@ class ParallelDrawing:
         stream.stream[:] = delta["ops"]
         self.messages.extend(delta["messages"])
 
-    def _boxes_of(self, page: Any) -> dict[int, Any]:
+    @staticmethod
+    def _boxes_of(page: Any) -> dict[int, Any]:
+        """Every box of the page by id, through placeholders too: `descendants` does not
+        enter them, and a list item's marker (placed outside, absolutely) is tagged text."""
         found: dict[int, Any] = {}
         todo = [page._page_box]
         while todo:
@@ -346,14 +350,10 @@ def gobject_unref() -> Any:
     return gobject.g_object_unref
 
 
-_DECLARED: list[bool] = []
-
-
+@functools.cache
 def _declare_from_string(ffi: Any) -> None:
     """WeasyPrint's Pango bindings lack pango_font_description_from_string: declared once."""
-    if not _DECLARED:
-        ffi.cdef("PangoFontDescription * pango_font_description_from_string (const char *str);")
-        _DECLARED.append(True)
+    ffi.cdef("PangoFontDescription * pango_font_description_from_string (const char *str);")
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the copy
