@@ -105,17 +105,16 @@ class ParallelDrawing:
     """Set up on a laid-out document before `write_pdf`: `start()` forks the copy that draws
     pages `split:` and makes this process's `paint` of those pages take its drawings in."""
 
-    def __init__(self, document: Any, messages: list[str], split: int | None = None) -> None:
+    def __init__(self, document: Any, messages: list[str]) -> None:
         self.document = document
         self.pages = document.pages
-        self.split = len(self.pages) // 2 if split is None else split
+        self.split = len(self.pages) // 2
         self.messages = messages
         self.folder = Path(tempfile.mkdtemp(prefix="anthology-draw-"))
         self.result = self.folder / "pages.pickle"
         self.child: int | None = None
         self.deltas: list[dict[str, Any]] | None = None
-        self.serial_from: int | None = None  # drawn here from this page on
-        self.why: str | None = None  # why, if so
+        self.why: str | None = None  # once set, why the pages from here on are drawn here
         self.stopped: str | None = None  # why the copy stopped before the last page
         self.taken = 0  # pages taken in from the copy
         self.originals: dict[int, Callable[..., Any]] = {}
@@ -237,7 +236,7 @@ class ParallelDrawing:
 
     def _painter(self, number: int) -> Callable[..., None]:
         def paint(stream: Any, scale: float = 1) -> None:
-            if self.serial_from is None:
+            if self.why is None:
                 self._join()
                 assert self.deltas is not None
                 delta = (self.deltas[number - self.split]
@@ -249,7 +248,7 @@ class ParallelDrawing:
                     self.taken += 1
                     return
                 except _Unusable as reason:
-                    self.serial_from, self.why = number, str(reason)
+                    self.why = str(reason)
             self.originals[number](stream, scale)
         return paint
 
@@ -258,7 +257,7 @@ class ParallelDrawing:
         changing anything."""
         fonts, resources, images = stream._fonts, stream._resources, stream._images
         # Everything is checked first, so that an unusable page leaves no trace.
-        made_fonts = [(key, self._load_font(stream, key, description, facts))
+        made_fonts = [(key, self._load_font(key, description, facts))
                       for key, description, facts in delta["fonts"] if key not in fonts]
         placed_images = []
         for name, image_id, interpolate, ratios in delta["images"]:
@@ -317,8 +316,7 @@ class ParallelDrawing:
             todo.extend(getattr(box, "children", ()))
         return found
 
-    def _load_font(self, stream: Any, key: Any, description: str,
-                   facts: tuple[Any, ...]) -> Any:
+    def _load_font(self, key: Any, description: str, facts: tuple[Any, ...]) -> Any:
         """This process's Font for a font the copy met first: loaded from its description,
         and used only if it is the same font at the same size."""
         from weasyprint.pdf.fonts import Font
@@ -337,7 +335,10 @@ class ParallelDrawing:
         loaded_key, loaded_description, size = get_pango_font_key(pango_font)
         if loaded_key != key:
             raise _Unusable("a font that loads as another")
-        font = Font(pango_font, loaded_description, size)
+        try:
+            font = Font(pango_font, loaded_description, size)
+        except Exception as exc:  # any failure of WeasyPrint's Font: drawn here instead
+            raise _Unusable(f"a font that does not load the same ({exc})") from None
         if _font_facts(font) != facts:
             raise _Unusable("a font that loads differently")
         font.anthology_pango_font = pango_font  # kept alive with the Font
