@@ -280,15 +280,18 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
 
 def print_style_key(book: Book) -> str:
     """Everything that shapes the print layout besides the HTML: anthology's and the book's
-    templates and CSS, the fonts, and the versions of anthology and WeasyPrint."""
+    templates and CSS, the fonts, and the versions of anthology, WeasyPrint and the font
+    subsetter."""
     from anthology import __version__
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
     from anthology.render.pdf import weasyprint_version
+    from anthology.render.subsetting import subsetter_version
 
     extra = [book.root / name for name in (book.config.build.css,) if name]
-    return digest("print-style", __version__, weasyprint_version(), *_files_digest(
-        TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates", book.root / "styles"),
-        *(p.read_bytes() if p.is_file() else b"-" for p in extra))
+    files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
+                          book.root / "styles")
+    return digest("print-style", __version__, weasyprint_version(), subsetter_version(),
+                  *files, *(p.read_bytes() if p.is_file() else b"-" for p in extra))
 
 
 def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,

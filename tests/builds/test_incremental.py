@@ -279,6 +279,11 @@ def test_fonts_and_versions_are_in_the_print_key(small: Path,
     monkeypatch.setattr(anthology, "__version__", "0.0-test")
     assert print_style_key(book) != base
     monkeypatch.undo()
+    from anthology.render import subsetting
+
+    monkeypatch.setattr(subsetting, "subsetter_version", lambda: "uharfbuzz 0.0-test")
+    assert print_style_key(book) != base
+    monkeypatch.undo()
     fonts = small.parent / "fonts"
     shutil.copytree(html.FONTS_DIR, fonts)
     monkeypatch.setattr(html, "FONTS_DIR", fonts)

@@ -162,9 +162,10 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _collect_warnings()
     _install_folio_hook()
     _install_page_references_cache()
-    from anthology.render.speedups import install
+    from anthology.render import speedups, subsetting
 
-    install()
+    speedups.install()
+    subsetting.install()
     _MESSAGES.clear()
     _START["ask"], _START["shift"] = ask, None
     messages = _MESSAGES
