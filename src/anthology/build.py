@@ -450,6 +450,7 @@ class PrintPieces:
         blank = {t.chapter.id: "" for t in texts}
         self.entries = [] if self.own_template else toc_entries(book, texts, blank, blank)
         self.sizes: dict[int, tuple[str, int]] = {}  # body piece -> (its frame, its HTML's size)
+        self.foreseen: dict[int, int] = {}  # body piece being laid out -> its likely length
         self.frames: dict[Place, str] = {}
 
     def _sections(self, text: ChapterText) -> Sections:
@@ -526,6 +527,7 @@ class PrintPieces:
         before = self.cache.get_json("hint", frame) if self.cache.enabled else None
         if self.apart and isinstance(before, dict):
             foreseen = round(int(before["pages"]) * len(html) / max(1, int(before["size"])))
+            self.foreseen[number] = max(1, foreseen)
             if foreseen != int(before["pages"]):
                 self.moving()
         return without_margins(html) if self.apart else html
@@ -576,14 +578,24 @@ class Assembly:
       laid out to the end. It is checked against every piece's anchors at the end, and laid
       out again if they show otherwise (never with anthology's template); with lists of
       figures or tables it waits for them.
+
+    While a piece is laid out, the others may wait for its length: the running heads and
+    folios of the pieces after it need their first pages. A changed chapter's length is
+    foreseen from its last layout (pages in proportion to its HTML's size), and on the
+    workers that would wait, the layers that length would need are laid out ahead, as
+    optional pieces (`_guess`). Each is made for its own length and first page, so it is right
+    for them whether or not the guess was: when the real ones are known, a layer for them is
+    taken if there is one, and the wrong guesses are dropped (`_layer`).
     """
 
     def __init__(self, pieces: PrintPieces, layouts: Layouts, cache: Cache) -> None:
         self.pieces, self.layouts, self.cache = pieces, layouts, cache
         self.body = [layouts.add(piece) for piece in pieces.body()]
         self.layers: dict[int, Piece] = {}
+        self.guesses: dict[int, Piece] = {}  # layers laid out ahead, for foreseen lengths
         self.final: dict[int, Path] = {}  # the pieces with their layers laid over
         self.front: Piece | None = None
+        self.front_guess: Piece | None = None  # laid out ahead, for foreseen first pages
         self.front_checked = False
         self.joiner: Joiner | None = None  # joins the body pieces while the workers go on
 
@@ -604,31 +616,80 @@ class Assembly:
                     piece.start, done = start, True
             elif number not in self.layers:
                 done = True
-                self.layers[number] = layer = self.pieces.margins(number, piece.pages, start)
+                self.layers[number] = layer = self._layer(number, piece.pages, start)
                 composed = self.cache.path_of("part", self._composed(piece, layer), ".pdf")
                 if composed is not None:
                     self.final[number] = composed
-                else:
-                    self.layouts.add(layer)
+                    self.layouts.forget(layer)
         if None not in starts and not self.front_checked:
             done = self._front(starts) or done
+        if self.pieces.apart and self.pieces.foreseen:
+            done = self._guess() or done
         return done or self._compose_one() or self._join_one()
 
-    def _front(self, starts: list[int | None]) -> bool:
+    def _layer(self, number: int, pages: int, start: int) -> Piece:
+        """The running heads and folios of body piece `number`, now that its length and first
+        page are known: the one laid out ahead for them if there is one, else a new one."""
         from anthology.render import merge
+
+        layer = self.pieces.margins(number, pages, start)
+        guess = self.guesses.pop(number, None)
+        if guess is not None and merge.part_key(guess) == merge.part_key(layer):
+            guess.optional = False
+            return guess
+        if guess is not None:
+            self.layouts.forget(guess)
+        return self.layouts.add(layer)
+
+    def _guess(self) -> bool:
+        """Lay out ahead the running heads and folios the body pieces will most likely need,
+        from the foreseen lengths of those being laid out (see the class's docstring)."""
+        from anthology.render import merge
+
+        added = False
+        foreseen = self.pieces.foreseen
+        starts = merge.starts_of(self.body, foreseen)
+        for number, (piece, start) in enumerate(zip(self.body, starts, strict=True)):
+            pages = piece.pages if piece.pages is not None else foreseen.get(number)
+            if start is None or pages is None or number in self.layers or number in self.guesses:
+                continue
+            layer = self.pieces.margins(number, pages, start)
+            layer.optional = added = True
+            self.guesses[number] = self.layouts.add(layer)
+        if (self.front is None and self.front_guess is None and not self.pieces.lists
+                and not self.pieces.own_template and None not in starts):
+            # The contents, as those first pages would make them (it shows where each chapter
+            # begins, not how long it is).
+            self.front_guess = front = self._front_for(starts)
+            front.optional = added = True
+            self.layouts.add(front)
+        return added
+
+    def _front(self, starts: list[int | None]) -> bool:
 
         exact = all(p.layout for p in self.body)
         if not exact and (self.front is not None or self.pieces.lists
                           or self.pieces.own_template):
             return False
         self.front_checked = exact
-        front = self.pieces.front(merge.pages_of(self.body, starts,
-                                                 [opening for _, _, opening in
-                                                  self.pieces.places]))
+        front = self._front_for(starts)
         if self.front is not None and front.key == self.front.key:
             return False
-        self.front = self.layouts.add(front)
+        for wrong in (self.front, self.front_guess):  # no longer needed, if not this one
+            if wrong is not None and wrong.key != front.key:
+                self.layouts.forget(wrong)
+        if self.front_guess is not None and self.front_guess.key == front.key:
+            front, front.optional = self.front_guess, False
+        else:
+            self.layouts.add(front)
+        self.front, self.front_guess = front, None
         return True
+
+    def _front_for(self, starts: Sequence[int | None]) -> Piece:
+        from anthology.render import merge
+
+        return self.pieces.front(merge.pages_of(self.body, starts, [
+            opening for _, _, opening in self.pieces.places]))
 
     def _join_one(self) -> bool:
         """Copy the next body piece into the joined PDF if it is final, while a worker is on

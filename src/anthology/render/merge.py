@@ -56,6 +56,7 @@ class Piece:
     ask_start: bool = True  # told its first page by the pipeline (what its folios need)
     rank: int = 0  # among pieces ready at once, the lower rank is laid out first
     weight: int = 0  # then the heavier first: the last layouts to finish are short ones
+    optional: bool = False  # laid out ahead on a guess: only while a needed piece is unfinished
     make: Callable[[], str] | None = field(default=None, repr=False)  # makes `html` when asked
 
     @property
@@ -75,14 +76,17 @@ def padded(pages: int) -> int:
     return pages + pages % 2
 
 
-def starts_of(body: Sequence[Piece]) -> list[int | None]:
-    """The first page of every body piece whose predecessors' lengths are known."""
+def starts_of(body: Sequence[Piece],
+              foreseen: dict[int, int] | None = None) -> list[int | None]:
+    """The first page of every body piece whose predecessors' lengths are known (or, for the
+    pieces not laid out yet, in `foreseen`: number -> length)."""
     starts: list[int | None] = []
     start: int | None = 1
-    for piece in body:
+    for number, piece in enumerate(body):
         starts.append(start)
+        pages = piece.pages if piece.pages is not None else (foreseen or {}).get(number)
         if start is not None:
-            start = None if piece.pages is None else start + padded(piece.pages)
+            start = None if pages is None else start + padded(pages)
     return starts
 
 
@@ -141,13 +145,24 @@ class Layouts:
         """A worker is on a piece."""
         return self._running > 0
 
+    def forget(self, piece: Piece) -> None:
+        """The caller no longer needs `piece` (a guess that proved wrong): it is not started,
+        or, if it is running, not waited for beyond the pieces that are needed."""
+        piece.optional = True
+
+    @property
+    def _needed(self) -> bool:
+        return any(not p.done and not p.optional for p in self.pieces)
+
     def run(self, step: Callable[[], bool]) -> None:
         """Lay out every piece until all are done.
 
-        `step` is called again and again, after every answer of a worker: it may set first
-        pages, add pieces whose inputs became known, or do a little of the caller's own work
-        (it returns whether it did anything; the workers are then only polled, not waited
-        for). It returns when no piece is left and `step` has nothing more to do.
+        `step` is called again and again, after every answer of a worker and after pieces
+        are started: it may set first pages, add pieces whose inputs became known, or do a
+        little of the caller's own work (it returns whether it did anything; the workers are
+        then only polled, not waited for). It returns when no needed piece is left, no
+        optional piece is running and `step` has nothing more to do: optional pieces are
+        started only while a needed one is unfinished (after the needed ones ready then).
         """
         while True:
             for piece in self.pieces:
@@ -155,30 +170,37 @@ class Layouts:
             progressed = step()
             for piece in self.pieces:
                 _look_up(piece, self.cache)
-            self._submit()
+            progressed = self._submit() or progressed
             for index, worker in list(self._waiting.items()):
                 start = self.pieces[index].start
                 if start is not None:
                     self.pool.send(worker, {"start": start})
                     del self._waiting[index]
-            if not progressed and all(p.done for p in self.pieces):
+            if not progressed and all(p.done or (p.optional and not p.running)
+                                      for p in self.pieces):
                 return
             if not self._running and not progressed:  # pragma: no cover - a planning error
                 raise RuntimeError("the PDF pieces cannot be scheduled")
             for worker, message in self.pool.wait(0 if progressed else None):
                 self._receive(worker, message)
 
-    def _submit(self) -> None:
-        ready = sorted((p.rank, -p.weight, i) for i, p in enumerate(self.pieces)
-                       if not p.done and not p.running and (p.pages is None or
-                                                            p.start is not None))
+    def _submit(self) -> bool:
+        """Start what is ready on idle workers; return whether anything was started."""
+        needed = self._needed
+        ready = sorted((p.rank + (10 if p.optional else 0), -p.weight, i)
+                       for i, p in enumerate(self.pieces)
+                       if not p.done and not p.running and (needed or not p.optional)
+                       and (p.pages is None or p.start is not None))
+        started = False
         for worker in self.pool.idle(len(ready)):
+            started = True
             *_, index = ready.pop(0)
             piece = self.pieces[index]
             piece.running = True
             self._running += 1
             self.progress(f"Laying out {piece.name}")
             self.pool.submit(worker, index, self.job(piece, self.work / f"piece-{index}.pdf"))
+        return started
 
     def _receive(self, worker: Worker, message: dict[str, Any]) -> None:
         index = worker.job

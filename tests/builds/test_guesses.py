@@ -1,0 +1,137 @@
+"""Running heads and folios laid out ahead, while a changed chapter is laid out, for the length
+foreseen for it (build.Assembly._guess): a right guess is used and nothing is laid out twice; a
+wrong one never reaches the PDF."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anthology.build import Assembly, PrintPieces
+from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
+from tests.render.conftest import copy_sample
+
+pytestmark = pytest.mark.slow
+
+CHAPTER = "chapters/02-power-sharing.md"
+PDF = "build/doing-things-differently.pdf"
+
+
+def grow(root: Path) -> None:
+    chapter = root / CHAPTER
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + "\n\n".join(
+        f"Paragraph {n} added in proof, long enough to need its own lines." for n in range(60))
+        + "\n", encoding="utf-8")
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, forced: dict[str, int]) -> dict[str, Any]:
+    """Record what is guessed and the lengths laid out; with forced["delta"], the foreseen
+    length of the changed chapter is its real one (forced["real"]) plus that."""
+    seen: dict[str, Any] = {"guesses": [], "real": {}, "unknown_when_guessed": True}
+    content, guess, remember = PrintPieces._content, Assembly._guess, PrintPieces.remember_size
+
+    def forced_content(self: PrintPieces, number: int) -> str:
+        html = content(self, number)
+        if "delta" in forced and number in self.foreseen:
+            self.foreseen[number] = forced["real"] + forced["delta"]
+        return html
+
+    def recorded_guess(self: Assembly) -> bool:
+        before = set(self.guesses)
+        front = self.front_guess
+        added = guess(self)
+        for number in set(self.guesses) - before:
+            layer = self.guesses[number]
+            seen["guesses"].append((number, layer.pages, layer.start))
+            changed = [n for n in self.pieces.foreseen]
+            seen["unknown_when_guessed"] &= all(self.body[n].pages is None for n in changed)
+        if front is None and self.front_guess is not None:
+            seen["guesses"].append(("front", None, None))
+        return added
+
+    def recorded_remember(self: PrintPieces, number: int, pages: int) -> None:
+        if number in self.sizes:  # laid out in this build
+            seen["real"][number] = pages
+        remember(self, number, pages)
+
+    monkeypatch.setattr(PrintPieces, "_content", forced_content)
+    monkeypatch.setattr(Assembly, "_guess", recorded_guess)
+    monkeypatch.setattr(PrintPieces, "remember_size", recorded_remember)
+    return seen
+
+
+def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = copy_sample(tmp_path / "book")
+    pdf_build(sample, monkeypatch)
+    shutil.copytree(sample / "build", tmp_path / "before")
+    grow(sample)
+
+    forced: dict[str, int] = {}
+    seen = spy(monkeypatch, forced)
+    laid_out_names(sample, monkeypatch)
+    expected = (sample / PDF).read_bytes()
+    (number, real), = seen["real"].items()  # the grown chapter: the only piece laid out
+    chapter_pages = real
+
+    for delta in (0, 4):  # the guess made right, then wrong by four pages
+        shutil.rmtree(sample / "build")
+        shutil.copytree(tmp_path / "before", sample / "build")
+        forced.update(real=chapter_pages, delta=delta)
+        seen.update(guesses=[], real={}, unknown_when_guessed=True)
+        names = laid_out_names(sample, monkeypatch)
+        assert (sample / PDF).read_bytes() == expected, f"guessed {delta} pages off"
+        guessed = seen["guesses"]
+        assert ("front", None, None) in guessed
+        # Made while the chapter's length was still unknown: its layer for the foreseen
+        # length and those of all the chapters after it.
+        assert seen["unknown_when_guessed"]
+        assert (number, chapter_pages + delta) in [(n, p) for n, p, _ in guessed]
+        assert {n for n, _, _ in guessed if n != "front"} >= set(range(number, number + 4))
+        layers = [name for name in names if name.startswith("the running heads")]
+        if delta == 0:
+            assert len(layers) == len(set(layers))  # nothing laid out twice
+            assert names.count("the front matter") == 1
+    incremental = root_copy(sample / PDF)
+    same_pages(incremental, pdf_build(sample, monkeypatch, clean=True))
+
+
+def test_an_optional_piece_is_not_laid_out_once_nothing_needed_is_left(tmp_path: Path) -> None:
+    from anthology.cache import Cache
+    from anthology.render import merge
+    from anthology.render.workers import WorkerPool
+
+    def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
+        source = target.with_suffix(".html")
+        source.write_text(piece.source(), encoding="utf-8")
+        return {"html": str(source), "output": str(target), "base": str(tmp_path),
+                "allowed_roots": [str(tmp_path)], "details": True, "ask_start": False}
+
+    html = "<html><body><p>{}</p></body></html>"
+    cache = Cache(tmp_path / "cache")
+    with WorkerPool(1) as pool:  # one worker: the needed piece goes first, then nothing
+        layouts = merge.Layouts(cache, pool, job, tmp_path, lambda _: None)
+        guess = layouts.add(merge.Piece("a guess", html.format("guess"), "g", start=1,
+                                        ask_start=False, optional=True))
+        needed = layouts.add(merge.Piece("needed", html.format("needed"), "n", start=1,
+                                         ask_start=False, rank=2))
+        layouts.run(lambda: False)
+        assert needed.done and needed.pages == 1
+        assert not guess.done and not guess.running
+        # While a needed piece waits (its first page unknown), an optional one is laid out.
+        waiting = layouts.add(merge.Piece("waiting", html.format("waiting"), "w", pages=1,
+                                          ask_start=False))
+        ahead = layouts.add(merge.Piece("ahead", html.format("ahead"), "a", start=1,
+                                        ask_start=False, optional=True))
+
+        def step() -> bool:
+            if ahead.done and waiting.start is None:
+                waiting.start = 1
+                return True
+            return False
+
+        layouts.run(step)
+        assert ahead.done and waiting.done
