@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from anthology.render.drawing import split_at
 from anthology.render.html import FONTS_DIR, font_css
 from anthology.render.pdf import render_pdf
 from tests.builds.test_incremental import PNG_A, PNG_B, copy_sample, pdf_build
@@ -69,7 +70,7 @@ def test_pages_drawn_on_two_cores_give_the_bytes_of_one(tmp_path: Path) -> None:
     here, alone = render(tmp_path, book(), parallel=False)
     pages = result["pages"]
     assert pages >= 20
-    assert result["drawn_apart"] == pages - pages // 2
+    assert result["drawn_apart"] == pages - split_at(pages)
     assert result["drawn_here_because"] is None
     assert "drawn_apart" not in alone
     assert apart == here
@@ -88,7 +89,7 @@ def test_what_cannot_be_taken_in_is_drawn_here(tmp_path: Path, later: str, reaso
     apart, result = render(tmp_path, book(later), parallel=True)
     here, alone = render(tmp_path, book(later), parallel=False)
     pages = result["pages"]
-    assert 0 < result["drawn_apart"] < pages - pages // 2  # up to the page where it is
+    assert 0 < result["drawn_apart"] < pages - split_at(pages)  # up to the page where it is
     assert result["drawn_here_because"].startswith(reason)
     assert apart == here
     assert result["warnings"] == alone["warnings"]
