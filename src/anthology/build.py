@@ -666,7 +666,6 @@ class Assembly:
         return added
 
     def _front(self, starts: list[int | None]) -> bool:
-
         exact = all(p.layout for p in self.body)
         if not exact and (self.front is not None or self.pieces.lists
                           or self.pieces.own_template):

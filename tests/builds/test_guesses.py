@@ -135,3 +135,28 @@ def test_an_optional_piece_is_not_laid_out_once_nothing_needed_is_left(tmp_path:
 
         layouts.run(step)
         assert ahead.done and waiting.done
+
+
+def test_a_forgotten_piece_is_never_started(tmp_path: Path) -> None:
+    from anthology.cache import Cache
+    from anthology.render import merge
+    from anthology.render.workers import WorkerPool
+
+    def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
+        source = target.with_suffix(".html")
+        source.write_text(piece.source(), encoding="utf-8")
+        return {"html": str(source), "output": str(target), "base": str(tmp_path),
+                "allowed_roots": [str(tmp_path)], "details": True, "ask_start": False}
+
+    html = "<html><body><p>{}</p></body></html>"
+    with WorkerPool(2) as pool:  # a worker free for the guess while the needed piece runs
+        layouts = merge.Layouts(Cache(tmp_path / "cache"), pool, job, tmp_path,
+                                lambda _: None)
+        wrong = layouts.add(merge.Piece("a wrong guess", html.format("wrong"), "g", start=1,
+                                        ask_start=False, optional=True))
+        needed = layouts.add(merge.Piece("needed", html.format("needed"), "n", start=1,
+                                         ask_start=False))
+        layouts.forget(wrong)
+        layouts.run(lambda: False)
+        assert needed.done
+        assert not wrong.done and not wrong.running

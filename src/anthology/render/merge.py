@@ -129,6 +129,7 @@ class Layouts:
                                                                      progress)
         self.pieces: list[Piece] = []
         self._waiting: dict[int, Worker] = {}  # index of the piece -> the worker asking
+        self._dropped: set[int] = set()  # ids of the pieces forgotten: never started
         self._running = 0
 
     def add(self, piece: Piece) -> Piece:
@@ -149,6 +150,7 @@ class Layouts:
         """The caller no longer needs `piece` (a guess that proved wrong): it is not started,
         or, if it is running, not waited for beyond the pieces that are needed."""
         piece.optional = True
+        self._dropped.add(id(piece))
 
     @property
     def _needed(self) -> bool:
@@ -190,6 +192,7 @@ class Layouts:
         ready = sorted((p.rank + (10 if p.optional else 0), -p.weight, i)
                        for i, p in enumerate(self.pieces)
                        if not p.done and not p.running and (needed or not p.optional)
+                       and id(p) not in self._dropped
                        and (p.pages is None or p.start is not None))
         started = False
         for worker in self.pool.idle(len(ready)):
