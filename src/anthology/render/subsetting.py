@@ -67,7 +67,10 @@ def subset_font(content: bytes, index: int, glyphs: Iterable[int], *, hinting: b
     second = hb.SubsetInput()
     second.glyph_set.add_range(0, max(glyphs))
     second.flags = flags if hinting else flags | hb.SubsetFlags.NO_HINTING
-    return bytes(hb.subset(kept, second).blob.data)
+    made = bytes(hb.subset(kept, second).blob.data)
+    if not made:  # as WeasyPrint: an empty subset is no subset
+        raise RuntimeError("HarfBuzz made an empty font")
+    return made
 
 
 def _tag(name: bytes) -> int:
@@ -98,11 +101,11 @@ def install() -> bool:
         return False
     if source_digest(fonts.Font.subset, fonts.Font._harfbuzz_subset) != WRITTEN_AGAINST:
         return False
+
     def subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
         _subset(font, to_unicode, hinting)
 
     subset.anthology_subset = True  # type: ignore[attr-defined]
     subset.replaced = fonts.Font.subset  # type: ignore[attr-defined]
     fonts.Font.subset = subset
-
     return True
