@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from anthology.build import Assembly, PrintPieces
+from anthology.cache import Cache
+from anthology.render import merge
+from anthology.render.workers import WorkerPool
 from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
 from tests.render.conftest import copy_sample
 
@@ -99,33 +102,35 @@ def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
     same_pages(incremental, pdf_build(sample, monkeypatch, clean=True))
 
 
-def test_an_optional_piece_is_not_laid_out_once_nothing_needed_is_left(tmp_path: Path) -> None:
-    from anthology.cache import Cache
-    from anthology.render import merge
-    from anthology.render.workers import WorkerPool
+def layouts_on(pool: WorkerPool, folder: Path) -> merge.Layouts:
+    """Layouts of one-page documents on `pool`, cached in `folder`."""
 
     def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
         source = target.with_suffix(".html")
         source.write_text(piece.source(), encoding="utf-8")
-        return {"html": str(source), "output": str(target), "base": str(tmp_path),
-                "allowed_roots": [str(tmp_path)], "details": True, "ask_start": False}
+        return {"html": str(source), "output": str(target), "base": str(folder),
+                "allowed_roots": [str(folder)], "details": True, "ask_start": False}
 
-    html = "<html><body><p>{}</p></body></html>"
-    cache = Cache(tmp_path / "cache")
+    return merge.Layouts(Cache(folder / "cache"), pool, job, folder, lambda _: None)
+
+
+def page(name: str, key: str, **options: Any) -> merge.Piece:
+    """A one-page document's piece, its first page given by the caller."""
+    return merge.Piece(name, f"<html><body><p>{name}</p></body></html>", key,
+                       ask_start=False, **options)
+
+
+def test_an_optional_piece_is_not_laid_out_once_nothing_needed_is_left(tmp_path: Path) -> None:
     with WorkerPool(1) as pool:  # one worker: the needed piece goes first, then nothing
-        layouts = merge.Layouts(cache, pool, job, tmp_path, lambda _: None)
-        guess = layouts.add(merge.Piece("a guess", html.format("guess"), "g", start=1,
-                                        ask_start=False, optional=True))
-        needed = layouts.add(merge.Piece("needed", html.format("needed"), "n", start=1,
-                                         ask_start=False, rank=2))
+        layouts = layouts_on(pool, tmp_path)
+        guess = layouts.add(page("a guess", "g", start=1, optional=True))
+        needed = layouts.add(page("needed", "n", start=1, rank=2))
         layouts.run(lambda: False)
         assert needed.done and needed.pages == 1
         assert not guess.done and not guess.running
         # While a needed piece waits (its first page unknown), an optional one is laid out.
-        waiting = layouts.add(merge.Piece("waiting", html.format("waiting"), "w", pages=1,
-                                          ask_start=False))
-        ahead = layouts.add(merge.Piece("ahead", html.format("ahead"), "a", start=1,
-                                        ask_start=False, optional=True))
+        waiting = layouts.add(page("waiting", "w", pages=1))
+        ahead = layouts.add(page("ahead", "a", start=1, optional=True))
 
         def step() -> bool:
             if ahead.done and waiting.start is None:
@@ -138,24 +143,10 @@ def test_an_optional_piece_is_not_laid_out_once_nothing_needed_is_left(tmp_path:
 
 
 def test_a_forgotten_piece_is_never_started(tmp_path: Path) -> None:
-    from anthology.cache import Cache
-    from anthology.render import merge
-    from anthology.render.workers import WorkerPool
-
-    def job(piece: merge.Piece, target: Path) -> dict[str, Any]:
-        source = target.with_suffix(".html")
-        source.write_text(piece.source(), encoding="utf-8")
-        return {"html": str(source), "output": str(target), "base": str(tmp_path),
-                "allowed_roots": [str(tmp_path)], "details": True, "ask_start": False}
-
-    html = "<html><body><p>{}</p></body></html>"
     with WorkerPool(2) as pool:  # a worker free for the guess while the needed piece runs
-        layouts = merge.Layouts(Cache(tmp_path / "cache"), pool, job, tmp_path,
-                                lambda _: None)
-        wrong = layouts.add(merge.Piece("a wrong guess", html.format("wrong"), "g", start=1,
-                                        ask_start=False, optional=True))
-        needed = layouts.add(merge.Piece("needed", html.format("needed"), "n", start=1,
-                                         ask_start=False))
+        layouts = layouts_on(pool, tmp_path)
+        wrong = layouts.add(page("a wrong guess", "g", start=1, optional=True))
+        needed = layouts.add(page("needed", "n", start=1))
         layouts.forget(wrong)
         layouts.run(lambda: False)
         assert needed.done

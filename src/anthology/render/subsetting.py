@@ -18,6 +18,7 @@ against (then WeasyPrint subsets as it would have).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -35,6 +36,7 @@ WRITTEN_AGAINST = "b5fcfb6c596e06ef329ef7ad9cce48022cf487a689962d4f63b0210a0cab6
 LOGGER = logging.getLogger("weasyprint")
 
 
+@functools.cache
 def subsetter_version() -> str:
     """The uharfbuzz that subsets the fonts ("" without it), for the cache's keys: a PDF
     subset by another subsetter is another PDF. Read without importing it."""
@@ -102,10 +104,7 @@ def install() -> bool:
     if source_digest(fonts.Font.subset, fonts.Font._harfbuzz_subset) != WRITTEN_AGAINST:
         return False
 
-    def subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
-        _subset(font, to_unicode, hinting)
-
-    subset.anthology_subset = True  # type: ignore[attr-defined]
-    subset.replaced = fonts.Font.subset  # type: ignore[attr-defined]
-    fonts.Font.subset = subset
+    _subset.anthology_subset = True  # type: ignore[attr-defined]
+    _subset.replaced = fonts.Font.subset  # type: ignore[attr-defined]
+    fonts.Font.subset = _subset
     return True
