@@ -526,8 +526,9 @@ class PrintPieces:
         self.sizes[number] = (frame, len(html))
         before = self.cache.get_json("hint", frame) if self.cache.enabled else None
         if self.apart and isinstance(before, dict):
-            foreseen = round(int(before["pages"]) * len(html) / max(1, int(before["size"])))
-            self.foreseen[number] = max(1, foreseen)
+            foreseen = max(1, round(int(before["pages"]) * len(html)
+                                    / max(1, int(before["size"]))))
+            self.foreseen[number] = foreseen
             if foreseen != int(before["pages"]):
                 self.moving()
         return without_margins(html) if self.apart else html
@@ -685,6 +686,7 @@ class Assembly:
         return True
 
     def _front_for(self, starts: Sequence[int | None]) -> Piece:
+        """The front matter for the body pieces starting at `starts`."""
         from anthology.render import merge
 
         return self.pieces.front(merge.pages_of(self.body, starts, [

@@ -221,13 +221,17 @@ def test_after_a_chapter_fails_the_chapters_not_begun_are_not_checked(
     real = pandoc.markdown_to_ast
     parsed: list[str] = []
     lock = threading.Lock()
+    second = threading.Event()  # the other thread has begun a chapter
 
     def slow_or_failing(body: str, what: str) -> Any:
         with lock:
             first = not parsed
             if what.split(" ")[0] not in parsed:
                 parsed.append(what.split(" ")[0])
-        if first:
+            if len(parsed) >= 2:
+                second.set()
+        if first:  # fails while the other thread is on a chapter (not before it begins one)
+            second.wait(timeout=10)
             raise ToolError(f"{what}: pandoc failed: out of paper")
         time.sleep(0.3)
         return real(body, what)

@@ -29,6 +29,7 @@ from anthology.render.speedups import source_digest
 # the glyphs' outlines and metrics, not the font's layout, bitmaps or signatures.
 DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
                   b"LTSH", b"PCLT", b"SVG ")
+_DROPPED_TAGS = tuple(int.from_bytes(name, "big") for name in DROPPED_TABLES)  # HarfBuzz's
 
 # The SHA-256 of WeasyPrint 70's `Font.subset` and `Font._harfbuzz_subset`.
 WRITTEN_AGAINST = "b5fcfb6c596e06ef329ef7ad9cce48022cf487a689962d4f63b0210a0cab65b2"
@@ -63,7 +64,7 @@ def subset_font(content: bytes, index: int, glyphs: Iterable[int], *, hinting: b
     first = hb.SubsetInput()
     first.glyph_set.update(glyphs)
     first.flags = flags | hb.SubsetFlags.RETAIN_GIDS
-    first.drop_table_tag_set.update(_tag(name) for name in DROPPED_TABLES)
+    first.drop_table_tag_set.update(_DROPPED_TAGS)
     kept = hb.subset(face, first)
     # Then the empty glyphs after the last one used are dropped.
     second = hb.SubsetInput()
@@ -73,11 +74,6 @@ def subset_font(content: bytes, index: int, glyphs: Iterable[int], *, hinting: b
     if not made:  # as WeasyPrint: an empty subset is no subset
         raise RuntimeError("HarfBuzz made an empty font")
     return made
-
-
-def _tag(name: bytes) -> int:
-    """An OpenType table tag as HarfBuzz's 32-bit number."""
-    return int.from_bytes(name, "big")
 
 
 def _subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
