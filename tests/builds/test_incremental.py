@@ -520,3 +520,100 @@ def test_recording_a_step_makes_nothing_again(sample: Path,
     assert laid_out_names(sample, monkeypatch) == []
     assert (sample / "build" / "doing-things-differently.pdf").read_bytes() == \
         first.read_bytes()
+
+
+def test_after_an_edit_the_other_chapters_are_prepared_during_the_check(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the edited chapter is checked, a thread prepares the others from the cache, so
+    that the build itself prepares none of them (and the PDF is what a clean build gives)."""
+    import anthology.build as build_module
+
+    pdf_build(small, monkeypatch)
+    _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
+    started: list[bool] = []
+    start = build_module.Ahead.start
+
+    def recorded_start(self: build_module.Ahead) -> None:
+        started.append(True)
+        start(self)
+
+    prepared: list[str] = []
+    prepare = build_module.prepare_chapter
+
+    def counted(book: Any, chapter: Any, *args: Any) -> Any:
+        prepared.append(chapter.id)
+        return prepare(book, chapter, *args)
+
+    monkeypatch.setattr(build_module.Ahead, "start", recorded_start)
+    monkeypatch.setattr(build_module, "prepare_chapter", counted)
+    edited = pdf_build(small, monkeypatch)
+    assert started == [True]
+    assert "intro" not in prepared  # the unchanged chapter came from the thread
+    assert set(prepared) <= {"peer"}  # the edited one, unless the thread found it stored
+    same_pages(edited, pdf_build(small, monkeypatch, clean=True))
+
+
+def test_a_cold_build_and_an_unchanged_one_prepare_nothing_early(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import anthology.build as build_module
+
+    started: list[bool] = []
+    monkeypatch.setattr(build_module.Ahead, "start", lambda self: started.append(True))
+    pdf_build(small, monkeypatch)
+    pdf_build(small, monkeypatch)
+    assert started == []
+
+
+def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.build import included_chapters
+    from anthology.render.chapter import prepare_chapter, prepared_chapter
+    from anthology.render.citations import resolve_csl
+
+    book = load_book(small)
+    cache = Cache(small / "build" / ".cache")
+    csl = resolve_csl(book.root, book.config.csl)
+    chapters = included_chapters(book)[0]
+    assert [prepared_chapter(book, c, n, csl, cache)
+            for n, c in enumerate(chapters, start=1)] == [None, None]
+    assert not (small / "build" / ".cache").exists()  # a miss stores nothing
+    made = [prepare_chapter(book, c, n, csl, cache) for n, c in enumerate(chapters, start=1)]
+    early = [prepared_chapter(book, c, n, csl, cache) for n, c in enumerate(chapters, start=1)]
+    for text, again in zip(made, early, strict=True):
+        assert again is not None
+        assert (again.key, again.number, again.title, again.cited, again.findings) == (
+            text.key, text.number, text.title, text.cited, text.findings)
+        assert again.ast == text.ast
+    assert prepared_chapter(book, chapters[0], 1, csl, Cache(cache.folder, enabled=False)) \
+        is None
+
+
+def test_a_failure_while_preparing_early_is_left_to_the_build(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early thread gives up quietly; the build prepares the chapters itself."""
+    from anthology.render import chapter
+
+    first = pdf_build(small, monkeypatch)
+    _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a fault in the early thread")
+
+    monkeypatch.setattr(chapter, "prepared_chapter", broken)
+    edited = pdf_build(small, monkeypatch)
+    assert len(pages(edited)) == len(pages(first))
+    assert any("grew out of mutual aid" in t for t in pages(edited))
+
+
+def test_a_build_stopped_by_its_checks_stops_the_early_thread(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from anthology.errors import AnthologyError
+
+    pdf_build(small, monkeypatch)
+    _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    with pytest.raises(AnthologyError, match="The build stopped"):
+        build_book(load_book(small), ("pdf",), jobs=2)
+    assert not [t for t in threading.enumerate() if t.name == "anthology-ahead"]

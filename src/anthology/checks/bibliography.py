@@ -8,7 +8,6 @@ so a small scanner finds each entry's line (`@type{key,`) and the entry whose br
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import re
 import unicodedata
@@ -20,6 +19,7 @@ from typing import Any
 from anthology import __version__
 from anthology.cache import Cache, digest
 from anthology.findings import Finding, Severity, error, info, warning
+from anthology.render.pandoc import pandoc_identity
 
 FACTS_VERSION = "2"
 # Patterns are compiled when first used (re keeps them), not on import: a check with nothing
@@ -341,29 +341,6 @@ def _missing_fields(bib: BibFile) -> list[Finding]:
                                "not a year.", "Write a four-digit year (put words such as "
                                "'forthcoming' in the pubstate field)."))
     return out
-
-
-@functools.cache
-def _pandoc_binary() -> Path | None:
-    """Where pypandoc keeps its pandoc, found once per process without importing pypandoc."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("pypandoc")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
-
-
-def pandoc_identity() -> str:
-    """Which pandoc binary is installed (path, size, time), found without importing pypandoc."""
-    binary = _pandoc_binary()
-    if binary is None:
-        return "unknown"
-    try:
-        stat = binary.stat()
-    except OSError:
-        return "unknown"
-    return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @contextlib.contextmanager

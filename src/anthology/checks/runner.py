@@ -34,13 +34,13 @@ from anthology.checks.bibliography import (
     finding_from_dict,
     key_conflicts,
     load_bibliography,
-    pandoc_identity,
 )
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, has_errors, warning
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
+from anthology.render.pandoc import pandoc_identity
 
 RESULT_VERSION = "1"
 Progress = Callable[[str], None]

@@ -173,6 +173,22 @@ def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
     The result is cached whole under `chapter_key` (by `anthology check` too): a chapter whose
     inputs did not change is not walked again, and its AST is read only if something needs it.
     """
+    text = _prepare_chapter(book, chapter, number, csl, cache, only_cached=False)
+    assert text is not None
+    return text
+
+
+def prepared_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
+                     cache: Cache) -> ChapterText | None:
+    """What `prepare_chapter` gives when the chapter is in the cache, else None (and nothing
+    is parsed, cited or stored)."""
+    if not cache.enabled:
+        return None
+    return _prepare_chapter(book, chapter, number, csl, cache, only_cached=True)
+
+
+def _prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache, *,
+                     only_cached: bool) -> ChapterText | None:
     assert chapter.file is not None
     manuscript = read_manuscript(book.root, chapter.file, chapter.id)
     bibliographies, bib_findings = chapter_bibliographies(book, manuscript)
@@ -192,6 +208,8 @@ def prepare_chapter(book: Book, chapter: Chapter, number: int, csl: Path,
     if isinstance(stored, dict) and cache.path_of("chapter-ast", key, ".json") is not None:
         text = _chapter_text(book, chapter, number, manuscript, bibliographies, stored)
         text.loader = load
+    elif only_cached:
+        return None
     else:
         made = made_now()
         text = _chapter_text(book, chapter, number, manuscript, bibliographies, made)

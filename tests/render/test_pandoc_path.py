@@ -1,0 +1,59 @@
+"""Which pandoc runs: the binary of the pypandoc-binary wheel, found without importing pypandoc."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anthology.render import pandoc
+
+
+@pytest.fixture
+def fresh_lookup():
+    """pandoc_path and shipped_binary forget what they found, before and after the test."""
+    pandoc.pandoc_path.cache_clear()
+    pandoc.shipped_binary.cache_clear()
+    yield
+    pandoc.pandoc_path.cache_clear()
+    pandoc.shipped_binary.cache_clear()
+
+
+def test_the_shipped_binary_is_found_without_importing_pypandoc():
+    code = ("import sys\nfrom anthology.render.pandoc import pandoc_path, pandoc_identity\n"
+            "print(pandoc_path()); print(pandoc_identity()); "
+            "print('pypandoc' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "PYPANDOC_PANDOC"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.splitlines()
+    path = Path(out[0])
+    assert path.parts[-3:] == ("pypandoc", "files", "pandoc")
+    assert path.is_file()
+    assert out[1].startswith(f"{path}:{path.stat().st_size}:")
+    assert out[2] == "False"
+    version = subprocess.run([out[0], "--version"], capture_output=True, text=True,
+                             check=True).stdout
+    assert version.startswith("pandoc ")
+
+
+def test_pypandoc_pandoc_names_the_binary_as_pypandoc_takes_it(fresh_lookup, monkeypatch,
+                                                                 tmp_path):
+    other = tmp_path / "my-pandoc"
+    other.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
+    other.chmod(0o755)
+    monkeypatch.setenv("PYPANDOC_PANDOC", str(other))
+    assert pandoc.pandoc_path() == str(other)
+    assert pandoc.pandoc_identity() == f"{other}:{other.stat().st_size}:" \
+                                       f"{other.stat().st_mtime_ns}"
+
+
+def test_without_the_shipped_binary_pypandoc_searches(fresh_lookup, monkeypatch, tmp_path):
+    import pypandoc
+
+    monkeypatch.delenv("PYPANDOC_PANDOC", raising=False)
+    monkeypatch.setattr(pandoc, "shipped_binary", lambda: tmp_path / "missing" / "pandoc")
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: "/somewhere/pandoc")
+    assert pandoc.pandoc_path() == "/somewhere/pandoc"
