@@ -121,21 +121,24 @@ def _file_digest(path: Path) -> str:
     return digest(str(path), path.read_bytes())
 
 
-_REFERENCE = re.compile(r"""\]\(\s*<?([^)\s>]+)"""  # ![alt](target)
-                        r"""|\bsrc\s*=\s*["']([^"']+)"""  # raw <img src=...>
-                        r"""|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$""",  # [ref]: target
-                        re.MULTILINE)
+# Image and link targets, each pattern led by literal text so that re skips straight to its
+# candidates (one pattern of three alternatives, one led by \b, took 2.7 ms a chapter).
+_REFERENCES = (re.compile(r"""\]\(\s*<?([^)\s>]+)"""),  # ![alt](target)
+               re.compile(r"""src\s*=\s*["']([^"']+)"""),  # raw <img src=...> (and more)
+               re.compile(r"""^[ \t]*\[[^\]]+\]:[ \t]*<?(\S+?)>?[ \t]*$""",  # [ref]: target
+                          re.MULTILINE))
 
 
 def image_digest(root: Path, chapter_dir: Path, body: str) -> str:
     """A digest of every file the chapter's text may name as an image (or a missing one).
 
-    Read from the text with a pattern that finds a superset of pandoc's image and link
-    targets: only for the cache key, never for what is printed.
+    Read from the text with patterns that find a superset of pandoc's image and link targets,
+    in the order they appear: only for the cache key, never for what is printed.
     """
+    found = sorted((match.start(), match[1]) for pattern in _REFERENCES
+                   for match in pattern.finditer(body))
     parts: list[str | bytes] = []
-    for match in _REFERENCE.finditer(body):
-        name = next(g for g in match.groups() if g)
+    for _, name in found:
         if name.startswith(("http:", "https:", "mailto:", "#", "data:")):
             continue
         for base in (chapter_dir, root):
