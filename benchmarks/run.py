@@ -38,6 +38,10 @@ from generate import generate_book, size_options
 BIN = Path(sys.executable).parent
 ANTHOLOGY = BIN / "anthology"
 WEASYPRINT = BIN / "weasyprint"
+# The plain pipeline's HTML is written in the book's folder from all the chapters at once, so
+# its image paths (relative to chapters/, as the chapters name them) are resolved from there,
+# as --resource-path does for pandoc's EPUB: without them both left out the book's figures.
+PLAIN_WEASYPRINT = ["-u", "chapters/", "-s", "royal.css", "plain.html", "plain.pdf"]
 EPOCH = "1798761600"
 
 
@@ -162,19 +166,19 @@ def main() -> None:
                         "--bibliography=references/book.bib", f"--csl={csl}",
                         "--metadata=title:Plain"], book)
             html_cpu = LAST_CPU[0]
-            weasy = run([str(WEASYPRINT), "-s", "royal.css", "plain.html", "plain.pdf"], book)
+            weasy = run([str(WEASYPRINT), *PLAIN_WEASYPRINT], book)
             note("plain PDF", (html[0] + weasy[0], 0))
             cpu.setdefault("plain PDF", []).append(html_cpu + LAST_CPU[0])
             # Memory is measured in a run of its own: sampling /proc every 20 ms takes a good
             # part of a core, which a build that keeps both cores busy would pay in its time.
-            plain_peak = run([str(WEASYPRINT), "-s", "royal.css", "plain.html", "plain.pdf"],
-                             book, memory=True)[1]
+            plain_peak = run([str(WEASYPRINT), *PLAIN_WEASYPRINT], book, memory=True)[1]
             memory.setdefault("plain PDF", []).append(plain_peak)
             pss.setdefault("plain PDF", []).append(
-                PEAK_PSS[f"{WEASYPRINT} -s royal.css plain.html plain.pdf"])
+                PEAK_PSS[" ".join([str(WEASYPRINT), *PLAIN_WEASYPRINT])])
             plain_pages = len(PdfReader(book / "plain.pdf").pages)
             note("plain EPUB", run([pandoc, "--citeproc", "-t", "epub3", "all.md", "-o",
                                     "plain.epub", "--bibliography=references/book.bib",
+                                    "--resource-path=chapters",
                                     f"--csl={csl}", "--metadata=title:Plain"], book))
             shutil.rmtree(book / "build", ignore_errors=True)
             note("cold PDF", run([*build, "pdf"], book))
