@@ -191,12 +191,13 @@ def _yaml_texts() -> list[str]:
         front = chapter.read_text(encoding="utf-8").split("---\n")
         if len(front) > 2:
             texts.append(front[1])
-    return texts + [
+    texts += [
         "a: 1\nb: 'quoted'\nc: \"double\"\nd: |\n  block\n  text\ne: >\n  folded\n",
         "list:\n  - one\n  -   two\n  - [3, 4]\n  - {x: 1, y: [a, b]}\n\nafter: ~\n",
         "# only a comment\n", "", "date: 2027-03-31\nwhen: '2027-03-31'\nn: 0x1F\nf: 1.5\n",
         "unicode: Zoë Ní Bhriain — “quoted”\nempty: ''\nnested:\n  deeper:\n    deepest: yes\n",
     ]
+    return texts
 
 
 @pytest.mark.parametrize("index", range(len(_yaml_texts())))

@@ -1,0 +1,46 @@
+"""WeasyPrint's C libraries found without the lookups that cannot succeed on Linux."""
+
+from __future__ import annotations
+
+import ctypes.util
+import subprocess
+import sys
+
+import pytest
+
+from anthology.render.pdf import quick_library_lookup
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the shortcut is Linux's")
+
+
+def test_names_that_begin_with_lib_are_not_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def recorded(name: str) -> str | None:
+        asked.append(name)
+        return f"lib{name}.so.0"
+
+    monkeypatch.setattr(ctypes.util, "find_library", recorded)
+    quick_library_lookup()
+    quick_library_lookup()  # once is enough: not wrapped twice
+    assert ctypes.util.find_library("libpango-1.0-0") is None
+    assert ctypes.util.find_library("libharfbuzz-subset.0.dylib") is None
+    assert ctypes.util.find_library("pango-1.0") == "libpango-1.0.so.0"
+    assert asked == ["pango-1.0"]
+
+
+def test_weasyprint_loads_the_same_libraries_either_way() -> None:
+    code = ("import sys\n"
+            "if sys.argv[1] == 'quick':\n"
+            "    from anthology.render.pdf import quick_library_lookup\n"
+            "    quick_library_lookup()\n"
+            "from weasyprint.text import ffi\n"
+            "names = ['gobject', 'pango', 'harfbuzz', 'harfbuzz_subset', 'fontconfig', "
+            "'pangoft2']\n"
+            "print([(n, getattr(ffi, n) is not None) for n in names])\n"
+            "from weasyprint import HTML\n"
+            "print(len(HTML(string='<p>Hello</p>').render().pages))\n")
+    runs = [subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True,
+                           check=True).stdout for how in ("quick", "plain")]
+    assert runs[0] == runs[1]
+    assert runs[0].splitlines()[-1] == "1"
