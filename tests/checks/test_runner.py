@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -218,12 +217,12 @@ def test_after_a_chapter_fails_the_chapters_not_begun_are_not_checked(
     from anthology.errors import ToolError
     from anthology.render import pandoc
 
-    real = pandoc.markdown_to_ast
+    real = pandoc.markdown_to_json
     parsed: list[str] = []
     lock = threading.Lock()
     second = threading.Event()  # the other thread has begun a chapter
 
-    def slow_or_failing(body: str, what: str) -> Any:
+    def slow_or_failing(body: str, what: str) -> bytes:
         with lock:
             first = not parsed
             if what.split(" ")[0] not in parsed:
@@ -236,7 +235,7 @@ def test_after_a_chapter_fails_the_chapters_not_begun_are_not_checked(
         time.sleep(0.3)
         return real(body, what)
 
-    monkeypatch.setattr(pandoc, "markdown_to_ast", slow_or_failing)
+    monkeypatch.setattr(pandoc, "markdown_to_json", slow_or_failing)
     book = load_book(sample_book)
     with pytest.raises(ToolError, match="out of paper"):
         run_checks(book, cache=runner.Cache(sample_book / "build" / ".cache", enabled=False),

@@ -91,8 +91,10 @@ def parse_markdown(text: str, what: str, cache: Cache) -> Node:
     cached = cache.get_json("ast", key)
     if cached is not None:
         return dict(cached)
-    ast = pandoc.markdown_to_ast(text, what)
-    cache.put_json("ast", key, ast)
+    # pandoc's own bytes are stored: encoding the tree again cost as much as decoding it.
+    out = pandoc.markdown_to_json(text, what)
+    cache.put_bytes("ast", key, out, ".json")
+    ast: Node = json.loads(out)
     return ast
 
 

@@ -104,10 +104,15 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
     return done.stdout, _useful_lines(done.stderr, limit=40)
 
 
+def markdown_to_json(body: str, what: str) -> bytes:
+    """pandoc's JSON AST of a chapter body (Markdown without front matter), as pandoc wrote it."""
+    out, _ = run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body.encode("utf-8"), what)
+    return out
+
+
 def markdown_to_ast(body: str, what: str) -> dict[str, Any]:
     """Parse a chapter body (Markdown without front matter) into pandoc's JSON AST."""
-    out, _ = run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body.encode("utf-8"), what)
-    ast: dict[str, Any] = json.loads(out)
+    ast: dict[str, Any] = json.loads(markdown_to_json(body, what))
     return ast
 
 
