@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from anthology.render import pandoc
 
 
 @pytest.fixture
-def fresh_lookup():
+def fresh_lookup() -> Iterator[None]:
     """pandoc_path and shipped_binary forget what they found, before and after the test."""
     pandoc.pandoc_path.cache_clear()
     pandoc.shipped_binary.cache_clear()
@@ -22,7 +23,7 @@ def fresh_lookup():
     pandoc.shipped_binary.cache_clear()
 
 
-def test_the_shipped_binary_is_found_without_importing_pypandoc():
+def test_the_shipped_binary_is_found_without_importing_pypandoc() -> None:
     code = ("import sys\nfrom anthology.render.pandoc import pandoc_path, pandoc_identity\n"
             "print(pandoc_path()); print(pandoc_identity()); "
             "print('pypandoc' in sys.modules)")
@@ -39,18 +40,39 @@ def test_the_shipped_binary_is_found_without_importing_pypandoc():
     assert version.startswith("pandoc ")
 
 
-def test_pypandoc_pandoc_names_the_binary_as_pypandoc_takes_it(fresh_lookup, monkeypatch,
-                                                                 tmp_path):
+def test_pypandoc_pandoc_is_left_to_pypandoc(fresh_lookup: None,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    import pypandoc
+
     other = tmp_path / "my-pandoc"
     other.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
     other.chmod(0o755)
     monkeypatch.setenv("PYPANDOC_PANDOC", str(other))
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: os.environ["PYPANDOC_PANDOC"])
     assert pandoc.pandoc_path() == str(other)
     assert pandoc.pandoc_identity() == f"{other}:{other.stat().st_size}:" \
                                        f"{other.stat().st_mtime_ns}"
 
 
-def test_without_the_shipped_binary_pypandoc_searches(fresh_lookup, monkeypatch, tmp_path):
+def test_a_pandoc_named_on_the_path_is_keyed_by_its_file(fresh_lookup: None,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    import pypandoc
+
+    other = tmp_path / "pandoc"
+    other.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
+    other.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(pandoc, "shipped_binary", lambda: None)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: "pandoc")
+    assert pandoc.pandoc_identity() == f"{other}:{other.stat().st_size}:" \
+                                       f"{other.stat().st_mtime_ns}"
+
+
+def test_without_the_shipped_binary_pypandoc_searches(fresh_lookup: None,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
     import pypandoc
 
     monkeypatch.delenv("PYPANDOC_PANDOC", raising=False)

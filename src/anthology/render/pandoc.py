@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -38,11 +39,9 @@ def pandoc_path() -> str:
     tested with, and the one `pandoc_identity` keys the caches by. pypandoc's own search is
     the fallback, for an installation without the binary wheel.
     """
-    chosen = os.environ.get("PYPANDOC_PANDOC")
-    if chosen:
-        return chosen
     shipped = shipped_binary()
-    if shipped is not None and shipped.is_file() and os.access(shipped, os.X_OK):
+    if (not os.environ.get("PYPANDOC_PANDOC") and shipped is not None and shipped.is_file()
+            and os.access(shipped, os.X_OK)):
         return str(shipped)
     import pypandoc
 
@@ -65,7 +64,8 @@ def shipped_binary() -> Path | None:
 def pandoc_identity() -> str:
     """Which pandoc binary runs (path, size, time), for cache keys: cheaper than its version."""
     try:
-        binary = Path(pandoc_path())
+        path = pandoc_path()
+        binary = Path(shutil.which(path) or path)  # pypandoc may name one on the PATH
         stat = binary.stat()
     except (OSError, ImportError):
         return "unknown"
