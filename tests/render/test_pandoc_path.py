@@ -23,6 +23,18 @@ def fresh_lookup() -> Iterator[None]:
     pandoc.shipped_binary.cache_clear()
 
 
+def fake_pandoc(path: Path) -> Path:
+    """An executable that answers like a pandoc."""
+    path.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
+    path.chmod(0o755)
+    return path
+
+
+def identity_of(path: Path) -> str:
+    """What pandoc_identity says of the binary at `path`."""
+    return f"{path}:{path.stat().st_size}:{path.stat().st_mtime_ns}"
+
+
 def test_the_shipped_binary_is_found_without_importing_pypandoc() -> None:
     code = ("import sys\nfrom anthology.render.pandoc import pandoc_path, pandoc_identity\n"
             "print(pandoc_path()); print(pandoc_identity()); "
@@ -45,14 +57,11 @@ def test_pypandoc_pandoc_is_left_to_pypandoc(fresh_lookup: None,
                                              tmp_path: Path) -> None:
     import pypandoc
 
-    other = tmp_path / "my-pandoc"
-    other.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
-    other.chmod(0o755)
+    other = fake_pandoc(tmp_path / "my-pandoc")
     monkeypatch.setenv("PYPANDOC_PANDOC", str(other))
     monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: os.environ["PYPANDOC_PANDOC"])
     assert pandoc.pandoc_path() == str(other)
-    assert pandoc.pandoc_identity() == f"{other}:{other.stat().st_size}:" \
-                                       f"{other.stat().st_mtime_ns}"
+    assert pandoc.pandoc_identity() == identity_of(other)
 
 
 def test_a_pandoc_named_on_the_path_is_keyed_by_its_file(fresh_lookup: None,
@@ -60,14 +69,11 @@ def test_a_pandoc_named_on_the_path_is_keyed_by_its_file(fresh_lookup: None,
                                                         tmp_path: Path) -> None:
     import pypandoc
 
-    other = tmp_path / "pandoc"
-    other.write_text("#!/bin/sh\necho 'pandoc 9.9'\n")
-    other.chmod(0o755)
+    other = fake_pandoc(tmp_path / "pandoc")
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setattr(pandoc, "shipped_binary", lambda: None)
     monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: "pandoc")
-    assert pandoc.pandoc_identity() == f"{other}:{other.stat().st_size}:" \
-                                       f"{other.stat().st_mtime_ns}"
+    assert pandoc.pandoc_identity() == identity_of(other)
 
 
 def test_without_the_shipped_binary_pypandoc_searches(fresh_lookup: None,
