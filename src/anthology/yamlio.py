@@ -194,28 +194,6 @@ def _explain(exc: yaml.MarkedYAMLError) -> YamlError:
                      _GENERIC_HINT)
 
 
-_SLOW = object()
-
-
-def _compose_with_libyaml(text: str) -> Any:
-    """The text's node tree, composed by libyaml (PyYAML's C parser, about ten times quicker
-    than its Python one: a chapter's front matter took 1.4 ms), or `_SLOW` when the Python
-    loader must read it: no libyaml, an anchor or alias (which the strict loader refuses), or
-    anything libyaml finds wrong, so that every complaint is the Python loader's, explained
-    as before. Both give the same nodes, lines and styles for the same text (tested)."""
-    import yaml
-
-    if not getattr(yaml, "__with_libyaml__", False):
-        return _SLOW
-    try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                return _SLOW
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return _SLOW
-
-
 def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise YamlError with a 1-based line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
@@ -228,9 +206,6 @@ def load_yaml(text: str) -> Any:
                         "Resolve the conflict: keep the lines you want and delete the markers.")
     import yaml
 
-    node = _compose_with_libyaml(text)
-    if node is not _SLOW:
-        return None if node is None else _build(node)
     try:
         loader = _strict_loader()(text)
         try:

@@ -162,62 +162,14 @@ def test_summary_line_counts_notes_apart_from_problems(kinds: str, line: str) ->
     assert summary_line([make[k]("x.code", "a.md", n, "m") for n, k in enumerate(kinds)]) == line
 
 
-def _with_lines(value: Any) -> Any:
-    """A loaded value with the lines it remembers, for comparing two loads exactly."""
-    from anthology.yamlio import YDict, YList
 
-    if isinstance(value, YDict):
-        return ("map", value.line, {k: (value.key_lines[k], _with_lines(v))
-                                    for k, v in value.items()})
-    if isinstance(value, YList):
-        return ("list", value.line, value.item_lines, [_with_lines(v) for v in value])
-    return (type(value).__name__, value)
-
-
-def _slowly(monkeypatch: pytest.MonkeyPatch, text: str) -> Any:
-    """What load_yaml gives with PyYAML's Python parser only."""
-    from anthology import yamlio
-
-    with monkeypatch.context() as patched:
-        patched.setattr(yamlio, "_compose_with_libyaml", lambda _text: yamlio._SLOW)
-        return load_yaml(text)
-
-
-def _yaml_texts() -> list[str]:
-    from tests.conftest import REPO
-
-    texts = [path.read_text(encoding="utf-8") for path in sorted(REPO.glob("*.yaml"))]
-    for chapter in sorted((REPO / "chapters").glob("*.md")):
-        front = chapter.read_text(encoding="utf-8").split("---\n")
-        if len(front) > 2:
-            texts.append(front[1])
-    texts += [
-        "a: 1\nb: 'quoted'\nc: \"double\"\nd: |\n  block\n  text\ne: >\n  folded\n",
-        "list:\n  - one\n  -   two\n  - [3, 4]\n  - {x: 1, y: [a, b]}\n\nafter: ~\n",
-        "# only a comment\n", "", "date: 2027-03-31\nwhen: '2027-03-31'\nn: 0x1F\nf: 1.5\n",
-        "unicode: Zoë Ní Bhriain — “quoted”\nempty: ''\nnested:\n  deeper:\n    deepest: yes\n",
-    ]
-    return texts
-
-
-@pytest.mark.parametrize("index", range(len(_yaml_texts())))
-def test_libyaml_and_the_python_parser_give_the_same_values_and_lines(
-        index: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    import yaml
-
-    assert yaml.__with_libyaml__  # the wheel carries it: the quick path is what runs here
-    text = _yaml_texts()[index]
-    assert _with_lines(load_yaml(text)) == _with_lines(_slowly(monkeypatch, text))
-
-
-@pytest.mark.parametrize("text", [
-    "a: 1\n  b: 2\n", "a: [1, 2\n", "a:\n\t- x\n", "- a\nb: 1\n", "a: 1\n---\nb: 2\n",
-    "a: &x 1\n", "a: *x\n", "key: @value\n", "a: 1\na: 2\n", "[a]: 1\n"])
-def test_what_libyaml_refuses_is_explained_as_the_python_parser_explains_it(
-        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(YamlError) as quick:
-        load_yaml(text)
-    with pytest.raises(YamlError) as slow:
-        _slowly(monkeypatch, text)
-    assert (quick.value.line, quick.value.message, quick.value.hint) == (
-        slow.value.line, slow.value.message, slow.value.hint)
+def test_a_tab_after_a_colon_is_explained_as_a_tab() -> None:
+    """PyYAML's C parser (libyaml) would read this; its Python parser, which anthology uses,
+    refuses it with the message below. libyaml also reads differently a byte-order mark inside
+    the text, '?' keys in [ ] and { }, and some tags: measured on 26,000 altered copies of the
+    sample book's YAML, 377 read otherwise, so the Python parser stays (about 1.4 ms a front
+    matter)."""
+    with pytest.raises(YamlError) as caught:
+        load_yaml("title: A chapter\nshort-title:\t Learning together\n")
+    assert caught.value.line == 2
+    assert "tab character" in caught.value.message
