@@ -85,3 +85,24 @@ def test_without_the_shipped_binary_pypandoc_searches(fresh_lookup: None,
     monkeypatch.setattr(pandoc, "shipped_binary", lambda: tmp_path / "missing" / "pandoc")
     monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: "/somewhere/pandoc")
     assert pandoc.pandoc_path() == "/somewhere/pandoc"
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_no_pandoc_is_a_plain_error(fresh_lookup: None, monkeypatch: pytest.MonkeyPatch,
+                                    tmp_path: Path, named: bool) -> None:
+    import pypandoc
+
+    from anthology.errors import ToolError
+
+    def missing() -> str:
+        raise OSError("No pandoc was found")
+
+    if named:
+        monkeypatch.setenv("PYPANDOC_PANDOC", str(tmp_path / "nope"))
+    else:
+        monkeypatch.delenv("PYPANDOC_PANDOC", raising=False)
+        monkeypatch.setattr(pandoc, "shipped_binary", lambda: None)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", missing)
+    with pytest.raises(ToolError, match="PYPANDOC_PANDOC names" if named else "make book"):
+        pandoc.pandoc_path()
+    assert pandoc.pandoc_identity() == "unknown"

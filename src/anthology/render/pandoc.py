@@ -45,7 +45,16 @@ def pandoc_path() -> str:
         return str(shipped)
     import pypandoc
 
-    path: str = pypandoc.get_pandoc_path()
+    try:
+        path: str = pypandoc.get_pandoc_path()
+    except OSError:
+        chosen = os.environ.get("PYPANDOC_PANDOC")
+        if chosen:
+            raise ToolError(f"anthology cannot run pandoc: PYPANDOC_PANDOC names {chosen}, which "
+                            "is not a pandoc that runs. Unset PYPANDOC_PANDOC to use the pandoc "
+                            "that comes with anthology, or name a working one.") from None
+        raise ToolError("anthology cannot find pandoc: the pypandoc-binary package that brings "
+                        "it is missing. Install anthology again (make book does it).") from None
     return path
 
 
@@ -67,7 +76,7 @@ def pandoc_identity() -> str:
         path = pandoc_path()
         binary = Path(shutil.which(path) or path)  # pypandoc may name one on the PATH
         stat = binary.stat()
-    except (OSError, ImportError):
+    except (OSError, ImportError, ToolError):  # reported when pandoc is run
         return "unknown"
     return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
