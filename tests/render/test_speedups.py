@@ -91,9 +91,15 @@ class Tagged(pydyf.Dictionary):
     """A subclass of pydyf's dictionary: written by its own `data`."""
 
 
-def sample_pdf() -> Any:
-    """A small PDF with every kind of object WeasyPrint writes."""
+def sample_pdf(bulk: tuple[int, int] = (0, 0)) -> Any:
+    """A small PDF with every kind of object WeasyPrint writes; `bulk` adds an uncompressed
+    stream of about that many bytes and that many dictionaries."""
     pdf = pydyf.PDF()
+    size, count = bulk
+    if size:
+        pdf.add_object(pydyf.Stream([bytes(range(256)) * (size // 256)], compress=False))
+    for number in range(count):
+        pdf.add_object(pydyf.Dictionary({"S": "/P", "K": number}))
     for compress in (True, False):
         content = pydyf.Stream(compress=compress)
         content.begin_marked_content("P", pydyf.Dictionary({"MCID": 0}))
@@ -127,10 +133,10 @@ def sample_pdf() -> Any:
     return pdf
 
 
-def written(write: Any, *args: Any) -> bytes:
+def written(write: Any, *args: Any, bulk: tuple[int, int] = (0, 0)) -> bytes:
     """The bytes `write` makes of a fresh sample PDF."""
     output = BytesIO()
-    write(sample_pdf(), output, *args)
+    write(sample_pdf(bulk), output, *args)
     return output.getvalue()
 
 
@@ -143,11 +149,15 @@ def written(write: Any, *args: Any) -> bytes:
     (b"1.4", b"id", True),  # no object streams: pydyf's own write
     (b"1.7", b"id", False),
 ])
-def test_fast_write_gives_pydyf_bytes(args: tuple[Any, ...]) -> None:
+# The cross-reference stream's rows are deflated ahead of the end when the object stream's
+# length cannot change their width (a small PDF, a book), and at the end when it could (the
+# file's length is then near 65,536 bytes).
+@pytest.mark.parametrize("bulk", [(0, 0), (64_000, 0), (70_000, 20_000)])
+def test_fast_write_gives_pydyf_bytes(args: tuple[Any, ...], bulk: tuple[int, int]) -> None:
     fast = speedups.fast_write(pydyf, ORIGINAL_WRITE)
-    expected = written(ORIGINAL_WRITE, *args)
-    assert written(fast, *args) == expected
-    assert PdfReader(BytesIO(expected)).pages  # a PDF a reader opens
+    expected = written(ORIGINAL_WRITE, *args, bulk=bulk)
+    assert written(fast, *args, bulk=bulk) == expected
+    assert len(PdfReader(BytesIO(expected)).pages) == 2  # a PDF a reader opens
 
 
 values = st.recursive(

@@ -125,6 +125,17 @@ def fast_write(pydyf: Any, original: Any) -> Any:
         compressor = zlib.compressobj(level=9)
         return compressor.compress(content) + compressor.flush()
 
+    def row_bytes(rows: list[tuple[int, int, int]], lengths: tuple[int, int, int]) -> bytes:
+        return b"".join(value.to_bytes(length, "big")
+                        for row in rows for length, value in zip(lengths, row, strict=False))
+
+    def deflate_rows(rows: list[tuple[int, int, int]], lengths: tuple[int, int, int]
+                     ) -> tuple[tuple[int, int, int], bytes, Any, bytes]:
+        """The widths, the rows' bytes, the compressor to go on with and what it gave so far."""
+        compressor = zlib.compressobj(level=9)
+        made = row_bytes(rows, lengths)
+        return lengths, made, compressor, compressor.compress(made)
+
     def write(self: Any, output: Any, version: Any = b"1.7", identifier: Any = False,
               compress: Any = False) -> None:
         if not (pydyf._to_bytes(version or b"1.7") >= b"1.5" and compress):
@@ -140,7 +151,7 @@ def fast_write(pydyf: Any, original: Any) -> Any:
 
         data: dict[int, bytes] = {}  # id(object): its bytes, each made once
         live = [object_ for object_ in self.objects if object_.free != "f"]
-        with ThreadPoolExecutor(_COMPRESS_THREADS) as pool:
+        with ThreadPoolExecutor(_COMPRESS_THREADS) as pool, ThreadPoolExecutor(2) as tail:
             pending: dict[int, tuple[Any, Future[bytes] | bytes]] = {}
             for object_ in live:
                 if not object_.compressible and plain_stream(object_):
@@ -152,6 +163,19 @@ def fast_write(pydyf: Any, original: Any) -> Any:
                 if object_.compressible:
                     compressed_objects.append(object_)
                     data[id(object_)] = to_bytes(object_)
+            # The object stream (pydyf's own steps) is known now: it is deflated while the
+            # other objects are written.
+            stream: list[Any] = [[]]
+            position = 0
+            for object_ in compressed_objects:
+                object_data = data[id(object_)]
+                stream.append(object_data)
+                stream[0].append(object_.number)
+                stream[0].append(position)
+                position += len(object_data) + 1
+            stream[0] = " ".join(str(i) for i in stream[0])
+            content = b"\n".join([to_bytes(item) for item in stream])
+            packing = tail.submit(deflate, content)
             for object_ in live:
                 if object_.compressible:
                     continue
@@ -164,46 +188,60 @@ def fast_write(pydyf: Any, original: Any) -> Any:
                 object_.offset = self.current_position
                 self.write_line(indirect(object_, data), output)
 
-        # From here on, pydyf's own steps, with the bytes made above.
-        stream: list[Any] = [[]]
-        position = 0
-        for object_ in compressed_objects:
-            object_data = data[id(object_)]
-            stream.append(object_data)
-            stream[0].append(object_.number)
-            stream[0].append(position)
-            position += len(object_data) + 1
-        stream[0] = " ".join(str(i) for i in stream[0])
-        extra = {
-            "Type": "/ObjStm",
-            "N": len(compressed_objects),
-            "First": len(stream[0]) + 1,
-        }
-        object_stream = Stream(stream, extra, compress)
-        object_stream.offset = self.current_position
-        self.add_object(object_stream)
-        content = b"\n".join([to_bytes(item) for item in stream])
-        data[id(object_stream)] = stream_bytes(object_stream, deflate(content))
-        del stream, content
-        self.write_line(indirect(object_stream, data), output)
+            extra = {
+                "Type": "/ObjStm",
+                "N": len(compressed_objects),
+                "First": len(stream[0]) + 1,
+            }
+            object_stream = Stream(stream, extra, compress)
+            object_stream.offset = self.current_position
+            self.add_object(object_stream)
 
-        xref = []
-        dict_index = 0
-        for object_ in self.objects:
-            if object_.compressible:
-                xref.append((2, object_stream.number, dict_index))
-                dict_index += 1
-            else:
-                xref.append((bool(object_.number), object_.offset, object_.generation))
-        xref.append((1, self.current_position, 0))
+            # The cross-reference stream: every row but its own is known now, and its field
+            # widths are, unless the object stream's length could change them. Its rows are
+            # deflated meanwhile, and its own row added at the end (zlib gives the same bytes
+            # for input given in parts, without a flush between them).
+            xref = []
+            dict_index = 0
+            for object_ in self.objects:
+                if object_.compressible:
+                    xref.append((2, object_stream.number, dict_index))
+                    dict_index += 1
+                else:
+                    xref.append((bool(object_.number), object_.offset, object_.generation))
+            max_generation = max(object_.generation for object_ in self.objects)
+            field3_size = ceil(log(max(max_generation, len(compressed_objects)) + 1, 256))
+            least = self.current_position + len(content) // 2000
+            most = self.current_position + len(content) + len(content) // 100 + 4096
+            field2_size = ceil(log(least + 1, 256))
+            rows: Future[tuple[tuple[int, int, int], bytes, Any, bytes]] | None = None
+            if ceil(log(most + 1, 256)) == field2_size:
+                rows = tail.submit(deflate_rows, list(xref), (1, field2_size, field3_size))
 
-        field2_size = ceil(log(self.current_position + 1, 256))
-        max_generation = max(object_.generation for object_ in self.objects)
-        field3_size = ceil(log(max(max_generation, len(compressed_objects)) + 1, 256))
-        xref_lengths = (1, field2_size, field3_size)
-        xref_stream = b"".join(
-            value.to_bytes(length, "big")
-            for line in xref for length, value in zip(xref_lengths, line, strict=False))
+            digest = hashlib.md5() if identifier else None
+            if digest is not None:
+                for object_ in self.objects[:-1]:  # all but the object stream
+                    if object_.free != "f":
+                        known = data.get(id(object_))
+                        digest.update(object_.data if known is None else known)
+            data[id(object_stream)] = stream_bytes(object_stream, packing.result())
+            del stream, content
+            self.write_line(indirect(object_stream, data), output)
+            if digest is not None:
+                digest.update(data[id(object_stream)])
+
+            xref.append((1, self.current_position, 0))
+            field2_size = ceil(log(self.current_position + 1, 256))
+            xref_lengths = (1, field2_size, field3_size)
+            if rows is not None and rows.result()[0] == xref_lengths:
+                _, xref_stream, compressor, xref_data = rows.result()
+                last = row_bytes(xref[-1:], xref_lengths)
+                xref_stream += last
+                xref_data += compressor.compress(last) + compressor.flush()
+            else:  # the widths were not known ahead
+                xref_stream = row_bytes(xref, xref_lengths)
+                xref_data = deflate(xref_stream)
+
         xref_extra = {
             "Type": "/XRef",
             "Index": pydyf.Array((0, len(self.objects) + 1)),
@@ -213,12 +251,7 @@ def fast_write(pydyf: Any, original: Any) -> Any:
         }
         if self.info:
             xref_extra["Info"] = self.info.reference
-        if identifier:
-            digest = hashlib.md5()
-            for object_ in self.objects:
-                if object_.free != "f":
-                    known = data.get(id(object_))
-                    digest.update(object_.data if known is None else known)
+        if digest is not None:
             data_hash = digest.hexdigest().encode()
             if identifier is True:
                 identifier = data_hash
@@ -227,7 +260,8 @@ def fast_write(pydyf: Any, original: Any) -> Any:
         dict_stream = Stream([xref_stream], xref_extra, compress)
         self.xref_position = dict_stream.offset = self.current_position
         self.add_object(dict_stream)
-        self.write_line(dict_stream.indirect, output)
+        data[id(dict_stream)] = stream_bytes(dict_stream, xref_data)
+        self.write_line(indirect(dict_stream, data), output)
         self.write_line(b"startxref", output)
         self.write_line(f"{self.xref_position}".encode(), output)
         self.write_line(b"%%EOF", output)
