@@ -351,10 +351,11 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
 
 def print_style_key(book: Book) -> str:
     """Everything that shapes the print layout besides the HTML: anthology's and the book's
-    templates and CSS, the fonts, and the versions of anthology, WeasyPrint and the font
-    subsetter."""
+    templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
+    subsetter and the HTML parser."""
     from anthology import __version__
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
+    from anthology.render.htmltree import parser_version
     from anthology.render.pdf import weasyprint_version
     from anthology.render.subsetting import subsetter_version
 
@@ -362,7 +363,8 @@ def print_style_key(book: Book) -> str:
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
                           book.root / "styles")
     return digest("print-style", __version__, weasyprint_version(), subsetter_version(),
-                  *files, *(p.read_bytes() if p.is_file() else b"-" for p in extra))
+                  parser_version(), *files,
+                  *(p.read_bytes() if p.is_file() else b"-" for p in extra))
 
 
 def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
@@ -384,7 +386,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT, identifier=pdf_identifier(book),
-                              parallel_drawing=jobs != 1)
+                              parallel_drawing=jobs != 1,
+                              fast_parse=not book.config.build.raw_html)
     if cache is not None:
         from anthology.render.merge import output_marker
 
@@ -415,6 +418,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         html_path.write_text(piece.source(), encoding="utf-8")
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
+                "fast_parse": not book.config.build.raw_html,
                 "ask_start": piece.ask_start}
 
     with contextlib.ExitStack() as stack:

@@ -257,7 +257,8 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
     html_path = work / "offprint-covers.html"
     atomic_write_text(html_path, html)
     output = work / "offprint-covers.pdf"
-    render_pdf(html_path, output, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR])
+    render_pdf(html_path, output, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
+               fast_parse=not book.config.build.raw_html)
     reader = PdfReader(output)
     if len(reader.pages) != COVER_PAGES * len(covers):
         raise ToolError(f"the offprint covers took {len(reader.pages)} pages, not "

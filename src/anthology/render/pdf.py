@@ -7,6 +7,7 @@ and `data:` URLs: never the network, never a file outside, never through a symli
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -190,7 +191,7 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _collect_warnings()
     _install_folio_hook()
     _install_page_references_cache()
-    from anthology.render import speedups, subsetting
+    from anthology.render import htmltree, speedups, subsetting
 
     speedups.install()
     subsetting.install()
@@ -200,9 +201,13 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     refused: list[str] = []
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
     html_path = Path(job["html"])
-    document = weasyprint.HTML(string=html_path.read_text(encoding="utf-8"),
-                               base_url=Path(job["base"]).resolve().as_uri() + "/",
-                               url_fetcher=fetcher)
+    text = html_path.read_text(encoding="utf-8")
+    tree = htmltree.parse(text) if job.get("fast_parse") else None
+    with htmltree.parsed_as(tree) if tree is not None else contextlib.nullcontext():
+        document = weasyprint.HTML(string=text,
+                                   base_url=Path(job["base"]).resolve().as_uri() + "/",
+                                   url_fetcher=fetcher)
+    del text, tree
     options: dict[str, Any] = {"uncompressed_pdf": False, "custom_metadata": True}
     if job.get("variant"):
         options["pdf_variant"] = job["variant"]
@@ -292,12 +297,15 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
 
 def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
-               parallel_drawing: bool = False) -> dict[str, Any]:
+               parallel_drawing: bool = False, fast_parse: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process; return pages, refusals, warnings.
-    With `parallel_drawing`, the pages are drawn on two cores (render/drawing.py)."""
+    With `parallel_drawing`, the pages are drawn on two cores (render/drawing.py); with
+    `fast_parse` (HTML without raw HTML from chapters), it is parsed by html5ever where that
+    gives WeasyPrint's tree (render/htmltree.py)."""
     job = {"html": str(html_path), "output": str(output), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
-           "identifier": identifier, "parallel_drawing": parallel_drawing}
+           "identifier": identifier, "parallel_drawing": parallel_drawing,
+           "fast_parse": fast_parse}
 
     def limit() -> None:  # pragma: no cover - runs in the child
         import resource

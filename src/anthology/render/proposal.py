@@ -273,7 +273,8 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     html_path = work / "proposal.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
-        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR])
+        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
+                              fast_parse=not book.config.build.raw_html)
     return int(rendered["pages"])
 
 
