@@ -26,6 +26,7 @@ from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
 
 if TYPE_CHECKING:
+    import subprocess
     from concurrent.futures import Executor, Future
 
     from anthology.render.html import Sections
@@ -222,8 +223,16 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
             from anthology.render.workers import WorkerPool, default_jobs
 
             pool = stack.enter_context(WorkerPool(jobs or default_jobs(), kept=False))
+        render = None
+        if release and "pdf" in targets:
+            # The release's WeasyPrint process loads while the book is checked and its HTML
+            # made; it is stopped if the build stops first.
+            from anthology.render.pdf import start_render, stop_render
+
+            render = start_render()
+            stack.callback(stop_render, render)
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
-                      jobs=jobs, progress=progress)
+                      jobs=jobs, progress=progress, render=render)
 
 
 @contextlib.contextmanager
@@ -246,7 +255,7 @@ def _only_build(out_dir: Path) -> Iterator[None]:
 
 def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
            pool: WorkerPool | None, *, force: bool, release: bool, jobs: int | None,
-           progress: Progress) -> BuildResult:
+           progress: Progress, render: subprocess.Popen[bytes] | None = None) -> BuildResult:
     from anthology.checks.runner import check_book
 
     ahead = Ahead(book, cache, style=pool is not None)
@@ -298,7 +307,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         output = out_dir / f"{slug}.pdf"
         if release:
             result.pages, result.refused = write_pdf(book, texts, output, work, created, cache,
-                                                     jobs=jobs)
+                                                     jobs=jobs, process=render)
         else:
             assert pool is not None
             result.pages, result.refused = write_incremental_pdf(
@@ -368,12 +377,13 @@ def print_style_key(book: Book) -> str:
 
 
 def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
-              created: dt.datetime, cache: Cache | None = None,
-              jobs: int | None = None) -> tuple[int, list[str]]:
+              created: dt.datetime, cache: Cache | None = None, jobs: int | None = None,
+              process: subprocess.Popen[bytes] | None = None) -> tuple[int, list[str]]:
     """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA).
 
     The chapters' pandoc products come from the cache; return page count and refused URLs.
-    The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py).
+    The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
+    WeasyPrint process started ahead (`pdf.start_render`), if any.
     """
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
     from anthology.render.pdf import render_pdf
@@ -387,7 +397,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT, identifier=pdf_identifier(book),
                               parallel_drawing=jobs != 1,
-                              fast_parse=not book.config.build.raw_html)
+                              fast_parse=not book.config.build.raw_html, process=process)
     if cache is not None:
         from anthology.render.merge import output_marker
 

@@ -616,3 +616,44 @@ def test_a_build_stopped_by_its_checks_stops_the_early_thread(
     with pytest.raises(AnthologyError, match="The build stopped"):
         build_book(load_book(small), ("pdf",), jobs=2)
     assert not [t for t in threading.enumerate() if t.name == "anthology-ahead"]
+
+
+def started_renders(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The WeasyPrint processes the release starts ahead, as they are started."""
+    from anthology.render import pdf
+
+    started: list[Any] = []
+    start = pdf.start_render
+
+    def recording() -> Any:
+        started.append(start())
+        return started[-1]
+
+    monkeypatch.setattr(pdf, "start_render", recording)
+    return started
+
+
+def test_the_release_renders_in_the_process_it_started_ahead(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = started_renders(monkeypatch)
+    release = pdf_build(small, monkeypatch, release=True)
+    assert len(started) == 1
+    assert started[0].returncode == 0  # it rendered the book and left
+    assert PdfReader(release).metadata["/anthologybuild"] == "release"  # type: ignore[index]
+    assert "/StructTreeRoot" in PdfReader(release).trailer["/Root"]
+    pdf_build(small, monkeypatch)
+    assert len(started) == 1  # the everyday build has its workers
+
+
+def test_a_release_stopped_by_its_checks_stops_the_process_started_ahead(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.errors import AnthologyError
+
+    started = started_renders(monkeypatch)
+    _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    with pytest.raises(AnthologyError, match="The build stopped"):
+        build_book(load_book(small), ("pdf",), release=True)
+    assert len(started) == 1
+    assert started[0].returncode not in (None, 0)  # killed, and its pipes read and closed
+    assert started[0].stdout.closed and started[0].stdin.closed
