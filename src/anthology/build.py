@@ -385,6 +385,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
     WeasyPrint process started ahead (`pdf.start_render`), if any.
     """
+    from anthology.render import htmltree
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
     from anthology.render.pdf import render_pdf
 
@@ -397,7 +398,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT, identifier=pdf_identifier(book),
                               parallel_drawing=jobs != 1,
-                              fast_parse=not book.config.build.raw_html, process=process)
+                              fast_parse=htmltree.allowed(book), process=process)
     if cache is not None:
         from anthology.render.merge import output_marker
 
@@ -417,7 +418,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from anthology.render import merge
+    from anthology.render import htmltree, merge
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
 
     roots = [str(p) for p in (book.root, TEMPLATES_DIR, FONTS_DIR)]
@@ -428,7 +429,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         html_path.write_text(piece.source(), encoding="utf-8")
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
-                "fast_parse": not book.config.build.raw_html,
+                "fast_parse": htmltree.allowed(book),
                 "ask_start": piece.ask_start}
 
     with contextlib.ExitStack() as stack:

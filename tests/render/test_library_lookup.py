@@ -44,3 +44,22 @@ def test_weasyprint_loads_the_same_libraries_either_way() -> None:
                            check=True).stdout for how in ("quick", "plain")]
     assert runs[0] == runs[1]
     assert runs[0].splitlines()[-1] == "1"
+
+
+def test_without_pango_a_render_answers_how_to_install_it(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    import builtins
+
+    from anthology.render import pdf
+
+    real_import = builtins.__import__
+
+    def no_pango(name: str, *args: object, **kwargs: object) -> object:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    answer = pdf._render({"html": "unused.html"})
+    assert answer == {"error": pdf.PANGO_HINT, "detail": "cannot load library 'libpango-1.0-0'"}
+    assert "Pango" in answer["error"]

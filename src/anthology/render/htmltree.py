@@ -24,7 +24,10 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from anthology.model import Book
 
 HTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # A start tag is "<" and the name at once ("< select>" is text); any one of these, even in a
@@ -41,6 +44,12 @@ def parser_version() -> str:
         return "markupever " + version("markupever")
     except PackageNotFoundError:
         return ""
+
+
+def allowed(book: Book) -> bool:
+    """Whether `book`'s HTML may be parsed by html5ever: not when its chapters may carry raw
+    HTML (`build.raw_html`), which is left to WeasyPrint's own parser (see above)."""
+    return not book.config.build.raw_html
 
 
 def applies(text: str) -> bool:

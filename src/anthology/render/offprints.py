@@ -245,6 +245,7 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
     from markupsafe import Markup
     from pypdf import PdfReader, PdfWriter
 
+    from anthology.render import htmltree
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, environment, font_css
     from anthology.render.pdf import render_pdf
 
@@ -258,7 +259,7 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
     atomic_write_text(html_path, html)
     output = work / "offprint-covers.pdf"
     render_pdf(html_path, output, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
-               fast_parse=not book.config.build.raw_html)
+               fast_parse=htmltree.allowed(book))
     reader = PdfReader(output)
     if len(reader.pages) != COVER_PAGES * len(covers):
         raise ToolError(f"the offprint covers took {len(reader.pages)} pages, not "

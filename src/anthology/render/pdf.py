@@ -181,13 +181,23 @@ def quick_library_lookup() -> None:
     ctypes.util.find_library = find_library
 
 
-def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
-    """Lay out and write one PDF. `ask(pages)` (a part) returns the page the part starts on."""
+def load_weasyprint() -> dict[str, Any] | None:
+    """Import WeasyPrint (once a process), sparing it the hopeless library lookups; the
+    error to answer with if Pango or its friends are missing, else None."""
     quick_library_lookup()
     try:
-        import weasyprint
-    except OSError as exc:  # Pango or its friends missing
+        import weasyprint  # noqa: F401
+    except OSError as exc:
         return {"error": PANGO_HINT, "detail": str(exc)}
+    return None
+
+
+def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
+    """Lay out and write one PDF. `ask(pages)` (a part) returns the page the part starts on."""
+    missing = load_weasyprint()
+    if missing is not None:
+        return missing
+    import weasyprint
     _collect_warnings()
     _install_folio_hook()
     _install_page_references_cache()
@@ -272,11 +282,9 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
         answer = json.loads(stdin.readline())
         return int(answer["start"])
 
-    quick_library_lookup()
-    try:
-        import weasyprint  # noqa: F401  (loaded once, before the first job)
-    except OSError as exc:
-        send({"done": {"error": PANGO_HINT, "detail": str(exc)}})
+    missing = load_weasyprint()  # loaded once, before the first job
+    if missing is not None:
+        send({"done": missing})
         return
     for line in stdin:
         if not line.strip():
@@ -362,9 +370,7 @@ if __name__ == "__main__":  # pragma: no cover - the child process
     if sys.argv[1:] == ["--serve"]:
         serve()
     else:
-        quick_library_lookup()
-        with contextlib.suppress(OSError):  # _render says what is missing
-            import weasyprint  # noqa: F401  (loaded before the job comes: see start_render)
+        load_weasyprint()  # before the job comes (see start_render); _render answers if missing
         sys.stdout.write(json.dumps(_render(json.loads(sys.stdin.read()))) + "\n")
         sys.stdout.flush()
         # The PDF is written and closed. Freeing the layout object by object at exit took

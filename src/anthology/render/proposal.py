@@ -261,7 +261,7 @@ def proposal_metadata(book: Book, date: str) -> dict[str, Any]:
 def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datetime) -> int:
     """The proposal PDF with WeasyPrint, in the book's typeface."""
     from anthology import __version__
-    from anthology.render import pandoc
+    from anthology.render import htmltree, pandoc
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, environment, font_css, names
     from anthology.render.pdf import render_pdf
 
@@ -274,7 +274,7 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
-                              fast_parse=not book.config.build.raw_html)
+                              fast_parse=htmltree.allowed(book))
     return int(rendered["pages"])
 
 
