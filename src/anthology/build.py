@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError
-from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
+from anthology.files import atomic_output, atomic_write_text, relative_name, sweep_temp_files
 from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
@@ -219,20 +220,45 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         stack.enter_context(_only_build(out_dir))
         sweep_temp_files(out_dir)
         cache = Cache(out_dir / ".cache", enabled=not clean)
-        if pool is None and "pdf" in targets and not release:
+        # Running elements cannot be carried from one separately laid-out piece into the
+        # next: a book whose CSS makes them is laid out as one document every time.
+        whole = "pdf" in targets and not release and running_elements(book) is not None
+        if pool is None and "pdf" in targets and not release and not whole:
             from anthology.render.workers import WorkerPool, default_jobs
 
             pool = stack.enter_context(WorkerPool(jobs or default_jobs(), kept=False))
         render = None
-        if release and "pdf" in targets:
-            # The release's WeasyPrint process loads while the book is checked and its HTML
-            # made; it is stopped if the build stops first.
+        if (release or whole) and "pdf" in targets:
+            # The whole-book render's WeasyPrint process loads while the book is checked and
+            # its HTML made; it is stopped if the build stops first.
             from anthology.render.pdf import start_render, stop_render
 
             render = start_render()
             stack.callback(stop_render, render)
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
-                      jobs=jobs, progress=progress, render=render)
+                      jobs=jobs, progress=progress, render=render, whole=whole)
+
+
+_RUNNING = re.compile(r"position\s*:\s*running\s*\(", re.IGNORECASE)
+
+
+def running_elements(book: Book) -> tuple[str, int] | None:
+    """Where the book's own CSS or templates first make a running element (CSS `position:
+    running(name)`, shown in a margin box by `element(name)`): (file, line), or None."""
+    css = book.root / (book.config.build.css or "styles/book.css")
+    templates = book.root / "templates" / "book"
+    paths = [css] if css.is_file() else []
+    if templates.is_dir():
+        paths += sorted(p for p in templates.rglob("*") if p.is_file())
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found = _RUNNING.search(text)
+        if found is not None:
+            return relative_name(book.root, path), text.count("\n", 0, found.start()) + 1
+    return None
 
 
 @contextlib.contextmanager
@@ -255,7 +281,8 @@ def _only_build(out_dir: Path) -> Iterator[None]:
 
 def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
            pool: WorkerPool | None, *, force: bool, release: bool, jobs: int | None,
-           progress: Progress, render: subprocess.Popen[bytes] | None = None) -> BuildResult:
+           progress: Progress, render: subprocess.Popen[bytes] | None = None,
+           whole: bool = False) -> BuildResult:
     from anthology.checks.runner import check_book
 
     ahead = Ahead(book, cache, style=pool is not None)
@@ -303,11 +330,12 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
     slug = book.config.slug
     if "pdf" in targets:
         progress("Laying out the PDF" + (" (release: one tagged whole-book render)"
-                                         if release else ""))
+                                         if release else " (one whole-book render: the book's "
+                                         "CSS makes running elements)" if whole else ""))
         output = out_dir / f"{slug}.pdf"
-        if release:
+        if release or whole:
             result.pages, result.refused = write_pdf(book, texts, output, work, created, cache,
-                                                     jobs=jobs, process=render)
+                                                     jobs=jobs, process=render, tagged=release)
         else:
             assert pool is not None
             result.pages, result.refused = write_incremental_pdf(
@@ -358,6 +386,10 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
     return parts
 
 
+# What a piece's cached layout records: 2 since it holds the named strings the piece sets.
+PIECES_FORMAT = "2"
+
+
 def print_style_key(book: Book) -> str:
     """Everything that shapes the print layout besides the HTML: anthology's and the book's
     templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
@@ -371,15 +403,18 @@ def print_style_key(book: Book) -> str:
     extra = [book.root / name for name in (book.config.build.css,) if name]
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
                           book.root / "styles")
-    return digest("print-style", __version__, weasyprint_version(), subsetter_version(),
-                  parser_version(), *files,
+    return digest("print-style", __version__, PIECES_FORMAT, weasyprint_version(),
+                  subsetter_version(), parser_version(), *files,
                   *(p.read_bytes() if p.is_file() else b"-" for p in extra))
 
 
 def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
               created: dt.datetime, cache: Cache | None = None, jobs: int | None = None,
-              process: subprocess.Popen[bytes] | None = None) -> tuple[int, list[str]]:
-    """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA).
+              process: subprocess.Popen[bytes] | None = None,
+              tagged: bool = True) -> tuple[int, list[str]]:
+    """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA); or, not
+    `tagged`, the everyday PDF of a book that cannot be laid out piece by piece (see
+    `running_elements`), kept while nothing it is made of changes.
 
     The chapters' pandoc products come from the cache; return page count and refused URLs.
     The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
@@ -387,23 +422,41 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     """
     from anthology.render import htmltree
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
-    from anthology.render.pdf import render_pdf
+    from anthology.render.merge import (
+        merged_is_current,
+        merged_pages,
+        output_marker,
+        remember_merged,
+    )
+    from anthology.render.pdf import render_pdf, stop_render
 
     css, extra = _stylesheets(book)
     sections = _sections(book, texts, cache) if cache is not None else None
-    html = book_html(book, texts, created, css, extra, sections=sections, build_kind="release")
+    html = book_html(book, texts, created, css, extra, sections=sections,
+                     build_kind="release" if tagged else "whole-book")
+    key = ""
+    if not tagged and cache is not None:
+        # The HTML names the chapters' images but does not hold them: their keys do.
+        key = digest("whole-pdf", print_style_key(book), html, *(t.key for t in texts))
+        stored = cache.get_json("whole", key)
+        if isinstance(stored, dict) and merged_is_current(cache, output, key):
+            if process is not None:
+                stop_render(process)
+            return merged_pages(cache, output), list(stored.get("refused", []))
     html_path = work / "book.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
-                              variant=PDF_VARIANT, identifier=pdf_identifier(book),
-                              parallel_drawing=jobs != 1,
+                              variant=PDF_VARIANT if tagged else None,
+                              identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
                               fast_parse=htmltree.allowed(book), process=process)
+    pages, refused = int(rendered["pages"]), list(rendered["refused"])
     if cache is not None:
-        from anthology.render.merge import output_marker
-
         output_marker(cache, output).unlink(missing_ok=True)
-    return int(rendered["pages"]), list(rendered["refused"])
+        if key:
+            cache.put_json("whole", key, {"refused": refused})
+            remember_merged(cache, output, key, pages)
+    return pages, refused
 
 
 def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
@@ -508,7 +561,9 @@ class PrintPieces:
         # layout does not depend on where it starts, so a chapter that grows does not make the
         # later ones be laid out again) and they are drawn on their own, cheaply, and laid over.
         # A book's own CSS or templates may set running strings from inside a chapter: then the
-        # folios are drawn in place, and a piece is laid out again when its first page moves.
+        # folios are drawn in place, and a piece is laid out again when its first page moves
+        # or the named strings it enters with change (the last values the pieces before it
+        # set: a page that sets none shows them, as in one document).
         self.apart = self.extra is None and not self.own_template
         self.threads = threads
         self.moving: Callable[[], None] = lambda: None
@@ -694,14 +749,15 @@ class Assembly:
 
         done = False
         starts = merge.starts_of(self.body)
+        entries = merge.entries_of(self.body)
         for number, (piece, start) in enumerate(zip(self.body, starts, strict=True)):
             if piece.done and piece.pages is not None:
                 self.pieces.remember_size(number, piece.pages)
             if start is None or piece.pages is None:
                 continue
             if not self.pieces.apart:
-                if piece.start is None:
-                    piece.start, done = start, True
+                if piece.start is None and entries[number] is not None:
+                    piece.start, piece.entry, done = start, entries[number], True
             elif number not in self.layers:
                 done = True
                 self.layers[number] = layer = self._layer(number, piece.pages, start)

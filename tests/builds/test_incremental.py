@@ -502,6 +502,112 @@ def test_a_book_with_its_own_css_has_its_folios_drawn_in_place(
     same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
 
 
+RUNNING_SUBHEAD_CSS = ("h3 { string-set: subhead content(text); }\n"
+                      "@page { @top-left { content: 'Sub: ' string(subhead); } }\n")
+
+
+def page_showing(pdf: Path, text: str) -> str:
+    """The text of the first page that begins with `text`."""
+    return next(page for page in pages(pdf) if page.startswith(text))
+
+
+def test_named_strings_carry_from_one_chapter_into_the_next_pieces(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A book's own running heads from `string-set`: a page that sets none (the part title
+    after the introduction, a chapter's pages before its first subheading) shows the last
+    value set before it, in the incremental build as in one document; and when an edit
+    changes that value, the later pieces are laid out again with it."""
+    (sample / "styles").mkdir(exist_ok=True)
+    (sample / "styles" / "book.css").write_text(RUNNING_SUBHEAD_CSS, encoding="utf-8")
+    incremental = pdf_build(sample, monkeypatch)
+    same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
+    # The introduction's last subheading, shown over the part title that follows it.
+    assert "Sub: Knowledge is plural" in page_showing(incremental, "Part I")
+
+    intro = sample / "chapters" / "01-introduction.md"
+    intro.write_text(intro.read_text(encoding="utf-8").replace(
+        "### Knowledge is plural", "### Knowledge is many"), encoding="utf-8")
+    edited = pdf_build(sample, monkeypatch)
+    assert "Sub: Knowledge is many" in page_showing(edited, "Part I")
+    same_pages(edited, pdf_build(sample, monkeypatch, clean=True))
+
+
+RUNNING_ELEMENT_CSS = ("body { color: black; }\n"
+                       "h3 {\n  position: running(subhead);\n}\n"
+                       "@page { @top-left { content: element(subhead); } }\n")
+
+
+def test_a_book_with_running_elements_is_laid_out_as_one_document(
+        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running element (a box, not a string) cannot be carried from one piece into the
+    next: the everyday PDF of such a book is one untagged whole-book render, the release's
+    pages, kept while nothing changes."""
+    from anthology import build as build_module
+    from anthology.render import pdf as pdf_module
+
+    (sample / "styles").mkdir(exist_ok=True)
+    (sample / "styles" / "book.css").write_text(RUNNING_ELEMENT_CSS, encoding="utf-8")
+    assert build_module.running_elements(load_book(sample)) == ("styles/book.css", 3)
+    lines: list[str] = []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    built = build_book(load_book(sample), ("pdf",), force=True, jobs=2, progress=lines.append)
+    everyday = root_copy(built.outputs[0])
+    assert any("one whole-book render" in line for line in lines)
+    assert not laid_out(sample)  # no piece
+    reader = PdfReader(everyday)
+    assert reader.metadata["/anthologybuild"] == "whole-book"  # type: ignore[index]
+    assert "/StructTreeRoot" not in reader.trailer["/Root"]
+    # The introduction's last subheading, over the part title after it, as in one document.
+    assert "Knowledge is plural" in page_showing(everyday, "Part I")
+    same_pages(everyday, pdf_build(sample, monkeypatch, release=True))
+
+    pdf_build(sample, monkeypatch)  # after the release, laid out again
+    renders: list[Path] = []
+    original = pdf_module.render_pdf
+    monkeypatch.setattr(pdf_module, "render_pdf",
+                        lambda html, *a, **k: renders.append(html) or original(html, *a, **k))
+    again = pdf_build(sample, monkeypatch)
+    assert renders == []
+    assert again.read_bytes() == everyday.read_bytes()
+    intro = sample / "chapters" / "01-introduction.md"
+    intro.write_text(intro.read_text(encoding="utf-8").replace(
+        "### Knowledge is plural", "### Knowledge is many"), encoding="utf-8")
+    edited = pdf_build(sample, monkeypatch)
+    assert len(renders) == 1
+    assert "Knowledge is many" in page_showing(edited, "Part I")
+
+
+def test_running_elements_are_found_in_a_books_own_templates(tmp_path: Path) -> None:
+    write_book(tmp_path)
+    book = load_book(tmp_path)
+    from anthology.build import running_elements
+
+    assert running_elements(book) is None
+    folder = tmp_path / "templates" / "book"
+    folder.mkdir(parents=True)
+    (folder / "book.html.j2").write_text(
+        "<html>\n<style>\n.t { POSITION : Running(title) }\n</style>\n</html>\n",
+        encoding="utf-8")
+    assert running_elements(book) == ("templates/book/book.html.j2", 3)
+
+
+def test_entries_are_known_once_the_pieces_before_are_laid_out() -> None:
+    first = merge.Piece("a", "", "ka", pages=3, strings={"head": "One", "sub": "x"})
+    second = merge.Piece("b", "", "kb", pages=2, strings={"head": "Two"})
+    third = merge.Piece("c", "", "kc")
+    fourth = merge.Piece("d", "", "kd")
+    assert merge.entries_of([first, second, third, fourth]) == [
+        {}, {"head": "One", "sub": "x"}, {"head": "Two", "sub": "x"}, None]
+    # The named strings a piece enters with are part of its PDF's key, when it has any: the
+    # keys of books that set none are those they always were.
+    third.start = 7
+    plain = merge.part_key(third)
+    third.entry = {}
+    assert merge.part_key(third) == plain
+    third.entry = {"head": "Two"}
+    assert merge.part_key(third) != plain
+
+
 def test_recording_a_step_makes_nothing_again(sample: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt

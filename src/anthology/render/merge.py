@@ -58,6 +58,11 @@ class Piece:
     weight: int = 0  # then the heavier first: the last layouts to finish are short ones
     optional: bool = False  # laid out ahead on a guess: only while a needed piece is unfinished
     make: Callable[[], str] | None = field(default=None, repr=False)  # makes `html` when asked
+    # The last value the piece sets of each named string (CSS string-set), known with its
+    # length; and the values the pieces before it left, which it is laid out with (a book's
+    # own CSS may show them in its running heads: see PrintPieces.apart).
+    strings: dict[str, str] | None = None
+    entry: dict[str, str] | None = None
 
     @property
     def done(self) -> bool:
@@ -90,9 +95,23 @@ def starts_of(body: Sequence[Piece],
     return starts
 
 
+def entries_of(body: Sequence[Piece]) -> list[dict[str, str] | None]:
+    """The named strings every body piece enters with (the last value each was given by the
+    pieces before it), where the pieces before it are laid out."""
+    entries: list[dict[str, str] | None] = []
+    entry: dict[str, str] | None = {}
+    for piece in body:
+        entries.append(entry)
+        if entry is not None:
+            entry = None if piece.strings is None else {**entry, **piece.strings}
+    return entries
+
+
 def part_key(piece: Piece) -> str:
-    """The cache key of a piece's PDF: its content and its first page."""
-    return digest("part-pdf", piece.key, str(piece.start))
+    """The cache key of a piece's PDF: its content, its first page and the named strings it
+    enters with (if any)."""
+    entry = [json.dumps(piece.entry, sort_keys=True)] if piece.entry else []
+    return digest("part-pdf", piece.key, str(piece.start), *entry)
 
 
 def _look_up(piece: Piece, cache: Cache) -> None:
@@ -106,6 +125,7 @@ def _look_up(piece: Piece, cache: Cache) -> None:
 
 def _store(piece: Piece, result: dict[str, Any], output: Path, cache: Cache) -> None:
     layout = {k: result[k] for k in ("pages", "anchors", "bookmarks", "refused", "warnings")}
+    layout["strings"] = piece.strings or {}
     cache.put_json("layout", piece.key, layout)
     piece.layout, piece.pages = layout, int(result["pages"])
     piece.path = cache.put_bytes("part", part_key(piece), output.read_bytes(), ".pdf")
@@ -137,6 +157,7 @@ class Layouts:
         stored = self.cache.get_json("layout", piece.key) if self.cache.enabled else None
         if isinstance(stored, dict):
             piece.layout, piece.pages = stored, int(stored["pages"])
+            piece.strings = dict(stored.get("strings") or {})
         self.pieces.append(piece)
         _look_up(piece, self.cache)
         return piece
@@ -176,7 +197,8 @@ class Layouts:
             for index, worker in list(self._waiting.items()):
                 start = self.pieces[index].start
                 if start is not None:
-                    self.pool.send(worker, {"start": start})
+                    self.pool.send(worker, {"start": start,
+                                            "strings": self.pieces[index].entry or {}})
                     del self._waiting[index]
             if not progressed and all(p.done or (p.optional and not p.running)
                                       for p in self.pieces):
@@ -210,6 +232,7 @@ class Layouts:
         piece = self.pieces[index]
         if "pages" in message:
             piece.pages = int(message["pages"])
+            piece.strings = dict(message.get("strings") or {})
             self._waiting[index] = worker
             return
         result = message["done"]

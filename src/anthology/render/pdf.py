@@ -103,7 +103,58 @@ def _collect_warnings() -> None:
 # folios) only after the whole part is laid out, from each page's counter state. Shifting the
 # `page` counter there gives the folios the part has in the book without a second layout, and
 # lets the part learn where it starts only once it knows how long it is (see _ask_start).
-_START: dict[str, Any] = {"ask": None, "shift": None}
+# Named strings (CSS `string-set`, which a book's own CSS may use for its running heads) are
+# carried in the same way: the part says the last value it sets of each, and is told the
+# values the parts before it left (`entry`), which its pages show until it sets its own.
+_START: dict[str, Any] = {"ask": None, "shift": None, "entry": {}, "context": None}
+
+
+def _own_strings(context: Any) -> dict[str, str]:
+    """The last value a laid-out part gives each named string it sets."""
+    own = {}
+    for name, pages in (context.string_set.items() if context is not None else ()):
+        assigned = [number for number, values in pages.items() if values]
+        if assigned:
+            own[name] = pages[max(assigned)][-1]
+    return own
+
+
+def _ask_start(context: Any, pages: int) -> None:
+    """Ask the pipeline where the part starts and what named strings it enters with."""
+    ask = _START["ask"]
+    if ask is None:
+        _START["shift"] = 0
+        return
+    start, entry = ask(pages, _own_strings(context))
+    _START["shift"], _START["entry"] = int(start) - 1, dict(entry or {})
+
+
+def _install_string_hook() -> None:
+    """`string()` in a margin box: where the part has set no value of the string on this
+    page or before it, the value the parts before it left, as one document would show."""
+    from weasyprint.layout import LayoutContext
+
+    original = LayoutContext.get_string_set_for
+    if getattr(original, "anthology_hook", False):
+        return
+    init = LayoutContext.__init__
+
+    def remembered(context: Any, *args: Any, **kwargs: Any) -> None:
+        init(context, *args, **kwargs)
+        _START["context"] = context  # for a part none of whose pages has a margin box
+
+    LayoutContext.__init__ = remembered
+
+    def hooked(context: Any, page: Any, name: str, keyword: str = "first") -> Any:
+        entry = _START["entry"]
+        if name in entry and keyword != "all-once" and not any(
+                values for number, values in context.string_set[name].items()
+                if number <= context.current_page):
+            return (entry[name],)
+        return original(context, page, name, keyword)
+
+    hooked.anthology_hook = True  # type: ignore[attr-defined]
+    LayoutContext.get_string_set_for = hooked
 
 
 def _install_folio_hook() -> None:
@@ -117,9 +168,8 @@ def _install_folio_hook() -> None:
 
     def hooked(context: Any, page: Any, state: Any) -> Any:
         if _START["shift"] is None:
-            ask = _START["ask"]
             total = int(state[1].get("pages", [0])[0]) if state[1].get("pages") else 0
-            _START["shift"] = int(ask(total)) - 1 if ask else 0
+            _ask_start(context, total)
         if _START["shift"]:
             state = copy.deepcopy(state)
             state[1]["page"] = [value + _START["shift"] for value in state[1].get("page", [])]
@@ -193,20 +243,23 @@ def load_weasyprint() -> dict[str, Any] | None:
 
 
 def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
-    """Lay out and write one PDF. `ask(pages)` (a part) returns the page the part starts on."""
+    """Lay out and write one PDF. `ask(pages, strings)` (a part: its length and the last value
+    it sets of each named string) returns the page the part starts on and the named strings'
+    values as the parts before it left them."""
     missing = load_weasyprint()
     if missing is not None:
         return missing
     import weasyprint
     _collect_warnings()
     _install_folio_hook()
+    _install_string_hook()
     _install_page_references_cache()
     from anthology.render import htmltree, speedups, subsetting
 
     speedups.install()
     subsetting.install()
     _MESSAGES.clear()
-    _START["ask"], _START["shift"] = ask, None
+    _START.update(ask=ask, shift=None, entry={}, context=None)
     messages = _MESSAGES
     refused: list[str] = []
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
@@ -235,7 +288,8 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
                                                     if k != "custom_metadata"})
         pages = len(rendered.pages)
         if _START["shift"] is None and ask is not None:  # no page made a margin box
-            _START["shift"] = int(ask(pages)) - 1
+            _ask_start(_START["context"], pages)
+        _START["context"] = None  # the layout's context holds every box and style
         if job.get("parallel_drawing"):
             from anthology.render.drawing import ParallelDrawing
 
@@ -268,8 +322,10 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
     """A long-lived worker: one JSON job per line on stdin, answers on stdout.
 
     WeasyPrint and the fonts are loaded once for all the parts this worker lays out. While
-    laying out a part, the worker says how many pages it has ({"pages": n}) and waits for the
-    page it starts on ({"start": n}); then it answers {"done": result}.
+    laying out a part, the worker says how many pages it has and the last value it sets of each
+    named string ({"pages": n, "strings": {...}}) and waits for the page it starts on and the
+    strings' values as the parts before it left them ({"start": n, "strings": {...}}); then it
+    answers {"done": result}.
     """
     stdin, stdout = sys.stdin, sys.stdout
 
@@ -277,10 +333,10 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
         stdout.write(json.dumps(message) + "\n")
         stdout.flush()
 
-    def ask(pages: int) -> int:
-        send({"pages": pages})
+    def ask(pages: int, strings: dict[str, str]) -> tuple[int, dict[str, str]]:
+        send({"pages": pages, "strings": strings})
         answer = json.loads(stdin.readline())
-        return int(answer["start"])
+        return int(answer["start"]), answer.get("strings", {})
 
     missing = load_weasyprint()  # loaded once, before the first job
     if missing is not None:
