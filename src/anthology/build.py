@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import functools
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError
-from anthology.files import atomic_output, atomic_write_text, relative_name, sweep_temp_files
+from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
 from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from anthology.render.html import Sections
     from anthology.render.merge import Joiner, Layouts, Piece
+    from anthology.render.onedocument import Reason
     from anthology.render.workers import WorkerPool
 
 TARGETS = ("pdf", "epub")
@@ -220,9 +220,14 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         stack.enter_context(_only_build(out_dir))
         sweep_temp_files(out_dir)
         cache = Cache(out_dir / ".cache", enabled=not clean)
-        # Running elements cannot be carried from one separately laid-out piece into the
-        # next: a book whose CSS makes them is laid out as one document every time.
-        whole = "pdf" in targets and not release and running_elements(book) is not None
+        # What a book's own CSS may ask that pieces laid out apart cannot give (running
+        # elements, targets in other chapters, counters through the book): then the book is
+        # laid out as one document every time.
+        whole = None
+        if "pdf" in targets and not release:
+            from anthology.render.onedocument import reason
+
+            whole = reason(book)
         if pool is None and "pdf" in targets and not release and not whole:
             from anthology.render.workers import WorkerPool, default_jobs
 
@@ -237,28 +242,6 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
             stack.callback(stop_render, render)
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
                       jobs=jobs, progress=progress, render=render, whole=whole)
-
-
-_RUNNING = re.compile(r"position\s*:\s*running\s*\(", re.IGNORECASE)
-
-
-def running_elements(book: Book) -> tuple[str, int] | None:
-    """Where the book's own CSS or templates first make a running element (CSS `position:
-    running(name)`, shown in a margin box by `element(name)`): (file, line), or None."""
-    css = book.root / (book.config.build.css or "styles/book.css")
-    templates = book.root / "templates" / "book"
-    paths = [css] if css.is_file() else []
-    if templates.is_dir():
-        paths += sorted(p for p in templates.rglob("*") if p.is_file())
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        found = _RUNNING.search(text)
-        if found is not None:
-            return relative_name(book.root, path), text.count("\n", 0, found.start()) + 1
-    return None
 
 
 @contextlib.contextmanager
@@ -282,7 +265,7 @@ def _only_build(out_dir: Path) -> Iterator[None]:
 def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
            pool: WorkerPool | None, *, force: bool, release: bool, jobs: int | None,
            progress: Progress, render: subprocess.Popen[bytes] | None = None,
-           whole: bool = False) -> BuildResult:
+           whole: Reason | None = None) -> BuildResult:
     from anthology.checks.runner import check_book
 
     ahead = Ahead(book, cache, style=pool is not None)
@@ -329,9 +312,10 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
     created = build_time(book.root)
     slug = book.config.slug
     if "pdf" in targets:
-        progress("Laying out the PDF" + (" (release: one tagged whole-book render)"
-                                         if release else " (one whole-book render: the book's "
-                                         "CSS makes running elements)" if whole else ""))
+        progress("Laying out the PDF" + (
+            " (release: one tagged whole-book render)" if release else
+            f" (one whole-book render: {whole.file}, line {whole.line}, uses {whole.what})"
+            if whole else ""))
         output = out_dir / f"{slug}.pdf"
         if release or whole:
             result.pages, result.refused = write_pdf(book, texts, output, work, created, cache,
@@ -414,7 +398,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
               tagged: bool = True) -> tuple[int, list[str]]:
     """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA); or, not
     `tagged`, the everyday PDF of a book that cannot be laid out piece by piece (see
-    `running_elements`), kept while nothing it is made of changes.
+    render/onedocument.py), kept while nothing it is made of changes.
 
     The chapters' pandoc products come from the cache; return page count and refused URLs.
     The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a

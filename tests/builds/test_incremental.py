@@ -542,17 +542,19 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     """A running element (a box, not a string) cannot be carried from one piece into the
     next: the everyday PDF of such a book is one untagged whole-book render, the release's
     pages, kept while nothing changes."""
-    from anthology import build as build_module
+    from anthology.render import onedocument
     from anthology.render import pdf as pdf_module
 
     (sample / "styles").mkdir(exist_ok=True)
     (sample / "styles" / "book.css").write_text(RUNNING_ELEMENT_CSS, encoding="utf-8")
-    assert build_module.running_elements(load_book(sample)) == ("styles/book.css", 3)
+    found = onedocument.reason(load_book(sample))
+    assert found == onedocument.Reason("styles/book.css", 3, "running elements")
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     built = build_book(load_book(sample), ("pdf",), force=True, jobs=2, progress=lines.append)
     everyday = root_copy(built.outputs[0])
-    assert any("one whole-book render" in line for line in lines)
+    assert ("Laying out the PDF (one whole-book render: styles/book.css, line 3, uses running "
+            "elements)") in lines
     assert not laid_out(sample)  # no piece
     reader = PdfReader(everyday)
     assert reader.metadata["/anthologybuild"] == "whole-book"  # type: ignore[index]
@@ -575,20 +577,6 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     edited = pdf_build(sample, monkeypatch)
     assert len(renders) == 1
     assert "Knowledge is many" in page_showing(edited, "Part I")
-
-
-def test_running_elements_are_found_in_a_books_own_templates(tmp_path: Path) -> None:
-    write_book(tmp_path)
-    book = load_book(tmp_path)
-    from anthology.build import running_elements
-
-    assert running_elements(book) is None
-    folder = tmp_path / "templates" / "book"
-    folder.mkdir(parents=True)
-    (folder / "book.html.j2").write_text(
-        "<html>\n<style>\n.t { POSITION : Running(title) }\n</style>\n</html>\n",
-        encoding="utf-8")
-    assert running_elements(book) == ("templates/book/book.html.j2", 3)
 
 
 def test_entries_are_known_once_the_pieces_before_are_laid_out() -> None:

@@ -1,0 +1,107 @@
+"""Whether a book's own CSS needs the whole book laid out as one document.
+
+The everyday PDF lays each chapter out on its own and joins them (render/merge.py); page
+numbers and named strings (`string-set`) are carried from one piece into the next. Three
+things in a book's own CSS cannot be, and would make the pieces differ from one document:
+
+- running elements (`position: running(name)`, shown by `element(name)`): boxes, which cannot
+  be handed from one process to another;
+- `target-counter()`, `target-counters()` and `target-text()`: a piece does not hold the
+  targets in other chapters, and its own page counter starts at 1;
+- counters that run through the whole book: incremented or set, and reset nowhere but on
+  the root (`html`, `:root`, `body`), so that one document numbers on from chapter to chapter
+  where each piece would start again.
+
+A book whose CSS has any of them gets its everyday PDF as one untagged whole-book render
+(`build.write_pdf`), slower but the same pages. anthology's own templates use none of them
+for the body (the contents' page numbers come from the pipeline), so only the book's own CSS
+file is read for the last two; a book's own templates are read for running elements too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from anthology.files import relative_name
+from anthology.model import Book
+
+_RUNNING = re.compile(r"position\s*:\s*running\s*\(", re.IGNORECASE)
+_TARGET = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)
+_ROOTS = {"html", ":root", "body", "html body", "html > body"}
+_PAGE_COUNTERS = {"page", "pages"}  # WeasyPrint's, kept per page by the pipeline
+
+
+@dataclass(frozen=True)
+class Reason:
+    """What in which file makes the book one document."""
+
+    file: str
+    line: int
+    what: str
+
+
+def reason(book: Book) -> Reason | None:
+    """The first thing in the book's own CSS or templates that needs one document, if any."""
+    css = book.root / (book.config.build.css or "styles/book.css")
+    if css.is_file():
+        text = _read(css)
+        found = (_first(text, _RUNNING, "running elements")
+                 or _first(text, _TARGET, "target-counter() or target-text()")
+                 or _book_wide_counter(text))
+        if found is not None:
+            return Reason(relative_name(book.root, css), *found)
+    templates = book.root / "templates" / "book"
+    if templates.is_dir():
+        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+            found = _first(_read(path), _RUNNING, "running elements")
+            if found is not None:
+                return Reason(relative_name(book.root, path), *found)
+    return None
+
+
+_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+
+
+def _read(path: Path) -> str:
+    """The file's text, its CSS comments blanked (their lines kept, for the line numbers)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def _first(text: str, pattern: re.Pattern[str], what: str) -> tuple[int, str] | None:
+    match = pattern.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()) + 1, what
+
+
+def _book_wide_counter(text: str) -> tuple[int, str] | None:
+    """(line, what) of the first counter incremented or set that only the root resets."""
+    import tinycss2
+
+    changed: dict[str, int] = {}  # counter -> line where it is first incremented or set
+    scoped: set[str] = set()  # counters reset by an element other than the root
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue  # @page, @media...: @page counters are the page's own
+        selector = " ".join(tinycss2.serialize(rule.prelude).split()).lower()
+        for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                           skip_whitespace=True):
+            if declaration.type != "declaration":
+                continue
+            names = [token.lower_value for token in declaration.value
+                     if token.type == "ident" and token.lower_value != "none"]
+            if declaration.lower_name in ("counter-increment", "counter-set"):
+                for name in names:
+                    changed.setdefault(name, declaration.source_line)
+            elif declaration.lower_name == "counter-reset" and selector not in _ROOTS:
+                scoped.update(names)
+    for name, line in sorted(changed.items(), key=lambda item: item[1]):
+        if name not in scoped and name not in _PAGE_COUNTERS:
+            return line, f"the counter '{name}', which runs through the whole book"
+    return None
