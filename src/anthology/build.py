@@ -467,7 +467,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         return {"html": str(html_path), "output": str(target), "base": str(book.root),
                 "allowed_roots": roots, "identifier": pdf_identifier(book), "details": True,
                 "fast_parse": htmltree.allowed(book),
-                "ask_start": piece.ask_start}
+                "ask_start": piece.ask_start, "opens_book": piece.opens_book}
 
     with contextlib.ExitStack() as stack:
         threads = stack.enter_context(ThreadPoolExecutor(max_workers=pool.size))
@@ -684,7 +684,7 @@ class PrintPieces:
         html = self.render([], include_front=True, pages=pages, link_prefix=LINK_SCHEME,
                            floats=self.lists)
         return Piece("the front matter", html, digest("piece", self.style, html), start=1,
-                     ask_start=False, rank=1)
+                     ask_start=False, rank=1, opens_book=True)
 
     @property
     def lists(self) -> bool:

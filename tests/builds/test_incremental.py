@@ -503,7 +503,8 @@ def test_a_book_with_its_own_css_has_its_folios_drawn_in_place(
 
 
 RUNNING_SUBHEAD_CSS = ("h3 { string-set: subhead content(text); }\n"
-                      "@page { @top-left { content: 'Sub: ' string(subhead); } }\n")
+                      "@page { @top-left { content: 'Sub: ' string(subhead); } }\n"
+                      "@page :first { @top-right { content: 'Opening'; } }\n")
 
 
 def page_showing(pdf: Path, text: str) -> str:
@@ -516,13 +517,16 @@ def test_named_strings_carry_from_one_chapter_into_the_next_pieces(
     """A book's own running heads from `string-set`: a page that sets none (the part title
     after the introduction, a chapter's pages before its first subheading) shows the last
     value set before it, in the incremental build as in one document; and when an edit
-    changes that value, the later pieces are laid out again with it."""
+    changes that value, the later pieces are laid out again with it. Its `@page :first` is
+    the book's first page, as in one document."""
     (sample / "styles").mkdir(exist_ok=True)
     (sample / "styles" / "book.css").write_text(RUNNING_SUBHEAD_CSS, encoding="utf-8")
     incremental = pdf_build(sample, monkeypatch)
     same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
     # The introduction's last subheading, shown over the part title that follows it.
     assert "Sub: Knowledge is plural" in page_showing(incremental, "Part I")
+    # `@page :first` is the book's first page only, not each piece's.
+    assert ["Opening" in page for page in pages(incremental)].count(True) == 1
 
     intro = sample / "chapters" / "01-introduction.md"
     intro.write_text(intro.read_text(encoding="utf-8").replace(

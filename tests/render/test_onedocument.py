@@ -32,6 +32,7 @@ def test_a_book_without_its_own_css_is_laid_out_in_pieces(tmp_path: Path) -> Non
     # The page counters are the pipeline's.
     "@page { counter-increment: page; }\n.x { counter-increment: page 2; }",
     ".x { counter-increment: none; }",
+    "@page :first { margin-top: 40mm; }\n@page chapter:nth(1 of chapter) { margin: 1in; }",
     "/* position: running(x) in a comment\n is not CSS */ p { color: red; }",
 ])
 def test_what_pieces_can_give(tmp_path: Path, css: str) -> None:
@@ -47,6 +48,8 @@ def test_what_pieces_can_give(tmp_path: Path, css: str) -> None:
      "target-counter() or target-text()"),
     ("body { counter-reset: fig; }\n\nfigure { counter-increment: fig; }", 3,
      "the counter 'fig', which runs through the whole book"),
+    ("p { color: red; }\n@page :nth(2n+1) { margin: 1in; }", 2,
+     "@page :nth() counted from the book's first page"),
     ("h3 { counter-set: sub 4; }", 1,
      "the counter 'sub', which runs through the whole book"),
     (":root { counter-reset: a b; }\nh2 { counter-increment: a; }\nh3 { counter-increment: b; }",

@@ -54,6 +54,7 @@ class Piece:
     layout: dict[str, Any] = field(default_factory=dict)
     running: bool = False
     ask_start: bool = True  # told its first page by the pipeline (what its folios need)
+    opens_book: bool = False  # the front matter: its first page is the book's (`@page :first`)
     rank: int = 0  # among pieces ready at once, the lower rank is laid out first
     weight: int = 0  # then the heavier first: the last layouts to finish are short ones
     optional: bool = False  # laid out ahead on a guess: only while a needed piece is unfinished

@@ -10,7 +10,11 @@ things in a book's own CSS cannot be, and would make the pieces differ from one 
   targets in other chapters, and its own page counter starts at 1;
 - counters that run through the whole book: incremented or set, and reset nowhere but on
   the root (`html`, `:root`, `body`), so that one document numbers on from chapter to chapter
-  where each piece would start again.
+  where each piece would start again; and `@page :nth(An+B)`, which counts the book's pages
+  (`:nth(1 of chapter)`, a named page group's, is the same in a piece).
+
+`@page :first` is carried: only the part that opens the book (the front matter) has a first
+page (render/pdf.py).
 
 A book whose CSS has any of them gets its everyday PDF as one untagged whole-book render
 (`build.write_pdf`), slower but the same pages. anthology's own templates use none of them
@@ -80,13 +84,23 @@ def _first(text: str, pattern: re.Pattern[str], what: str) -> tuple[int, str] | 
     return text.count("\n", 0, match.start()) + 1, what
 
 
+_PAGE_NTH = re.compile(r":nth\(([^)]*)\)", re.IGNORECASE)
+_OF = re.compile(r"\bof\b", re.IGNORECASE)
+
+
 def _book_wide_counter(text: str) -> tuple[int, str] | None:
-    """(line, what) of the first counter incremented or set that only the root resets."""
+    """(line, what) of the first `@page :nth()` that counts the book's pages (not a named
+    page group's), or else of the first counter incremented or set that only the root
+    resets."""
     import tinycss2
 
     changed: dict[str, int] = {}  # counter -> line where it is first incremented or set
     scoped: set[str] = set()  # counters reset by an element other than the root
     for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "page":
+            for nth in _PAGE_NTH.finditer(tinycss2.serialize(rule.prelude)):
+                if not _OF.search(nth.group(1)):
+                    return rule.source_line, "@page :nth() counted from the book's first page"
         if rule.type != "qualified-rule":
             continue  # @page, @media...: @page counters are the page's own
         selector = " ".join(tinycss2.serialize(rule.prelude).split()).lower()

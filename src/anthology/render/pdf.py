@@ -106,7 +106,10 @@ def _collect_warnings() -> None:
 # Named strings (CSS `string-set`, which a book's own CSS may use for its running heads) are
 # carried in the same way: the part says the last value it sets of each, and is told the
 # values the parts before it left (`entry`), which its pages show until it sets its own.
-_START: dict[str, Any] = {"ask": None, "shift": None, "entry": {}, "context": None}
+# A part that does not open the book (a chapter, a part title, their running heads) has no
+# `:first` page: in one document only the book's first page is.
+_START: dict[str, Any] = {"ask": None, "shift": None, "entry": {}, "context": None,
+                          "opens_book": True}
 
 
 def _own_strings(context: Any) -> dict[str, str]:
@@ -127,6 +130,23 @@ def _ask_start(context: Any, pages: int) -> None:
         return
     start, entry = ask(pages, _own_strings(context))
     _START["shift"], _START["entry"] = int(start) - 1, dict(entry or {})
+
+
+def _install_first_page_hook() -> None:
+    """`@page :first` matches no page of a part that does not open the book."""
+    from weasyprint.css import StyleFor
+
+    original = StyleFor._page_type_match
+    if getattr(original, "anthology_hook", False):
+        return
+
+    def hooked(selector: Any, page_type: Any) -> bool:
+        if selector.first and not _START["opens_book"]:
+            return False
+        return bool(original(selector, page_type))
+
+    hooked.anthology_hook = True  # type: ignore[attr-defined]
+    StyleFor._page_type_match = staticmethod(hooked)
 
 
 def _install_string_hook() -> None:
@@ -253,13 +273,15 @@ def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _collect_warnings()
     _install_folio_hook()
     _install_string_hook()
+    _install_first_page_hook()
     _install_page_references_cache()
     from anthology.render import htmltree, speedups, subsetting
 
     speedups.install()
     subsetting.install()
     _MESSAGES.clear()
-    _START.update(ask=ask, shift=None, entry={}, context=None)
+    _START.update(ask=ask, shift=None, entry={}, context=None,
+                  opens_book=job.get("opens_book", True))
     messages = _MESSAGES
     refused: list[str] = []
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
