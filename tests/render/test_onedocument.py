@@ -33,6 +33,7 @@ def test_a_book_without_its_own_css_is_laid_out_in_pieces(tmp_path: Path) -> Non
     "@page { counter-increment: page; }\n.x { counter-increment: page 2; }",
     ".x { counter-increment: none; }",
     "@page :first { margin-top: 40mm; }\n@page chapter:nth(1 of chapter) { margin: 1in; }",
+    ".chapter { break-before: right; }\nh2 { break-after: avoid; page-break-inside: avoid; }",
     "/* position: running(x) in a comment\n is not CSS */ p { color: red; }",
 ])
 def test_what_pieces_can_give(tmp_path: Path, css: str) -> None:
@@ -50,6 +51,12 @@ def test_what_pieces_can_give(tmp_path: Path, css: str) -> None:
      "the counter 'fig', which runs through the whole book"),
     ("p { color: red; }\n@page :nth(2n+1) { margin: 1in; }", 2,
      "@page :nth() counted from the book's first page"),
+    (".chapter {\n  break-before: page;\n}", 2,
+     "break-before: page, which may change the page a chapter begins on"),
+    (".part-title { page-break-after: always }", 1,
+     "page-break-after: always, which may change the page a chapter begins on"),
+    (".chapter { break-before: auto }", 1,
+     "break-before: auto, which may change the page a chapter begins on"),
     ("h3 { counter-set: sub 4; }", 1,
      "the counter 'sub', which runs through the whole book"),
     (":root { counter-reset: a b; }\nh2 { counter-increment: a; }\nh3 { counter-increment: b; }",

@@ -1,7 +1,7 @@
 """Whether a book's own CSS needs the whole book laid out as one document.
 
 The everyday PDF lays each chapter out on its own and joins them (render/merge.py); page
-numbers and named strings (`string-set`) are carried from one piece into the next. Three
+numbers and named strings (`string-set`) are carried from one piece into the next. Some
 things in a book's own CSS cannot be, and would make the pieces differ from one document:
 
 - running elements (`position: running(name)`, shown by `element(name)`): boxes, which cannot
@@ -11,12 +11,16 @@ things in a book's own CSS cannot be, and would make the pieces differ from one 
 - counters that run through the whole book: incremented or set, and reset nowhere but on
   the root (`html`, `:root`, `body`), so that one document numbers on from chapter to chapter
   where each piece would start again; and `@page :nth(An+B)`, which counts the book's pages
-  (`:nth(1 of chapter)`, a named page group's, is the same in a piece).
+  (`:nth(1 of chapter)`, a named page group's, is the same in a piece);
+- page breaks other than to a recto (`break-before: page`, `left`, `auto`...): each piece is
+  laid out from a recto and a blank verso put before it where needed, as anthology's CSS
+  begins every chapter and part title; a book's own break values might begin one on a verso
+  or run two together. Read on any element (a heading's break is taken too, to be safe).
 
 `@page :first` is carried: only the part that opens the book (the front matter) has a first
 page (render/pdf.py).
 
-A book whose CSS has any of them gets its everyday PDF as one untagged whole-book render
+A book whose CSS has any of these gets its everyday PDF as one untagged whole-book render
 (`build.write_pdf`), slower but the same pages. anthology's own templates use none of them
 for the body (the contents' page numbers come from the pipeline), so only the book's own CSS
 file is read for the last two; a book's own templates are read for running elements too.
@@ -84,6 +88,11 @@ def _first(text: str, pattern: re.Pattern[str], what: str) -> tuple[int, str] | 
     return text.count("\n", 0, match.start()) + 1, what
 
 
+_BREAKS = {"break-before", "break-after", "page-break-before", "page-break-after"}
+# Each piece begins on a recto, as anthology's CSS has chapters and part titles begin: these
+# values, on whatever element they fall, may give or take away a break between two of them
+# (right, recto and the avoids cannot).
+_MOVING_BREAKS = {"auto", "left", "verso", "page", "always", "column"}
 _PAGE_NTH = re.compile(r":nth\(([^)]*)\)", re.IGNORECASE)
 _OF = re.compile(r"\bof\b", re.IGNORECASE)
 
@@ -110,6 +119,12 @@ def _book_wide_counter(text: str) -> tuple[int, str] | None:
                 continue
             names = [token.lower_value for token in declaration.value
                      if token.type == "ident" and token.lower_value != "none"]
+            if declaration.lower_name in _BREAKS:
+                moved = [name for name in names if name in _MOVING_BREAKS]
+                if moved:
+                    return declaration.source_line, (
+                        f"{declaration.lower_name}: {moved[0]}, which may change the page a "
+                        "chapter begins on")
             if declaration.lower_name in ("counter-increment", "counter-set"):
                 for name in names:
                     changed.setdefault(name, declaration.source_line)
