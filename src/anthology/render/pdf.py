@@ -360,6 +360,8 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
         answer = json.loads(stdin.readline())
         return int(answer["start"]), answer.get("strings", {})
 
+    from anthology.render import framestack
+
     missing = load_weasyprint()  # loaded once, before the first job
     if missing is not None:
         send({"done": missing})
@@ -369,7 +371,7 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
             continue
         job = json.loads(line)
         try:
-            result = _render(job, ask if job.get("ask_start") else None)
+            result = framestack.call(_render, job, ask if job.get("ask_start") else None)
         except MemoryError:
             result = {"error": "WeasyPrint ran out of memory laying out the PDF; look for a "
                                "huge image or table."}
@@ -444,13 +446,26 @@ def limit_memory() -> None:  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
 
 
-if __name__ == "__main__":  # pragma: no cover - the child process
-    if sys.argv[1:] == ["--serve"]:
+def child_main(argv: list[str]) -> None:  # pragma: no cover - the child process
+    """A WeasyPrint child: a long-lived worker (`--serve`), or one render read from stdin."""
+    if argv == ["--serve"]:
         serve()
     else:
+        from anthology.render import framestack
+
         load_weasyprint()  # before the job comes (see start_render); _render answers if missing
-        sys.stdout.write(json.dumps(_render(json.loads(sys.stdin.read()))) + "\n")
+        job = json.loads(sys.stdin.read())
+        sys.stdout.write(json.dumps(framestack.call(_render, job)) + "\n")
         sys.stdout.flush()
         # The PDF is written and closed. Freeing the layout object by object at exit took
         # 3 s of a whole-book render (2 million objects in cycles) that the build waited for.
         os._exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover - the child process
+    # Run as `python -m anthology.render.pdf`, this file is `__main__`, and the renderer's
+    # modules import it again as `anthology.render.pdf` (drawing -> workers): the work is
+    # done in that one, so that one copy of the module, its state and its hooks, is used.
+    from anthology.render import pdf as imported
+
+    imported.child_main(sys.argv[1:])
