@@ -8,6 +8,8 @@ things in a book's own CSS cannot be, and would make the pieces differ from one 
   be handed from one process to another;
 - `target-counter()`, `target-counters()` and `target-text()`: a piece does not hold the
   targets in other chapters, and its own page counter starts at 1;
+- `counter(pages)`: the book's page count is known only once the last piece is laid out;
+  and `counter(page)` in the text (not in a margin box, where the folio is carried);
 - counters that run through the whole book: incremented or set, and reset nowhere but on
   the root (`html`, `:root`, `body`), so that one document numbers on from chapter to chapter
   where each piece would start again; and `@page :nth(An+B)`, which counts the book's pages
@@ -31,12 +33,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from anthology.files import relative_name
 from anthology.model import Book
 
 _RUNNING = re.compile(r"position\s*:\s*running\s*\(", re.IGNORECASE)
 _TARGET = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)
+_PAGES = re.compile(r"\bcounters?\s*\(\s*pages\b", re.IGNORECASE)
 _ROOTS = {"html", ":root", "body", "html body", "html > body"}
 _PAGE_COUNTERS = {"page", "pages"}  # WeasyPrint's, kept per page by the pipeline
 
@@ -57,6 +61,7 @@ def reason(book: Book) -> Reason | None:
         text = _read(css)
         found = (_first(text, _RUNNING, "running elements")
                  or _first(text, _TARGET, "target-counter() or target-text()")
+                 or _first(text, _PAGES, "counter(pages), the book's page count")
                  or _book_wide_counter(text))
         if found is not None:
             return Reason(relative_name(book.root, css), *found)
@@ -97,6 +102,20 @@ _PAGE_NTH = re.compile(r":nth\(([^)]*)\)", re.IGNORECASE)
 _OF = re.compile(r"\bof\b", re.IGNORECASE)
 
 
+def _shows_page_number(tokens: list[Any]) -> bool:
+    """Whether the value calls counter(page) or counters(page, ...)."""
+    for token in tokens:
+        if token.type != "function":
+            continue
+        arguments = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
+        if (token.lower_name in ("counter", "counters") and arguments
+                and arguments[0].type == "ident" and arguments[0].lower_value == "page"):
+            return True
+        if _shows_page_number(token.arguments):
+            return True
+    return False
+
+
 def _book_wide_counter(text: str) -> tuple[int, str] | None:
     """(line, what) of the first `@page :nth()` that counts the book's pages (not a named
     page group's), or else of the first counter incremented or set that only the root
@@ -119,6 +138,10 @@ def _book_wide_counter(text: str) -> tuple[int, str] | None:
                 continue
             names = [token.lower_value for token in declaration.value
                      if token.type == "ident" and token.lower_value != "none"]
+            if _shows_page_number(declaration.value):
+                return declaration.source_line, (
+                    "counter(page) outside a margin box, which a chapter laid out on its own "
+                    "counts from 1")
             if declaration.lower_name in _BREAKS:
                 moved = [name for name in names if name in _MOVING_BREAKS]
                 if moved:
