@@ -96,6 +96,14 @@ def test_running_elements_are_found_in_a_books_own_templates(tmp_path: Path) -> 
                                                  "running elements")
 
 
+def test_a_templates_images_and_fonts_are_not_read(tmp_path: Path) -> None:
+    write_book(tmp_path)
+    folder = tmp_path / "templates" / "book"
+    folder.mkdir(parents=True)
+    (folder / "logo.png").write_bytes(b"\x89PNG position: running(title)")
+    assert reason(load_book(tmp_path)) is None
+
+
 def test_anthologys_own_templates_copied_into_a_book_need_no_one_document(
         tmp_path: Path) -> None:
     """A book that starts its own templates from anthology's keeps its pieces."""

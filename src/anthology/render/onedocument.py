@@ -41,6 +41,8 @@ from anthology.model import Book
 _RUNNING = re.compile(r"position\s*:\s*running\s*\(", re.IGNORECASE)
 _TARGET = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)
 _PAGES = re.compile(r"\bcounters?\s*\(\s*pages\b", re.IGNORECASE)
+# The files of a book's own templates that can hold CSS (its images and fonts are not read).
+_TEMPLATE_TEXT = {".css", ".html", ".htm", ".xhtml", ".j2", ".jinja", ".jinja2"}
 _ROOTS = {"html", ":root", "body", "html body", "html > body"}
 _PAGE_COUNTERS = {"page", "pages"}  # WeasyPrint's, kept per page by the pipeline
 
@@ -62,12 +64,13 @@ def reason(book: Book) -> Reason | None:
         found = (_first(text, _RUNNING, "running elements")
                  or _first(text, _TARGET, "target-counter() or target-text()")
                  or _first(text, _PAGES, "counter(pages), the book's page count")
-                 or _book_wide_counter(text))
+                 or _css_reason(text))
         if found is not None:
             return Reason(relative_name(book.root, css), *found)
     templates = book.root / "templates" / "book"
     if templates.is_dir():
-        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        for path in sorted(p for p in templates.rglob("*")
+                           if p.suffix.lower() in _TEMPLATE_TEXT and p.is_file()):
             found = _first(_read(path), _RUNNING, "running elements")
             if found is not None:
                 return Reason(relative_name(book.root, path), *found)
@@ -116,10 +119,11 @@ def _shows_page_number(tokens: list[Any]) -> bool:
     return False
 
 
-def _book_wide_counter(text: str) -> tuple[int, str] | None:
-    """(line, what) of the first `@page :nth()` that counts the book's pages (not a named
-    page group's), or else of the first counter incremented or set that only the root
-    resets."""
+def _css_reason(text: str) -> tuple[int, str] | None:
+    """(line, what) of the first thing in the CSS, read rule by rule, that a piece cannot
+    carry: an `@page :nth()` that counts the book's pages (not a named page group's),
+    `counter(page)` outside a margin box, a page break other than to a recto, or else the
+    first counter incremented or set that only the root resets."""
     import tinycss2
 
     changed: dict[str, int] = {}  # counter -> line where it is first incremented or set

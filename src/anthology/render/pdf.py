@@ -263,6 +263,14 @@ def load_weasyprint() -> dict[str, Any] | None:
 
 
 def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
+    """Lay out and write one PDF (see `_render_here`), from a frame with room for all the
+    render's calls (render/framestack.py)."""
+    from anthology.render import framestack
+
+    return framestack.call(_render_here, job, ask)
+
+
+def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     """Lay out and write one PDF. `ask(pages, strings)` (a part: its length and the last value
     it sets of each named string) returns the page the part starts on and the named strings'
     values as the parts before it left them."""
@@ -360,8 +368,6 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
         answer = json.loads(stdin.readline())
         return int(answer["start"]), answer.get("strings", {})
 
-    from anthology.render import framestack
-
     missing = load_weasyprint()  # loaded once, before the first job
     if missing is not None:
         send({"done": missing})
@@ -371,7 +377,7 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
             continue
         job = json.loads(line)
         try:
-            result = framestack.call(_render, job, ask if job.get("ask_start") else None)
+            result = _render(job, ask if job.get("ask_start") else None)
         except MemoryError:
             result = {"error": "WeasyPrint ran out of memory laying out the PDF; look for a "
                                "huge image or table."}
@@ -451,11 +457,8 @@ def child_main(argv: list[str]) -> None:  # pragma: no cover - the child process
     if argv == ["--serve"]:
         serve()
     else:
-        from anthology.render import framestack
-
         load_weasyprint()  # before the job comes (see start_render); _render answers if missing
-        job = json.loads(sys.stdin.read())
-        sys.stdout.write(json.dumps(framestack.call(_render, job)) + "\n")
+        sys.stdout.write(json.dumps(_render(json.loads(sys.stdin.read()))) + "\n")
         sys.stdout.flush()
         # The PDF is written and closed. Freeing the layout object by object at exit took
         # 3 s of a whole-book render (2 million objects in cycles) that the build waited for.
