@@ -130,6 +130,27 @@ def test_cache_keys_and_damaged_entries(tmp_path: Path) -> None:
     assert Cache(tmp_path, enabled=False).get_json("ast", "k" * 64) is None
 
 
+def test_cache_json_is_utf8_and_keeps_what_json_kept(tmp_path: Path) -> None:
+    """The cache writes with orjson: a chapter's text stays UTF-8 as written, key order is
+    kept, keys that are not strings become strings (as `json` made them), and an entry that
+    `json` wrote before reads back the same."""
+    import json
+
+    from anthology.cache import dump_json
+
+    cache = Cache(tmp_path)
+    value = {"t": "Str", "c": "Müller’s “café” — 東京", "z": [1, 2.5, None, True], "a": {}}
+    cache.put_json("chapter", "m" * 64, value)
+    stored = (tmp_path / "chapter" / "mm" / f"{'m' * 64}.json").read_bytes()
+    assert "Müller’s “café” — 東京".encode() in stored
+    assert list(cache.get_json("chapter", "m" * 64)) == ["t", "c", "z", "a"]
+    assert cache.get_json("chapter", "m" * 64) == value
+    assert json.loads(dump_json({1: "one", "2": (3, 4)})) == {"1": "one", "2": [3, 4]}
+    (tmp_path / "chapter" / "mm" / f"{'m' * 64}.json").write_text(
+        json.dumps(value, ensure_ascii=True), encoding="utf-8")
+    assert cache.get_json("chapter", "m" * 64) == value
+
+
 def test_missing_pango_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.render import pdf
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,21 @@ def test_no_pandoc_is_a_plain_error(fresh_lookup: None, monkeypatch: pytest.Monk
     with pytest.raises(ToolError, match="PYPANDOC_PANDOC names" if named else "make book"):
         pandoc.pandoc_path()
     assert pandoc.pandoc_identity() == "unknown"
+
+
+def test_pandoc_reads_every_ast_we_write() -> None:
+    """ASTs go to pandoc as UTF-8 JSON written by orjson; text UTF-8 cannot hold (a lone
+    surrogate, which a YAML escape can make) goes as U+FFFD: with the surrogate escaped, as
+    `json.dumps` wrote it, pandoc refused the whole input."""
+    from anthology.render.pandoc import as_input, ast_to_html
+
+    def para(text: str) -> dict[str, Any]:
+        return {"pandoc-api-version": [1, 23, 1], "meta": {},
+                "blocks": [{"t": "Para", "c": [{"t": "Str", "c": text}]}]}
+
+    assert as_input(para("Müller’s “café”")) == (
+        '{"pandoc-api-version":[1,23,1],"meta":{},"blocks":[{"t":"Para","c":'
+        '[{"t":"Str","c":"Müller’s “café”"}]}]}').encode()
+    assert ast_to_html(para("Müller’s “café”"), "test").strip() == "<p>Müller’s “café”</p>"
+    assert as_input(para("a\ud800b")) == as_input(para("a\ufffdb"))
+    assert ast_to_html(para("a\ud800b"), "test").strip() == "<p>a\ufffdb</p>"

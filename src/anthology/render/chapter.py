@@ -7,13 +7,14 @@ offprints and incremental builds.
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from anthology.cache import Cache, digest
 from anthology.document import (
@@ -94,7 +95,7 @@ def parse_markdown(text: str, what: str, cache: Cache) -> Node:
     # pandoc's own bytes are stored: encoding the tree again cost as much as decoding it.
     out = pandoc.markdown_to_json(text, what)
     cache.put_bytes("ast", key, out, ".json")
-    ast: Node = json.loads(out)
+    ast: Node = orjson.loads(out)
     return ast
 
 
@@ -324,15 +325,15 @@ def _citeproc(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what
               cache: Cache) -> Node:
     # The AST's JSON serves as key and as pandoc's input: serialized once (its key order is
     # pandoc's and ours, the same for the same tree).
-    document = json.dumps(ast)
+    document = pandoc.as_input(ast)
     key = digest("cite", pandoc.pandoc_version(), document,
-                 json.dumps(items, sort_keys=True, ensure_ascii=False), _file_digest(csl), lang)
+                 orjson.dumps(items, option=orjson.OPT_SORT_KEYS), _file_digest(csl), lang)
     cached = cache.get_json("cite", key)
     if isinstance(cached, dict):
         return cached
     with tempfile.TemporaryDirectory(prefix="anthology-cite-") as folder:
         path = Path(folder) / "cited.json"
-        path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        path.write_bytes(pandoc.as_input(items))
         result, _ = pandoc.run_citeproc(document, [path], csl, what, lang)
     result.get("meta", {}).pop("bibliography", None)  # the temporary file's name
     cache.put_json("cite", key, result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from anthology.cache import dump_json
 from anthology.errors import ToolError
 
 # Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
@@ -27,6 +31,7 @@ MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native
 # on chapters and bibliographies, and about 50 MB less resident memory per pandoc process.
 HEAP_CAP = ["+RTS", "-M1500M", "-H1m", "-RTS"]
 TIMEOUT_SECONDS = 300
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @functools.cache
@@ -113,6 +118,16 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
     return done.stdout, _useful_lines(done.stderr, limit=40)
 
 
+def as_input(ast: Any) -> bytes:
+    """An AST as UTF-8 JSON for pandoc to read. Text UTF-8 cannot hold (a lone surrogate,
+    which a YAML escape can make) becomes U+FFFD: pandoc refuses the whole input otherwise."""
+    try:
+        return dump_json(ast)
+    except UnicodeEncodeError:
+        text = json.dumps(ast, ensure_ascii=False, separators=(",", ":"))
+        return LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
 def markdown_to_json(body: str, what: str) -> bytes:
     """pandoc's JSON AST of a chapter body (Markdown without front matter), as pandoc wrote it."""
     out, _ = run_pandoc(["-f", MARKDOWN_READER, "-t", "json"], body.encode("utf-8"), what)
@@ -121,27 +136,26 @@ def markdown_to_json(body: str, what: str) -> bytes:
 
 def markdown_to_ast(body: str, what: str) -> dict[str, Any]:
     """Parse a chapter body (Markdown without front matter) into pandoc's JSON AST."""
-    ast: dict[str, Any] = json.loads(markdown_to_json(body, what))
+    ast: dict[str, Any] = orjson.loads(markdown_to_json(body, what))
     return ast
 
 
-def run_citeproc(ast: dict[str, Any] | str, bibliographies: Sequence[Path], csl: Path,
+def run_citeproc(ast: dict[str, Any] | bytes, bibliographies: Sequence[Path], csl: Path,
                  what: str, lang: str) -> tuple[dict[str, Any], str]:
     """Resolve citations with citeproc, using only the bibliographies we name (`ast` may be
-    given already as JSON text)."""
+    given already as UTF-8 JSON)."""
     args = ["-f", "json", "-t", "json", "--citeproc", f"--csl={csl}",
             "-M", "link-citations=true", "-M", f"lang={lang}"]
     args += [f"--bibliography={path}" for path in bibliographies]
-    text = ast if isinstance(ast, str) else json.dumps(ast)
-    out, warnings = run_pandoc(args, text.encode("utf-8"), what)
-    result: dict[str, Any] = json.loads(out)
+    out, warnings = run_pandoc(args, ast if isinstance(ast, bytes) else as_input(ast), what)
+    result: dict[str, Any] = orjson.loads(out)
     return result, warnings
 
 
 def ast_to_html(ast: dict[str, Any], what: str) -> str:
     """Write an AST as an HTML fragment (HTML5, no wrapping, math as MathML)."""
     out, _ = run_pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml",
-                         "--section-divs"], json.dumps(ast).encode("utf-8"), what)
+                         "--section-divs"], as_input(ast), what)
     return out.decode("utf-8")
 
 
@@ -149,7 +163,7 @@ def ast_to_file(ast: dict[str, Any], to: str, output: Path, extra: Sequence[str]
                 what: str) -> str:
     """Write an AST to a file in format `to` (epub3, docx...); return pandoc's warnings."""
     _, warnings = run_pandoc(["-f", "json", "-t", to, "-o", str(output), *extra],
-                             json.dumps(ast).encode("utf-8"), what)
+                             as_input(ast), what)
     return warnings
 
 
@@ -162,5 +176,5 @@ def bibliography_to_csl(path: Path, what: str) -> list[dict[str, Any]]:
         out, _ = run_pandoc([str(path), "-s", "-t", "csljson"], b"", what)
     else:
         out, _ = run_pandoc([str(path), "-f", reader, "-t", "csljson"], b"", what)
-    items: list[dict[str, Any]] = json.loads(out)
+    items: list[dict[str, Any]] = orjson.loads(out)
     return items
