@@ -7,6 +7,7 @@ offprints and incremental builds.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -327,7 +328,7 @@ def _citeproc(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what
     # pandoc's and ours, the same for the same tree).
     document = pandoc.as_input(ast)
     key = digest("cite", pandoc.pandoc_version(), document,
-                 orjson.dumps(items, option=orjson.OPT_SORT_KEYS), _file_digest(csl), lang)
+                 json.dumps(items, sort_keys=True, ensure_ascii=False), _file_digest(csl), lang)
     cached = cache.get_json("cite", key)
     if isinstance(cached, dict):
         return cached
