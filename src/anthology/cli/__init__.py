@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from anthology import __version__
-from anthology.cli.common import CliState
+from anthology.cli.common import CliState, echo
 from anthology.errors import AnthologyError
 from anthology.findings import render_text
 
@@ -63,8 +63,8 @@ class AnthologyGroup(click.Group):
             if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
                 raise
             if exc.findings:
-                click.echo(render_text(list(exc.findings)), err=True)
-            click.echo(f"Error: {exc.message}", err=True)
+                echo(render_text(list(exc.findings)), err=True)
+            echo(f"Error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             # A file or folder the system refuses (permissions, a read-only or full disk):
@@ -72,7 +72,7 @@ class AnthologyGroup(click.Group):
             state = ctx.find_object(CliState)
             if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
                 raise
-            click.echo(f"Error: {os_error_message(exc)}", err=True)
+            echo(f"Error: {os_error_message(exc)}", err=True)
             ctx.exit(1)
 
 
