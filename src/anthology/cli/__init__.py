@@ -16,7 +16,7 @@ import click
 
 from anthology import __version__
 from anthology.cli.common import CliState, echo
-from anthology.errors import AnthologyError
+from anthology.errors import AnthologyError, Interrupted
 from anthology.findings import render_text
 
 # The module that defines each command: a command's module is imported only when it runs (or
@@ -65,6 +65,10 @@ class AnthologyGroup(click.Group):
             if exc.findings:
                 echo(render_text(list(exc.findings)), err=True)
             echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except Interrupted as exc:
+            # SIGINT or SIGTERM, after the command cleaned up: the shell's exit code, no trace.
+            echo(f"Stopped: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             # A file or folder the system refuses (permissions, a read-only or full disk):
