@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 
 import click
 
@@ -16,6 +17,10 @@ from anthology.cli.common import echo, format_option, state, today, use_colour
 from anthology.terminal import safe_for_terminal
 
 COMMANDS: list[click.Command] = []
+
+
+def _book_code_note(changed: Sequence[str]) -> str:
+    return f" [changed {', '.join(changed)}]" if changed else ""
 
 
 def _words(added: int | None, removed: int | None) -> str:
@@ -54,16 +59,21 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["chapter", "date", "commit", "author", "email", "contributor", "role",
-                         "flagged", "words_added", "words_removed", "message", "files"])
+                         "flagged", "words_added", "words_removed", "message", "files",
+                         "book_code"])
         for i in items:
             writer.writerow([i.chapter, i.date.isoformat(), i.commit, i.author_name,
                              i.author_email, i.contributor or "", i.role.value,
                              "yes" if i.flagged else "", "" if i.added is None else i.added,
                              "" if i.removed is None else i.removed, i.message,
-                             "; ".join(i.files)])
+                             "; ".join(i.files), "; ".join(i.book_code)])
         echo(buffer.getvalue(), nl=False)
         return
     colour = use_colour()
+
+    def flag(role: str) -> str:
+        return click.style(role, fg="yellow", bold=True) if colour else role
+
     lines: list[str] = []
     for chapter in book.chapters:
         chapter_items = history.by_chapter.get(chapter.id, ())
@@ -76,16 +86,21 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
             lines.append("  no commits" + (" since then" if since else " yet"))
         for i in chapter_items:
             role = f"{i.role.value} !" if i.flagged else i.role.value
-            role = f"{role:<8}"
-            if colour and i.flagged:
-                role = click.style(role, fg="yellow", bold=True)
+            role = flag(f"{role:<8}") if i.flagged else f"{role:<8}"
             # Made safe here, not by echo: the role's colour must survive.
             lines.append(f"  {i.date.date().isoformat()}  {i.short}  {role}" + safe_for_terminal(
                 f"  {_words(i.added, i.removed):>13}  {i.author_name} <{i.author_email}>"
-                f": {i.message}"))
-    commits = {i.commit for i in items}
-    chapters = {i.chapter for i in items}
-    flagged = sum(1 for i in items if i.flagged)
+                f": {i.message}" + _book_code_note(i.book_code)))
+    if history.book_code:
+        lines.append("The book's templates, styles and configuration (editors only):")
+        for i in history.book_code:
+            lines.append(f"  {i.date.date().isoformat()}  {i.short}  {flag('other ! ')}  "
+                         + safe_for_terminal(f"{i.author_name} <{i.author_email}>: "
+                                             f"{i.message}" + _book_code_note(i.book_code)))
+    commits = {i.commit for i in items if i.chapter}
+    chapters = {i.chapter for i in items if i.chapter}
+    # Changes to the editors' files are counted in their own sentence below.
+    flagged = sum(1 for i in items if i.chapter and i.role.value == "other")
     summary = (f"{len(commits)} commit{'' if len(commits) == 1 else 's'} to "
                f"{len(chapters)} chapter{'' if len(chapters) == 1 else 's'}")
     if flagged:
@@ -94,6 +109,12 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
                     "one of the authors.")
     else:
         summary += "."
+    if history.book_code:
+        n = len(history.book_code)
+        summary += (f" {n} commit{'' if n == 1 else 's'} by someone who is not an editor "
+                    "changed the book's templates, styles or configuration: only the editors "
+                    "should. Read the change (git show COMMIT) before the next build, and undo "
+                    "it (git revert COMMIT) if it was not agreed.")
     if lines:
         lines.append("")
     lines.append(summary)
