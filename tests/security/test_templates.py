@@ -118,3 +118,24 @@ def test_check_reports_a_template_that_does_not_compile(small_book: Path) -> Non
 def test_check_accepts_a_valid_template(small_book: Path) -> None:
     template(small_book, "{% extends 'book/base.html.j2' %}{{ book.title|e }}\n")
     assert check(small_book)[0] == 0
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("report/status.html.j2", ("report",)),
+    ("mail/message.txt.j2", ("remind",)),
+])
+def test_report_and_reminder_templates_are_sandboxed_too(small_book: Path, tmp_path: Path,
+                                                         name: str, args: tuple[str, ...]
+                                                         ) -> None:
+    marker = tmp_path / "ran"
+    template(small_book, ATTACK.replace("{marker}", str(marker)), name)
+    result = CliRunner().invoke(cli, ["--book", str(small_book), *args],
+                                env={"ANTHOLOGY_TODAY": "2026-12-01"})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: templates/{name}:2: the template tried something templates may not do "
+        "(access to attribute '__init__' of 'type' object is unsafe). Templates may only use "
+        "the values anthology passes them; remove the construct, or delete the book's copy of "
+        "the template to use the built-in one.\n")
+    assert not marker.exists()
+    assert not list((small_book / "build").rglob("*.eml"))
