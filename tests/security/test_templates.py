@@ -139,3 +139,22 @@ def test_report_and_reminder_templates_are_sandboxed_too(small_book: Path, tmp_p
         "the template to use the built-in one.\n")
     assert not marker.exists()
     assert not list((small_book / "build").rglob("*.eml"))
+
+
+def test_build_stops_on_the_attack_even_with_force(small_book: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    template(small_book, ATTACK.replace("{marker}", str(marker)))
+    plain = CliRunner().invoke(cli, ["--book", str(small_book), "build", "pdf", "-q"])
+    assert plain.exit_code == 1
+    assert "[template.unsafe]" in plain.stderr
+    forced = CliRunner().invoke(cli, ["--book", str(small_book), "build", "pdf", "-q",
+                                      "--force"])
+    assert forced.exit_code == 1
+    assert forced.stderr.splitlines()[-1] == (
+        "Error: templates/book/book.html.j2:2: the template tried something templates may not "
+        "do (access to attribute '__init__' of 'type' object is unsafe). Templates may only "
+        "use the values anthology passes them; remove the construct, or delete the book's copy "
+        "of the template to use the built-in one.")
+    assert "Traceback" not in forced.stderr
+    assert not marker.exists()
+    assert not (small_book / "build" / "a-small-book.pdf").exists()
