@@ -169,8 +169,7 @@ def as_written(value: Any) -> str:
     return str(value)
 
 
-def describe(value: Any) -> str:
-    """A YAML value in words, for messages: "the number 42", "a list", "the text 'x'"."""
+def _describe(value: Any) -> str:
     if value is None:
         return "empty"
     if isinstance(value, bool):
@@ -184,6 +183,11 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return f"the text '{value}'"
+
+
+def describe(value: Any) -> str:
+    """A YAML value in words, for messages: "the number 42", "a list", "the text 'x'"."""
+    return _describe(value)
 
 
 class _Section:
@@ -223,7 +227,7 @@ class _Section:
             # YAML reads `title: 1984` as a number: text keys want it quoted, so that what is
             # printed is what was written (`01234` would be 668, `2.10` would be 2.1).
             if not number_ok:
-                self.problem(key, f"{self._name(key)} should be text, not {describe(value)}.",
+                self.problem(key, f"{self._name(key)} should be text, not {_describe(value)}.",
                              f'Put it in quotes: {key}: "{value}"', "config.type")
                 return None
             value = str(value)
@@ -231,14 +235,14 @@ class _Section:
         if not ok:
             if kind is dt.date:
                 self.problem(key, f"{self._name(key)} should be a date written YYYY-MM-DD, not "
-                             f"{describe(value)}.", f"For example: {key}: {example}",
+                             f"{_describe(value)}.", f"For example: {key}: {example}",
                              "config.date")
             else:
                 quote = kind is str and isinstance(value, (bool, dt.date))
                 hint = f'Put it in quotes: {key}: "{as_written(value)}"' if quote else \
                     f"For example: {key}: {example}"
                 self.problem(key, f"{self._name(key)} should be {_TYPE_WORDS[kind]}, not "
-                             f"{describe(value)}.", hint, "config.type")
+                             f"{_describe(value)}.", hint, "config.type")
             return None
         return value
 
@@ -289,7 +293,7 @@ class _Section:
         if not isinstance(value, YList):
             hint = f"Write it as a list: {key}: [{value}]" if isinstance(value, str) else \
                 f"For example: {key}: {example}"
-            self.problem(key, f"{self._name(key)} should be a list, not {describe(value)}.",
+            self.problem(key, f"{self._name(key)} should be a list, not {_describe(value)}.",
                          hint, "config.type")
             return ()
         items: list[str] = []
@@ -298,7 +302,7 @@ class _Section:
                 item = str(item)
             if not isinstance(item, str) or not item.strip():
                 self.problem(key, f"item {index + 1} of {self._name(key)} should be text, not "
-                             f"{describe(item)}.", f"For example: {key}: {example}",
+                             f"{_describe(item)}.", f"For example: {key}: {example}",
                              "config.type", line=value.line_of(index))
                 continue
             items.append(item.strip())
@@ -404,7 +408,7 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         findings.append(error("config.type", name, data.line_of("format"),
                               f"'format' should be a whole number such as {FORMAT_VERSION}, not "
-                              f"{describe(version)}.", f"Write: format: {FORMAT_VERSION}"))
+                              f"{_describe(version)}.", f"Write: format: {FORMAT_VERSION}"))
         return None
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         findings.append(error("config.format", name, data.line_of("format"),
@@ -617,14 +621,14 @@ def _items(data: YDict | None, key: str, file: str, findings: list[Finding]
         return []
     if not isinstance(value, YList):
         s.problem(key, f"'{key}' should be a list (each item starting with '- id:'), not "
-                  f"{describe(value)}.", "Compare it with the example in the README.",
+                  f"{_describe(value)}.", "Compare it with the example in the README.",
                   "config.type")
         return []
     out = []
     for index, item in enumerate(value):
         if not isinstance(item, YDict):
             s.problem(None, f"item {index + 1} of '{key}' should be a group of keys starting "
-                      f"with 'id:', not {describe(item)}.", "Check the indentation.",
+                      f"with 'id:', not {_describe(item)}.", "Check the indentation.",
                       "config.type", line=value.line_of(index))
             continue
         out.append((item, index))
