@@ -110,7 +110,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             echo(render_text(result.findings), err=True)
         for url in result.refused:
             echo(f"Refused to read {url}: only files inside the book folder are used.",
-                       err=True)
+                 err=True)
         for path in result.outputs:
             extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
             echo(f"Wrote {path.relative_to(book.root)}{extra}")
@@ -122,7 +122,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
             echo(f"Wrote {offprint.path.relative_to(book.root)} "
-                       f"({offprint.span.page_range})")
+                 f"({offprint.span.page_range})")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 
@@ -179,13 +179,13 @@ def watch_command(targets: tuple[str, ...], force: bool, interval: float,
             made = ", ".join(str(p.relative_to(root)) for p in result.outputs)
             pages = f" ({result.pages} pages)" if result.pages else ""
             echo(f"{stamp} Built {made}{pages} in {event.seconds:.1f} s."
-                       + (f" {summary_line(problems)}" if problems else ""))
+                 + (f" {summary_line(problems)}" if problems else ""))
         else:
             if event.error.findings:
                 echo(render_text(list(event.error.findings)), err=True)
             shown.clear()
             echo(f"{stamp} Not built: {event.error.message} Watching for the next "
-                       "save.", err=True)
+                 "save.", err=True)
 
     echo(f"Watching {root} (Ctrl-C to stop).", err=True)
     try:

@@ -152,13 +152,13 @@ def sync_command(dry_run: bool) -> None:
                 history = book.chapter(action.chapter).history
                 round_text = f" (round {review_round(history, action.state)})"
             echo(f"{verb} '{action.state.value}'{round_text} for {action.chapter}, from "
-                       f"{action.commit_words}.")
+                 f"{action.commit_words}.")
     for action in actions:
         if action.kind is Kind.FLAG:
             echo(f"Flagged: {action.message}")
     if not recorded:
         echo("Nothing to record: no chapter waiting for a draft or for revisions has a "
-                   "new commit from its authors.")
+             "new commit from its authors.")
     elif dry_run:
         echo("Nothing was changed (dry run). Run `anthology sync` to record it.")
 
@@ -226,7 +226,7 @@ def hooks_install_command(force: bool) -> None:
     done = install_hook(root, force=force)
     where = relative_name(root, done.path)
     echo(f"{done.action.capitalize()} the pre-commit hook {where}: each commit now "
-               "checks the staged chapters first (skip it once with `git commit --no-verify`).")
+         "checks the staged chapters first (skip it once with `git commit --no-verify`).")
     if done.backup is not None:
         echo(f"The hook that was there is kept as {relative_name(root, done.backup)}.")
 
@@ -268,9 +268,9 @@ def check_staged(fmt: str, strict: bool, quiet: bool) -> int:
         code = check_chapters(ids, fmt, strict, True, book=book, cache=cache_for(working))
     if code:
         echo("The commit was stopped: the chapters being committed have problems (listed "
-                   "above, each with its file and line). Fix them, stage the files again with "
-                   "`git add`, and commit again. To commit anyway, use "
-                   "`git commit --no-verify`.", err=True)
+             "above, each with its file and line). Fix them, stage the files again with "
+             "`git add`, and commit again. To commit anyway, use "
+             "`git commit --no-verify`.", err=True)
     return code
 
 

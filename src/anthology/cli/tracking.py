@@ -301,7 +301,7 @@ def chapter_list_command(fmt: str) -> None:
     for chapter in book.chapters:
         number = book.number(chapter.id) if chapter in book.active_chapters else None
         echo(f"{number or '-':>2}  {chapter.id:<{width}}  {chapter.status.value:<10}  "
-                   f"{chapter.title} ({', '.join(chapter.authors)})")
+             f"{chapter.title} ({', '.join(chapter.authors)})")
 
 
 def _chapter_dict(book: Book, chapter: Chapter) -> dict[str, object]:
@@ -402,7 +402,7 @@ def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
     book = move_chapter(state().root(), chapter_id, before=before, after=after, to=to)
     order = [c.id for c in book.chapters]
     echo(f"Moved '{chapter_id}' to place {order.index(chapter_id) + 1}: "
-               f"{', '.join(order)}.")
+         f"{', '.join(order)}.")
 
 
 @chapter_group.command("remove")
@@ -453,7 +453,7 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
     round_text = f" (round {event.round})" if event.round and event.round > 1 else ""
     forced = " (forced)" if event.forced else ""
     echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
-               f"{event.date.isoformat()}.")
+         f"{event.date.isoformat()}.")
 
 
 def _history_lines(chapter: Chapter) -> list[str]:
@@ -572,7 +572,7 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
     for path in written:
         echo(f"Wrote {relative_name(book.root, path)}")
     echo(f"{len(written)} e-mail{'' if len(written) == 1 else 's'} to check and send "
-               "from your mail program; nothing was sent.")
+         "from your mail program; nothing was sent.")
 
 
 COMMANDS.extend([contributor_group, chapter_group, mark_command, history_command,
