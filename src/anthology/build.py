@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anthology.cache import Cache, digest
-from anthology.errors import AnthologyError
+from anthology.errors import AnthologyError, Interrupted
 from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
 from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import Book, Chapter
@@ -219,6 +219,9 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
     with contextlib.ExitStack() as stack:
         stack.enter_context(_only_build(out_dir))
         sweep_temp_files(out_dir)
+        # What a build killed with SIGKILL left; the lock says no other build uses it.
+        shutil.rmtree(out_dir / ".work", ignore_errors=True)
+        stack.enter_context(_work_removed_on_signal(out_dir / ".work"))
         cache = Cache(out_dir / ".cache", enabled=not clean)
         # What a book's own CSS may ask that pieces laid out apart cannot give (running
         # elements, targets in other chapters, counters through the book): then the book is
@@ -242,6 +245,38 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
             stack.callback(stop_render, render)
         return _build(book, targets, cache, out_dir, pool, force=force, release=release,
                       jobs=jobs, progress=progress, render=render, whole=whole)
+
+
+@contextlib.contextmanager
+def _work_removed_on_signal(work: Path) -> Iterator[None]:
+    """While the build runs, SIGINT and SIGTERM stop it cleanly: the with-blocks unwind (worker
+    processes stopped, the lock released), build/.work is removed, and the command exits with
+    128 + the signal's number (130, 143) and a message, not a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (`anthology watch` builds in it)
+        return
+    names: dict[int, str] = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+
+    def stop(signum: int, frame: object) -> None:
+        # Once is enough: a second Ctrl-C must not interrupt the cleaning up.
+        for number in names:
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum, f"The build was stopped by {names[signum]}; its scratch "
+                          "folder build/.work was removed. Each output is either complete or "
+                          "as the last build left it.")
+
+    previous = {number: signal.signal(number, stop) for number in names}
+    try:
+        yield
+    except Interrupted:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @contextlib.contextmanager

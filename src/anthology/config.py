@@ -51,6 +51,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 LENGTH_PATTERN = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:mm|cm|in|pt|px)$")
 LANGUAGE_PATTERN = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
+CSL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# The largest count (words, rounds) a book can mean: larger is a typing slip.
+MAX_COUNT = 10_000_000
 
 T = TypeVar("T")
 
@@ -157,6 +160,15 @@ _TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false", dt.dat
                list: "a list", dict: "a group of keys", float: "a number"}
 
 
+def as_written(value: Any) -> str:
+    """A YAML scalar as it was written in the file: `true`, `2027-03-31`, `42`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "empty"
@@ -171,6 +183,11 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return f"the text '{value}'"
+
+
+def describe(value: Any) -> str:
+    """A YAML value in words, for messages: "the number 42", "a list", "the text 'x'"."""
+    return _describe(value)
 
 
 class _Section:
@@ -198,7 +215,8 @@ class _Section:
                        f"Remove it; {what} accepts: {', '.join(allowed)}."
                 self.problem(key, f"unknown key {self._name(key)}.", hint, "config.unknown-key")
 
-    def _typed(self, key: str, kind: type, required: bool, example: str) -> Any:
+    def _typed(self, key: str, kind: type, required: bool, example: str,
+               number_ok: bool = False) -> Any:
         if key not in self.data or self.data[key] is None:
             if required:
                 self.problem(None, f"the required key {self._name(key)} is missing.",
@@ -206,6 +224,12 @@ class _Section:
             return None
         value = self.data[key]
         if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # YAML reads `title: 1984` as a number: text keys want it quoted, so that what is
+            # printed is what was written (`01234` would be 668, `2.10` would be 2.1).
+            if not number_ok:
+                self.problem(key, f"{self._name(key)} should be text, not {_describe(value)}.",
+                             f'Put it in quotes: {key}: "{value}"', "config.type")
+                return None
             value = str(value)
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
@@ -214,14 +238,17 @@ class _Section:
                              f"{_describe(value)}.", f"For example: {key}: {example}",
                              "config.date")
             else:
+                quote = kind is str and isinstance(value, (bool, dt.date))
+                hint = f'Put it in quotes: {key}: "{as_written(value)}"' if quote else \
+                    f"For example: {key}: {example}"
                 self.problem(key, f"{self._name(key)} should be {_TYPE_WORDS[kind]}, not "
-                             f"{_describe(value)}.", f"For example: {key}: {example}",
-                             "config.type")
+                             f"{_describe(value)}.", hint, "config.type")
             return None
         return value
 
-    def text(self, key: str, required: bool = False, example: str = "...") -> str | None:
-        value = self._typed(key, str, required, example)
+    def text(self, key: str, required: bool = False, example: str = "...",
+             number_ok: bool = False) -> str | None:
+        value = self._typed(key, str, required, example, number_ok)
         if isinstance(value, str) and not value.strip():
             if required:
                 self.problem(key, f"{self._name(key)} is empty.", f"Write it, for example: "
@@ -230,11 +257,15 @@ class _Section:
         return value.strip() if isinstance(value, str) else None
 
     def integer(self, key: str, required: bool = False, example: str = "8000",
-                minimum: int | None = 0) -> int | None:
+                minimum: int | None = 0, maximum: int = MAX_COUNT) -> int | None:
         value = self._typed(key, int, required, example)
         if isinstance(value, int) and minimum is not None and value < minimum:
             self.problem(key, f"{self._name(key)} should be at least {minimum}, not {value}.",
                          f"For example: {key}: {example}")
+            return None
+        if isinstance(value, int) and value > maximum:
+            self.problem(key, f"{self._name(key)} should be at most {maximum:,}, not "
+                         f"{value:,}.", f"For example: {key}: {example}")
             return None
         return value  # type: ignore[no-any-return]
 
@@ -251,19 +282,19 @@ class _Section:
             return None
         return _Section(self.file, value, self.findings, f"{self.where}{key}.")
 
-    def text_list(self, key: str, required: bool = False, example: str = "[a, b]",
-                  single_ok: bool = True) -> tuple[str, ...]:
+    def text_list(self, key: str, required: bool = False, example: str = "[a, b]"
+                  ) -> tuple[str, ...]:
         if key not in self.data or self.data[key] is None:
             if required:
                 self.problem(None, f"the required key {self._name(key)} is missing.",
                              f"Add it, for example: {key}: {example}", "config.missing-key")
             return ()
         value = self.data[key]
-        if single_ok and isinstance(value, str):
-            return (value.strip(),)
         if not isinstance(value, YList):
+            hint = f"Write it as a list: {key}: [{value}]" if isinstance(value, str) else \
+                f"For example: {key}: {example}"
             self.problem(key, f"{self._name(key)} should be a list, not {_describe(value)}.",
-                         f"For example: {key}: {example}", "config.type")
+                         hint, "config.type")
             return ()
         items: list[str] = []
         for index, item in enumerate(value):
@@ -374,6 +405,11 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
                               "Compare it with the example in the README."))
         return None
     version = data.get("format", FORMAT_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        findings.append(error("config.type", name, data.line_of("format"),
+                              f"'format' should be a whole number such as {FORMAT_VERSION}, not "
+                              f"{_describe(version)}.", f"Write: format: {FORMAT_VERSION}"))
+        return None
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         findings.append(error("config.format", name, data.line_of("format"),
                               f"{name} was written by a newer version of anthology "
@@ -402,7 +438,7 @@ def _page(section: _Section | None) -> PageSetup:
     section.check_keys(("size", "margins"), "page")
     default = PageSetup()
     width, height = default.width, default.height
-    size = section.text_list("size", example="[156mm, 234mm]", single_ok=False)
+    size = section.text_list("size", example="[156mm, 234mm]")
     if size:
         if len(size) != 2 or not all(LENGTH_PATTERN.match(s) for s in size):
             section.problem("size", f"'page.size' should be a width and a height such as "
@@ -455,7 +491,25 @@ def _schedule(section: _Section | None, what: str) -> dict[str, dt.date]:
     return schedule
 
 
-def _build_options(section: _Section | None) -> BuildOptions:
+def _book_file(root: Path, section: _Section, key: str, example: str) -> str | None:
+    """A key naming a file of the book (build.css, build.cover): None, and a problem, when the
+    file is missing or outside the book folder."""
+    name = section.text(key, example=example)
+    if name is None or _inside_file(root, name):
+        return name
+    if Path(name).is_absolute() or ".." in Path(name).parts or (root / name).is_symlink() \
+            or (root / name).exists():
+        section.problem(key, f"{section._name(key)} names {name}, which is not inside the book "
+                        "folder.", f"Put the file in the book folder and name it from there, "
+                        f"for example: {key}: {example}", "config.path")
+    else:
+        section.problem(key, f"{section._name(key)} names {name}, which does not exist.",
+                        f"Check the file name, for example: {key}: {example}",
+                        "config.missing-file")
+    return None
+
+
+def _build_options(root: Path, section: _Section | None) -> BuildOptions:
     if section is None:
         return BuildOptions()
     section.check_keys(("abstracts", "keywords", "notes", "list_of_figures", "list_of_tables",
@@ -473,8 +527,8 @@ def _build_options(section: _Section | None) -> BuildOptions:
         list_of_figures=section.boolean("list_of_figures", default.list_of_figures),
         list_of_tables=section.boolean("list_of_tables", default.list_of_tables),
         raw_html=section.boolean("raw_html", default.raw_html),
-        cover=section.text("cover", example="cover.png"),
-        css=section.text("css", example="styles/book.css"),
+        cover=_book_file(root, section, "cover", "covers/front.png"),
+        css=_book_file(root, section, "css", "styles/book.css"),
     )
 
 
@@ -499,14 +553,24 @@ def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig
     isbn = s.section("isbn")
     if isbn is not None:
         isbn.check_keys(("print", "epub"), "isbn")
-        isbn_print = isbn.text("print", example='"978-1-2345-6789-7"')
-        isbn_epub = isbn.text("epub", example='"978-1-2345-6789-7"')
+        isbn_print = isbn.text("print", example='"978-1-2345-6789-7"', number_ok=True)
+        isbn_epub = isbn.text("epub", example='"978-1-2345-6789-7"', number_ok=True)
         for key, value in (("print", isbn_print), ("epub", isbn_epub)):
             why = isbn_problem(value) if value else None
             if why:
                 isbn.problem(key, f"'isbn.{key}' {value} is not a valid ISBN: {why}.",
                              "Copy the ISBN again from the publisher's letter.")
     csl = s.text("csl", example="harvard-cite-them-right") or "chicago-author-date"
+    if csl.endswith(".csl"):
+        if not _inside_file(root, csl):
+            s.problem("csl", f"'csl' names the style file {csl}, which does not exist inside "
+                      "the book folder.", "Check the path, or give a style name such as "
+                      "harvard-cite-them-right.", "config.csl")
+            csl = "chicago-author-date"
+    elif not CSL_NAME_PATTERN.match(csl):
+        s.problem("csl", f"'csl' should be a style name such as harvard-cite-them-right or a "
+                  f"file ending in .csl, not '{csl}'.", "For example: csl: apa", "config.csl")
+        csl = "chicago-author-date"
     bibliography = s.text_list("bibliography", example="[references/book.bib]")
     for index, name in enumerate(bibliography):
         line = data["bibliography"].line_of(index) if isinstance(data.get("bibliography"),
@@ -516,18 +580,18 @@ def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig
             s.problem(None, f"the bibliography {name} does not exist inside the book folder.",
                       "Check the file name, or remove it from 'bibliography'.",
                       "config.missing-file", line=line)
-    year = s.integer("year", example="2027", minimum=1000)
+    year = s.integer("year", example="2027", minimum=1000, maximum=9999)
     return BookConfig(
         title=title, slug=slug, subtitle=s.text("subtitle"),
         editors=s.text_list("editors", required=True, example="[jane-doe]"),
         publisher=s.text("publisher"), place=s.text("place"), year=year,
-        edition=s.text("edition"), language=language, isbn_print=isbn_print,
+        edition=s.text("edition", number_ok=True), language=language, isbn_print=isbn_print,
         isbn_epub=isbn_epub, doi=s.text("doi"), licence=s.text("licence"),
         subject=s.text("subject"), keywords=s.text_list("keywords"),
         description=s.text("description"), csl=csl, bibliography=bibliography,
         page=_page(s.section("page")), words=_words(s.section("words")),
         schedule=_schedule(s.section("schedule"), "schedule"),
-        build=_build_options(s.section("build")),
+        build=_build_options(root, s.section("build")),
     )
 
 
@@ -668,8 +732,10 @@ def _history(s: _Section, findings: list[Finding]) -> tuple[Event, ...]:
                       "Add it, for example: state: draft", "config.missing-key")
         if date is None or state is None:
             continue
-        events.append(Event(date, state, e.text("by"), e.text("note"), e.text("commit"),
-                            e.integer("round", minimum=1), e.boolean("forced", False)))
+        events.append(Event(date, state, e.text("by"), e.text("note"),
+                            e.text("commit", number_ok=True),
+                            e.integer("round", minimum=1, maximum=1000),
+                            e.boolean("forced", False)))
     return tuple(events)
 
 

@@ -32,5 +32,18 @@ class UsageError(AnthologyError):
     exit_code = 2
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a command that cleaned up after itself: exit 128 + signal.
+
+    A KeyboardInterrupt, so that what cleans up after Ctrl-C cleans up after this too.
+    """
+
+    def __init__(self, signum: int, message: str) -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.message = message
+
+
 class ToolError(AnthologyError):
     """An outside program (pandoc, WeasyPrint, git) failed on something we gave it: exit code 1."""

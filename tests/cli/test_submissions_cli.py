@@ -74,7 +74,7 @@ def test_submissions_json_and_csv(history_book: Path) -> None:
     assert items[1]["commit"] == git(history_book, "rev-parse", "HEAD~1")
     assert set(items[1]) == {"chapter", "commit", "short", "date", "author", "email",
                              "contributor", "role", "flagged", "message", "files",
-                             "words_added", "words_removed"}
+                             "words_added", "words_removed", "book_code"}
     assert (items[1]["date"], items[1]["words_added"], items[1]["words_removed"]) == (
         "2026-02-06T12:00:00+00:00", 9, 3)
 
@@ -82,10 +82,10 @@ def test_submissions_json_and_csv(history_book: Path) -> None:
     table = list(csv.reader(io.StringIO(result.stdout)))
     assert table == [
         ["chapter", "date", "commit", "author", "email", "contributor", "role", "flagged",
-         "words_added", "words_removed", "message", "files"],
+         "words_added", "words_removed", "message", "files", "book_code"],
         ["peer", "2026-02-07T12:00:00+00:00", git(history_book, "rev-parse", "HEAD"),
          "Ben Writer", "BEN.WRITER@example.org", "ben-writer", "author", "", "0", "0",
-         "Better figure", "chapters/images/cycle.png"]]
+         "Better figure", "chapters/images/cycle.png", ""]]
 
 
 def test_submissions_since_a_bad_date(history_book: Path) -> None:

@@ -474,6 +474,10 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
         cited_all = {k for r in results for k in r.cited}
         for bib in wide:
             findings += _unused(bib, cited_all, None)
+    if complete and (book.root / "templates").is_dir():
+        from anthology.checks.templates import check_templates
+
+        findings += check_templates(book.root)
     if complete:
         from anthology.checks.words import check_book_words, counted
 

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from anthology import __version__
-from anthology.cli.common import CliState
-from anthology.errors import AnthologyError
+from anthology.cli.common import CliState, echo
+from anthology.errors import AnthologyError, Interrupted
 from anthology.findings import render_text
 
 # The module that defines each command: a command's module is imported only when it runs (or
@@ -63,8 +63,12 @@ class AnthologyGroup(click.Group):
             if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
                 raise
             if exc.findings:
-                click.echo(render_text(list(exc.findings)), err=True)
-            click.echo(f"Error: {exc.message}", err=True)
+                echo(render_text(list(exc.findings)), err=True)
+            echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except Interrupted as exc:
+            # SIGINT or SIGTERM, after the command cleaned up: the shell's exit code, no trace.
+            echo(f"Stopped: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             # A file or folder the system refuses (permissions, a read-only or full disk):
@@ -72,7 +76,7 @@ class AnthologyGroup(click.Group):
             state = ctx.find_object(CliState)
             if (state is not None and state.debug) or os.environ.get("ANTHOLOGY_DEBUG"):
                 raise
-            click.echo(f"Error: {os_error_message(exc)}", err=True)
+            echo(f"Error: {os_error_message(exc)}", err=True)
             ctx.exit(1)
 
 

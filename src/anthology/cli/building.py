@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from anthology.cli.common import quiet_option, state, today
+from anthology.cli.common import echo, quiet_option, state, today
 
 COMMANDS: list[click.Command] = []
 
@@ -33,8 +33,8 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
     email = email or _git_config("user.email") or "editor@example.org"
     written = init_book(folder, title, editor, email, today())
     for path in written:
-        click.echo(f"Wrote {path}")
-    click.echo(f"Next: cd {folder} && anthology build")
+        echo(f"Wrote {path}")
+    echo(f"Next: cd {folder} && anthology build")
 
 
 BOOK_TARGETS = ("pdf", "epub")
@@ -99,7 +99,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 
     def progress(line: str) -> None:
         if not quiet:
-            click.echo(line, err=True)
+            echo(line, err=True)
 
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
@@ -107,13 +107,13 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         result = build_book(book, book_targets, force=force, clean=clean, release=release,
                             jobs=jobs, progress=progress)
         if result.findings and not quiet:
-            click.echo(render_text(result.findings), err=True)
+            echo(render_text(result.findings), err=True)
         for url in result.refused:
-            click.echo(f"Refused to read {url}: only files inside the book folder are used.",
-                       err=True)
+            echo(f"Refused to read {url}: only files inside the book folder are used.",
+                 err=True)
         for path in result.outputs:
             extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
-            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            echo(f"Wrote {path.relative_to(book.root)}{extra}")
             if path.suffix == ".pdf":
                 book_pdf = path
     if "offprints" in targets:
@@ -121,17 +121,17 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
-            click.echo(f"Wrote {offprint.path.relative_to(book.root)} "
-                       f"({offprint.span.page_range})")
+            echo(f"Wrote {offprint.path.relative_to(book.root)} "
+                 f"({offprint.span.page_range})")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 
         proposal = build_proposal(book, today=today(), force=force, progress=progress)
         if proposal.findings and not quiet:
-            click.echo(render_text(proposal.findings), err=True)
+            echo(render_text(proposal.findings), err=True)
         for path in proposal.outputs:
             extra = f" ({proposal.pages} pages)" if path.suffix == ".pdf" else ""
-            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            echo(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
 @click.command("watch")
@@ -165,7 +165,7 @@ def watch_command(targets: tuple[str, ...], force: bool, interval: float,
     def changed(names: list[str]) -> None:
         listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3
                                          else "")
-        click.echo(f"{time.strftime('%H:%M:%S')} Changed: {listed}", err=True)
+        echo(f"{time.strftime('%H:%M:%S')} Changed: {listed}", err=True)
 
     def report(event: Event) -> None:
         stamp = time.strftime("%H:%M:%S")
@@ -174,25 +174,25 @@ def watch_command(targets: tuple[str, ...], force: bool, interval: float,
             problems = [f for f in result.findings if f.severity != "info"]
             if problems != shown:  # the full list only when it changed
                 if problems:
-                    click.echo(render_text(problems), err=True)
+                    echo(render_text(problems), err=True)
                 shown[:] = problems
             made = ", ".join(str(p.relative_to(root)) for p in result.outputs)
             pages = f" ({result.pages} pages)" if result.pages else ""
-            click.echo(f"{stamp} Built {made}{pages} in {event.seconds:.1f} s."
-                       + (f" {summary_line(problems)}" if problems else ""))
+            echo(f"{stamp} Built {made}{pages} in {event.seconds:.1f} s."
+                 + (f" {summary_line(problems)}" if problems else ""))
         else:
             if event.error.findings:
-                click.echo(render_text(list(event.error.findings)), err=True)
+                echo(render_text(list(event.error.findings)), err=True)
             shown.clear()
-            click.echo(f"{stamp} Not built: {event.error.message} Watching for the next "
-                       "save.", err=True)
+            echo(f"{stamp} Not built: {event.error.message} Watching for the next "
+                 "save.", err=True)
 
-    click.echo(f"Watching {root} (Ctrl-C to stop).", err=True)
+    echo(f"Watching {root} (Ctrl-C to stop).", err=True)
     try:
         watch(root, list(targets) or ["pdf"], report, jobs=jobs, force=force,
               interval=interval, changed=changed)
     except KeyboardInterrupt:
-        click.echo("Stopped watching.", err=True)
+        echo("Stopped watching.", err=True)
 
 
 COMMANDS += [init_command, build_command, watch_command]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from anthology.cli.common import format_option, quiet_option, state
+from anthology.cli.common import echo, format_option, quiet_option, state
 
 if TYPE_CHECKING:
     from anthology.cache import Cache
@@ -29,13 +29,13 @@ def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
 
     def progress(line: str) -> None:
         if not quiet and fmt == "text":
-            click.echo(line, err=True)
+            echo(line, err=True)
 
     findings = check_book(book, chapter_ids, cache, progress=progress)
     if fmt != "text" or findings or not quiet:
         output = render(findings, fmt)
         if output:
-            click.echo(output)
+            echo(output)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     return 1 if any(f.severity in failing for f in findings) else 0
 
@@ -109,7 +109,7 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
                      "readable": result.words is not None})
     totals = {part: sum(int(r[part]) for r in rows) for part in (*WORD_PARTS, "counted")}
     if fmt == "json":
-        click.echo(json.dumps({"count": list(rules.count), "chapters": rows,
+        echo(json.dumps({"count": list(rules.count), "chapters": rows,
                                "total": {**totals, "limit": rules.book_limit}}, indent=2,
                               ensure_ascii=False))
         return
@@ -125,7 +125,7 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
             writer.writerow(["" if row[c] is None else row[c] for c in columns])
         writer.writerow(["total", *(totals[p] for p in (*WORD_PARTS, "counted")),
                          rules.book_limit or ""])
-        click.echo(out.getvalue(), nl=False)
+        echo(out.getvalue(), nl=False)
         return
     numbers = (*WORD_PARTS, "counted")
     table: list[list[str]] = [columns]
@@ -138,10 +138,10 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
     for index, line in enumerate(table):
         cells = [line[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in
                                              zip(line[1:], widths[1:], strict=True)]
-        click.echo("  ".join(cells).rstrip())
+        echo("  ".join(cells).rstrip())
         if index == 0 or index == len(table) - 2:
-            click.echo("  ".join("-" * w for w in widths))
-    click.echo(f"Counted: {', '.join(rules.count)} (set words.count in book.yaml).")
+            echo("  ".join("-" * w for w in widths))
+    echo(f"Counted: {', '.join(rules.count)} (set words.count in book.yaml).")
 
 
 COMMANDS.append(wordcount_command)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from anthology.model import Book
+from anthology.terminal import safe_for_terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,3 +72,11 @@ def use_colour(stream: Any = None) -> bool:
         return False
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True, styled: bool = False) -> None:
+    """Print for people: every control character from the book's files, git or chapters shown
+    visibly (`\\u001b`), never obeyed by the terminal. `styled` text was made safe by its
+    renderer, which then added colours of its own: it is printed as it is."""
+    click.echo(message if styled else safe_for_terminal(message), err=err, nl=nl,
+               color=True if styled else None)

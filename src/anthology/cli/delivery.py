@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from anthology.cli.common import quiet_option, state
+from anthology.cli.common import echo, quiet_option, state
 
 COMMANDS: list[click.Command] = []
 
@@ -35,16 +35,16 @@ def package_command(allow_dirty: bool, force: bool, quiet: bool) -> None:
 
     def progress(line: str) -> None:
         if not quiet:
-            click.echo(line, err=True)
+            echo(line, err=True)
 
     result = package_book(book, allow_dirty=allow_dirty, force=force, progress=progress)
     shown = [f for f in result.findings if f.severity is not Severity.INFO]
     if shown and not quiet:
-        click.echo(render_text(shown), err=True)
+        echo(render_text(shown), err=True)
     folder = result.folder.relative_to(book.root)
-    click.echo(f"Wrote {folder}/ ({len(result.files)} files, {result.pages} pages in the PDF)")
+    echo(f"Wrote {folder}/ ({len(result.files)} files, {result.pages} pages in the PDF)")
     size = result.zip.stat().st_size
-    click.echo(f"Wrote {result.zip.relative_to(book.root)} ({size / 1_000_000:.1f} MB)")
+    echo(f"Wrote {result.zip.relative_to(book.root)} ({size / 1_000_000:.1f} MB)")
 
 
 COMMANDS += [package_command]

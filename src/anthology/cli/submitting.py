@@ -9,12 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 
 import click
 
-from anthology.cli.common import format_option, state, today, use_colour
+from anthology.cli.common import echo, format_option, state, today, use_colour
+from anthology.terminal import safe_for_terminal
 
 COMMANDS: list[click.Command] = []
+
+
+def _book_code_note(changed: Sequence[str]) -> str:
+    return f" [changed {', '.join(changed)}]" if changed else ""
 
 
 def _words(added: int | None, removed: int | None) -> str:
@@ -47,41 +53,54 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
     history = read_history(book, since=since)
     items = history.all()
     if fmt == "json":
-        click.echo(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
+        echo(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["chapter", "date", "commit", "author", "email", "contributor", "role",
-                         "flagged", "words_added", "words_removed", "message", "files"])
+                         "flagged", "words_added", "words_removed", "message", "files",
+                         "book_code"])
         for i in items:
             writer.writerow([i.chapter, i.date.isoformat(), i.commit, i.author_name,
                              i.author_email, i.contributor or "", i.role.value,
                              "yes" if i.flagged else "", "" if i.added is None else i.added,
                              "" if i.removed is None else i.removed, i.message,
-                             "; ".join(i.files)])
-        click.echo(buffer.getvalue(), nl=False)
+                             "; ".join(i.files), "; ".join(i.book_code)])
+        echo(buffer.getvalue(), nl=False)
         return
     colour = use_colour()
+
+    def flag(role: str) -> str:
+        return click.style(role, fg="yellow", bold=True) if colour else role
+
     lines: list[str] = []
     for chapter in book.chapters:
         chapter_items = history.by_chapter.get(chapter.id, ())
         if not chapter_items and chapter.file is None:
             continue
         names = ", ".join(p.name for p in book.authors_of(chapter))
-        lines.append(f"{chapter.id}: {chapter.title}" + (f" ({names})" if names else ""))
+        lines.append(safe_for_terminal(f"{chapter.id}: {chapter.title}"
+                                       + (f" ({names})" if names else "")))
         if not chapter_items:
             lines.append("  no commits" + (" since then" if since else " yet"))
         for i in chapter_items:
             role = f"{i.role.value} !" if i.flagged else i.role.value
-            if colour and i.flagged:
-                role = click.style(role, fg="yellow", bold=True)
-            lines.append(f"  {i.date.date().isoformat()}  {i.short}  {role:<8}  "
-                         f"{_words(i.added, i.removed):>13}  {i.author_name} <{i.author_email}>"
-                         f": {i.message}")
-    commits = {i.commit for i in items}
-    chapters = {i.chapter for i in items}
-    flagged = sum(1 for i in items if i.flagged)
+            role = flag(f"{role:<8}") if i.flagged else f"{role:<8}"
+            # Made safe here, not by echo: the role's colour must survive.
+            lines.append(f"  {i.date.date().isoformat()}  {i.short}  {role}" + safe_for_terminal(
+                f"  {_words(i.added, i.removed):>13}  {i.author_name} <{i.author_email}>"
+                f": {i.message}" + _book_code_note(i.book_code)))
+    if history.book_code:
+        lines.append("The book's templates, styles and configuration (editors only):")
+        for i in history.book_code:
+            lines.append(f"  {i.date.date().isoformat()}  {i.short}  {flag('other ! ')}  "
+                         + safe_for_terminal(f"{i.author_name} <{i.author_email}>: "
+                                             f"{i.message}" + _book_code_note(i.book_code)))
+    commits = {i.commit for i in items if i.chapter}
+    chapters = {i.chapter for i in items if i.chapter}
+    # Changes to the editors' files are counted in their own sentence below.
+    flagged = sum(1 for i in items if i.chapter and i.role.value == "other")
     summary = (f"{len(commits)} commit{'' if len(commits) == 1 else 's'} to "
                f"{len(chapters)} chapter{'' if len(chapters) == 1 else 's'}")
     if flagged:
@@ -90,10 +109,16 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
                     "one of the authors.")
     else:
         summary += "."
+    if history.book_code:
+        n = len(history.book_code)
+        summary += (f" {n} commit{'' if n == 1 else 's'} by someone who is not an editor "
+                    "changed the book's templates, styles or configuration: only the editors "
+                    "should. Read the change (git show COMMIT) before the next build, and undo "
+                    "it (git revert COMMIT) if it was not agreed.")
     if lines:
         lines.append("")
     lines.append(summary)
-    click.echo("\n".join(lines))
+    echo("\n".join(lines), styled=True)
 
 
 @click.command("sync")
@@ -126,16 +151,16 @@ def sync_command(dry_run: bool) -> None:
 
                 history = book.chapter(action.chapter).history
                 round_text = f" (round {review_round(history, action.state)})"
-            click.echo(f"{verb} '{action.state.value}'{round_text} for {action.chapter}, from "
-                       f"{action.commit_words}.")
+            echo(f"{verb} '{action.state.value}'{round_text} for {action.chapter}, from "
+                 f"{action.commit_words}.")
     for action in actions:
         if action.kind is Kind.FLAG:
-            click.echo(f"Flagged: {action.message}")
+            echo(f"Flagged: {action.message}")
     if not recorded:
-        click.echo("Nothing to record: no chapter waiting for a draft or for revisions has a "
-                   "new commit from its authors.")
+        echo("Nothing to record: no chapter waiting for a draft or for revisions has a "
+             "new commit from its authors.")
     elif dry_run:
-        click.echo("Nothing was changed (dry run). Run `anthology sync` to record it.")
+        echo("Nothing was changed (dry run). Run `anthology sync` to record it.")
 
 
 @click.command("diff")
@@ -169,9 +194,9 @@ def diff_command(chapter_id: str, since_state: str | None, round_number: int | N
     since = parse_state(since_state) if since_state is not None else None
     result = diff_chapter(book, chapter, since=since, round_number=round_number, rev=rev)
     if fmt == "html":
-        click.echo(render_html(result, book, today()), nl=False)
+        echo(render_html(result, book, today()), nl=False)
     else:
-        click.echo(render_text(result, colour=use_colour()))
+        echo(render_text(result, colour=use_colour()), styled=True)
 
 
 @click.group("hooks")
@@ -200,10 +225,10 @@ def hooks_install_command(force: bool) -> None:
     root = state().root()
     done = install_hook(root, force=force)
     where = relative_name(root, done.path)
-    click.echo(f"{done.action.capitalize()} the pre-commit hook {where}: each commit now "
-               "checks the staged chapters first (skip it once with `git commit --no-verify`).")
+    echo(f"{done.action.capitalize()} the pre-commit hook {where}: each commit now "
+         "checks the staged chapters first (skip it once with `git commit --no-verify`).")
     if done.backup is not None:
-        click.echo(f"The hook that was there is kept as {relative_name(root, done.backup)}.")
+        echo(f"The hook that was there is kept as {relative_name(root, done.backup)}.")
 
 
 def check_changed(named: set[str] | None, base: str | None, fmt: str, strict: bool,
@@ -220,14 +245,14 @@ def check_changed(named: set[str] | None, base: str | None, fmt: str, strict: bo
         ids = named
     if ids is not None and not ids:
         if fmt == "json":
-            click.echo("[]")
+            echo("[]")
         elif fmt == "text" and not quiet:
-            click.echo(f"No chapter has changed since {against}; nothing to check.")
+            echo(f"No chapter has changed since {against}; nothing to check.")
         return 0
     if fmt == "text" and not quiet:
         what = "every chapter (a file the whole book depends on changed)" if ids is None \
             else ", ".join(sorted(ids))
-        click.echo(f"Checking what changed since {against}: {what}.", err=True)
+        echo(f"Checking what changed since {against}: {what}.", err=True)
     return check_chapters(ids, fmt, strict, quiet)
 
 
@@ -242,10 +267,10 @@ def check_staged(fmt: str, strict: bool, quiet: bool) -> int:
             return 0
         code = check_chapters(ids, fmt, strict, True, book=book, cache=cache_for(working))
     if code:
-        click.echo("The commit was stopped: the chapters being committed have problems (listed "
-                   "above, each with its file and line). Fix them, stage the files again with "
-                   "`git add`, and commit again. To commit anyway, use "
-                   "`git commit --no-verify`.", err=True)
+        echo("The commit was stopped: the chapters being committed have problems (listed "
+             "above, each with its file and line). Fix them, stage the files again with "
+             "`git add`, and commit again. To commit anyway, use "
+             "`git commit --no-verify`.", err=True)
     return code
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from anthology.cli.common import format_option, state, today, use_colour
+from anthology.cli.common import echo, format_option, state, today, use_colour
 from anthology.errors import UsageError
 from anthology.model import Book, Chapter, Contributor, Event
 
@@ -143,7 +143,7 @@ def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...
     person = add_contributor(state().root(), name, emails, ident, sort_name=sort_name,
                              affiliation=affiliation, orcid=orcid, bio=bio,
                              roles=list(roles) or None)
-    click.echo(f"Added {person.name} as '{person.id}'.")
+    echo(f"Added {person.name} as '{person.id}'.")
 
 
 @contributor_group.command("list")
@@ -159,7 +159,7 @@ def contributor_list_command(fmt: str) -> None:
 
     book = state().book()
     if fmt == "json":
-        click.echo(json.dumps([{
+        echo(json.dumps([{
             "id": p.id, "name": p.name, "sort_name": p.sort_name, "emails": list(p.emails),
             "affiliation": p.affiliation, "orcid": p.orcid, "bio": p.bio,
             "roles": list(p.roles), "chapters": [c.id for c in chapters_of(book, p.id)],
@@ -167,7 +167,7 @@ def contributor_list_command(fmt: str) -> None:
             indent=2, ensure_ascii=False))
         return
     if not book.contributors:
-        click.echo("No contributors yet. Add one with `anthology contributor add`.")
+        echo("No contributors yet. Add one with `anthology contributor add`.")
         return
     width = max(len(p.id) for p in book.contributors)
     for person in book.contributors:
@@ -178,7 +178,7 @@ def contributor_list_command(fmt: str) -> None:
             line += f", {person.affiliation}"
         if chapters:
             line += f"  [{chapters}]"
-        click.echo(line)
+        echo(line)
 
 
 @contributor_group.command("show")
@@ -193,7 +193,7 @@ def contributor_show_command(contributor_id: str) -> None:
     from anthology.tracking.people import find_contributor
 
     book = state().book()
-    click.echo("\n".join(_person_lines(book, find_contributor(book, contributor_id))))
+    echo("\n".join(_person_lines(book, find_contributor(book, contributor_id))))
 
 
 @contributor_group.command("edit")
@@ -221,7 +221,7 @@ def contributor_edit_command(contributor_id: str, name: str | None, sort_name: s
     person = edit_contributor(state().root(), contributor_id, name=name, sort_name=sort_name,
                               emails=list(emails) or None, affiliation=affiliation,
                               orcid=orcid, bio=bio, roles=list(roles) or None)
-    click.echo(f"Updated {person.name} ({person.id}).")
+    echo(f"Updated {person.name} ({person.id}).")
 
 
 @contributor_group.command("remove")
@@ -236,7 +236,7 @@ def contributor_remove_command(contributor_id: str) -> None:
     from anthology.tracking.people import remove_contributor
 
     person = remove_contributor(state().root(), contributor_id)
-    click.echo(f"Removed {person.name} ({person.id}).")
+    echo(f"Removed {person.name} ({person.id}).")
 
 
 # Chapters
@@ -277,7 +277,7 @@ def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
     chapter = add_chapter(root, chapter_id, title, authors, file=file, part=part,
                           word_limit=word_limit, date=_date_or_today(date),
                           by=_by_or_me(root, by), note=note)
-    click.echo(f"Added chapter '{chapter.id}' ({chapter.file}), proposed.")
+    echo(f"Added chapter '{chapter.id}' ({chapter.file}), proposed.")
 
 
 @chapter_group.command("list")
@@ -291,17 +291,17 @@ def chapter_list_command(fmt: str) -> None:
     """
     book = state().book()
     if fmt == "json":
-        click.echo(json.dumps([_chapter_dict(book, c) for c in book.chapters], indent=2,
+        echo(json.dumps([_chapter_dict(book, c) for c in book.chapters], indent=2,
                               ensure_ascii=False))
         return
     if not book.chapters:
-        click.echo("No chapters yet. Add one with `anthology chapter add`.")
+        echo("No chapters yet. Add one with `anthology chapter add`.")
         return
     width = max(len(c.id) for c in book.chapters)
     for chapter in book.chapters:
         number = book.number(chapter.id) if chapter in book.active_chapters else None
-        click.echo(f"{number or '-':>2}  {chapter.id:<{width}}  {chapter.status.value:<10}  "
-                   f"{chapter.title} ({', '.join(chapter.authors)})")
+        echo(f"{number or '-':>2}  {chapter.id:<{width}}  {chapter.status.value:<10}  "
+             f"{chapter.title} ({', '.join(chapter.authors)})")
 
 
 def _chapter_dict(book: Book, chapter: Chapter) -> dict[str, object]:
@@ -353,7 +353,7 @@ def chapter_show_command(chapter_id: str) -> None:
                                                     for k, v in chapter.due.items()))
     lines.append("  History:")
     lines.extend("    " + line for line in _history_lines(chapter))
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @chapter_group.command("edit")
@@ -381,7 +381,7 @@ def chapter_edit_command(chapter_id: str, title: str | None, authors: tuple[str,
 
     chapter = edit_chapter(state().root(), chapter_id, title=title, authors=authors, file=file,
                            part=part, word_limit=word_limit, due=parse_due(due))
-    click.echo(f"Updated chapter '{chapter.id}'.")
+    echo(f"Updated chapter '{chapter.id}'.")
 
 
 @chapter_group.command("move")
@@ -401,8 +401,8 @@ def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
 
     book = move_chapter(state().root(), chapter_id, before=before, after=after, to=to)
     order = [c.id for c in book.chapters]
-    click.echo(f"Moved '{chapter_id}' to place {order.index(chapter_id) + 1}: "
-               f"{', '.join(order)}.")
+    echo(f"Moved '{chapter_id}' to place {order.index(chapter_id) + 1}: "
+         f"{', '.join(order)}.")
 
 
 @chapter_group.command("remove")
@@ -420,7 +420,7 @@ def chapter_remove_command(chapter_id: str, force: bool) -> None:
     chapter = remove_chapter(state().root(), chapter_id, force)
     kept = f" Its file {chapter.file} was kept." if chapter.file and (
         state().root() / chapter.file).exists() else ""
-    click.echo(f"Removed chapter '{chapter.id}' from the plan.{kept}")
+    echo(f"Removed chapter '{chapter.id}' from the plan.{kept}")
 
 
 # The workflow
@@ -452,8 +452,8 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
     event = chapter.history[-1]
     round_text = f" (round {event.round})" if event.round and event.round > 1 else ""
     forced = " (forced)" if event.forced else ""
-    click.echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
-               f"{event.date.isoformat()}.")
+    echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
+         f"{event.date.isoformat()}.")
 
 
 def _history_lines(chapter: Chapter) -> list[str]:
@@ -488,11 +488,11 @@ def history_command(chapter_id: str, fmt: str) -> None:
 
     chapter = find_chapter(state().book(), chapter_id)
     if fmt == "json":
-        click.echo(json.dumps([_event_dict(e) for e in chapter.history], indent=2,
+        echo(json.dumps([_event_dict(e) for e in chapter.history], indent=2,
                               ensure_ascii=False))
         return
-    click.echo(f"{chapter.title} ({chapter.id}): {chapter.status.value}")
-    click.echo("\n".join("  " + line for line in _history_lines(chapter)))
+    echo(f"{chapter.title} ({chapter.id}): {chapter.status.value}")
+    echo("\n".join("  " + line for line in _history_lines(chapter)))
 
 
 # Seeing where the book stands
@@ -522,8 +522,8 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
                           submissions=_known_submissions(book),
                           overdue_only=overdue, state=wanted, author=author)
     colour = fmt == "text" and use_colour()
-    # click.echo strips colour codes unless told; we decided above (terminal, NO_COLOR).
-    click.echo(render(report, fmt, colour=colour), color=colour)
+    # The text table is made safe for the terminal by its renderer, before it adds colour.
+    echo(render(report, fmt, colour=colour), styled=fmt == "text")
 
 
 @click.command("report")
@@ -544,7 +544,7 @@ def report_command() -> None:
     out_dir = book.root / "build"
     path = out_dir / "status.html"
     atomic_write_text(path, render_report(book, report))
-    click.echo(f"Wrote {relative_name(book.root, path)}.")
+    echo(f"Wrote {relative_name(book.root, path)}.")
 
 
 @click.command("remind")
@@ -566,13 +566,13 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
     written = write_reminders(book, today(), book.root / "build" / "mail",
                               chapter_ids=chapter_ids, overdue_only=overdue)
     if not written:
-        click.echo("No chapter waits on a contributor" + (" past its deadline" if overdue
+        echo("No chapter waits on a contributor" + (" past its deadline" if overdue
                                                           else "") + "; no mail written.")
         return
     for path in written:
-        click.echo(f"Wrote {relative_name(book.root, path)}")
-    click.echo(f"{len(written)} e-mail{'' if len(written) == 1 else 's'} to check and send "
-               "from your mail program; nothing was sent.")
+        echo(f"Wrote {relative_name(book.root, path)}")
+    echo(f"{len(written)} e-mail{'' if len(written) == 1 else 's'} to check and send "
+         "from your mail program; nothing was sent.")
 
 
 COMMANDS.extend([contributor_group, chapter_group, mark_command, history_command,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from anthology import __version__
@@ -25,9 +26,11 @@ from anthology.document import (
     notes_to_endnotes,
     transform,
 )
+from anthology.errors import AnthologyError
 from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
+from anthology.render.sandbox import BookTemplates, template_error_message
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -35,7 +38,12 @@ FONTS_DIR = PACKAGE_DIR / "fonts"
 
 
 def environment(root: Path) -> jinja2.Environment:
-    """Jinja2 with the book's templates/ first, then anthology's own; autoescaped, strict.
+    """Jinja2 with the book's templates/ first, then anthology's own; sandboxed, autoescaped,
+    strict.
+
+    A book's templates are the book's code, committed by anyone with write access to its
+    repository: the sandbox refuses `__globals__` and the like, so a template cannot run
+    commands or read files (SecurityError, reported by `render` with the template's line).
 
     One environment per book folder and process, so each template compiles once per build
     (Jinja2 still notices a template edited on disk).
@@ -47,20 +55,32 @@ def environment(root: Path) -> jinja2.Environment:
 def _environment(root: Path, has_templates: bool) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if has_templates:
-        loaders.append(jinja2.FileSystemLoader(root / "templates"))
+        loaders.append(BookTemplates(root / "templates"))
     loaders.append(jinja2.FileSystemLoader(TEMPLATES_DIR))
     # Compiled templates are kept with the build's cache (keyed by the template's source), so a
     # build does not compile the book template again: about 0.15 s of every build.
     compiled = None
     if (root / "build").is_dir():
-        folder = root / "build" / ".cache" / "jinja"
+        # Not "jinja": templates compiled outside the sandbox must not be reused.
+        folder = root / "build" / ".cache" / "jinja-sandbox"
         folder.mkdir(parents=True, exist_ok=True)
         compiled = jinja2.FileSystemBytecodeCache(str(folder))
-    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), bytecode_cache=compiled,
-                              autoescape=jinja2.select_autoescape(
-                                  enabled_extensions=("html", "xml", "j2", "xhtml"),
-                                  default_for_string=True),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders), bytecode_cache=compiled,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2", "xhtml"),
+                                            default_for_string=True),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def render(root: Path, name: str, /, *, env: jinja2.Environment | None = None,
+           **context: Any) -> str:
+    """Render the template `name` (the book's own if it has one); a template that fails to
+    load, compile or render (a syntax error, an undefined name, an unsafe attribute) becomes
+    an AnthologyError naming the template file and line."""
+    try:
+        return (env or environment(root)).get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        raise AnthologyError(template_error_message(root, name, exc)) from None
 
 
 def font_css() -> str:
@@ -230,9 +250,9 @@ def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
     chosen = body if body is not None else [(i, True, True) for i in range(len(toc))]
     body_entries = [{**toc[i], "show_part": part, "show_chapter": chapter, "first": i == 0}
                     for i, part, chapter in chosen]
-    template = environment(book.root).get_template("book/book.html.j2")
-    return template.render(
-        book=book.config, version=__version__, created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return render(
+        book.root, "book/book.html.j2", book=book.config, version=__version__,
+        created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         editors_names=names(book.editors), toc=toc, body=body_entries,
         include_front=include_front, link_prefix=link_prefix, build_kind=build_kind,
         contributors_notes=[(p, *contributor_note(p)) for p in people],

@@ -246,15 +246,14 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
     from pypdf import PdfReader, PdfWriter
 
     from anthology.render import htmltree
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, environment, font_css
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, font_css, render
     from anthology.render.pdf import render_pdf
 
     p = book.config.page
-    template = environment(book.root).get_template("offprints/cover.html.j2")
-    html = template.render(book=book.config, covers=covers,
-                           editors=name_list([e.name for e in book.editors]),
-                           font_css=Markup(font_css()),
-                           page_css=Markup(f"@page {{ size: {p.width} {p.height}; }}"))
+    html = render(book.root, "offprints/cover.html.j2", book=book.config, covers=covers,
+                  editors=name_list([e.name for e in book.editors]),
+                  font_css=Markup(font_css()),
+                  page_css=Markup(f"@page {{ size: {p.width} {p.height}; }}"))
     html_path = work / "offprint-covers.html"
     atomic_write_text(html_path, html)
     output = work / "offprint-covers.pdf"

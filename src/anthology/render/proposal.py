@@ -196,11 +196,11 @@ def _thousands(value: int | None) -> str:
 
 def render_markdown(book: Book, context: dict[str, Any]) -> str:
     """The proposal as pandoc Markdown, from the (overridable) template."""
-    from anthology.render.html import environment
+    from anthology.render.html import environment, render
 
     env = environment(book.root)
     env.filters.update(md=md, date=_date, thousands=_thousands)
-    return env.get_template(TEMPLATE).render(**context)
+    return render(book.root, TEMPLATE, env=env, **context)
 
 
 def proposal_ast(book: Book, markdown: str, cache: Cache) -> tuple[Node, list[Finding]]:
@@ -262,12 +262,13 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     """The proposal PDF with WeasyPrint, in the book's typeface."""
     from anthology import __version__
     from anthology.render import htmltree, pandoc
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, environment, font_css, names
+    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, font_css, names, render
     from anthology.render.pdf import render_pdf
 
     body = pandoc.ast_to_html(ast, "the proposal")
-    html = environment(book.root).get_template(HTML_TEMPLATE).render(
-        book=book.config, editors_names=names(book.editors), body=Markup(body),
+    html = render(
+        book.root, HTML_TEMPLATE, book=book.config, editors_names=names(book.editors),
+        body=Markup(body),
         font_css=Markup(font_css()), version=__version__,
         created=created.strftime("%Y-%m-%dT%H:%M:%SZ"))
     html_path = work / "proposal.html"

@@ -21,6 +21,7 @@ from anthology.submissions.worddiff import (
     plural,
     to_words,
 )
+from anthology.terminal import safe_for_terminal
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "submissions"
 
@@ -192,6 +193,8 @@ def render_text(result: ChapterDiff, colour: bool = False) -> str:
     import click
 
     def mark(kind: str, text: str) -> str:
+        # Made safe before colour is added: the CLI prints this as it is.
+        text = safe_for_terminal(text)
         if kind == "del":
             marked = f"[-{text}-]"
             return click.style(marked, fg="red") if colour else marked
@@ -200,7 +203,8 @@ def render_text(result: ChapterDiff, colour: bool = False) -> str:
             return click.style(marked, fg="green") if colour else marked
         return text
 
-    lines = [f"{result.chapter.id}: {result.chapter.title}", result.description, result.counts]
+    lines = [safe_for_terminal(t) for t in (f"{result.chapter.id}: {result.chapter.title}",
+                                            result.description, result.counts)]
     if not result.diff.changed:
         lines += ["", "No changes to the text."]
         return "\n".join(lines)

@@ -4,6 +4,10 @@ A chapter's files are its Markdown file, its own bibliographies and the images i
 are followed back through history. Each commit is attributed by its author's e-mail to a person
 in contributors.yaml (any of their addresses counts), and classed as from one of the chapter's
 authors, from an editor, or from someone else (flagged for the editor to look at).
+
+The book's templates, styles and configuration are its code: a template decides what the build
+renders, book.yaml and the registries decide who is an editor and who wrote what. A commit to
+them by someone who is not an editor is flagged too, wherever it appears, and listed apart.
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ from anthology.submissions.worddiff import (
     decode_chapter,
     to_words,
 )
+
+# The editors' files: a commit to them by anyone else is flagged.
+BOOK_CODE_FOLDERS = ("templates/", "styles/")
+BOOK_CODE_FILES = ("book.yaml", "contributors.yaml", "chapters.yaml")
+
+
+def is_book_code(path: str) -> bool:
+    """True for the book's templates, styles, book.yaml and registries (editors' files)."""
+    return path in BOOK_CODE_FILES or path.startswith(BOOK_CODE_FOLDERS)
 
 
 class Role(StrEnum):
@@ -56,11 +69,13 @@ class Submission:
     parent: str | None = None
     added: int | None = None      # words of text added and removed (None: not counted)
     removed: int | None = None
+    book_code: tuple[str, ...] = ()  # editors' files it changed, though not by an editor
 
     @property
     def flagged(self) -> bool:
-        """True when the commit came from someone who is neither an author nor an editor."""
-        return self.role is Role.OTHER
+        """True when the commit came from someone who is neither an author nor an editor, or
+        changed the book's templates, styles or configuration without being an editor."""
+        return self.role is Role.OTHER or bool(self.book_code)
 
     @property
     def text_changed(self) -> bool:
@@ -70,12 +85,12 @@ class Submission:
     def to_dict(self) -> dict[str, object]:
         """The stable JSON form."""
         return {
-            "chapter": self.chapter, "commit": self.commit, "short": self.short,
+            "chapter": self.chapter or None, "commit": self.commit, "short": self.short,
             "date": self.date.isoformat(), "author": self.author_name,
             "email": self.author_email, "contributor": self.contributor,
             "role": self.role.value, "flagged": self.flagged, "message": self.message,
             "files": list(self.files), "words_added": self.added,
-            "words_removed": self.removed,
+            "words_removed": self.removed, "book_code": list(self.book_code),
         }
 
 
@@ -145,7 +160,8 @@ def chapter_paths(book: Book, chapter: Chapter, cache: Cache | None = None,
 
 
 def _chapter_submissions(book: Book, chapter: Chapter, commits: Sequence[Commit],
-                         paths: Sequence[str], emails: Mapping[str, str]) -> list[Submission]:
+                         paths: Sequence[str], emails: Mapping[str, str],
+                         boundary: frozenset[str] = frozenset()) -> list[Submission]:
     """Walk the history newest first, following renames of the chapter's files."""
     if not paths:
         return []
@@ -174,7 +190,36 @@ def _chapter_submissions(book: Book, chapter: Chapter, commits: Sequence[Commit]
         found.append(Submission(
             chapter.id, commit.hash, commit.short, commit.date, commit.author_name,
             commit.author_email, person, role, commit.message, tuple(touched), path,
-            old_path, commit.parents[0] if commit.parents else None))
+            old_path, commit.parents[0] if commit.parents else None,
+            book_code=() if commit.hash in boundary else
+            _book_code_by_outsider(book, commit, person)))
+    return found
+
+
+def _book_code_by_outsider(book: Book, commit: Commit, person: str | None) -> tuple[str, ...]:
+    """The editors' files `commit` changed, when its author is not an editor."""
+    if person is not None and person in book.config.editors:
+        return ()
+    return tuple(dict.fromkeys(
+        name for change in commit.changes for name in (change.path, change.old)
+        if name is not None and is_book_code(name)))
+
+
+def _book_code_submissions(book: Book, commits: Sequence[Commit], emails: Mapping[str, str],
+                           boundary: frozenset[str] = frozenset()) -> list[Submission]:
+    """Commits by someone who is not an editor to the book's templates, styles or
+    configuration, newest first (chapter ''; role 'other': they are not the editors')."""
+    found = []
+    for commit in commits:
+        if commit.is_merge or commit.hash in boundary:
+            continue
+        person = emails.get(commit.author_email.strip().casefold())
+        changed = _book_code_by_outsider(book, commit, person)
+        if changed:
+            found.append(Submission(
+                "", commit.hash, commit.short, commit.date, commit.author_name,
+                commit.author_email, person, Role.OTHER, commit.message, changed,
+                book_code=changed))
     return found
 
 
@@ -227,10 +272,13 @@ class History:
     """The submissions to every chapter, newest first per chapter."""
 
     by_chapter: Mapping[str, tuple[Submission, ...]]
+    book_code: tuple[Submission, ...] = ()
 
     def all(self) -> list[Submission]:
-        """Every submission, chapter by chapter in book order."""
-        return [item for items in self.by_chapter.values() for item in items]
+        """Every submission, chapter by chapter in book order, then the changes to the book's
+        templates, styles and configuration by someone who is not an editor."""
+        return [item for items in self.by_chapter.values() for item in items] + \
+            list(self.book_code)
 
 
 def read_history(book: Book, *, since: dt.date | None = None, words: bool = True,
@@ -245,18 +293,25 @@ def read_history(book: Book, *, since: dt.date | None = None, words: bool = True
     if not allow_shallow:
         repo.require_full_history()
     commits = repo.log()
+    # In a shallow clone the oldest commit there seems to add every file of the book: it says
+    # nothing about who changed the editors' files.
+    boundary = frozenset(c.hash for c in commits if not c.parents) \
+        if allow_shallow and repo.is_shallow() else frozenset()
     emails = email_index(book)
     cache = cache_for(book)
     by_chapter: dict[str, tuple[Submission, ...]] = {}
     for chapter in chapters if chapters is not None else book.chapters:
         paths = chapter_paths(book, chapter, cache, images)
-        items = _chapter_submissions(book, chapter, commits, paths, emails)
+        items = _chapter_submissions(book, chapter, commits, paths, emails, boundary)
         if since is not None:
             items = [i for i in items if i.date.date() >= since]
         if words:
             items = _count_words(book, repo, items)
         by_chapter[chapter.id] = tuple(items)
-    return History(by_chapter)
+    outsiders = _book_code_submissions(book, commits, emails, boundary)
+    if since is not None:
+        outsiders = [i for i in outsiders if i.date.date() >= since]
+    return History(by_chapter, tuple(outsiders))
 
 
 def last_submissions(book: Book) -> dict[str, Submission]:
@@ -277,7 +332,9 @@ def last_submissions(book: Book) -> dict[str, Submission]:
     latest: dict[str, Submission] = {}
     for chapter_id, items in history.by_chapter.items():
         for item in items:
-            if item.role is not Role.EDITOR:
+            # A commit that also changed the editors' files, by someone else, is not taken for
+            # the chapter's submission: it is flagged for the editors to look at.
+            if item.role is not Role.EDITOR and not item.book_code:
                 latest[chapter_id] = item
                 break
     return latest

@@ -84,10 +84,12 @@ def _environment(book: Book) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    loaders = []
+    from anthology.render.sandbox import BookTemplates
+
+    loaders: list[FileSystemLoader] = []
     own = book.root / "templates" / "mail"
     if own.is_dir():
-        loaders.append(FileSystemLoader(own))
+        loaders.append(BookTemplates(own))
     loaders.append(FileSystemLoader(BUILTIN_TEMPLATES))
     env = SandboxedEnvironment(loader=ChoiceLoader(loaders), autoescape=False,
                                undefined=StrictUndefined, trim_blocks=True,
@@ -146,14 +148,24 @@ def write_reminders(book: Book, today: dt.date, out_dir: Path, chapter_ids: Sequ
     for item in items:
         for author in item.chapter.authors:
             by_person.setdefault(author, []).append(item)
+    from jinja2 import TemplateError
+
+    from anthology.errors import AnthologyError
+    from anthology.render.sandbox import template_error_message
+
     env = _environment(book)
-    written = []
+    messages = []
     for ident, waiting in by_person.items():
         person = book.contributor(ident)
         if not person.email:
             continue
-        message = compose(book, person, waiting, today, env)
-        path = out_dir / f"{ident}.eml"
+        try:
+            messages.append((out_dir / f"{ident}.eml", compose(book, person, waiting, today,
+                                                               env)))
+        except TemplateError as exc:
+            raise AnthologyError(template_error_message(book.root, "mail/message.txt.j2",
+                                                        exc)) from None
+    # Every reminder is made before any is written: a template that fails leaves nothing.
+    for path, message in messages:
         atomic_write_bytes(path, message.as_bytes(policy=SMTP))
-        written.append(path)
-    return written
+    return [path for path, _ in messages]

@@ -94,17 +94,30 @@ def board(book: Book, report: StatusReport) -> dict[str, Any]:
 
 def render_report(book: Book, report: StatusReport) -> str:
     """The HTML page (the book's `templates/report/status.html.j2` overrides the built-in)."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (
+        ChoiceLoader,
+        FileSystemLoader,
+        StrictUndefined,
+        TemplateError,
+        select_autoescape,
+    )
     from jinja2.sandbox import SandboxedEnvironment
 
-    loaders = []
+    from anthology.errors import AnthologyError
+    from anthology.render.sandbox import BookTemplates, template_error_message
+
+    loaders: list[FileSystemLoader] = []
     own = book.root / "templates" / "report"
     if own.is_dir():
-        loaders.append(FileSystemLoader(own))
+        loaders.append(BookTemplates(own))
     loaders.append(FileSystemLoader(TEMPLATES))
     env = SandboxedEnvironment(loader=ChoiceLoader(loaders),
                                autoescape=select_autoescape(default=True,
                                                             default_for_string=True),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["shortdate"] = lambda d: f"{d.day} {d:%b %Y}" if d else "–"
-    return str(env.get_template("status.html.j2").render(board(book, report)))
+    try:
+        return str(env.get_template("status.html.j2").render(board(book, report)))
+    except TemplateError as exc:
+        raise AnthologyError(template_error_message(book.root, "report/status.html.j2",
+                                                    exc)) from None

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from anthology.model import Book, Chapter, Status
+from anthology.terminal import safe_for_terminal
 from anthology.tracking import workflow
 from anthology.tracking.workflow import Mover
 
@@ -310,7 +311,8 @@ def _count(n: int, noun: str) -> str:
 
 def render_text(report: StatusReport, colour: bool = False) -> str:
     """An aligned table for the terminal, then the summary; colour only when asked."""
-    cells = [table_cells(r) for r in report.rows]
+    # Made safe for the terminal here, before widths are measured and colour added.
+    cells = [[safe_for_terminal(c) for c in table_cells(r)] for r in report.rows]
     widths = [max(len(h), *(display_width(c[i]) for c in cells)) if cells else len(h)
               for i, h in enumerate(COLUMNS)]
     # Drop the words and submission columns while nothing is known about them.
@@ -320,7 +322,7 @@ def render_text(report: StatusReport, colour: bool = False) -> str:
     def line(values: Sequence[str]) -> str:
         return "  ".join(_pad(values[i], widths[i]) for i in keep).rstrip()
 
-    out = [f"{report.title}: status on {_date(report.today)}", ""]
+    out = [safe_for_terminal(f"{report.title}: status on {_date(report.today)}"), ""]
     header = line(COLUMNS)
     out.append(_paint(header, "bold", colour))
     for row, values in zip(report.rows, cells, strict=True):
@@ -337,7 +339,7 @@ def render_text(report: StatusReport, colour: bool = False) -> str:
     if not report.rows:
         out.append("(no chapter matches)")
     out.append("")
-    out.extend(summary_lines(report))
+    out.extend(safe_for_terminal(s) for s in summary_lines(report))
     return "\n".join(out)
 
 
