@@ -86,11 +86,11 @@ def forbidden_place(root: Path, path: Path) -> str | None:
         parts = path.relative_to(root.resolve()).parts
     except ValueError:
         return "is outside the book folder"
+    if parts and parts[0] in GENERATED and len(parts) > 1:
+        return f"is inside {parts[0]}/, a folder the book never takes images from"
     for part in parts[:-1]:
         if part.startswith("."):
             return f"is inside {part}/, a folder the book never takes images from"
-    if parts and parts[0] in GENERATED and len(parts) > 1:
-        return f"is inside {parts[0]}/, a folder the book never takes images from"
     name = parts[-1] if parts else ""
     if name.startswith("."):
         return "is a hidden file, which the book never prints"
