@@ -103,14 +103,16 @@ def image_embedder(root: Path) -> Visitor:
     def visit(node: Node) -> Node | None:
         if node["t"] == "Image":
             path = resolve_inside(root, root, node["c"][2][0])
-            printable = printable_image(root, path) if path is not None else None
+            if path is None:
+                return None
+            printable = printable_image(root, path)
             if printable is None:
                 # Refused by the chapter's checks already, unless the file changed since.
+                # Plain words around the alt text: the EPUB walk notes no new kind of element.
                 alt = node["c"][1]
-                label = [*str_inlines("[Image not included:"), {"t": "Space"}, *alt,
-                         {"t": "Str", "c": "]"}] if alt else str_inlines("[Image not included]")
                 node["t"] = "Span"
-                node["c"] = [node["c"][0], [{"t": "Emph", "c": label}]]
+                node["c"] = [node["c"][0], [*str_inlines("[Image not included:"),
+                                            {"t": "Space"}, *alt, {"t": "Str", "c": "]"}]]
                 return None
             data, info = printable
             encoded = base64.b64encode(data).decode("ascii")
