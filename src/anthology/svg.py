@@ -93,7 +93,8 @@ def _sanitise(data: bytes) -> tuple[bytes, tuple[str, ...]]:
     for element in root.iter():
         element.tag = element.tag.rpartition("}")[2]
     root.set("xmlns", SVG_NS)
-    out = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    # No XML declaration: UTF-8 is XML's default, and the copy starts as an SVG file does.
+    out = ElementTree.tostring(root, encoding="unicode").encode("utf-8")
     return out, tuple(removed)
 
 

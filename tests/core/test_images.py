@@ -158,7 +158,7 @@ def test_svgs_are_sanitised(body: bytes, removed: tuple[str, ...], gone: bytes) 
     clean, said = sanitise_svg(SVG % body)
     assert said == removed
     assert gone not in clean
-    assert clean.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<svg ")
+    assert clean.startswith(b"<svg ")
     assert sanitise_svg(clean)[1] == ()  # what is left is clean
 
 
@@ -167,8 +167,8 @@ def test_a_clean_svg_keeps_its_drawing() -> None:
             b'font-family="serif" fill="url(#g)">Hi <tspan>there</tspan></text>')
     clean, said = sanitise_svg(SVG % body)
     assert said == ()
-    assert clean == (b"<?xml version='1.0' encoding='utf-8'?>\n<svg width=\"10\" height=\"10\" "
-                     b'xmlns="http://www.w3.org/2000/svg">' + body + b"</svg>")
+    assert clean == (b'<svg width="10" height="10" xmlns="http://www.w3.org/2000/svg">' + body
+                     + b"</svg>")
 
 
 def test_an_embedded_raster_image_is_kept_only_if_it_passes_inspection() -> None:

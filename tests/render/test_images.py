@@ -80,7 +80,7 @@ def test_no_byte_of_a_forbidden_file_is_in_the_epub(built: Built) -> None:
     assert len(media) == 7 and "EPUB/media/cover.png" in media
     assert files["EPUB/media/cover.png"].startswith(b"\x89PNG")
     svgs = [files[n] for n in media if n.endswith(".svg")]
-    assert len(svgs) == 5 and all(svg.startswith(b"<?xml") for svg in svgs)
+    assert len(svgs) == 5 and all(svg.startswith(b"<svg ") for svg in svgs)
     text = b"".join(files[n] for n in files if n.endswith(".xhtml"))
     for alt in (b"c", b"p", b"notes", b"bomb", b"xxe"):
         assert b"[Image not included: " + alt + b"]" in text
@@ -136,7 +136,7 @@ def test_the_fetcher_serves_only_the_books_images_styles_and_fonts(tmp_path: Pat
     for name in ("script", "onload", "file-href", "foreign", "import"):
         response = fetcher.fetch((root / "chapters" / "images" / f"{name}.svg").as_uri())
         svg = response.read()
-        assert svg.startswith(b"<?xml") and b"<svg " in svg
+        assert svg.startswith(b"<svg ")
         for unsafe in UNSAFE:
             assert unsafe not in svg, (name, unsafe)
     assert len(bomb_png()) < 200
