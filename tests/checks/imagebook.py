@@ -32,7 +32,7 @@ EXPECTED = {
     14: ("image.too-large", "uses the image images/bomb.png, which is 30,000 x 30,000 pixels "
          "(900 megapixels); the limit is 50 megapixels."),
     16: ("image.not-an-image", "uses the image images/xxe.svg, which is not a usable SVG "
-         "image: it declares a DTD or entities, which an image may not."),
+         "image: it declares an entity (passwd), which an image may not."),
     18: ("image.svg-unsafe", "uses the SVG image images/script.svg, which contains a script; "
          "the book prints it without them."),
     20: ("image.svg-unsafe", "uses the SVG image images/onload.svg, which contains an event "

@@ -93,7 +93,7 @@ def test_real_images_and_their_sizes(tmp_path: Path, fmt: str, name: str,
     ("chapters/images/cut.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF", "is not a readable JPEG image: "
      "its header is damaged"),
     ("chapters/images/x.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "is not a usable SVG "
-     "image: it declares a DTD or entities, which an image may not"),
+     "image: it declares an entity (x), which an image may not"),
 ])
 def test_what_is_not_an_image(tmp_path: Path, name: str, data: bytes, what: str) -> None:
     found = inspect_image(tmp_path, write(tmp_path, name, data))
@@ -187,10 +187,12 @@ def test_an_embedded_raster_image_is_kept_only_if_it_passes_inspection() -> None
 @pytest.mark.parametrize(("data", "message"), [
     (b'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
      b'<svg xmlns="http://www.w3.org/2000/svg"><text>&xxe;</text></svg>',
-     "it declares a DTD or entities, which an image may not"),
-    (b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/'
-     b'svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>',
-     "it declares a DTD or entities, which an image may not"),
+     "it declares an entity (xxe), which an image may not"),
+    (b'<!DOCTYPE svg [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><svg/>',
+     "it declares an entity (p), which an image may not"),
+    (b'<!DOCTYPE svg [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><svg>&b;</svg>',
+     "it declares an entity (a), which an image may not"),
+    (b"<svg>&undefined;</svg>", "it is not well-formed XML (line 1, column 6)"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'>\n<rect>\n</svg>",
      "it is not well-formed XML (line 3, column 3)"),
     (b"<html><body/></html>", "its outermost element is <html>, not <svg> in the SVG namespace"),
@@ -199,6 +201,20 @@ def test_svgs_that_cannot_be_parsed_safely(data: bytes, message: str) -> None:
     with pytest.raises(SvgError) as raised:
         sanitise_svg(data)
     assert str(raised.value) == message
+
+
+def test_a_doctype_is_read_but_never_loaded_and_left_out() -> None:
+    public = (b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+              b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+              b'<svg xmlns="http://www.w3.org/2000/svg"><rect /></svg>')
+    assert sanitise_svg(public) == (b'<svg xmlns="http://www.w3.org/2000/svg"><rect /></svg>',
+                                    ())
+    assert sanitise_svg(b'<!DOCTYPE svg SYSTEM "file:///etc/passwd"><svg><rect /></svg>')[0] \
+        == b'<svg xmlns="http://www.w3.org/2000/svg"><rect /></svg>'
+    # What the DOCTYPE adds to elements is sanitised like the rest.
+    defaults = b'<!DOCTYPE svg [<!ATTLIST svg onload CDATA "alert(1)">]><svg><rect /></svg>'
+    assert sanitise_svg(defaults) == (b'<svg xmlns="http://www.w3.org/2000/svg"><rect /></svg>',
+                                      ("an event handler (onload)",))
 
 
 def test_an_svg_without_xmlns_gets_one() -> None:
