@@ -244,3 +244,34 @@ def test_the_cover_is_inspected_like_any_image(tmp_path: Path) -> None:
         "build.cover to have a cover drawn. [image.not-an-image]"]
     assert [f.code for f in cover_findings(tmp_path, "covers/bomb.png")] == ["image.too-large"]
     assert cover_findings(tmp_path, None) == []
+
+
+def test_a_symlink_to_git_config_is_refused_where_it_leads(tmp_path: Path) -> None:
+    from anthology.cache import Cache
+    from anthology.document import Locator, each, sanitize, stringify
+    from anthology.render.chapter import parse_markdown
+
+    write(tmp_path, ".git/config", b'[remote "origin"]\n\turl = https://token@example.org\n')
+    (tmp_path / "chapters" / "images").mkdir(parents=True)
+    (tmp_path / "chapters" / "images" / "chart.png").symlink_to(tmp_path / ".git" / "config")
+    text = "Some text.\n\n![A chart](images/chart.png)\n"
+    locator = Locator("chapters/x.md", text, 5, "x")
+    ast = sanitize(parse_markdown(text, "test", Cache(tmp_path / "cache")), locator, tmp_path,
+                   tmp_path / "chapters")
+    assert each(ast, "Image") == []
+    assert "[Image not included: A chart]" in stringify(ast["blocks"])
+    assert [f.to_text() for f in locator.findings] == [
+        "chapters/x.md:7: error: uses the image images/chart.png, which is inside .git/, a "
+        "folder the book never takes images from. Put the image in the chapter's images/ "
+        "folder and refer to it there, for example ![Caption](images/figure.png). "
+        "[image.not-an-image]"]
+
+
+def test_the_rules_are_in_the_chapters_cache_key(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.render import chapter
+
+    write(tmp_path, "chapters/images/a.png", encoded("PNG"))
+    before = chapter.image_digest(tmp_path, tmp_path / "chapters", "![a](images/a.png)")
+    monkeypatch.setattr(chapter, "IMAGE_RULES", "test")
+    assert chapter.image_digest(tmp_path, tmp_path / "chapters", "![a](images/a.png)") != before
