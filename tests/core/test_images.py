@@ -275,3 +275,12 @@ def test_the_rules_are_in_the_chapters_cache_key(tmp_path: Path,
     before = chapter.image_digest(tmp_path, tmp_path / "chapters", "![a](images/a.png)")
     monkeypatch.setattr(chapter, "IMAGE_RULES", "test")
     assert chapter.image_digest(tmp_path, tmp_path / "chapters", "![a](images/a.png)") != before
+
+
+def test_a_file_over_the_byte_limit_is_too_large(tmp_path: Path) -> None:
+    path = write(tmp_path, "chapters/images/scan.png", png_declaring(10, 10))
+    with path.open("ab") as handle:
+        handle.truncate(40 * 1024 * 1024)  # sparse: nothing is read
+    assert inspect_image(tmp_path, path) == ImageProblem(
+        "image.too-large", "is 40.0 MB; an image may be at most 32 MB", "Export it again at a "
+        "lower resolution or with more compression (a figure rarely needs more than 5 MB).")
