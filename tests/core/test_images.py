@@ -243,6 +243,12 @@ def test_the_cover_is_inspected_like_any_image(tmp_path: Path) -> None:
         "SVG image inside the book in build.cover (for example covers/front.png), or remove "
         "build.cover to have a cover drawn. [image.not-an-image]"]
     assert [f.code for f in cover_findings(tmp_path, "covers/bomb.png")] == ["image.too-large"]
+    write(tmp_path, "covers/front.svg", SVG % b'<rect onclick="go()"/>')
+    assert [f.to_text() for f in cover_findings(tmp_path, "covers/front.svg")] == [
+        "book.yaml:3: warning: build.cover names covers/front.svg, which contains an event "
+        "handler (onclick); the EPUB shows it without them. Export the figure again as plain "
+        "SVG, without scripts, links to other files or embedded web pages (in Inkscape: Save "
+        "As, Plain SVG), or as PNG. [image.svg-unsafe]"]
     assert cover_findings(tmp_path, None) == []
 
 
