@@ -239,6 +239,17 @@ def _safe_image(node: Node, locator: Locator, root: Path, chapter_dir: Path) -> 
                           "not exist.", "Check the file name (capitals count) or add the image "
                           "to the images/ folder.")
         return replacement
+    from anthology.images import SVG_HINT, ImageProblem, inspect_image, removed_list
+
+    found = inspect_image(root, resolved)
+    if isinstance(found, ImageProblem):  # never printed, even by a forced build
+        locator.error(found.code, f"]({url}", f"uses the image {url}, which {found.what}.",
+                      found.hint)
+        return replacement
+    if found.removed:  # the renderers print its sanitised copy
+        locator.warning("image.svg-unsafe", f"]({url}", f"uses the SVG image {url}, which "
+                        f"contains {removed_list(found.removed)}; the book prints it without "
+                        "them.", SVG_HINT)
     node["c"][2][0] = resolved.relative_to(root.resolve()).as_posix()
     return node
 

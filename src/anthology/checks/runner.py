@@ -38,6 +38,7 @@ from anthology.checks.bibliography import (
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, has_errors, warning
+from anthology.images import cover_findings, image_stamp
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
@@ -58,7 +59,7 @@ class ChapterResult:
     bibliographies: list[str] = field(default_factory=list)
     own: list[str] = field(default_factory=list)
     depends: dict[str, str] = field(default_factory=dict)
-    images: dict[str, bool] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form for the cache."""
@@ -180,8 +181,8 @@ class _Session:
                 return None
         assert self.book.root
         folder = (self.book.root / result.file).parent
-        for url, existed in result.images.items():
-            if (folder / url).exists() != existed:
+        for url, stamp in result.images.items():
+            if image_stamp(folder / url) != stamp:
                 return None
         return result
 
@@ -237,7 +238,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     check_images(raw, locator)
     check_links(raw, locator)
     folder = manuscript.path.parent
-    result.images = {url: (folder / url).exists() for url in _image_urls(raw)}
+    result.images = {url: image_stamp(folder / url) for url in _image_urls(raw)}
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator)
@@ -453,7 +454,7 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
 def _book_checks(session: _Session, results: Sequence[ChapterResult],
                  complete: bool) -> list[Finding]:
     book = session.book
-    findings: list[Finding] = []
+    findings: list[Finding] = cover_findings(book.root, book.config.build.cover)
     names = list(dict.fromkeys([*session.book_wide, *(n for r in results
                                                      for n in r.bibliographies)]))
     bibs = {name: session.bibliography(name) for name in names

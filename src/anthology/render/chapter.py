@@ -31,6 +31,7 @@ from anthology.document import (
 )
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
+from anthology.images import IMAGE_RULES
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
@@ -149,7 +150,7 @@ def image_digest(root: Path, chapter_dir: Path, body: str) -> str:
             path = resolve_inside(root, base, name)
             parts += [name, str(base), path.read_bytes() if path is not None and path.is_file()
                       else b"-"]
-    return digest("images", *parts)
+    return digest("images", IMAGE_RULES, *parts)
 
 
 def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript: Manuscript,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from anthology.images import EXTENSIONS, ImageInfo, printable_image
 from anthology.model import Book
 
 WIDTH, HEIGHT = 1600, 2400
@@ -93,15 +94,14 @@ def draw_cover(book: Book, editors: str) -> Cover:
     return Cover(out.getvalue(), "image/png", "cover.png", cover_alt(book, editors))
 
 
-MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".svg": "image/svg+xml", ".gif": "image/gif"}
-
-
-def book_cover(book: Book, editors: str, given: Path | None) -> Cover:
-    """The book's own cover image (book.yaml build.cover, already resolved inside the book),
-    or a drawn one."""
-    if given is not None and given.suffix.lower() in MEDIA_TYPES:
-        suffix = given.suffix.lower()
-        return Cover(given.read_bytes(), MEDIA_TYPES[suffix], f"cover{suffix}",
+def book_cover(book: Book, editors: str, given: Path | None,
+               printable: tuple[bytes, ImageInfo] | None = None) -> Cover:
+    """The book's own cover image (book.yaml build.cover, resolved inside the book; `printable`:
+    what images.printable_image made of it), or a drawn one."""
+    if given is not None and printable is None:
+        printable = printable_image(book.root, given)
+    if given is not None and printable is not None:
+        data, info = printable
+        return Cover(data, info.media_type, f"cover{EXTENSIONS[info.kind]}",
                      cover_alt(book, editors))
     return draw_cover(book, editors)

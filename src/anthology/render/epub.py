@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import mimetypes
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +39,7 @@ from anthology.document import (
 )
 from anthology.errors import AnthologyError
 from anthology.files import resolve_inside
+from anthology.images import printable_image
 from anthology.model import Book
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
@@ -98,14 +98,25 @@ def epub_metadata(book: Book, texts: Sequence[ChapterText], date: str) -> dict[s
 
 
 def image_embedder(root: Path) -> Visitor:
-    """A visitor for `embed_images`."""
+    """A visitor for `embed_images`: an image that is not one the book may print (see
+    images.py) becomes a span of its alt text, in place."""
     def visit(node: Node) -> Node | None:
         if node["t"] == "Image":
             path = resolve_inside(root, root, node["c"][2][0])
-            if path is not None:
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                data = base64.b64encode(path.read_bytes()).decode("ascii")
-                node["c"][2][0] = f"data:{mime};base64,{data}"
+            if path is None:
+                return None
+            printable = printable_image(root, path)
+            if printable is None:
+                # Refused by the chapter's checks already, unless the file changed since.
+                # Plain words around the alt text: the EPUB walk notes no new kind of element.
+                alt = node["c"][1]
+                node["t"] = "Span"
+                node["c"] = [node["c"][0], [*str_inlines("[Image not included:"),
+                                            {"t": "Space"}, *alt, {"t": "Str", "c": "]"}]]
+                return None
+            data, info = printable
+            encoded = base64.b64encode(data).decode("ascii")
+            node["c"][2][0] = f"data:{info.media_type};base64,{encoded}"
         return None
 
     return visit
@@ -386,8 +397,11 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
         frame = threads.submit(skeleton, book, texts, created, work, cache)
         making = [threads.submit(chapter_file, book, text, work, cache) for text in texts]
         # Drawn here while pandoc writes the skeleton (and any chapter not cached yet).
-        cover = drawn_cover(book, cache) if given is None else \
-            book_cover(book, names(book.editors), given)
+        # A cover that is not an image the book may print (reported by the checks as
+        # image.*) is never embedded: the drawn one stands in, even for a forced build.
+        printable = printable_image(book.root, given) if given is not None else None
+        cover = drawn_cover(book, cache) if printable is None else \
+            book_cover(book, names(book.editors), given, printable)
         made = [future.result() for future in making]
         raw, warnings = frame.result()
     chapters = [chapter for chapter, _ in made]

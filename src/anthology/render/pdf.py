@@ -29,12 +29,20 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def make_fetcher(allowed_roots: list[Path], refused: list[str]) -> Any:
-    """A WeasyPrint URLFetcher limited to files inside `allowed_roots` and data: URLs."""
+    """A WeasyPrint URLFetcher limited to files inside `allowed_roots` and data: URLs.
+
+    The first root is the book: from it only images the book may print (images.py; an SVG's
+    sanitised copy), stylesheets and fonts are served, never what hidden folders (`.git/`),
+    `build/` or the registries hold. The other roots are anthology's own templates and fonts.
+    """
     from urllib.request import url2pathname
 
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from anthology.images import IMAGE_SUFFIXES, STYLE_SUFFIXES, forbidden_place, printable_image
 
     roots = [root.resolve() for root in allowed_roots]
+    book, ours = roots[0], roots[1:]
 
     class BookFetcher(URLFetcher):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -57,9 +65,25 @@ def make_fetcher(allowed_roots: list[Path], refused: list[str]) -> Any:
             if not inside or not resolved.is_file():
                 refused.append(url)
                 raise ValueError(f"anthology does not read {url}: outside the book")
-            if resolved.suffix.lower() == ".svg":
-                from weasyprint.urls import URLFetcherResponse
-
+            suffix = resolved.suffix.lower()
+            if not any(resolved.is_relative_to(root) for root in ours):
+                if forbidden_place(book, resolved) is not None or (
+                        suffix not in IMAGE_SUFFIXES and suffix not in STYLE_SUFFIXES):
+                    refused.append(url)
+                    raise ValueError(f"anthology does not read {url}: not an image, "
+                                     "stylesheet or font of the book")
+                if suffix in IMAGE_SUFFIXES:
+                    printable = printable_image(book, resolved)
+                    if printable is None:
+                        refused.append(url)
+                        raise ValueError(f"anthology does not read {url}: not an image "
+                                         "the book may print")
+                    body, info = printable
+                    if info.kind == "SVG":
+                        body = book_face_svg(body)
+                    return URLFetcherResponse(resolved.as_uri(), body,
+                                              {"Content-Type": info.media_type})
+            if suffix == ".svg":
                 body = book_face_svg(resolved.read_bytes())
                 return URLFetcherResponse(resolved.as_uri(), body,
                                           {"Content-Type": "image/svg+xml"})
