@@ -11,6 +11,7 @@ import pytest
 from anthology.config import find_book_root, isbn_problem, load_book, orcid_problem, slugify
 from anthology.errors import ConfigError
 from anthology.findings import sort_findings
+from anthology.installation import running_installation
 from anthology.model import Status
 from tests.conftest import BOOK_YAML, CHAPTERS_YAML, CONTRIBUTORS_YAML
 
@@ -73,8 +74,8 @@ def test_sample_book_loads() -> None:
         "[config.missing-file]"]),
     ({"book.yaml": BOOK_YAML.replace("format: 1", "format: 2")}, [
         "book.yaml:1: error: book.yaml was written by a newer version of anthology (format 2; "
-        "this version reads format 1). Upgrade anthology (pip install -U anthology) before "
-        "using it on this book. [config.format]"]),
+        "this version reads format 1). Upgrade anthology before using it on this book: "
+        f"{running_installation().upgrade_line}. [config.format]"]),
     ({"book.yaml": BOOK_YAML + "isbn:\n  print: 978-0-306-40615-6\n"}, [
         "book.yaml:20: error: 'isbn.print' 978-0-306-40615-6 is not a valid ISBN: its check "
         "digit should be 7, so a digit is probably mistyped. Copy the ISBN again from the "

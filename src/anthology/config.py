@@ -375,11 +375,13 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
         return None
     version = data.get("format", FORMAT_VERSION)
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        from anthology.installation import running_installation
+
         findings.append(error("config.format", name, data.line_of("format"),
                               f"{name} was written by a newer version of anthology "
                               f"(format {version}; this version reads format {FORMAT_VERSION}).",
-                              "Upgrade anthology (pip install -U anthology) before using it "
-                              "on this book."))
+                              "Upgrade anthology before using it on this book: "
+                              f"{running_installation().upgrade_line}."))
         return None
     return data
 
