@@ -20,7 +20,6 @@ from anthology.findings import Finding, error
 from anthology.model import (
     FORMAT_VERSION,
     SCHEDULE_KEYS,
-    TEXT_STATES,
     WORD_PARTS,
     Book,
     BookConfig,
@@ -720,16 +719,15 @@ def _chapters(root: Path, data: YDict | None, people: set[str] | None,
                 s.problem("file", f"the file {file} of chapter '{ident}' is not inside the book "
                           "folder.", "Keep chapters in the chapters/ folder of the book.",
                           "config.file")
-            elif not path.exists() and status in TEXT_STATES:
-                s.problem("file", f"chapter '{ident}' is in state '{status}' but its file {file} "
-                          "does not exist.", "Add the file, or correct 'file:'.",
-                          "config.missing-file")
+            # A file missing is not a problem of the configuration: the commands that only read
+            # or edit the plan go on (and fix it), `check` and `build` report it
+            # (checks.runner.missing_files).
         due = _schedule(s.section("due"), "due")
         if ident is None or title is None:
             continue
         chapters.append(Chapter(ident, title, authors, file, status, history, s.text("part"),
                                 s.integer("word_limit"), due, item.line, s.text("abstract"),
-                                s.text("doi")))
+                                s.text("doi"), file_line=item.line_of("file")))
     return tuple(chapters)
 
 

@@ -37,7 +37,7 @@ from anthology.checks.bibliography import (
 )
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
-from anthology.findings import Finding, Severity, has_errors, warning
+from anthology.findings import Finding, Severity, error, has_errors, warning
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
@@ -447,7 +447,24 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     findings = [f for r in results for f in r.findings]
     complete = chapter_ids is None
     findings += _book_checks(session, results, complete)
+    findings += missing_files(book, chapter_ids)
     return CheckReport(_dedupe(findings), results, complete)
+
+
+def missing_files(book: Book, chapter_ids: Collection[str] | None = None) -> list[Finding]:
+    """A finding for each chapter (of those named) whose state says its text is in the book
+    but whose file is not there: renamed, moved, or never added."""
+    from anthology.config import CHAPTERS_FILE
+
+    return [error("chapter.missing-file", CHAPTERS_FILE, chapter.file_line or chapter.line,
+                  f"chapter '{chapter.id}' is '{chapter.status}', but its file {chapter.file} "
+                  "is not in the book.",
+                  f"Add the file, or point 'file:' at it (`anthology chapter edit {chapter.id} "
+                  "--file PATH`).", chapter=chapter.id)
+            for chapter in book.active_chapters
+            if chapter.status in TEXT_STATES and chapter.file
+            and (chapter_ids is None or chapter.id in chapter_ids)
+            and not (book.root / chapter.file).exists()]
 
 
 def _book_checks(session: _Session, results: Sequence[ChapterResult],

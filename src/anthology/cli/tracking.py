@@ -17,7 +17,7 @@ import click
 
 from anthology.cli.common import format_option, state, today, use_colour
 from anthology.errors import UsageError
-from anthology.model import Book, Chapter, Contributor, Event
+from anthology.model import Book, Chapter, Contributor, Event, Status
 
 if TYPE_CHECKING:
     from anthology.tracking.status import LastSubmission
@@ -338,7 +338,9 @@ def chapter_show_command(chapter_id: str) -> None:
     due = workflow.deadline(chapter, book.config.schedule)
     move = workflow.whose_move(chapter.status)
     lines = [f"{chapter.title} ({chapter.id})", f"  Authors:      {', '.join(names)}",
-             f"  File:         {chapter.file or '-'}"]
+             f"  File:         {chapter.file or '-'}"
+             + (" (not in the book yet)" if chapter.file and not (book.root / chapter.file).exists()
+                else "")]
     if chapter.part:
         lines.append(f"  Part:         {chapter.part}")
     lines.append(f"  State:        {chapter.status.value}")
@@ -454,6 +456,10 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
     forced = " (forced)" if event.forced else ""
     click.echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
                f"{event.date.isoformat()}.")
+    if event.state is Status.DRAFT and chapter.file and not (root / chapter.file).exists():
+        click.echo(f"Note: its file {chapter.file} is not in the book yet: save the draft there "
+                   f"(or point 'file:' at it with `anthology chapter edit {chapter.id} --file "
+                   "PATH`) before `anthology check` or `anthology build`.")
 
 
 def _history_lines(chapter: Chapter) -> list[str]:
