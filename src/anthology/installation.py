@@ -101,3 +101,23 @@ def running_installation() -> Installation:
     except PackageNotFoundError:
         return installation_from(None, installed=False)
     return installation_from(dist.read_text("direct_url.json"), dist.version)
+
+
+def running_command(argv0: str | None = None, on_path: str | None = None) -> str:
+    """The full path of the `anthology` that runs (for hints a person pastes in another
+    folder): `argv0` is how it was started (default sys.argv[0]), `on_path` what PATH gives
+    for `anthology` (default: looked up)."""
+    import shlex
+    import shutil
+    import sys
+    from pathlib import Path
+
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    started = Path(argv0)
+    if started.name.startswith("anthology") and started.suffix in ("", ".exe") and \
+            started.is_file():
+        return shlex.quote(str(started.absolute()))
+    if started.name == "__main__.py" and started.parent.name == "anthology":
+        return f"{shlex.quote(sys.executable)} -m anthology"  # python -m anthology
+    found = on_path if on_path is not None else shutil.which("anthology")
+    return shlex.quote(str(Path(found).absolute())) if found else "anthology"

@@ -111,6 +111,7 @@ def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
 
     Example:
 
+    \b
         anthology status
     """
     ctx.obj = CliState(book_dir=book_dir, debug=debug)

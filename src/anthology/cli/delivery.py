@@ -26,6 +26,7 @@ def package_command(allow_dirty: bool, force: bool, quiet: bool) -> None:
 
     Example:
 
+    \b
         anthology package
     """
     from anthology.delivery import package_book

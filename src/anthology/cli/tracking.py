@@ -94,6 +94,7 @@ def contributor_group() -> None:
 
     Example:
 
+    \b
         anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
 
@@ -136,6 +137,7 @@ def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...
 
     Example:
 
+    \b
         anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
     from anthology.tracking.people import add_contributor
@@ -153,6 +155,7 @@ def contributor_list_command(fmt: str) -> None:
 
     Example:
 
+    \b
         anthology contributor list
     """
     from anthology.tracking.people import chapters_of
@@ -188,6 +191,7 @@ def contributor_show_command(contributor_id: str) -> None:
 
     Example:
 
+    \b
         anthology contributor show jane-doe
     """
     from anthology.tracking.people import find_contributor
@@ -214,6 +218,7 @@ def contributor_edit_command(contributor_id: str, name: str | None, sort_name: s
 
     Example:
 
+    \b
         anthology contributor edit jane-doe --affiliation "University of Leeds"
     """
     from anthology.tracking.people import edit_contributor
@@ -231,6 +236,7 @@ def contributor_remove_command(contributor_id: str) -> None:
 
     Example:
 
+    \b
         anthology contributor remove jane-doe
     """
     from anthology.tracking.people import remove_contributor
@@ -247,6 +253,7 @@ def chapter_group() -> None:
 
     Example:
 
+    \b
         anthology chapter add peer-support --title "Peer support" --author jane-doe
     """
 
@@ -269,6 +276,7 @@ def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
 
     Example:
 
+    \b
         anthology chapter add peer-support --title "Peer support" --author jane-doe
     """
     from anthology.tracking.plan import add_chapter
@@ -287,6 +295,7 @@ def chapter_list_command(fmt: str) -> None:
 
     Example:
 
+    \b
         anthology chapter list
     """
     book = state().book()
@@ -327,6 +336,7 @@ def chapter_show_command(chapter_id: str) -> None:
 
     Example:
 
+    \b
         anthology chapter show peer-support
     """
     from anthology.tracking import workflow
@@ -377,6 +387,7 @@ def chapter_edit_command(chapter_id: str, title: str | None, authors: tuple[str,
 
     Example:
 
+    \b
         anthology chapter edit peer-support --due drafts=2026-12-15
     """
     from anthology.tracking.plan import edit_chapter, parse_due
@@ -397,6 +408,7 @@ def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
 
     Example:
 
+    \b
         anthology chapter move peer-support --after introduction
     """
     from anthology.tracking.plan import move_chapter
@@ -415,6 +427,7 @@ def chapter_remove_command(chapter_id: str, force: bool) -> None:
 
     Example:
 
+    \b
         anthology chapter remove peer-support
     """
     from anthology.tracking.plan import remove_chapter
@@ -444,6 +457,7 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
 
     Example:
 
+    \b
         anthology mark ch04 draft --note "arrived by email"
     """
     from anthology.tracking.plan import mark_chapter
@@ -488,6 +502,7 @@ def history_command(chapter_id: str, fmt: str) -> None:
 
     Example:
 
+    \b
         anthology history ch04
     """
     from anthology.tracking.plan import find_chapter
@@ -514,6 +529,7 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
 
     Example:
 
+    \b
         anthology status --overdue
     """
     from anthology.tracking.people import find_contributor
@@ -538,6 +554,7 @@ def report_command() -> None:
 
     Example:
 
+    \b
         anthology report
     """
     from anthology.files import atomic_write_text, relative_name
@@ -563,6 +580,7 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
 
     Example:
 
+    \b
         anthology remind --overdue
     """
     from anthology.files import relative_name
