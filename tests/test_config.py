@@ -52,9 +52,19 @@ def test_sample_book_loads() -> None:
     ({"book.yaml": BOOK_YAML.replace("drafts: 2026-09-30", "drafts: 30/09/2026")}, [
         "book.yaml:16: error: 'schedule.drafts' should be a date written YYYY-MM-DD, not the "
         "text '30/09/2026'. For example: drafts: 2027-03-31 [config.date]"]),
-    ({"book.yaml": BOOK_YAML.replace("drafts: 2026-09-30", "drafts: 2026-02-30")}, [
-        "book.yaml:16: error: book.yaml '2026-02-30' is not a real date. Write dates as "
-        "YYYY-MM-DD, for example 2027-03-31. [config.yaml]"]),
+    # An impossible date hides none of the file's other problems.
+    ({"book.yaml": BOOK_YAML.replace("drafts: 2026-09-30", "drafts: 2026-02-30").replace(
+        "year: 2027", "year: twenty")}, [
+        "book.yaml:7: error: 'year' should be a whole number, not the text 'twenty'. For "
+        "example: year: 2027 [config.type]",
+        "book.yaml:16: error: 'schedule.drafts' is '2026-02-30', which is not a real date. "
+        "Write dates as YYYY-MM-DD, for example 2027-03-31. [config.date]"]),
+    # An unclosed quotation is reported where it opens, not where YAML finds the next one.
+    ({"book.yaml": BOOK_YAML.replace("title: A Small Book", 'title: "A Small Book').replace(
+        "subtitle: For Tests", 'subtitle: "For Tests"')}, [
+        "book.yaml:2: error: book.yaml is not valid YAML: the quotation mark (\") on this line "
+        "is never closed, so YAML reads on to the next one, on line 3. Close the quotation "
+        "with \" on this line. [config.yaml]"]),
     ({"book.yaml": BOOK_YAML.replace("editors: [ada-editor]", "editors: [ada-editr]")}, [
         "book.yaml:4: error: the editor 'ada-editr' is not in contributors.yaml. Did you mean "
         "'ada-editor'? [config.unknown-contributor]"]),

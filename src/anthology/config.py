@@ -32,6 +32,7 @@ from anthology.model import (
     WordRules,
 )
 from anthology.yamlio import (
+    ImpossibleDate,
     YamlError,
     YDict,
     YList,
@@ -208,7 +209,10 @@ class _Section:
             value = str(value)
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            if kind is dt.date:
+            if kind is dt.date and isinstance(value, ImpossibleDate):
+                self.problem(key, f"{self._name(key)} is '{value}', which is not a real date.",
+                             "Write dates as YYYY-MM-DD, for example 2027-03-31.", "config.date")
+            elif kind is dt.date:
                 self.problem(key, f"{self._name(key)} should be a date written YYYY-MM-DD, not "
                              f"{_describe(value)}.", f"For example: {key}: {example}",
                              "config.date")

@@ -21,7 +21,7 @@ def _same(a: str, b: str) -> bool:
 def check_front_matter(manuscript: Manuscript, chapter: Chapter,
                        people: Collection[str]) -> list[Finding]:
     """frontmatter.no-title, no-authors, unknown-author, title-differs, authors-differ."""
-    broken = {"frontmatter.missing", "frontmatter.syntax"}
+    broken = {"frontmatter.missing", "frontmatter.syntax", "frontmatter.unclosed"}
     if not manuscript.readable or broken & {f.code for f in manuscript.findings}:
         return []
     out: list[Finding] = []
