@@ -152,7 +152,7 @@ def test_init_then_build(tmp_path: Path) -> None:
     chapter = folder / "chapters" / "01-introduction.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA snowman: ☃.\n",
                        encoding="utf-8")
-    result = runner.invoke(cli, ["--book", str(folder), "build", "--quiet"])
+    result = runner.invoke(cli, ["--book", str(folder), "build"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("Wrote build/a-new-book.pdf (")
     assert (folder / "build" / "a-new-book.epub").stat().st_size > 1000
@@ -271,3 +271,15 @@ def test_the_command_in_hints_is_the_one_that_ran(tmp_path: Path) -> None:
     assert running_command("/usr/bin/pytest", on_path="/opt/bin/anthology") == \
         "/opt/bin/anthology"
     assert running_command("/usr/bin/pytest", on_path="") == "anthology"
+
+
+@pytest.mark.parametrize("args", [["status"], ["chapter", "list"], ["check", "intro"]])
+def test_book_option_after_the_command(small_book: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANTHOLOGY_BOOK", raising=False)
+    after = CliRunner().invoke(cli, [*args, "--book", str(small_book)])
+    assert after.exit_code == 0, after.stderr
+    before = CliRunner().invoke(cli, ["--book", str(small_book), *args])
+    assert after.stdout == before.stdout

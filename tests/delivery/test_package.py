@@ -258,23 +258,6 @@ def _passing_epubcheck(epub: Path) -> object:
     return EpubCheck(True, True, "5.3.0", (), "Messages: 0 fatals / 0 errors")
 
 
-@pytest.mark.slow
-def test_allow_dirty_and_force_package_anyway(small_book: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    commit_all(small_book)
-    (small_book / "notes.txt").write_text("uncommitted", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q",
-                                      "--allow-dirty", "--draft"])
-    assert result.exit_code == 0, result.stderr
-    folders = [p for p in (small_book / "build" / "delivery").iterdir() if p.is_dir()]
-    assert len(folders) == 1 and folders[0].name.endswith("-dirty")
-    provenance = json.loads((folders[0] / "provenance.json").read_text(encoding="utf-8"))
-    assert provenance["git"]["clean"] is False
-    assert provenance["git"]["changes"] == [".gitignore", "notes.txt"] or \
-        provenance["git"]["changes"] == ["notes.txt"]
-
-
 FINAL_CHAPTERS = """\
 format: 1
 chapters:
@@ -293,6 +276,29 @@ chapters:
     history:
       - {date: 2026-01-10, state: withdrawn, by: Ada Editor}
 """
+
+
+@pytest.mark.slow
+def test_allow_dirty_and_force_package_anyway(small_book: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    # A book ready for the publisher: every chapter final or withdrawn, an ISBN.
+    (small_book / "chapters.yaml").write_text(FINAL_CHAPTERS, encoding="utf-8")
+    (small_book / "book.yaml").write_text(BOOK_YAML + "isbn:\n  print: 978-1-916428-31-7\n",
+                                          encoding="utf-8")
+    commit_all(small_book)
+    (small_book / "notes.txt").write_text("uncommitted", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q",
+                                      "--allow-dirty"])
+    assert result.exit_code == 0, result.stderr
+    folders = [p for p in (small_book / "build" / "delivery").iterdir() if p.is_dir()]
+    assert len(folders) == 1 and folders[0].name.endswith("-dirty")
+    provenance = json.loads((folders[0] / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["git"]["clean"] is False
+    assert provenance["git"]["changes"] == [".gitignore", "notes.txt"] or \
+        provenance["git"]["changes"] == ["notes.txt"]
+
+
 
 
 def test_a_final_book_with_its_imprint_is_ready(make_book: Callable[..., Path]) -> None:

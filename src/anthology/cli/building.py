@@ -121,6 +121,10 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         if not quiet:
             click.echo(line, err=True)
 
+    def wrote(line: str) -> None:  # --quiet: nothing on success
+        if not quiet:
+            click.echo(line)
+
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
     if book_targets:
@@ -133,7 +137,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
                        err=True)
         for path in result.outputs:
             extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
-            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            wrote(f"Wrote {path.relative_to(book.root)}{extra}")
             if path.suffix == ".pdf":
                 book_pdf = path
     if "offprints" in targets:
@@ -141,8 +145,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
-            click.echo(f"Wrote {offprint.path.relative_to(book.root)} "
-                       f"({offprint.span.page_range})")
+            wrote(f"Wrote {offprint.path.relative_to(book.root)} ({offprint.span.page_range})")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 
@@ -151,7 +154,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             click.echo(render_text(proposal.findings), err=True)
         for path in proposal.outputs:
             extra = f" ({proposal.pages} pages)" if path.suffix == ".pdf" else ""
-            click.echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            wrote(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
 @click.command("watch")

@@ -9,18 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from anthology.cli.common import format_option, state, today, use_colour
+from anthology.cli.common import (
+    format_option,
+    known_submissions,
+    known_words,
+    state,
+    today,
+    use_colour,
+)
 from anthology.errors import UsageError
-from anthology.model import Book, Chapter, Contributor, Event, Status
-
-if TYPE_CHECKING:
-    from anthology.tracking.status import LastSubmission
+from anthology.model import TEXT_STATES, Book, Chapter, Contributor, Event, Status
 
 COMMANDS: list[click.Command] = []
 
@@ -60,30 +63,6 @@ def _by_or_me(root: Path, value: str | None) -> str:
         raise UsageError("--by is empty. Give the name of who did it, for example "
                          "--by \"Jane Doe\", or leave --by out to record yourself.")
     return value.strip()
-
-
-def _known_words(book: Book) -> Mapping[str, int] | None:
-    """Words counted against the limit, per chapter id: the hook for the word counter.
-
-    Only counts already cached by `anthology check` or a build are used (status never runs
-    pandoc); a chapter changed since then shows "–".
-    """
-    from anthology.checks.runner import cached_word_counts
-
-    return cached_word_counts(book) or None
-
-
-def _known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
-    """The last submission per chapter id: the hook for git reading (anthology.submissions).
-
-    One `git log`; outside a repository, or with no commits yet, status shows "–".
-    """
-    from anthology.submissions.history import last_submissions
-    from anthology.tracking.status import LastSubmission
-
-    found = last_submissions(book)
-    return {cid: LastSubmission(s.date.date(), s.author_name, s.short)
-            for cid, s in found.items()} or None
 
 
 # Contributors
@@ -349,8 +328,8 @@ def chapter_show_command(chapter_id: str) -> None:
     move = workflow.whose_move(chapter.status)
     lines = [f"{chapter.title} ({chapter.id})", f"  Authors:      {', '.join(names)}",
              f"  File:         {chapter.file or '-'}"
-             + (" (not in the book yet)" if chapter.file and not (book.root / chapter.file).exists()
-                else "")]
+             + (" (not in the book yet)" if chapter.file and chapter.status in TEXT_STATES
+                and not (book.root / chapter.file).exists() else "")]
     if chapter.part:
         lines.append(f"  Part:         {chapter.part}")
     lines.append(f"  State:        {chapter.status.value}")
@@ -540,12 +519,17 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
     wanted = parse_state(state_name) if state_name else None
     if author:
         find_contributor(book, author)
-    report = build_status(book, today(), words=_known_words(book),
-                          submissions=_known_submissions(book),
+    words, estimated = known_words(book)
+    report = build_status(book, today(), words=words, submissions=known_submissions(book),
                           overdue_only=overdue, state=wanted, author=author)
     colour = fmt == "text" and use_colour()
     # click.echo strips colour codes unless told; we decided above (terminal, NO_COLOR).
     click.echo(render(report, fmt, colour=colour), color=colour)
+    if estimated and fmt == "text":
+        n = len(estimated)
+        click.echo(f"Words of {n} chapter{'' if n == 1 else 's'} changed since the last check "
+                   "are estimated (citations as written); `anthology check` counts them as "
+                   "printed.")
 
 
 @click.command("report")
@@ -562,8 +546,8 @@ def report_command() -> None:
     from anthology.tracking.status import build_status
 
     book = state().book()
-    report = build_status(book, today(), words=_known_words(book),
-                          submissions=_known_submissions(book))
+    report = build_status(book, today(), words=known_words(book)[0],
+                          submissions=known_submissions(book))
     out_dir = book.root / "build"
     path = out_dir / "status.html"
     atomic_write_text(path, render_report(book, report))
