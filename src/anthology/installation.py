@@ -99,7 +99,13 @@ def running_installation() -> Installation:
     try:
         dist = distribution(DISTRIBUTION)
     except PackageNotFoundError:
-        return installation_from(None, installed=False)
+        from pathlib import Path
+
+        source = Path(__file__).resolve().parents[2]  # src/anthology/ in a checkout
+        found = installation_from(None, installed=False)
+        if (source / "pyproject.toml").is_file():
+            return Installation(None, found.why, str(source))
+        return found
     return installation_from(dist.read_text("direct_url.json"), dist.version)
 
 
