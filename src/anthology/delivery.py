@@ -440,6 +440,20 @@ def _delivered_chapters(book: Book, offprints: Sequence[Any],
     return out
 
 
+def mark_draft_epub(epub: Path) -> None:
+    """Say in an EPUB's title (its package document's first dc:title) that it is a draft; the
+    entries keep their order, times and compression (the mimetype first, stored)."""
+    import re
+
+    with zipfile.ZipFile(epub) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with atomic_output(epub) as tmp, zipfile.ZipFile(tmp, "w") as target:
+        for info, data in entries:
+            if info.filename.endswith(".opf"):
+                data = re.sub(rb"(<dc:title\b[^>]*>)", rb"\1DRAFT: ", data, count=1)
+            target.writestr(info, data)
+
+
 def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
                  draft: bool = False, progress: Progress = lambda _: None) -> PackageResult:
     """Assemble build/delivery/<slug>-<version>/ and its zip; refuse with every reason.
@@ -503,6 +517,7 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         if draft:
             for made in [staging / book_names[pdf], *(o.path for o in offprints)]:
                 mark_draft(made)
+            mark_draft_epub(staging / book_names[epub])
         given = None
         if book.config.build.cover:
             from anthology.files import resolve_inside

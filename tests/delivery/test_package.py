@@ -84,6 +84,9 @@ def test_metadata_matches_the_book(delivered: tuple[Path, Path, Path]) -> None:
         (p.name, p.affiliation, p.orcid) for p in book.editors]
     pdf = folder / "doing-things-differently-draft.pdf"
     assert data["draft"] is True
+    assert str(PdfReader(pdf).metadata["/Title"]).startswith("DRAFT: Doing Things Differently")
+    with zipfile.ZipFile(folder / "doing-things-differently-draft.epub") as epub:
+        assert b">DRAFT: Doing Things Differently" in epub.read("EPUB/content.opf")
     assert data["page_count"] == len(PdfReader(pdf).pages)
     spans = chapter_page_spans(pdf)
     with_files = [ch for ch in book.active_chapters if ch.file and (root / ch.file).exists()]
@@ -344,3 +347,25 @@ def test_a_draft_pdf_says_so_in_its_metadata(tmp_path: Path) -> None:
         assert str(document.docinfo["/Subject"]) == "DRAFT, not for publication."
         meta = document.open_metadata()
         assert meta["dc:title"] == "DRAFT: A Small Book"
+
+
+def test_a_draft_epub_says_so_in_its_title(tmp_path: Path) -> None:
+    from anthology.delivery import mark_draft_epub
+
+    epub = tmp_path / "book-draft.epub"
+    opf = ('<metadata><dc:title id="epub-title-1">A Small Book</dc:title>'
+           '<dc:title id="sub">For Tests</dc:title></metadata>')
+    with zipfile.ZipFile(epub, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype", (2027, 1, 1, 0, 0, 0)),
+                         "application/epub+zip")
+        info = zipfile.ZipInfo("EPUB/content.opf", (2027, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, opf)
+    mark_draft_epub(epub)
+    with zipfile.ZipFile(epub) as archive:
+        infos = archive.infolist()
+        assert [(i.filename, i.compress_type, i.date_time) for i in infos] == [
+            ("mimetype", zipfile.ZIP_STORED, (2027, 1, 1, 0, 0, 0)),
+            ("EPUB/content.opf", zipfile.ZIP_DEFLATED, (2027, 1, 1, 0, 0, 0))]
+        assert archive.read("EPUB/content.opf").decode() == opf.replace(
+            '"epub-title-1">A Small', '"epub-title-1">DRAFT: A Small')
