@@ -515,8 +515,16 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         offprints = build_offprints(book, book_pdf=pdf, out_dir=staging / "offprints",
                                     progress=progress)
         if draft:
-            for made in [staging / book_names[pdf], *(o.path for o in offprints)]:
-                mark_draft(made)
+            import dataclasses
+
+            renamed = []
+            for offprint in offprints:
+                mark_draft(offprint.path)
+                path = offprint.path.replace(offprint.path.with_name(
+                    f"{offprint.path.stem}-draft{offprint.path.suffix}"))
+                renamed.append(dataclasses.replace(offprint, path=path))
+            offprints = renamed
+            mark_draft(staging / book_names[pdf])
             mark_draft_epub(staging / book_names[epub])
         given = None
         if book.config.build.cover:

@@ -66,7 +66,7 @@ def test_checksums_verify_with_sha256sum(delivered: tuple[Path, Path, Path]) -> 
     assert listed == present
     assert "doing-things-differently-draft.pdf" in present
     assert "doing-things-differently-draft.epub" in present
-    assert "offprints/03-safe-spaces.pdf" in present
+    assert "offprints/03-safe-spaces-draft.pdf" in present
     assert "cover.png" in present
 
 
@@ -106,6 +106,8 @@ def test_metadata_matches_the_book(delivered: tuple[Path, Path, Path]) -> None:
         span = spans[f"chapter-{number}"]
         assert (entry["first_page"], entry["last_page"]) == (span.first_page, span.last_page)
         assert entry["doi"] == chapter.doi
+        assert entry["offprint"] == f"offprints/{number:02d}-{chapter.id}-draft.pdf"
+        assert (folder / entry["offprint"]).is_file()
         assert entry["word_count"] > 1000
     assert data["word_count"] == sum(ch["word_count"] for ch in data["chapters"])
 
