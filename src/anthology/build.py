@@ -21,7 +21,7 @@ from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError, Interrupted
 from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
 from anthology.findings import Finding, error, has_errors, info, summary_line
-from anthology.model import Book, Chapter
+from anthology.model import TEXT_STATES, Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
 
@@ -197,7 +197,10 @@ class Ahead:
 
 
 def _skip_notes(skipped: Sequence[Chapter]) -> list[Finding]:
+    # A chapter whose state says its text is in the book gets here only with --force.
     return [info("build.no-file", "chapters.yaml", c.line,
+                 f"chapter '{c.id}' ({c.status}) has no file {c.file}, so it was left out of "
+                 "the book (--force)." if c.status in TEXT_STATES else
                  f"chapter '{c.id}' ({c.status}) has no file yet, so it is left out of the "
                  "book.", None, chapter=c.id) for c in skipped]
 

@@ -20,7 +20,6 @@ from anthology.findings import Finding, error
 from anthology.model import (
     FORMAT_VERSION,
     SCHEDULE_KEYS,
-    TEXT_STATES,
     WORD_PARTS,
     Book,
     BookConfig,
@@ -33,6 +32,7 @@ from anthology.model import (
     WordRules,
 )
 from anthology.yamlio import (
+    ImpossibleDate,
     YamlError,
     YDict,
     YList,
@@ -233,7 +233,10 @@ class _Section:
             value = str(value)
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            if kind is dt.date:
+            if kind is dt.date and isinstance(value, ImpossibleDate):
+                self.problem(key, f"{self._name(key)} is '{value}', which is not a real date.",
+                             "Write dates as YYYY-MM-DD, for example 2027-03-31.", "config.date")
+            elif kind is dt.date:
                 self.problem(key, f"{self._name(key)} should be a date written YYYY-MM-DD, not "
                              f"{_describe(value)}.", f"For example: {key}: {example}",
                              "config.date")
@@ -411,11 +414,13 @@ def _read_yaml(root: Path, name: str, findings: list[Finding], required: bool,
                               f"{_describe(version)}.", f"Write: format: {FORMAT_VERSION}"))
         return None
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        from anthology.installation import running_installation
+
         findings.append(error("config.format", name, data.line_of("format"),
                               f"{name} was written by a newer version of anthology "
                               f"(format {version}; this version reads format {FORMAT_VERSION}).",
-                              "Upgrade anthology (pip install -U anthology) before using it "
-                              "on this book."))
+                              "Upgrade anthology before using it on this book: "
+                              f"{running_installation().upgrade_line}."))
         return None
     return data
 
@@ -784,16 +789,15 @@ def _chapters(root: Path, data: YDict | None, people: set[str] | None,
                 s.problem("file", f"the file {file} of chapter '{ident}' is not inside the book "
                           "folder.", "Keep chapters in the chapters/ folder of the book.",
                           "config.file")
-            elif not path.exists() and status in TEXT_STATES:
-                s.problem("file", f"chapter '{ident}' is in state '{status}' but its file {file} "
-                          "does not exist.", "Add the file, or correct 'file:'.",
-                          "config.missing-file")
+            # A file missing is not a problem of the configuration: the commands that only read
+            # or edit the plan go on (and fix it), `check` and `build` report it
+            # (checks.runner.missing_files).
         due = _schedule(s.section("due"), "due")
         if ident is None or title is None:
             continue
         chapters.append(Chapter(ident, title, authors, file, status, history, s.text("part"),
                                 s.integer("word_limit"), due, item.line, s.text("abstract"),
-                                s.text("doi")))
+                                s.text("doi"), file_line=item.line_of("file")))
     return tuple(chapters)
 
 

@@ -32,7 +32,7 @@ from anthology import __version__
 from anthology.errors import AnthologyError
 from anthology.files import atomic_output, sweep_temp_files
 from anthology.findings import Finding, Severity, has_errors, summary_line
-from anthology.model import Book, Contributor
+from anthology.model import Book, Contributor, Status
 
 Progress = Callable[[str], None]
 EPUBCHECK_TIMEOUT = 300
@@ -337,6 +337,49 @@ def _git_reason(state: GitState) -> str | None:
     return None
 
 
+def delivery_reasons(book: Book) -> list[str]:
+    """Why the book is not ready to go to the publisher (empty when it is): chapters not
+    final, and an imprint without ISBN, publisher or year."""
+    reasons = []
+    unfinished = [c for c in book.active_chapters if c.status is not Status.FINAL]
+    if unfinished:
+        n = len(unfinished)
+        listed = ", ".join(f"{c.id} ({c.status})" for c in unfinished[:8])
+        reasons.append(f"{n} chapter{' is' if n == 1 else 's are'} not final: {listed}"
+                       f"{', ...' if n > 8 else ''}. Finish {'it' if n == 1 else 'them'} "
+                       "(`anthology mark CH final`) or withdraw "
+                       f"{'it' if n == 1 else 'them'}, or package a draft with --draft.")
+    c = book.config
+    missing = [what for what, given in (("no ISBN (isbn.print or isbn.epub)",
+                                         c.isbn_print or c.isbn_epub),
+                                        ("no publisher", c.publisher), ("no year", c.year))
+               if not given]
+    if missing:
+        listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+        reasons.append(f"book.yaml has {listed}, which the publisher's delivery needs. Add "
+                       f"{'it' if len(missing) == 1 else 'them'}, or package a draft with "
+                       "--draft.")
+    return reasons
+
+
+DRAFT_SUBJECT = "DRAFT, not for publication"
+
+
+def mark_draft(pdf: Path) -> None:
+    """Say in a PDF's metadata (title and subject) that it is a draft."""
+    import pikepdf
+
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        title = str(document.docinfo.get("/Title", "")) or pdf.stem
+        subject = str(document.docinfo.get("/Subject", ""))
+        with document.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:title"] = f"DRAFT: {title}"
+            meta["dc:description"] = f"{DRAFT_SUBJECT}. {subject}".strip()
+        document.docinfo["/Title"] = f"DRAFT: {title}"
+        document.docinfo["/Subject"] = f"{DRAFT_SUBJECT}. {subject}".strip()
+        document.save(pdf, deterministic_id=True)
+
+
 def validation_text(book: Book, version: str, epub_name: str, check: EpubCheck, pdf_name: str,
                     report: PdfReport, findings: Sequence[Finding]) -> str:
     """validation.txt: EPUBCheck, the PDF's fonts, sizes and pages, and the check summary."""
@@ -397,15 +440,33 @@ def _delivered_chapters(book: Book, offprints: Sequence[Any],
     return out
 
 
+def mark_draft_epub(epub: Path) -> None:
+    """Say in an EPUB's title (its package document's first dc:title) that it is a draft; the
+    entries keep their order, times and compression (the mimetype first, stored)."""
+    import re
+
+    with zipfile.ZipFile(epub) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with atomic_output(epub) as tmp, zipfile.ZipFile(tmp, "w") as target:
+        for info, data in entries:
+            if info.filename.endswith(".opf"):
+                data = re.sub(rb"(<dc:title\b[^>]*>)", rb"\1DRAFT: ", data, count=1)
+            target.writestr(info, data)
+
+
 def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
-                 progress: Progress = lambda _: None) -> PackageResult:
-    """Assemble build/delivery/<slug>-<version>/ and its zip; refuse with every reason."""
+                 draft: bool = False, progress: Progress = lambda _: None) -> PackageResult:
+    """Assemble build/delivery/<slug>-<version>/ and its zip; refuse with every reason.
+
+    A book not ready for the publisher (`delivery_reasons`) is refused unless `draft`: then
+    every name has `-draft` in it and every PDF's title and subject say DRAFT.
+    """
     from anthology.build import TARGETS, build_book, build_time, out_dir_of
     from anthology.render.cover import book_cover
     from anthology.render.html import names
     from anthology.render.offprints import build_offprints
 
-    reasons: list[str] = []
+    reasons: list[str] = [] if draft else delivery_reasons(book)
     state = git_state(book.root)
     git_reason = _git_reason(state)
     if git_reason and not allow_dirty:
@@ -441,16 +502,30 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
     delivery = out_dir / "delivery"
     delivery.mkdir(parents=True, exist_ok=True)
     sweep_temp_files(delivery)
-    name = f"{slug}-{version}"
+    name = f"{slug}-{version}{'-draft' if draft else ''}"
+    book_names = {pdf: f"{slug}-draft.pdf", epub: f"{slug}-draft.epub"} if draft else \
+        {pdf: pdf.name, epub: epub.name}
     staging = delivery / f".{name}.part"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        shutil.copyfile(pdf, staging / pdf.name)
-        shutil.copyfile(epub, staging / epub.name)
+        for source, target in book_names.items():
+            shutil.copyfile(source, staging / target)
         progress("Making the offprints")
         offprints = build_offprints(book, book_pdf=pdf, out_dir=staging / "offprints",
                                     progress=progress)
+        if draft:
+            import dataclasses
+
+            renamed = []
+            for offprint in offprints:
+                mark_draft(offprint.path)
+                path = offprint.path.replace(offprint.path.with_name(
+                    f"{offprint.path.stem}-draft{offprint.path.suffix}"))
+                renamed.append(dataclasses.replace(offprint, path=path))
+            offprints = renamed
+            mark_draft(staging / book_names[pdf])
+            mark_draft_epub(staging / book_names[epub])
         given = None
         if book.config.build.cover:
             from anthology.files import resolve_inside
@@ -461,10 +536,10 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         report = pdf_report(pdf)
         chapters = _delivered_chapters(book, offprints, words)
         texts = {
-            "metadata.json": json.dumps(metadata(book, chapters, report.pages, version),
-                                        indent=2, ensure_ascii=False) + "\n",
-            "validation.txt": validation_text(book, version, epub.name, check, pdf.name,
-                                              report, findings),
+            "metadata.json": json.dumps({**metadata(book, chapters, report.pages, version),
+                                         "draft": draft}, indent=2, ensure_ascii=False) + "\n",
+            "validation.txt": validation_text(book, version, book_names[epub], check,
+                                              book_names[pdf], report, findings),
             "provenance.json": json.dumps(provenance(state, created), indent=2,
                                           ensure_ascii=False) + "\n",
         }

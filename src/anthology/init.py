@@ -12,6 +12,7 @@ from anthology import __version__
 from anthology.config import BOOK_FILE, slugify
 from anthology.errors import UsageError
 from anthology.files import atomic_write_text
+from anthology.installation import PLACEHOLDER, Installation, running_installation
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "init"
 
@@ -37,8 +38,13 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date) -> list[Path]:
-    """Write a new book into `folder` (which must not already hold one); return the files."""
+def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date,
+              installation: Installation | None = None) -> list[Path]:
+    """Write a new book into `folder` (which must not already hold one); return the files.
+
+    Its CI workflow installs anthology as `installation` says (default: as the running one was
+    installed).
+    """
     if (folder / BOOK_FILE).exists():
         raise UsageError(f"{folder} already holds a book ({BOOK_FILE} exists). Choose an empty "
                          "folder, or work on that book.")
@@ -54,10 +60,13 @@ def init_book(folder: Path, title: str, editor: str, email: str, today: dt.date)
                          '--editor "Jane Doe".')
     # A name in a script with no ASCII spelling (Chinese, say) takes its id from the e-mail.
     editor_id = slugify(editor, fallback="") or slugify(email.split("@")[0], fallback="editor")
+    installation = installation or running_installation()
     env = _environment()
     title, editor = title.strip(), editor.strip()
     values = {"title": title, "editor": editor, "editor_id": editor_id, "email": email,
-              "today": today.isoformat(), "year": today.year, "version": __version__}
+              "today": today.isoformat(), "year": today.year, "version": __version__,
+              "install": installation.requirement or PLACEHOLDER, "install_why": installation.why,
+              "pip_line": installation.pip_line}
     written = []
     for template, name in FILES.items():
         path = folder / name

@@ -78,6 +78,10 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return "\n".join(lines[1:]), "", len(lines) + 1
 
 
+def _closes_front_matter(text: str) -> bool:
+    return any(line.rstrip() in ("---", "...") for line in text.split("\n")[1:])
+
+
 def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manuscript:
     """Read and pre-flight `name` (relative to the book folder); problems become findings."""
     path = root / name
@@ -140,7 +144,14 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
     yaml_text, body, body_line = split_front_matter(text)
     meta: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}
-    if yaml_text is None:
+    unclosed = yaml_text is not None and not body and not _closes_front_matter(text)
+    if unclosed:
+        # Without its closing line the whole chapter would be read as YAML: its complaint, and
+        # "no text yet", would point at the wrong thing.
+        findings.append(error("frontmatter.unclosed", shown, 1,
+                              "the front matter that starts on line 1 has no closing '---' "
+                              "line; add one after the last key.", None, chapter=chapter))
+    elif yaml_text is None:
         findings.append(error("frontmatter.missing", shown, 1,
                               "has no front matter (the block between '---' lines at the top "
                               "giving title and authors).",
@@ -175,7 +186,7 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
                     continue
                 meta[key] = list(value) if isinstance(value, YList) else value
                 meta_lines[key] = line
-    if not body.strip():
+    if not body.strip() and not unclosed:
         findings.append(error("manuscript.empty", shown, body_line, "has no text yet.",
                               "Write the chapter below the front matter.", chapter=chapter))
     return Manuscript(path, shown, chapter, meta, meta_lines, body, body_line, tuple(findings))

@@ -97,6 +97,8 @@ class Chapter:
     # The planned abstract, for the proposal before the chapter's file exists.
     abstract: str | None = None
     doi: str | None = None
+    # The line of its `file:` key in chapters.yaml (0: unknown).
+    file_line: int = 0
 
 
 def plan_of(chapter: Chapter, *, workflow: bool = False) -> str:

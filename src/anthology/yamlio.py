@@ -41,6 +41,10 @@ class YamlError(Exception):
         self.hint = hint
 
 
+class ImpossibleDate(str):
+    """A value written like a date that is no day of the calendar (2026-02-30)."""
+
+
 class YDict(dict[str, Any]):
     """A mapping that remembers the line of itself and of each key."""
 
@@ -116,8 +120,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         try:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise YamlError(line, f"'{value}' is not a real date.",
-                            "Write dates as YYYY-MM-DD, for example 2027-03-31.") from None
+            # Kept as text, so that the rest of the file is still read and every problem in
+            # it reported at once; where a date is expected, the reader says it is not real.
+            return ImpossibleDate(value)
     return value
 
 
@@ -194,6 +199,28 @@ def _explain(exc: yaml.MarkedYAMLError) -> YamlError:
                      _GENERIC_HINT)
 
 
+def _unclosed_quote(text: str, line: int | None) -> YamlError | None:
+    """A quotation left open runs on to the next quotation mark, lines below, and YAML
+    complains there: name the line where the quotation opens instead."""
+    import yaml
+
+    if line is None:
+        return None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and \
+                    token.end_mark.line > token.start_mark.line and \
+                    token.end_mark.line + 1 == line:
+                mark = '"' if token.style == '"' else "'"
+                return YamlError(token.start_mark.line + 1,
+                                 f"is not valid YAML: the quotation mark ({mark}) on this line "
+                                 "is never closed, so YAML reads on to the next one, on line "
+                                 f"{line}.", f"Close the quotation with {mark} on this line.")
+    except yaml.YAMLError:
+        pass  # the scanner stops at the error; what came before it has been seen
+    return None
+
+
 def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise YamlError with a 1-based line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
@@ -213,7 +240,8 @@ def load_yaml(text: str) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _explain(exc) from None
+        explained = _explain(exc)
+        raise _unclosed_quote(text, explained.line) or explained from None
     except yaml.YAMLError as exc:
         raise YamlError(None, f"is not valid YAML: {exc}.") from None
     if node is None:
@@ -223,7 +251,7 @@ def load_yaml(text: str) -> Any:
 
 # Change when what `load_yaml` returns changes, so that parses cached by an older version are
 # not trusted (`parser_identity`).
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 @functools.cache

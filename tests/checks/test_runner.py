@@ -32,6 +32,10 @@ def test_the_sample_book_has_no_errors(sample_book: Path) -> None:
      "chapters/02-peer.md:6:2: error: contains a NUL byte. Delete it: retype the text around "
      "it, or paste it as plain text. [manuscript.control-character]"),
     (b"---\ntitle: [unclosed\n---\n\nText.\n", None),
+    # No closing line: said exactly, with no YAML complaint and no "no text yet".
+    (b"---\ntitle: Peer Support\nauthors: [ben-writer]\n\nWhen we met, people said: no.\n",
+     "chapters/02-peer.md:1: error: the front matter that starts on line 1 has no closing '---' "
+     "line; add one after the last key. [frontmatter.unclosed]"),
     (HEAD.encode(),
      "chapters/02-peer.md:5: error: has no text yet. Write the chapter below the front matter. "
      "[manuscript.empty]"),

@@ -71,6 +71,15 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
         assert "Example:" in command.help, f"`anthology {name}` has no Example: block"
 
 
+@pytest.mark.parametrize(("name", "command"), all_commands(), ids=lambda x: str(x))
+def test_help_examples_are_not_wrapped(name: str, command: click.Command) -> None:
+    if isinstance(command, click.Group) and name:
+        return
+    example = (command.help or "").split("Example:", 1)[1].strip().strip("\b").strip()
+    result = CliRunner().invoke(cli, [*name.split(), "--help"], terminal_width=40)
+    assert f"      {example}\n" in result.output
+
+
 def test_readme_names_every_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [name for name, _ in all_commands()
@@ -143,7 +152,7 @@ def test_init_then_build(tmp_path: Path) -> None:
     chapter = folder / "chapters" / "01-introduction.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA snowman: ☃.\n",
                        encoding="utf-8")
-    result = runner.invoke(cli, ["--book", str(folder), "build", "--quiet"])
+    result = runner.invoke(cli, ["--book", str(folder), "build"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("Wrote build/a-new-book.pdf (")
     assert (folder / "build" / "a-new-book.epub").stat().st_size > 1000
@@ -181,3 +190,96 @@ def test_init_gives_an_editor_with_a_chinese_name_an_id_from_the_email(tmp_path:
     book = load_book(folder)
     assert [p.id for p in book.contributors] == ["wang-xiaoming"]
     assert book.editors[0].name == "王小明"
+
+
+@pytest.fixture
+def no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where git knows nobody: no global or system configuration."""
+    empty = tmp_path / "empty-gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                 "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_init_starts_a_git_repository_without_a_git_identity(tmp_path: Path,
+                                                              no_git_identity: None) -> None:
+    from anthology.installation import running_command
+
+    folder = tmp_path / "new-book"
+    result = CliRunner().invoke(cli, ["init", str(folder), "--title", "A New Book", "--editor",
+                                      "Zoë Example", "--email", "zoe@example.org"])
+    assert result.exit_code == 0, result.stderr
+    commit = _git(folder, "rev-parse", "HEAD")
+    lines = result.stdout.splitlines()
+    assert lines[-3:] == [
+        f"Made {folder} a git repository, with the new book as its first commit ({commit[:7]}).",
+        "Next, build it:",
+        f"  cd {folder} && {running_command()} build"]
+    assert _git(folder, "log", "--format=%an <%ae>|%s") == \
+        "anthology init Zoë Example <zoe@example.org>|A new book: A New Book"
+    assert _git(folder, "status", "--porcelain") == ""
+    assert _git(folder, "branch", "--show-current") == "main"
+    assert "chapters/01-introduction.md" in _git(folder, "ls-files").splitlines()
+
+
+def test_init_commits_as_the_git_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Git Editor\n\temail = git.editor@example.org\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    folder = tmp_path / "b"
+    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
+    assert _git(folder, "log", "--format=%an <%ae>") == "Git Editor <git.editor@example.org>"
+
+
+def test_init_no_git(tmp_path: Path, no_git_identity: None) -> None:
+    folder = tmp_path / "b"
+    result = CliRunner().invoke(cli, ["init", str(folder), "--no-git"])
+    assert result.exit_code == 0, result.stderr
+    assert not (folder / ".git").exists()
+    assert "git repository" not in result.stdout
+
+
+def test_init_inside_a_repository_leaves_the_commit_to_it(tmp_path: Path,
+                                                          no_git_identity: None) -> None:
+    _git(tmp_path, "init", "--quiet")
+    folder = tmp_path / "books" / "b"
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    assert not (folder / ".git").exists()
+    assert (f"{folder} is inside a git repository already: commit the new book there (git add "
+            "-A && git commit).\n") in result.stdout
+
+
+def test_the_command_in_hints_is_the_one_that_ran(tmp_path: Path) -> None:
+    from anthology.installation import running_command
+
+    script = tmp_path / "my venv" / "bin" / "anthology"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    assert running_command(str(script)) == f"'{script}'"
+    main = Path(__file__).resolve().parents[2] / "src" / "anthology" / "__main__.py"
+    assert running_command(str(main)) == f"{sys.executable} -m anthology"
+    assert running_command("/usr/bin/pytest", on_path="/opt/bin/anthology") == \
+        "/opt/bin/anthology"
+    assert running_command("/usr/bin/pytest", on_path="") == "anthology"
+
+
+@pytest.mark.parametrize("args", [["status"], ["chapter", "list"], ["check", "intro"]])
+def test_book_option_after_the_command(small_book: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANTHOLOGY_BOOK", raising=False)
+    after = CliRunner().invoke(cli, [*args, "--book", str(small_book)])
+    assert after.exit_code == 0, after.stderr
+    before = CliRunner().invoke(cli, ["--book", str(small_book), *args])
+    assert after.stdout == before.stdout

@@ -304,13 +304,16 @@ def test_status_text(small_book: Path) -> None:
     assert result.stdout == (
         "A Small Book: status on 20 Oct 2026\n"
         "\n"
-        "#  Chapter       Authors  State    Whose move              Due  Late\n"
-        "1  Introduction  Editor   draft    editor: send to review\n"
-        "2  Peer Support  Writer   invited  contributor: reply\n"
+        "#  Chapter       Authors  State    Whose move              Due  Late  Words\n"
+        "1  Introduction  Editor   draft    editor: send to review             20/500\n"
+        "2  Peer Support  Writer   invited  contributor: reply                 –\n"
         "\n"
         "2 chapters: 1 invited, 1 draft.\n"
-        "Words: not counted yet; the contract allows 2,000.\n"
-        "Nothing is overdue.\n")
+        "Words: 20 in 1 chapter, against 2,000 in the contract (1,980 to spare).\n"
+        "Nothing is overdue.\n"
+        # Never checked: counted from pandoc's parse, citations as written.
+        "Words of 1 chapter changed since the last check are estimated (citations as "
+        "written); `anthology check` counts them as printed.\n")
     assert "\x1b[" not in result.stdout
 
 
@@ -321,12 +324,11 @@ def test_status_overdue_and_filters(make_book: Callable[..., Path]) -> None:
                                "reviews: 2026-10-01\n")})
     result = run(book, "status", "--overdue")
     assert result.stdout.splitlines()[2:5] == [
-        "#  Chapter       Authors  State    Whose move              Due         Late",
-        "1  Introduction  Editor   draft    editor: send to review  1 Oct 2026  19 d late",
-        "2  Peer Support  Writer   invited  contributor: reply      1 Feb 2026  261 d late",
+        "#  Chapter       Authors  State    Whose move              Due         Late        Words",
+        "1  Introduction  Editor   draft    editor: send to review  1 Oct 2026  19 d late   20/500",
+        "2  Peer Support  Writer   invited  contributor: reply      1 Feb 2026  261 d late  –",
     ]
-    assert result.stdout.endswith(
-        "Overdue: intro 19 d (editor); peer 261 d (contributor).\n")
+    assert "Overdue: intro 19 d (editor); peer 261 d (contributor).\n" in result.stdout
     only = run(book, "status", "--state", "invited", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(only.stdout)))
     assert [(r["id"], r["days_overdue"], r["whose_move"]) for r in rows] == [
@@ -334,7 +336,7 @@ def test_status_overdue_and_filters(make_book: Callable[..., Path]) -> None:
     by_author = run(book, "status", "--author", "ada-editor", "--format", "markdown")
     assert by_author.stdout.splitlines()[4] == (
         "| 1 | Introduction | Editor | draft | editor: send to review | 1 Oct 2026 | "
-        "**19 d late** | – | – |")
+        "**19 d late** | 20/500 | – |")
 
 
 def test_status_json(small_book: Path) -> None:
@@ -345,7 +347,7 @@ def test_status_json(small_book: Path) -> None:
         "number": 1, "id": "intro", "title": "Introduction", "authors": ["ada-editor"],
         "author_names": ["Ada Editor"], "state": "draft", "round": None,
         "whose_move": "editor", "next_move": "send to review", "since": "2026-05-01",
-        "due": None, "days_overdue": 0, "words": None, "word_limit": 500,
+        "due": None, "days_overdue": 0, "words": 20, "word_limit": 500,
         "last_submission": None, "part": None}
     assert data["summary"]["per_state"] == {"invited": 1, "draft": 1}
 

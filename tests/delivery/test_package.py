@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from anthology.cli import cli
 from anthology.config import load_book
 from anthology.delivery import GitState, checksums, git_state, package_version, write_zip
 from anthology.render.offprints import chapter_page_spans
-from tests.conftest import write_book
+from tests.conftest import BOOK_YAML, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
 GIT = ["git", "-c", "user.name=Ada Editor", "-c", "user.email=ada@example.ac.uk",
@@ -33,16 +34,17 @@ def commit_all(root: Path, message: str = "The book") -> None:
 
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """The sample book, committed and packaged once: (book, folder, zip)."""
+    """The sample book (chapters still in the workflow), committed and packaged once as a
+    draft: (book, folder, zip)."""
     root = copy_sample(tmp_path_factory.mktemp("delivery") / "book")
     commit_all(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        result = CliRunner().invoke(cli, ["--book", str(root), "package", "-q"])
+        result = CliRunner().invoke(cli, ["--book", str(root), "package", "-q", "--draft"])
     assert result.exit_code == 0, result.stderr
     commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=7", "HEAD"],
                             capture_output=True, text=True, check=True).stdout.strip()
-    name = f"doing-things-differently-{commit}"
+    name = f"doing-things-differently-{commit}-draft"
     folder = root / "build" / "delivery" / name
     zip_path = root / "build" / "delivery" / f"{name}.zip"
     assert result.stdout.startswith(f"Wrote build/delivery/{name}/ (13 files, 47 pages in "
@@ -62,8 +64,9 @@ def test_checksums_verify_with_sha256sum(delivered: tuple[Path, Path, Path]) -> 
     present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                      if p.is_file() and p.name != "checksums.sha256")
     assert listed == present
-    assert "doing-things-differently.pdf" in present
-    assert "offprints/03-safe-spaces.pdf" in present
+    assert "doing-things-differently-draft.pdf" in present
+    assert "doing-things-differently-draft.epub" in present
+    assert "offprints/03-safe-spaces-draft.pdf" in present
     assert "cover.png" in present
 
 
@@ -79,7 +82,11 @@ def test_metadata_matches_the_book(delivered: tuple[Path, Path, Path]) -> None:
     assert (data["publisher"], data["place"], data["year"]) == (c.publisher, c.place, c.year)
     assert [(e["name"], e["affiliation"], e["orcid"]) for e in data["editors"]] == [
         (p.name, p.affiliation, p.orcid) for p in book.editors]
-    pdf = folder / "doing-things-differently.pdf"
+    pdf = folder / "doing-things-differently-draft.pdf"
+    assert data["draft"] is True
+    assert str(PdfReader(pdf).metadata["/Title"]).startswith("DRAFT: Doing Things Differently")
+    with zipfile.ZipFile(folder / "doing-things-differently-draft.epub") as epub:
+        assert b">DRAFT: Doing Things Differently" in epub.read("EPUB/content.opf")
     assert data["page_count"] == len(PdfReader(pdf).pages)
     spans = chapter_page_spans(pdf)
     with_files = [ch for ch in book.active_chapters if ch.file and (root / ch.file).exists()]
@@ -99,6 +106,8 @@ def test_metadata_matches_the_book(delivered: tuple[Path, Path, Path]) -> None:
         span = spans[f"chapter-{number}"]
         assert (entry["first_page"], entry["last_page"]) == (span.first_page, span.last_page)
         assert entry["doi"] == chapter.doi
+        assert entry["offprint"] == f"offprints/{number:02d}-{chapter.id}-draft.pdf"
+        assert (folder / entry["offprint"]).is_file()
         assert entry["word_count"] > 1000
     assert data["word_count"] == sum(ch["word_count"] for ch in data["chapters"])
 
@@ -110,7 +119,7 @@ def test_validation_and_provenance(delivered: tuple[Path, Path, Path]) -> None:
     assert "  EPUBCheck 5.3.0: passed\n" in validation
     assert "  Messages: 0 fatals / 0 errors / 0 warnings / 0 infos\n" in validation
     assert "  Page size: 156 x 234 mm\n" in validation
-    pages = len(PdfReader(folder / "doing-things-differently.pdf").pages)
+    pages = len(PdfReader(folder / "doing-things-differently-draft.pdf").pages)
     assert f"  Pages: {pages}\n" in validation
     assert ", all embedded\n" in validation
     assert "Charis-SIL" in validation
@@ -131,7 +140,7 @@ def test_zip_is_reproducible(delivered: tuple[Path, Path, Path],
     first = zip_path.read_bytes()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        result = CliRunner().invoke(cli, ["--book", str(root), "package", "-q"])
+        result = CliRunner().invoke(cli, ["--book", str(root), "package", "-q", "--draft"])
     assert result.exit_code == 0, result.stderr
     assert zip_path.read_bytes() == first
     with zipfile.ZipFile(zip_path) as archive:
@@ -214,8 +223,12 @@ def test_refuses_with_every_reason(small_book: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q"])
     assert result.exit_code == 1
     assert result.stdout == ""
-    # Every reason at once: the tree, the check, and EPUBCheck.
+    # Every reason at once: the workflow, the imprint, the tree, the check, and EPUBCheck.
     assert "\nError: The package was not made:\n" \
+        "  - 2 chapters are not final: intro (draft), peer (invited). Finish them (`anthology " \
+        "mark CH final`) or withdraw them, or package a draft with --draft.\n" \
+        "  - book.yaml has no ISBN (isbn.print or isbn.epub), which the publisher's delivery " \
+        "needs. Add it, or package a draft with --draft.\n" \
         "  - the book has uncommitted changes (2 files: book.yaml, chapters/01-intro.md). " \
         "Commit them, or package anyway with --allow-dirty.\n" \
         "  - `anthology check` found 1 error (listed above). Fix them, or package anyway with " \
@@ -232,7 +245,7 @@ def test_refuses_outside_git(small_book: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr("anthology.delivery._check", lambda book, progress: ([], {}))
     monkeypatch.setattr("anthology.build.build_book", _no_build)
     monkeypatch.setattr("anthology.delivery.run_epubcheck", _passing_epubcheck)
-    result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q"])
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q", "--draft"])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: The package was not made:\n"
@@ -250,10 +263,34 @@ def _passing_epubcheck(epub: Path) -> object:
     return EpubCheck(True, True, "5.3.0", (), "Messages: 0 fatals / 0 errors")
 
 
+FINAL_CHAPTERS = """\
+format: 1
+chapters:
+  - id: intro
+    title: Introduction
+    authors: [ada-editor]
+    file: chapters/01-intro.md
+    status: final
+    history:
+      - {date: 2026-05-01, state: final, by: Ada Editor}
+  - id: peer
+    title: Peer Support
+    authors: [ben-writer]
+    file: chapters/02-peer.md
+    status: withdrawn
+    history:
+      - {date: 2026-01-10, state: withdrawn, by: Ada Editor}
+"""
+
+
 @pytest.mark.slow
 def test_allow_dirty_and_force_package_anyway(small_book: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    # A book ready for the publisher: every chapter final or withdrawn, an ISBN.
+    (small_book / "chapters.yaml").write_text(FINAL_CHAPTERS, encoding="utf-8")
+    (small_book / "book.yaml").write_text(BOOK_YAML + "isbn:\n  print: 978-1-916428-31-7\n",
+                                          encoding="utf-8")
     commit_all(small_book)
     (small_book / "notes.txt").write_text("uncommitted", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q",
@@ -265,3 +302,72 @@ def test_allow_dirty_and_force_package_anyway(small_book: Path,
     assert provenance["git"]["clean"] is False
     assert provenance["git"]["changes"] == [".gitignore", "notes.txt"] or \
         provenance["git"]["changes"] == ["notes.txt"]
+
+
+
+
+def test_a_final_book_with_its_imprint_is_ready(make_book: Callable[..., Path]) -> None:
+    from anthology.delivery import delivery_reasons
+
+    book = make_book({"chapters.yaml": FINAL_CHAPTERS,
+                      "book.yaml": BOOK_YAML + "isbn:\n  print: 978-1-916428-31-7\n"})
+    assert delivery_reasons(load_book(book)) == []
+
+
+def test_refuses_a_book_that_is_not_ready(make_book: Callable[..., Path],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    book = make_book({"book.yaml": BOOK_YAML.replace("publisher: Test University Press\n", "")
+                      .replace("year: 2027\n", "")})
+    commit_all(book)
+    monkeypatch.setattr("anthology.delivery._check", lambda book, progress: ([], {}))
+    monkeypatch.setattr("anthology.build.build_book", _no_build)
+    monkeypatch.setattr("anthology.delivery.run_epubcheck", _passing_epubcheck)
+    result = CliRunner().invoke(cli, ["--book", str(book), "package", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: The package was not made:\n"
+        "  - 2 chapters are not final: intro (draft), peer (invited). Finish them (`anthology "
+        "mark CH final`) or withdraw them, or package a draft with --draft.\n"
+        "  - book.yaml has no ISBN (isbn.print or isbn.epub), no publisher and no year, which "
+        "the publisher's delivery needs. Add them, or package a draft with --draft.\n")
+    assert not (book / "build" / "delivery").exists()
+
+
+def test_a_draft_pdf_says_so_in_its_metadata(tmp_path: Path) -> None:
+    import pikepdf
+
+    from anthology.delivery import mark_draft
+
+    pdf = tmp_path / "book-draft.pdf"
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        document.docinfo["/Title"] = "A Small Book"
+        document.save(pdf)
+    mark_draft(pdf)
+    with pikepdf.open(pdf) as document:
+        assert str(document.docinfo["/Title"]) == "DRAFT: A Small Book"
+        assert str(document.docinfo["/Subject"]) == "DRAFT, not for publication."
+        meta = document.open_metadata()
+        assert meta["dc:title"] == "DRAFT: A Small Book"
+
+
+def test_a_draft_epub_says_so_in_its_title(tmp_path: Path) -> None:
+    from anthology.delivery import mark_draft_epub
+
+    epub = tmp_path / "book-draft.epub"
+    opf = ('<metadata><dc:title id="epub-title-1">A Small Book</dc:title>'
+           '<dc:title id="sub">For Tests</dc:title></metadata>')
+    with zipfile.ZipFile(epub, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype", (2027, 1, 1, 0, 0, 0)),
+                         "application/epub+zip")
+        info = zipfile.ZipInfo("EPUB/content.opf", (2027, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, opf)
+    mark_draft_epub(epub)
+    with zipfile.ZipFile(epub) as archive:
+        infos = archive.infolist()
+        assert [(i.filename, i.compress_type, i.date_time) for i in infos] == [
+            ("mimetype", zipfile.ZIP_STORED, (2027, 1, 1, 0, 0, 0)),
+            ("EPUB/content.opf", zipfile.ZIP_DEFLATED, (2027, 1, 1, 0, 0, 0))]
+        assert archive.read("EPUB/content.opf").decode() == opf.replace(
+            '"epub-title-1">A Small', '"epub-title-1">DRAFT: A Small')

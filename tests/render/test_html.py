@@ -153,3 +153,4 @@ def test_build_prints_a_line_per_chapter_and_nothing_when_quiet(small_book: Path
     quiet = CliRunner().invoke(cli, ["--book", str(small_book), "build", "epub", "--quiet"])
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
+    assert quiet.stdout == ""  # nothing on success

@@ -139,7 +139,7 @@ def test_unknown_offprint_chapter(small_book: Path, ident: str, message: str) ->
 def test_build_offprints_cli_for_one_chapter(small_book: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "-q", "pdf",
+    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "pdf",
                                       "offprints", "intro"])
     assert result.exit_code == 0, result.stderr
     pages = len(PdfReader(small_book / "build" / "a-small-book.pdf").pages)

@@ -116,7 +116,7 @@ def test_chapter_added_appears_in_the_next_proposal(proposal_book: Path) -> None
         "---\ntitle: Stories in Our Own Words\nauthors: [ben-writer, ada-editor]\n"
         "abstract: Digital tools that collect people's own stories.\n---\n\nText.\n",
         encoding="utf-8")
-    result = runner.invoke(cli, ["--book", str(proposal_book), "build", "-q", "proposal"])
+    result = runner.invoke(cli, ["--book", str(proposal_book), "build", "proposal"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Wrote build/proposal.pdf (")
     assert result.stdout.endswith("Wrote build/proposal.epub\nWrote build/proposal.docx\n")

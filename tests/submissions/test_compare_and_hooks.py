@@ -193,8 +193,10 @@ def test_a_new_book_gets_a_workflow(tmp_path: Path) -> None:
     import yaml
 
     from anthology.init import init_book
+    from anthology.installation import Installation
 
-    init_book(tmp_path / "b", "T", "Jane Doe", "jane@example.org", dt.date(2026, 1, 1))
+    init_book(tmp_path / "b", "T", "Jane Doe", "jane@example.org", dt.date(2026, 1, 1),
+              Installation("anthology-press==0.1.0"))
     data = yaml.safe_load((tmp_path / "b/.github/workflows/anthology.yml").read_text())
     assert data[True] == {"pull_request": None, "push": {"branches": ["main"]}}
     check = [s.get("run") for s in data["jobs"]["check"]["steps"]]
@@ -204,7 +206,7 @@ def test_a_new_book_gets_a_workflow(tmp_path: Path) -> None:
     build = data["jobs"]["build"]["steps"]
     assert [s.get("run") for s in build][-2] == "anthology build pdf epub"
     assert build[-1]["uses"] == "actions/upload-artifact@v4"
-    assert data["env"]["ANTHOLOGY"].startswith("anthology==")
+    assert data["env"]["ANTHOLOGY"] == "anthology-press==0.1.0"
     text = (tmp_path / "b/CONTRIBUTING.md").read_text()
     assert "`anthology hooks install`" in text and "## What happens after you send it" in text
 

@@ -85,6 +85,17 @@ def test_last_submissions_skip_editors_copyedits(history_book: Path) -> None:
         "peer": ("2026-02-06", "Ben Writer", "Revise peer")}  # images are not read for status
 
 
+def test_last_submissions_skip_outsiders(history_book: Path) -> None:
+    from tests.submissions.gitbook import ZED
+
+    book = load_book(history_book)
+    commit(history_book, "Improve peer", ZED, "2026-02-09",
+           {"chapters/02-peer-support.md": (history_book / "chapters/02-peer-support.md")
+            .read_text(encoding="utf-8").replace("more.", "more!")})
+    latest = last_submissions(book)
+    assert (latest["peer"].author_name, latest["peer"].message) == ("Ben Writer", "Revise peer")
+
+
 def test_last_submissions_outside_git_is_empty(small_book: Path) -> None:
     assert last_submissions(load_book(small_book)) == {}
 
@@ -107,8 +118,9 @@ def test_shallow_clone_is_refused(history_book: Path, tmp_path: Path) -> None:
     assert caught.value.message == (
         "history is shallow; fetch with --unshallow (`git fetch --unshallow`). This clone of the "
         "book has only its latest commits, so earlier submissions cannot be read.")
-    # last_submissions (for status) makes do with what the clone has.
-    assert set(last_submissions(load_book(clone))) == {"intro", "peer"}
+    # last_submissions (for status) makes do with what the clone has: its one commit, Ben's,
+    # which is a submission of his chapter but not of the introduction.
+    assert set(last_submissions(load_book(clone))) == {"peer"}
 
 
 def test_detached_head_reads_history_up_to_it(history_book: Path) -> None:

@@ -98,10 +98,10 @@ def test_refuses_to_write_over_bad_files(make_book: object, text: str, message: 
 def test_validation_before_writing(small_book: Path) -> None:
     before = (small_book / "chapters.yaml").read_text()
     with pytest.raises(AnthologyError) as caught:
-        mark_chapter(small_book, "peer", "draft", date=D, by="Ada", force=True)
+        mark_chapter(small_book, "peer", "review", date=D, by="Ada", force=True)
     assert caught.value.message == (
-        "Chapter 'peer' has no file chapters/02-peer.md yet, and from 'draft' on the book keeps "
-        "its text there. Save the chapter as chapters/02-peer.md, then mark it again.")
+        "Chapter 'peer' has no file chapters/02-peer.md yet, and from 'review' on the book "
+        "keeps its text there. Save the chapter as chapters/02-peer.md, then mark it again.")
     assert (small_book / "chapters.yaml").read_text() == before
 
 

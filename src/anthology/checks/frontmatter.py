@@ -23,7 +23,7 @@ def check_front_matter(manuscript: Manuscript, chapter: Chapter,
                        people: Collection[str]) -> list[Finding]:
     """frontmatter.type, no-title, no-authors, unknown-author, title-differs,
     authors-differ."""
-    broken = {"frontmatter.missing", "frontmatter.syntax"}
+    broken = {"frontmatter.missing", "frontmatter.syntax", "frontmatter.unclosed"}
     if not manuscript.readable or broken & {f.code for f in manuscript.findings}:
         return []
     wrong = _type_problems(manuscript, chapter)

@@ -37,13 +37,13 @@ from anthology.checks.bibliography import (
 )
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
-from anthology.findings import Finding, Severity, has_errors, warning
+from anthology.findings import Finding, Severity, error, has_errors, warning
 from anthology.images import cover_findings, image_stamp
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
 
-RESULT_VERSION = "1"
+RESULT_VERSION = "2"
 Progress = Callable[[str], None]
 
 
@@ -448,7 +448,24 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     findings = [f for r in results for f in r.findings]
     complete = chapter_ids is None
     findings += _book_checks(session, results, complete)
+    findings += missing_files(book, chapter_ids)
     return CheckReport(_dedupe(findings), results, complete)
+
+
+def missing_files(book: Book, chapter_ids: Collection[str] | None = None) -> list[Finding]:
+    """A finding for each chapter (of those named) whose state says its text is in the book
+    but whose file is not there: renamed, moved, or never added."""
+    from anthology.config import CHAPTERS_FILE
+
+    return [error("chapter.missing-file", CHAPTERS_FILE, chapter.file_line or chapter.line,
+                  f"chapter '{chapter.id}' is '{chapter.status}', but its file {chapter.file} "
+                  "is not in the book.",
+                  f"Add the file, or point 'file:' at it (`anthology chapter edit {chapter.id} "
+                  "--file PATH`).", chapter=chapter.id)
+            for chapter in book.active_chapters
+            if chapter.status in TEXT_STATES and chapter.file
+            and (chapter_ids is None or chapter.id in chapter_ids)
+            and not (book.root / chapter.file).exists()]
 
 
 def _book_checks(session: _Session, results: Sequence[ChapterResult],
@@ -494,6 +511,48 @@ def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                html: bool = False) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
     return run_checks(book, chapter_ids, cache, progress, starting, jobs, epub, html).findings
+
+
+def estimated_word_counts(book: Book, ids: Collection[str]) -> dict[str, int]:
+    """Words of the chapters named, counted from pandoc's parse of each (cached by content)
+    without citeproc: citations count as written, not as printed. For `status` between
+    checks; a chapter that cannot be read is left out."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from anthology.checks.words import count_words, counted
+    from anthology.manuscript import read_manuscript
+    from anthology.render.chapter import parse_markdown
+
+    cache = default_cache(book)
+    scratch = None
+    if not cache.folder.is_dir():  # status makes no build folder: parses are not kept then
+        scratch = tempfile.TemporaryDirectory(prefix="anthology-words-")
+        cache = Cache(Path(scratch.name))
+
+    def count(chapter: Chapter) -> int | None:
+        assert chapter.file is not None
+        manuscript = read_manuscript(book.root, chapter.file, chapter.id)
+        if not manuscript.readable or has_errors(manuscript.findings):
+            return None
+        what = f"{manuscript.name} (chapter '{chapter.id}')"
+        try:
+            body = parse_markdown(manuscript.body, what, cache) if manuscript.body.strip() \
+                else {"blocks": []}
+            abstract = manuscript.text("abstract")
+            blocks = parse_markdown(abstract, what, cache)["blocks"] if abstract else []
+        except AnthologyError:  # pandoc refused it: `check` will say why
+            return None
+        return counted(count_words(body, blocks), book.config.words)
+
+    chapters = [c for c in checkable_chapters(book) if c.id in ids]
+    try:
+        with ThreadPoolExecutor(max_workers=min(4, len(chapters) or 1)) as pool:
+            found = dict(zip((c.id for c in chapters), pool.map(count, chapters), strict=True))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    return {ident: words for ident, words in found.items() if words is not None}
 
 
 def cached_word_counts(book: Book) -> dict[str, int]:

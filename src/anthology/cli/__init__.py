@@ -53,6 +53,8 @@ class AnthologyGroup(click.Group):
 
         for command in importlib.import_module(f"anthology.cli.{name}").COMMANDS:
             if command.name not in self.commands:
+                if command.name != "init":  # init's FOLDER is the book it makes
+                    _accept_book_option(command)
                 self.add_command(command)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -80,6 +82,31 @@ class AnthologyGroup(click.Group):
             ctx.exit(1)
 
 
+BOOK_HELP = "The book folder (default: the nearest folder above with book.yaml, or " \
+    "$ANTHOLOGY_BOOK)."
+
+
+def _set_book(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        cli_state = ctx.ensure_object(CliState)
+        cli_state.book_dir = value
+        cli_state._book = None
+
+
+def _accept_book_option(command: click.Command) -> None:
+    """Let `--book DIR` follow the command's name too (`anthology status --book .`), as
+    people type it, not only come before it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_book_option(sub)
+        return
+    if any(p.name == "book" for p in command.params):
+        return
+    command.params.append(click.Option(
+        ["--book"], type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+        callback=_set_book, help=BOOK_HELP))
+
+
 def os_error_message(exc: OSError) -> str:
     """What the system refused, in plain words, naming the file or folder concerned."""
     from anthology.files import TEMP_PREFIX
@@ -103,8 +130,7 @@ def os_error_message(exc: OSError) -> str:
 @click.group(cls=AnthologyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="anthology")
 @click.option("--book", "book_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The book folder (default: the nearest folder above with book.yaml, "
-                   "or $ANTHOLOGY_BOOK).")
+              help=BOOK_HELP)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors too.")
 @click.pass_context
 def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
@@ -115,6 +141,7 @@ def cli(ctx: click.Context, book_dir: Path | None, debug: bool) -> None:
 
     Example:
 
+    \b
         anthology status
     """
     ctx.obj = CliState(book_dir=book_dir, debug=debug)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -17,24 +18,42 @@ COMMANDS: list[click.Command] = []
               help="The book's title.")
 @click.option("--editor", help="The editor's name (default: git config user.name).")
 @click.option("--email", help="The editor's e-mail (default: git config user.email).")
-def init_command(folder: Path, title: str, editor: str | None, email: str | None) -> None:
-    """Start a new book in FOLDER: book.yaml, registries, an example chapter, a bibliography.
+@click.option("--no-git", is_flag=True,
+              help="Do not make the folder a git repository with a first commit.")
+def init_command(folder: Path, title: str, editor: str | None, email: str | None,
+                 no_git: bool) -> None:
+    """Start a new book in FOLDER: book.yaml, registries, an example chapter, a bibliography,
+    CONTRIBUTING.md and a CI workflow, as a git repository with a first commit.
 
     The new book builds as it is; edit book.yaml next.
 
     Example:
 
+    \b
         anthology init my-book --title "Co-production in Practice" --editor "Jane Doe"
     """
     from anthology.init import init_book
+    from anthology.installation import running_command
     from anthology.submissions.git import config_value as _git_config
+    from anthology.submissions.git import start_repository
 
-    editor = editor or _git_config("user.name") or "Your Name"
-    email = email or _git_config("user.email") or "editor@example.org"
+    git_name, git_email = _git_config("user.name"), _git_config("user.email")
+    editor = editor or git_name or "Your Name"
+    email = email or git_email or "editor@example.org"
     written = init_book(folder, title, editor, email, today())
     for path in written:
         echo(f"Wrote {path}")
-    echo(f"Next: cd {folder} && anthology build")
+    if not no_git:
+        commit = start_repository(folder, git_name or f"anthology init {editor}",
+                                  git_email or email, f"A new book: {title.strip()}")
+        if commit is None:
+            echo(f"{folder} is inside a git repository already: commit the new book "
+                 "there (git add -A && git commit).")
+        else:
+            echo(f"Made {folder} a git repository, with the new book as its first commit "
+                 f"({commit[:7]}).")
+    anthology = running_command()
+    echo(f"Next, build it:\n  cd {shlex.quote(str(folder.absolute()))} && {anthology} build")
 
 
 BOOK_TARGETS = ("pdf", "epub")
@@ -89,6 +108,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 
     Example:
 
+    \b
         anthology build pdf offprints power-sharing safe-spaces
     """
     from anthology.build import build_book
@@ -100,6 +120,10 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     def progress(line: str) -> None:
         if not quiet:
             echo(line, err=True)
+
+    def wrote(line: str) -> None:  # --quiet: nothing on success
+        if not quiet:
+            echo(line)
 
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
@@ -113,7 +137,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
                  err=True)
         for path in result.outputs:
             extra = f" ({result.pages} pages)" if path.suffix == ".pdf" and result.pages else ""
-            echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            wrote(f"Wrote {path.relative_to(book.root)}{extra}")
             if path.suffix == ".pdf":
                 book_pdf = path
     if "offprints" in targets:
@@ -121,8 +145,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
 
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
-            echo(f"Wrote {offprint.path.relative_to(book.root)} "
-                 f"({offprint.span.page_range})")
+            wrote(f"Wrote {offprint.path.relative_to(book.root)} ({offprint.span.page_range})")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 
@@ -131,7 +154,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             echo(render_text(proposal.findings), err=True)
         for path in proposal.outputs:
             extra = f" ({proposal.pages} pages)" if path.suffix == ".pdf" else ""
-            echo(f"Wrote {path.relative_to(book.root)}{extra}")
+            wrote(f"Wrote {path.relative_to(book.root)}{extra}")
 
 
 @click.command("watch")
@@ -152,6 +175,7 @@ def watch_command(targets: tuple[str, ...], force: bool, interval: float,
 
     Example:
 
+    \b
         anthology watch pdf
     """
     import time

@@ -63,6 +63,7 @@ def check_command(chapters: tuple[str, ...], fmt: str, strict: bool, changed: bo
 
     Example:
 
+    \b
         anthology check peer-support --format github
     """
     if staged or changed or base:
@@ -90,6 +91,7 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
 
     Example:
 
+    \b
         anthology wordcount --format csv
     """
     from anthology.checks.runner import run_checks

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from anthology.model import Book
 from anthology.terminal import safe_for_terminal
+
+if TYPE_CHECKING:
+    from anthology.tracking.status import LastSubmission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,3 +83,33 @@ def echo(message: str = "", *, err: bool = False, nl: bool = True, styled: bool 
     renderer, which then added colours of its own: it is printed as it is."""
     click.echo(message if styled else safe_for_terminal(message), err=err, nl=nl,
                color=True if styled else None)
+
+
+def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:
+    """Words counted against the limit per chapter id, and the ids whose count is estimated.
+
+    Counts cached by `anthology check` or a build are exact; a chapter changed since (or never
+    checked) is counted from pandoc's parse, without citeproc (about 0.1 s a chapter).
+    """
+    from anthology.checks.runner import (
+        cached_word_counts,
+        checkable_chapters,
+        estimated_word_counts,
+    )
+
+    words = cached_word_counts(book)
+    missing = [c.id for c in checkable_chapters(book) if c.id not in words]
+    estimated = estimated_word_counts(book, missing) if missing else {}
+    words.update(estimated)
+    return words or None, [c for c in missing if c in estimated]
+
+
+def known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
+    """The last submission per chapter id (one `git log`); outside a repository, or with no
+    commits yet, None and status shows "–"."""
+    from anthology.submissions.history import last_submissions
+    from anthology.tracking.status import LastSubmission
+
+    found = last_submissions(book)
+    return {cid: LastSubmission(s.date.date(), s.author_name, s.short)
+            for cid, s in found.items()} or None

@@ -14,18 +14,23 @@ COMMANDS: list[click.Command] = []
               help="Package even though the book has uncommitted changes (or no git).")
 @click.option("--force", is_flag=True,
               help="Package even though `check` finds errors or EPUBCheck fails.")
+@click.option("--draft", is_flag=True,
+              help="Package a book that is not ready (chapters not final, no ISBN, publisher "
+                   "or year) as a draft: every name has -draft in it, every PDF says DRAFT.")
 @quiet_option
-def package_command(allow_dirty: bool, force: bool, quiet: bool) -> None:
+def package_command(allow_dirty: bool, force: bool, draft: bool, quiet: bool) -> None:
     """Assemble the publisher's delivery: build/delivery/SLUG-VERSION/ and its .zip.
 
     The folder holds the book PDF and EPUB, the offprints, the cover, metadata.json,
     validation.txt (EPUBCheck, the PDF's fonts, page size and pages, the check summary),
     provenance.json and checksums.sha256 (check with `sha256sum -c checksums.sha256`).
-    VERSION is `git describe --tags --always`. Refuses, listing every reason, when the book
+    VERSION is `git describe --tags --always`. Refuses, listing every reason, when a chapter
+    is not final or book.yaml has no ISBN, publisher or year (unless --draft), when the book
     has uncommitted changes, `check` finds errors or EPUBCheck fails.
 
     Example:
 
+    \b
         anthology package
     """
     from anthology.delivery import package_book
@@ -37,7 +42,8 @@ def package_command(allow_dirty: bool, force: bool, quiet: bool) -> None:
         if not quiet:
             echo(line, err=True)
 
-    result = package_book(book, allow_dirty=allow_dirty, force=force, progress=progress)
+    result = package_book(book, allow_dirty=allow_dirty, force=force, draft=draft,
+                          progress=progress)
     shown = [f for f in result.findings if f.severity is not Severity.INFO]
     if shown and not quiet:
         echo(render_text(shown), err=True)

@@ -43,6 +43,7 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
 
     Example:
 
+    \b
         anthology submissions --since 2026-09-01 --format json
     """
     from anthology.submissions.history import read_history
@@ -133,6 +134,7 @@ def sync_command(dry_run: bool) -> None:
 
     Example:
 
+    \b
         anthology sync --dry-run
     """
     from anthology.submissions.sync import Kind, sync_book
@@ -184,6 +186,7 @@ def diff_command(chapter_id: str, since_state: str | None, round_number: int | N
 
     Example:
 
+    \b
         anthology diff peer-support --round 1 --format html > peer-support-changes.html
     """
     from anthology.submissions.compare import diff_chapter, render_html, render_text
@@ -217,6 +220,7 @@ def hooks_install_command(force: bool) -> None:
 
     Example:
 
+    \b
         anthology hooks install
     """
     from anthology.files import relative_name

@@ -9,18 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from anthology.cli.common import echo, format_option, state, today, use_colour
+from anthology.cli.common import (
+    echo,
+    format_option,
+    known_submissions,
+    known_words,
+    state,
+    today,
+    use_colour,
+)
 from anthology.errors import UsageError
-from anthology.model import Book, Chapter, Contributor, Event
-
-if TYPE_CHECKING:
-    from anthology.tracking.status import LastSubmission
+from anthology.model import TEXT_STATES, Book, Chapter, Contributor, Event, Status
 
 COMMANDS: list[click.Command] = []
 
@@ -62,30 +66,6 @@ def _by_or_me(root: Path, value: str | None) -> str:
     return value.strip()
 
 
-def _known_words(book: Book) -> Mapping[str, int] | None:
-    """Words counted against the limit, per chapter id: the hook for the word counter.
-
-    Only counts already cached by `anthology check` or a build are used (status never runs
-    pandoc); a chapter changed since then shows "–".
-    """
-    from anthology.checks.runner import cached_word_counts
-
-    return cached_word_counts(book) or None
-
-
-def _known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
-    """The last submission per chapter id: the hook for git reading (anthology.submissions).
-
-    One `git log`; outside a repository, or with no commits yet, status shows "–".
-    """
-    from anthology.submissions.history import last_submissions
-    from anthology.tracking.status import LastSubmission
-
-    found = last_submissions(book)
-    return {cid: LastSubmission(s.date.date(), s.author_name, s.short)
-            for cid, s in found.items()} or None
-
-
 # Contributors
 
 @click.group("contributor")
@@ -94,6 +74,7 @@ def contributor_group() -> None:
 
     Example:
 
+    \b
         anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
 
@@ -136,6 +117,7 @@ def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...
 
     Example:
 
+    \b
         anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
     from anthology.tracking.people import add_contributor
@@ -153,6 +135,7 @@ def contributor_list_command(fmt: str) -> None:
 
     Example:
 
+    \b
         anthology contributor list
     """
     from anthology.tracking.people import chapters_of
@@ -188,6 +171,7 @@ def contributor_show_command(contributor_id: str) -> None:
 
     Example:
 
+    \b
         anthology contributor show jane-doe
     """
     from anthology.tracking.people import find_contributor
@@ -214,6 +198,7 @@ def contributor_edit_command(contributor_id: str, name: str | None, sort_name: s
 
     Example:
 
+    \b
         anthology contributor edit jane-doe --affiliation "University of Leeds"
     """
     from anthology.tracking.people import edit_contributor
@@ -231,6 +216,7 @@ def contributor_remove_command(contributor_id: str) -> None:
 
     Example:
 
+    \b
         anthology contributor remove jane-doe
     """
     from anthology.tracking.people import remove_contributor
@@ -247,6 +233,7 @@ def chapter_group() -> None:
 
     Example:
 
+    \b
         anthology chapter add peer-support --title "Peer support" --author jane-doe
     """
 
@@ -269,6 +256,7 @@ def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
 
     Example:
 
+    \b
         anthology chapter add peer-support --title "Peer support" --author jane-doe
     """
     from anthology.tracking.plan import add_chapter
@@ -287,6 +275,7 @@ def chapter_list_command(fmt: str) -> None:
 
     Example:
 
+    \b
         anthology chapter list
     """
     book = state().book()
@@ -327,6 +316,7 @@ def chapter_show_command(chapter_id: str) -> None:
 
     Example:
 
+    \b
         anthology chapter show peer-support
     """
     from anthology.tracking import workflow
@@ -338,7 +328,9 @@ def chapter_show_command(chapter_id: str) -> None:
     due = workflow.deadline(chapter, book.config.schedule)
     move = workflow.whose_move(chapter.status)
     lines = [f"{chapter.title} ({chapter.id})", f"  Authors:      {', '.join(names)}",
-             f"  File:         {chapter.file or '-'}"]
+             f"  File:         {chapter.file or '-'}"
+             + (" (not in the book yet)" if chapter.file and chapter.status in TEXT_STATES
+                and not (book.root / chapter.file).exists() else "")]
     if chapter.part:
         lines.append(f"  Part:         {chapter.part}")
     lines.append(f"  State:        {chapter.status.value}")
@@ -375,6 +367,7 @@ def chapter_edit_command(chapter_id: str, title: str | None, authors: tuple[str,
 
     Example:
 
+    \b
         anthology chapter edit peer-support --due drafts=2026-12-15
     """
     from anthology.tracking.plan import edit_chapter, parse_due
@@ -395,6 +388,7 @@ def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
 
     Example:
 
+    \b
         anthology chapter move peer-support --after introduction
     """
     from anthology.tracking.plan import move_chapter
@@ -413,6 +407,7 @@ def chapter_remove_command(chapter_id: str, force: bool) -> None:
 
     Example:
 
+    \b
         anthology chapter remove peer-support
     """
     from anthology.tracking.plan import remove_chapter
@@ -442,6 +437,7 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
 
     Example:
 
+    \b
         anthology mark ch04 draft --note "arrived by email"
     """
     from anthology.tracking.plan import mark_chapter
@@ -454,6 +450,10 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
     forced = " (forced)" if event.forced else ""
     echo(f"Chapter '{chapter.id}' is now {event.state.value}{round_text}{forced}, "
          f"{event.date.isoformat()}.")
+    if event.state is Status.DRAFT and chapter.file and not (root / chapter.file).exists():
+        echo(f"Note: its file {chapter.file} is not in the book yet: save the draft there "
+             f"(or point 'file:' at it with `anthology chapter edit {chapter.id} --file "
+             "PATH`) before `anthology check` or `anthology build`.")
 
 
 def _history_lines(chapter: Chapter) -> list[str]:
@@ -482,6 +482,7 @@ def history_command(chapter_id: str, fmt: str) -> None:
 
     Example:
 
+    \b
         anthology history ch04
     """
     from anthology.tracking.plan import find_chapter
@@ -508,6 +509,7 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
 
     Example:
 
+    \b
         anthology status --overdue
     """
     from anthology.tracking.people import find_contributor
@@ -518,12 +520,16 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
     wanted = parse_state(state_name) if state_name else None
     if author:
         find_contributor(book, author)
-    report = build_status(book, today(), words=_known_words(book),
-                          submissions=_known_submissions(book),
+    words, estimated = known_words(book)
+    report = build_status(book, today(), words=words, submissions=known_submissions(book),
                           overdue_only=overdue, state=wanted, author=author)
     colour = fmt == "text" and use_colour()
     # The text table is made safe for the terminal by its renderer, before it adds colour.
     echo(render(report, fmt, colour=colour), styled=fmt == "text")
+    if estimated and fmt == "text":
+        n = len(estimated)
+        echo(f"Words of {n} chapter{'' if n == 1 else 's'} changed since the last check "
+             "are estimated (citations as written); `anthology check` counts them as printed.")
 
 
 @click.command("report")
@@ -532,6 +538,7 @@ def report_command() -> None:
 
     Example:
 
+    \b
         anthology report
     """
     from anthology.files import atomic_write_text, relative_name
@@ -539,8 +546,8 @@ def report_command() -> None:
     from anthology.tracking.status import build_status
 
     book = state().book()
-    report = build_status(book, today(), words=_known_words(book),
-                          submissions=_known_submissions(book))
+    report = build_status(book, today(), words=known_words(book)[0],
+                          submissions=known_submissions(book))
     out_dir = book.root / "build"
     path = out_dir / "status.html"
     atomic_write_text(path, render_report(book, report))
@@ -557,6 +564,7 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
 
     Example:
 
+    \b
         anthology remind --overdue
     """
     from anthology.files import relative_name

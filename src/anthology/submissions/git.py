@@ -356,6 +356,35 @@ def config_value(key: str, folder: Path | None = None) -> str | None:
     return value if done.returncode == 0 and value else None
 
 
+def start_repository(folder: Path, name: str, email: str, message: str) -> str | None:
+    """Make `folder` a git repository (branch main) with one commit of everything in it, by
+    `name` <`email`>; return the commit's hash, or None when `folder` is inside a repository
+    already (the new files are left for its owner to commit)."""
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
+                                  check=False, timeout=TIMEOUT_SECONDS, env=_environment())
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH), so the book is not a git "
+                           "repository yet. Install git, then run `git init` and commit in "
+                           f"{folder}; or start the book with --no-git.") from None
+        if done.returncode != 0 and args[0] != "rev-parse":
+            raise GitError(f"git {args[0]} failed in {folder}: "
+                           f"{_useful(done.stderr.decode('utf-8', 'replace'))}. The book's "
+                           "files are written; commit them by hand (git add -A && git commit).")
+        return done
+
+    if git("rev-parse", "--git-dir").returncode == 0:
+        return None
+    git("init", "--quiet", "--initial-branch=main")
+    git("add", "--all")
+    # Passed on the command line so that a machine with no git identity can still commit; the
+    # identity is the user's own when git has one.
+    git("-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "--quiet",
+        "--no-verify", "--message", message)
+    return git("rev-parse", "HEAD").stdout.decode("ascii").strip()
+
+
 def open_repository(book_root: Path) -> Repository:
     """The repository holding `book_root`; NotARepository when there is none."""
     return Repository(book_root)

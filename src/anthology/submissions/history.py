@@ -315,11 +315,11 @@ def read_history(book: Book, *, since: dt.date | None = None, words: bool = True
 
 
 def last_submissions(book: Book) -> dict[str, Submission]:
-    """The latest commit to each chapter from outside the editorial team, by chapter id.
+    """The latest commit to each chapter by one of its authors, by chapter id.
 
-    "Outside the editorial team" means from one of the chapter's authors or from someone who
-    is not an editor: an editor's copyedits are not submissions, unless the editor is an author
-    of that chapter. Chapters without such a commit are left out. Outside git, or without any
+    An editor's copyedits are not submissions (unless the editor is an author of that
+    chapter), nor is a commit by someone who is neither (`submissions` flags those). Chapters
+    without such a commit are left out. Outside git, or without any
     commit, the answer is empty, so `status` works in any book folder. Fast: one `git log`, and
     no pandoc (images are left out; the chapter file and its own bibliographies count).
     """
@@ -332,9 +332,9 @@ def last_submissions(book: Book) -> dict[str, Submission]:
     latest: dict[str, Submission] = {}
     for chapter_id, items in history.by_chapter.items():
         for item in items:
-            # A commit that also changed the editors' files, by someone else, is not taken for
-            # the chapter's submission: it is flagged for the editors to look at.
-            if item.role is not Role.EDITOR and not item.book_code:
+            # Only the chapter's authors submit it; a commit that also changed the editors'
+            # files is flagged for the editors to look at, not taken for a submission.
+            if item.role is Role.AUTHOR and not item.book_code:
                 latest[chapter_id] = item
                 break
     return latest

@@ -214,7 +214,10 @@ def mark_chapter(root: Path, ident: str, state: str, *, date: dt.date, by: str |
     with editing(root) as edit:
         chapter = find_chapter(edit.book, ident)
         changed = workflow.mark(chapter, target, date, by, note, force, commit)
-        if target in TEXT_STATES and chapter.file and not (root / chapter.file).exists():
+        # A draft may arrive by e-mail before its file is in the book (`check` then reports
+        # the file missing); later states are about the text in the book.
+        if target in TEXT_STATES - {Status.DRAFT} and chapter.file and \
+                not (root / chapter.file).exists():
             raise AnthologyError(f"Chapter '{ident}' has no file {chapter.file} yet, and from "
                                  f"'{target.value}' on the book keeps its text there. Save the "
                                  f"chapter as {chapter.file}, then mark it again.")

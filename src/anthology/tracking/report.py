@@ -36,6 +36,8 @@ class Milestone:
     date: dt.date
     x: float
     past: bool
+    level: int = 0  # 0 next to the time line; higher levels above it, for labels close by
+    label_width: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,29 @@ def _x(date: dt.date, start: dt.date, end: dt.date) -> float:
     return round(max(0.0, min(1.0, (date - start).days / span)) * TIMELINE_WIDTH, 1)
 
 
+# Label widths on the time line, in its own units (the SVG scales its text with it): about
+# 0.6 em a character at 11 (bold name) and 10 (date) units, and a gap between labels.
+LEVEL_HEIGHT = 26
+
+
+def _label_width(key: str, date: dt.date) -> float:
+    return max(len(key) * 6.8, len(f"{date.day} {date:%b %Y}") * 6.0) + 8
+
+
+def stagger(milestones: list[Milestone]) -> list[Milestone]:
+    """Give each milestone the lowest level where its label overlaps no other's."""
+    ends: list[float] = []  # right edge of the last label on each level
+    placed = []
+    for m in sorted(milestones, key=lambda m: m.x):
+        half = _label_width(m.key, m.date) / 2
+        level = next((n for n, end in enumerate(ends) if m.x - half >= end), len(ends))
+        if level == len(ends):
+            ends.append(0.0)
+        ends[level] = m.x + half
+        placed.append(Milestone(m.key, m.date, m.x, m.past, level, 2 * half))
+    return placed
+
+
 def board(book: Book, report: StatusReport) -> dict[str, Any]:
     """Everything the template draws, laid out."""
     today = report.today
@@ -62,8 +87,9 @@ def board(book: Book, report: StatusReport) -> dict[str, Any]:
     dates = [*schedule.values(), today, *(r.due for r in report.rows if r.due)]
     start = min(dates) - dt.timedelta(days=30)
     end = max(dates) + dt.timedelta(days=30)
-    milestones = [Milestone(k, schedule[k], _x(schedule[k], start, end), schedule[k] < today)
-                  for k in SCHEDULE_KEYS if k in schedule]
+    milestones = stagger([Milestone(k, schedule[k], _x(schedule[k], start, end),
+                                    schedule[k] < today) for k in SCHEDULE_KEYS if k in schedule])
+    levels = max((m.level for m in milestones), default=0) + 1
     months = []
     month = dt.date(start.year, start.month, 1)
     while month <= end:
@@ -87,6 +113,7 @@ def board(book: Book, report: StatusReport) -> dict[str, Any]:
         "stages": [STAGE_LABELS[s] for s in workflow.PIPELINE],
         "milestones": milestones, "months": months, "today_x": _x(today, start, end),
         "width": TIMELINE_WIDTH, "summary": summary_lines(report),
+        "line_y": 52 + LEVEL_HEIGHT * (levels - 1), "level_height": LEVEL_HEIGHT,
         "today": today, "overdue": len(report.overdue),
         "per_state": report.per_state,
     }
