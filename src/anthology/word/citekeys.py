@@ -26,9 +26,11 @@ _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "on", "in", "and", "for", "
 
 def ascii_fold(text: str) -> str:
     """Lower-case letters and digits only, accents dropped (`Ñúñez` -> `nunez`)."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("æ", "ae")
-                                       .replace("ø", "o").replace("ł", "l"))
-    return "".join(c for c in decomposed.casefold() if c in string.ascii_lowercase + "0123456789")
+    # Letters that do not decompose into a base letter and an accent.
+    folded = text.casefold().replace("æ", "ae").replace("ø", "o").replace("ł", "l") \
+        .replace("đ", "d").replace("œ", "oe").replace("þ", "th")
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if c in string.ascii_lowercase + "0123456789")
 
 
 def _year(item: dict[str, Any]) -> str:

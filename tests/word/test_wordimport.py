@@ -1,0 +1,117 @@
+"""Word files with real Zotero and Mendeley fields through pandoc into the book's Markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from anthology.config import load_book
+from anthology.word.docxscan import UnreadableDocx, scan_docx
+from anthology.word.wordimport import TrackedChanges, import_docx
+from tests.word.docxmaker import Docx, cahn, sample_docx, work
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Word files of these tests, written once."""
+    folder = tmp_path_factory.mktemp("docx")
+    sample_docx(folder / "tracked.docx")
+    sample_docx(folder / "clean.docx", tracked=False)
+    d = Docx()
+    # Mendeley numbers the works of each citation from ITEM-1: two different works, one id.
+    d.paragraph("First ", d.mendeley([work(3, "Jones", 2012)], "(Jones 2012)"), " then ",
+                d.mendeley([work(4, "Brown", 2013), work(5, "Green", 2014)],
+                           "(Brown 2013; Green 2014)"), ".")
+    d.paragraph("Boxed ", d.textbox("Text in a box"), d.unknown_field(" REF _Ref1 \\h ", "Fig 1"),
+                " and ", d.unknown_field(" ADDIN EN.CITE <EndNote><Cite><Author>Doe</Author>"
+                                         "</Cite></EndNote>", "(Doe 1999)"), ".")
+    d.save(folder / "mendeley.docx")
+    return folder
+
+
+def test_citations_footnotes_lists_tables_and_pictures_come_through(
+        small_book: Path, docs: Path) -> None:
+    book = load_book(small_book)
+    report = import_docx(book, book.chapter("peer"), docs / "clean.docx")
+    text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: Peer Support\nauthors:\n- ben-writer\nbibliography:\n"
+                           "- 02-peer.json\n---\n\n# Why peer support works\n")
+    # cahn2000 is the book's own key for the same work (same title and year).
+    assert "Co-production began with time banks [@cahn2000]. It spread.[^1]" in text
+    assert "Later studies agree [@smith2010, page 12 ] and so do others [@jones2012]." in text
+    assert "[^1]: Time banks still exist in Leeds." in text
+    assert "- Listened to carers." in text
+    assert "| Carers       | 12           |" in text
+    assert "![A circle of six people holding hands.](images/peer/image1.png)" in text
+    assert (small_book / "chapters/images/peer/image1.png").read_bytes()[:4] == b"\x89PNG"
+    own = json.loads((small_book / "chapters/02-peer.json").read_text(encoding="utf-8"))
+    assert [i["id"] for i in own] == ["smith2010", "jones2012"]
+    assert own[0]["issued"] == {"date-parts": [[2010]]}
+    assert (report.citations, report.works, report.new_works, report.notes,
+            report.pictures) == (3, 3, 2, 2, 1)
+    assert report.unconverted == [] and report.accepted == []
+
+
+def test_a_second_import_gives_the_same_keys(small_book: Path, docs: Path) -> None:
+    book = load_book(small_book)
+    import_docx(book, book.chapter("peer"), docs / "clean.docx")
+    first = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    import_docx(load_book(small_book), book.chapter("peer"), docs / "clean.docx")
+    assert (small_book / "chapters/02-peer.md").read_text(encoding="utf-8") == first
+
+
+def test_mendeley_works_with_the_same_item_number_stay_apart(small_book: Path,
+                                                            docs: Path) -> None:
+    book = load_book(small_book)
+    report = import_docx(book, book.chapter("peer"), docs / "mendeley.docx")
+    text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    assert "First [@jones2012] then [@brown2013; @green2014]." in text
+    assert [(u.what, u.where) for u in report.unconverted] == [
+        ("a text box (Word keeps its text apart from the page's text)",
+         "“Boxed Fig 1 and (Doe 1999).”"),
+        ("a Word field (REF): only the text it last showed was kept",
+         "“Boxed Fig 1 and (Doe 1999).”"),
+        ("an EndNote citation without the work's data (its text was kept as written; in "
+         "EndNote, turn on Instant Formatting and save again)", "“Boxed Fig 1 and (Doe 1999).”")]
+
+
+def test_tracked_changes_and_comments_are_refused_with_where_they_are(
+        small_book: Path, docs: Path) -> None:
+    book = load_book(small_book)
+    with pytest.raises(TrackedChanges) as caught:
+        import_docx(book, book.chapter("peer"), docs / "tracked.docx")
+    assert caught.value.message == (
+        "tracked.docx has 3 tracked changes or comments, which anthology does not accept "
+        "silently:\n"
+        "  “The meetings were always held on…”: Ada Editor inserted “always”\n"
+        "  “The meetings were always held on…”: Ada Editor deleted “weekly”\n"
+        "  “The meetings were always held on…”: Ada Editor commented “Is this right?”\n"
+        "Accept or reject them in Word (Review > Accept, Reject) and delete the comments, then "
+        "import again; or add --accept-changes to accept every change as it stands (comments "
+        "are then left out). Nothing was changed.")
+    assert not (small_book / "chapters/02-peer.md").exists()
+    report = import_docx(book, book.chapter("peer"), docs / "tracked.docx",
+                         accept_changes=True)
+    text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    assert "The meetings were always held on Tuesdays. Nobody came" in text
+    assert "weekly" not in text and "Is this right" not in text
+    assert [c.kind for c in report.accepted] == ["inserted", "deleted", "commented"]
+
+
+def test_a_file_that_is_not_a_word_document_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "chapter.docx"
+    fake.write_bytes(b"\xd0\xcf\x11\xe0 an old .doc file")
+    with pytest.raises(UnreadableDocx) as caught:
+        scan_docx(fake, "chapter.docx")
+    assert caught.value.message == (
+        "chapter.docx is not a Word document (.docx): it cannot be opened as one. If it is an "
+        "old .doc file, open it in Word and save it as .docx.")
+
+
+def test_zotero_fields_in_footnotes_are_read_in_reading_order(tmp_path: Path) -> None:
+    d = Docx()
+    d.paragraph("Text ", d.footnote("see"), " more ", d.zotero([cahn()], "(Cahn 2000)"))
+    scan = scan_docx(d.save(tmp_path / "x.docx"), "x.docx")
+    assert [(c.tool, c.ids) for c in scan.citations] == [("Zotero", ("1",))]
