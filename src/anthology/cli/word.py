@@ -48,13 +48,13 @@ def _check_lines(book: Book, chapter_id: str) -> tuple[list[str], bool]:
     """`anthology check` of the chapter: its findings, and whether there were errors."""
     from anthology.checks.runner import check_book
     from anthology.config import load_book
-    from anthology.findings import has_errors, render_text, sort_findings, summary_line
+    from anthology.findings import has_errors, render_text, sort_findings
 
     findings = sort_findings(check_book(load_book(book.root), [chapter_id]))
     shown = [f for f in findings if f.severity != "info"]
     if not shown:
         return [f"Checked chapter '{chapter_id}': no problems."], False
-    return [render_text(shown), summary_line(shown)], has_errors(shown)
+    return [render_text(shown)], has_errors(shown)
 
 
 @click.command("import")
