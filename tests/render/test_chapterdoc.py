@@ -1,0 +1,75 @@
+"""One chapter as the book sets it, in Word or as a PDF: `anthology build chapter`."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from anthology.cli import cli
+from anthology.render.chapterdoc import core_properties
+from anthology.render.pandoc import pandoc_path
+
+
+def run(book: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--book", str(book), *args])
+
+
+def docx_text(path: Path) -> str:
+    return subprocess.run([pandoc_path(), str(path), "-t", "plain", "--wrap=none"],
+                          capture_output=True, check=True, text=True).stdout
+
+
+def test_a_chapter_in_word_has_the_books_citations_notes_and_real_dates(
+        small_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796860800")  # 2026-12-10
+    result = run(small_book, "build", "chapter", "intro")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "Wrote build/chapters/intro.docx\n"
+    path = small_book / "build/chapters/intro.docx"
+    props = core_properties(path)
+    assert (props["title"], props["creator"], props["language"]) == (
+        "Introduction", "Ada Editor", "en-GB")
+    assert props["created"] == props["modified"] == "2026-12-10T00:00:00Z"
+    text = docx_text(path)
+    # Chicago author-date, as book.yaml asks; the reference list after the text.
+    assert "This book began in a seminar (Cahn 2000). Goffman described total institutions " \
+           "(see Goffman 1961, 4).[1]" in text
+    assert "References\n\nCahn, Edgar S. 2000. No More Throw-Away People" in text
+    assert "[1] A note about the seminar." in text
+    with zipfile.ZipFile(path) as archive:
+        assert {info.date_time[:3] for info in archive.infolist()} == {(2026, 12, 10)}
+    first = path.read_bytes()
+    assert run(small_book, "build", "chapter", "intro").exit_code == 0
+    assert path.read_bytes() == first
+
+
+def test_a_chapter_without_its_text_or_without_a_name_is_refused(small_book: Path) -> None:
+    result = run(small_book, "build", "chapter", "peer")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Chapter 'peer' has no text yet (chapters/02-peer.md), so there is nothing to "
+        "build. Add its file (`anthology submit` takes one that came by e-mail), then build "
+        "again.\n")
+    result = run(small_book, "build", "chapter")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Say which chapter to build: anthology build chapter "
+                                  "CHAPTER [--format docx|pdf].\n")
+
+
+@pytest.mark.slow
+def test_a_chapter_as_a_pdf_with_the_books_typography(small_book: Path) -> None:
+    result = run(small_book, "build", "chapter", "intro", "--format", "pdf")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "Wrote build/chapters/intro.pdf (1 pages)\n"
+    pdf = small_book / "build/chapters/intro.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Introduction" in text and "Ada Editor" in text
+    assert "(Cahn 2000)" in text and "References" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Charis-SIL" in fonts
