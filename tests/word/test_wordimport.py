@@ -115,3 +115,18 @@ def test_zotero_fields_in_footnotes_are_read_in_reading_order(tmp_path: Path) ->
     d.paragraph("Text ", d.footnote("see"), " more ", d.zotero([cahn()], "(Cahn 2000)"))
     scan = scan_docx(d.save(tmp_path / "x.docx"), "x.docx")
     assert [(c.tool, c.ids) for c in scan.citations] == [("Zotero", ("1",))]
+
+
+def test_the_reference_list_zotero_wrote_gives_way_to_the_books(small_book: Path,
+                                                                 tmp_path: Path) -> None:
+    d = Docx()
+    d.paragraph("Text ", d.zotero([cahn()], "(Cahn 2000)"), ".")
+    d.heading("References")
+    d.paragraph(d.unknown_field(' ADDIN ZOTERO_BIBL {"uncited":[],"omitted":[],"custom":[]} '
+                                "CSL_BIBLIOGRAPHY ", "Cahn, Edgar S. 2000. No More Throw-Away "
+                                "People. Essential Books."))
+    book = load_book(small_book)
+    report = import_docx(book, book.chapter("peer"), d.save(tmp_path / "bibl.docx"))
+    text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    assert text == "---\ntitle: Peer Support\nauthors:\n- ben-writer\n---\n\nText [@cahn2000].\n"
+    assert report.unconverted == [] and report.new_works == 0

@@ -64,6 +64,7 @@ class DocxScan:
 
     citations: list[CitationField] = field(default_factory=list)
     unconverted: list[Unconverted] = field(default_factory=list)
+    reference_list: bool = False  # a reference list written by Zotero, Mendeley or EndNote
 
 
 def first_words(text: str, count: int = WHERE_WORDS) -> str:
@@ -233,7 +234,10 @@ class _Walk:
             self.scan.unconverted.append(found)
             return
         normal = " ".join(instruction.split()).upper()
-        if not normal or normal.startswith(_REFERENCE_LISTS):
+        if normal.startswith(_REFERENCE_LISTS):
+            self.scan.reference_list = True
+            return
+        if not normal:
             return
         name = normal.split()[0]
         if name not in _HARMLESS_FIELDS:

@@ -296,6 +296,14 @@ def _where_of_pictures(ast: Node) -> list[str]:
     return found
 
 
+def _without_reference_heading(blocks: list[Node]) -> list[Node]:
+    """pandoc leaves out the reference list Zotero or Mendeley wrote (the book makes its own
+    from the citations), but not the heading above it, which would head nothing."""
+    if blocks and blocks[-1]["t"] == "Header":
+        return blocks[:-1]
+    return blocks
+
+
 def _kept_text(unconverted: Sequence[Unconverted], text: str) -> list[Unconverted]:
     """What is really lost: a text box whose words pandoc kept after all is not."""
     squeezed = " ".join(text.split())
@@ -334,6 +342,8 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
             shutil.rmtree(media, ignore_errors=True)
             ast = pandoc.docx_to_ast(source, media, "accept", what)
         ast["meta"] = {}
+        if scan.reference_list:
+            ast["blocks"] = _without_reference_heading(ast["blocks"])
         ast, own_items = _rekey(book, chapter, own_name, ast, scan.citations, report)
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
