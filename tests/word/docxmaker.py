@@ -108,13 +108,14 @@ class Docx:
         """Any other field (a cross-reference, a page number...)."""
         return _field(instruction, shown)
 
-    def footnote(self, words: str) -> str:
-        """A footnote reference; the note holds `words`."""
+    def footnote(self, *runs: str) -> str:
+        """A footnote reference; the note holds `runs` (plain strings are text)."""
         number = len(self.footnotes) + 1
+        inner = "".join(r if r.startswith("<") else self.text(" " + r) for r in runs)
         self.footnotes.append(
             f'<w:footnote w:id="{number}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
             '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
-            f'{self.text(" " + words)}</w:p></w:footnote>')
+            f'{inner}</w:p></w:footnote>')
         return ('<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
                 f'<w:footnoteReference w:id="{number}"/></w:r>')
 

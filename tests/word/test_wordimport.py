@@ -112,9 +112,15 @@ def test_a_file_that_is_not_a_word_document_is_refused(tmp_path: Path) -> None:
 
 def test_zotero_fields_in_footnotes_are_read_in_reading_order(tmp_path: Path) -> None:
     d = Docx()
-    d.paragraph("Text ", d.footnote("see"), " more ", d.zotero([cahn()], "(Cahn 2000)"))
+    d.paragraph("Text ", d.zotero([work(5, "Late", 2005)], "(Late 2005)"),
+                d.footnote("see", d.zotero([cahn()], "(Cahn 2000)")), " more ",
+                d.mendeley([work(6, "Last", 2006)], "(Last 2006)"))
     scan = scan_docx(d.save(tmp_path / "x.docx"), "x.docx")
-    assert [(c.tool, c.ids) for c in scan.citations] == [("Zotero", ("1",))]
+    assert [(c.tool, c.ids, c.where) for c in scan.citations] == [
+        ("Zotero", ("5",), "“Text (Late 2005) more (Last 2006)”"),
+        ("Zotero", ("1",), "the note after “Text (Late 2005) more (Last 2006)”: "
+                           "“see(Cahn 2000)”"),
+        ("Mendeley", ("ITEM-1",), "“Text (Late 2005) more (Last 2006)”")]
 
 
 def test_the_reference_list_zotero_wrote_gives_way_to_the_books(small_book: Path,

@@ -169,11 +169,13 @@ class _Walk:
                       for kind in ("footnotes", "endnotes")
                       for root in [parts.get(kind)] if root is not None}
 
-    def walk(self, element: Element, where: str) -> None:
+    def walk(self, element: Element, where: str, note: str = "") -> None:
+        """Walk `element`'s children; `where` is the paragraph's first words, `note` what
+        leads them inside a footnote ("the note after “…”: ")."""
         for child in element:
             tag = child.tag
             if tag == f"{W}p":
-                self.walk(child, first_words(_text(child)))
+                self.walk(child, note + first_words(_text(child)), note)
             elif tag in (f"{W}del", f"{W}moveFrom"):
                 continue  # read as accepted: what was deleted is gone
             elif tag == f"{W}txbxContent":
@@ -188,12 +190,12 @@ class _Walk:
                     open_field.append(child.text or "")
             elif tag == f"{W}fldSimple":
                 self._instruction(child.get(f"{W}instr") or "", where)
-                self.walk(child, where)
+                self.walk(child, where, note)
             elif tag in (f"{W}footnoteReference", f"{W}endnoteReference"):
                 kind = "footnotes" if "footnote" in tag else "endnotes"
-                note = self.notes.get(kind, {}).get(str(child.get(f"{W}id")))
-                if note is not None:
-                    self.walk(note, f"the note after {where}")
+                note_element = self.notes.get(kind, {}).get(str(child.get(f"{W}id")))
+                if note_element is not None:
+                    self.walk(note_element, where, f"the note after {where}: ")
             elif tag == f"{OFFICE}OLEObject" and (child.get("ProgID") or "").startswith(
                     ("Equation", "MathType")):
                 self.scan.unconverted.append(Unconverted(
@@ -207,7 +209,7 @@ class _Walk:
                 self.scan.unconverted.append(Unconverted(
                     "a SmartArt diagram (ask for it as a picture, PNG or SVG)", where))
             else:
-                self.walk(child, where)
+                self.walk(child, where, note)
 
     def _field_char(self, kind: str | None, where: str) -> None:
         if kind == "begin":
