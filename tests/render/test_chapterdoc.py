@@ -73,3 +73,35 @@ def test_a_chapter_as_a_pdf_with_the_books_typography(small_book: Path) -> None:
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                            check=True).stdout
     assert "Charis-SIL" in fonts
+
+
+def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(
+        small_book: Path, tmp_path: Path) -> None:
+    """Word out, Word in: citations travel as Zotero fields, the reference list as Zotero's,
+    figure and table numbers are the book's; the Markdown comes back as it was."""
+    from anthology.config import load_book
+    from anthology.word.wordimport import import_docx
+    from tests.word.docxmaker import sample_docx
+
+    book = load_book(small_book)
+    import_docx(book, book.chapter("peer"), sample_docx(tmp_path / "in.docx", tracked=False))
+    before = {name: (small_book / name).read_bytes()
+              for name in ("chapters/02-peer.md", "chapters/02-peer.json",
+                           "chapters/images/peer/picture-1.png")}
+    assert run(small_book, "build", "chapter", "peer").exit_code == 0
+    built = small_book / "build/chapters/peer.docx"
+    text = docx_text(built)
+    assert "Later studies agree (Smith 2010, 12) and so do others (Jones 2012)." in text
+    assert ": Table 2.1" in text
+    report = import_docx(load_book(small_book), book.chapter("peer"), built)
+    after = {name: (small_book / name).read_bytes() for name in before}
+    markdown = after.pop("chapters/02-peer.md").decode()
+    assert after == {k: v for k, v in before.items() if k != "chapters/02-peer.md"}
+    assert markdown == before["chapters/02-peer.md"].decode().replace(
+        "page 12 ]", "page 12]").replace(
+        "+--------------+--------------+", "+-----------+-----------+").replace(
+        "+==============+==============+", "+===========+===========+").replace(
+        "| Group        | People       |", "| Group     | People    |").replace(
+        "| Carers       | 12           |", "| Carers    | 12        |").replace(
+        "| Staff        | 5            |", "| Staff     | 5         |")
+    assert (report.citations, report.works, report.notes, report.unconverted) == (3, 3, 2, [])

@@ -44,8 +44,8 @@ def test_citations_footnotes_lists_tables_and_pictures_come_through(
     assert "[^1]: Time banks still exist in Leeds." in text
     assert "- Listened to carers." in text
     assert "| Carers       | 12           |" in text
-    assert "![A circle of six people holding hands.](images/peer/image1.png)" in text
-    assert (small_book / "chapters/images/peer/image1.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![A circle of six people holding hands.](images/peer/picture-1.png)" in text
+    assert (small_book / "chapters/images/peer/picture-1.png").read_bytes()[:4] == b"\x89PNG"
     own = json.loads((small_book / "chapters/02-peer.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in own] == ["smith2010", "jones2012"]
     assert own[0]["issued"] == {"date-parts": [[2010]]}

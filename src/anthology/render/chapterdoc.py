@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from anthology.cache import Cache
@@ -80,14 +81,30 @@ def _set_core(docx: Path, core: bytes, created: dt.datetime) -> None:
             out.writestr(entry, data)
 
 
-def write_docx(book: Book, text: ChapterText, output: Path, created: dt.datetime) -> None:
-    """The chapter as a Word file: the book's citations and reference list, footnotes as
-    Word's own, pictures embedded."""
+def _cited_items(book: Book, text: ChapterText, cache: Cache) -> dict[str, dict[str, Any]]:
+    """The CSL JSON of each work the chapter cites, by key."""
+    from anthology.checks.bibliography import load_bibliography
+    from anthology.files import relative_name
+    from anthology.render.chapter import cited_items
+
+    bibs = [load_bibliography(p, relative_name(book.root, p), cache)
+            for p in text.bibliographies]
+    return {str(item["id"]): item for item in cited_items(dict.fromkeys(text.cited), bibs)
+            if "id" in item}
+
+
+def write_docx(book: Book, text: ChapterText, output: Path, created: dt.datetime,
+               cache: Cache) -> None:
+    """The chapter as a Word file: the book's citations and reference list (as Zotero's
+    fields, so the file can come back through `anthology import`), footnotes as Word's own,
+    pictures embedded."""
     from anthology.render import pandoc
     from anthology.render.epub import embed_images
+    from anthology.word.fields import with_citation_fields
     from anthology.yamlio import dump_yaml
 
-    ast = embed_images(with_reference_heading(text.ast), book.root)
+    ast = embed_images(with_citation_fields(with_reference_heading(text.ast),
+                                            _cited_items(book, text, cache)), book.root)
     meta: dict[str, object] = {"title": text.title, "author": [a.name for a in text.authors],
                                "lang": book.config.language,
                                "date": created.strftime("%Y-%m-%d")}
@@ -153,7 +170,7 @@ def build_chapter_document(book: Book, chapter_id: str, fmt: str, *,
     created = build_time(book.root)
     result = ChapterDocument(output, problems)
     if fmt == "docx":
-        write_docx(book, text, output, created)
+        write_docx(book, text, output, created, cache)
     else:
         result.pages = write_pdf(book, text, output, created)
     return result

@@ -16,6 +16,7 @@ so pandoc's list, keyed by those numbers, keeps one work per number and cites th
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -241,9 +242,10 @@ def _place_pictures(ast: Node, media: Path, images_dir: Path, chapter_dir: Path,
             report.unconverted.append(Unconverted("a picture of more than 20 MB (left out)",
                                                   where))
             return []
-        destination = images_dir / source.name
-        moves.append((source, destination))
+        # Named by their order, so that the same file imported again gives the same names.
         report.pictures += 1
+        destination = images_dir / f"picture-{report.pictures}{source.suffix.lower()}"
+        moves.append((source, destination))
         kept = [[k, v] for k, v in attr[2] if k not in ("width", "height")]
         return {"t": "Image", "c": [[attr[0], attr[1], kept], alt,
                                     [destination.relative_to(chapter_dir).as_posix(), title]]}
@@ -296,6 +298,37 @@ def _where_of_pictures(ast: Node) -> list[str]:
     return found
 
 
+_LABEL_WORD = re.compile(r"^(?:Figure|Fig\.|Table)$")
+_LABEL_NUMBER = re.compile(r"^\d+(?:\.\d+)*[.:]?$")
+
+
+def _unlabelled(inlines: list[Node]) -> list[Node]:
+    """Inlines without a leading "Figure 2.1" or "Table 3": the book numbers its figures and
+    tables itself (a chapter it sent out in Word comes back with its numbers as text)."""
+    if len(inlines) >= 3 and inlines[0]["t"] == "Str" and _LABEL_WORD.match(inlines[0]["c"]) \
+            and inlines[1]["t"] == "Space" and inlines[2]["t"] == "Str" \
+            and _LABEL_NUMBER.match(inlines[2]["c"]):
+        rest = inlines[3:]
+        return rest[1:] if rest and rest[0]["t"] == "Space" else rest
+    return inlines
+
+
+def _without_labels(ast: Node) -> Node:
+    """Figures' and tables' captions (and their pictures' descriptions) without the book's
+    numbers."""
+    def visit(node: Node) -> Node | None:
+        if node["t"] in ("Figure", "Table"):
+            blocks = node["c"][1][1]
+            if blocks and blocks[0]["t"] in ("Plain", "Para"):
+                blocks[0]["c"] = _unlabelled(blocks[0]["c"])
+        elif node["t"] == "Image":
+            node["c"][1] = _unlabelled(node["c"][1])
+        return None
+
+    result: Node = transform(ast, visit)
+    return result
+
+
 def _without_reference_heading(blocks: list[Node]) -> list[Node]:
     """pandoc leaves out the reference list Zotero or Mendeley wrote (the book makes its own
     from the citations), but not the heading above it, which would head nothing."""
@@ -344,6 +377,7 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
         ast["meta"] = {}
         if scan.reference_list:
             ast["blocks"] = _without_reference_heading(ast["blocks"])
+        ast = _without_labels(ast)
         ast, own_items = _rekey(book, chapter, own_name, ast, scan.citations, report)
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
@@ -381,9 +415,10 @@ def _rekey(book: Book, chapter: Chapter, own_name: str, ast: Node,
             key, book_wide = next(keys)
             row.append(key)
             if not book_wide and key not in own:
-                own[key] = {"id": key, **normal_item(item)}
+                # Sorted: the same work gives the same bytes, whichever tool wrote it.
+                own[key] = {"id": key, **dict(sorted(normal_item(item).items()))}
         new_keys.append(row)
-    report.citations = sum(1 for row in new_keys for key in row if key)
+    report.citations = sum(1 for row in new_keys if any(row))
     report.works = len({identity(normal_item(i)) for i in items})
     report.new_works = len(own)
     # transform visits the Cite nodes in reading order, as `each` found them.
