@@ -220,3 +220,13 @@ def test_import_prints_what_it_did_and_the_check(book: Path, tmp_path: Path) -> 
         "Checked chapter 'carers': no problems."]
     assert "Carers know [@cahn2000; @odegard2020]." in \
         (book / "chapters/03-carers.md").read_text(encoding="utf-8")
+
+
+def test_the_check_after_a_submission_names_what_to_fix(book: Path, mail: Path) -> None:
+    (mail / "peer.md").write_text("Peer support is old [@cahn2000].\n", encoding="utf-8")
+    result = run(book, "submit", "peer", str(mail / "peer.md"))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[-2:] == [
+        "chapters/02-peer.md:7:22: error: cites @cahn2000, which is not in the bibliography. "
+        "Add the entry to references/book.bib, or correct the key. [citation.missing]",
+        "1 problem (1 error) in 1 file."]
