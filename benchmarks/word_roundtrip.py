@@ -37,7 +37,7 @@ def roundtrip_docx(path: Path) -> Path:
         note_cite = d.zotero([works[(n + 7) % 14]], "(Note)") if n % 3 == 0 else ""
         d.paragraph(f"Paragraph {n + 1} says what carers said ",
                     d.zotero(pair, "(Cite)", locator=str(n + 3) if n in (3, 4, 5, 6) else None),
-                    " and goes on ", d.zotero([second], "(Cite)"), ".",
+                    *([" and goes on ", d.zotero([second], "(Cite)")] if n < 6 else []), ".",
                     d.footnote(f"Note {n + 1}.", *([note_cite] if note_cite else [])))
     d.heading("What we did", 2)
     d.bullet("Listened.")
@@ -81,11 +81,13 @@ def one_run(folder: Path) -> dict[str, object]:
     git(root, "commit", "-q", "-am", "Record")
     times["import built .docx"], reimported = run(root, "import", "peer", str(built))
     again = (root / "chapters/02-peer.md").read_text(encoding="utf-8")
+    diff = subprocess.run(["git", "-C", str(root), "diff", "--stat", "--", "chapters"],
+                          capture_output=True, text=True, check=True).stdout
     return {"times": times, "submitted": submitted, "markdown": markdown, "works": len(own),
             "cites": markdown.count("[@") + markdown.count("; @"),
             "notes": markdown.count("[^") // 2, "reimported": reimported,
             "cites_again": again.count("[@") + again.count("; @"),
-            "notes_again": again.count("[^") // 2}
+            "notes_again": again.count("[^") // 2, "diff": diff}
 
 
 def main() -> None:
@@ -101,6 +103,7 @@ def main() -> None:
     print(f"Re-import of the built .docx: {first['cites_again']} cited keys, "
           f"{first['notes_again']} footnotes")
     print(first["reimported"])
+    print("Changed by the round trip:", first["diff"] or "nothing\n")
     for step in first["times"]:  # type: ignore[attr-defined]
         values = [r["times"][step] for r in runs]  # type: ignore[index]
         print(f"{step:<22} {statistics.median(values):6.2f} s")

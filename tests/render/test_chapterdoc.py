@@ -95,13 +95,6 @@ def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(
     assert ": Table 2.1" in text
     report = import_docx(load_book(small_book), book.chapter("peer"), built)
     after = {name: (small_book / name).read_bytes() for name in before}
-    markdown = after.pop("chapters/02-peer.md").decode()
-    assert after == {k: v for k, v in before.items() if k != "chapters/02-peer.md"}
-    assert markdown == before["chapters/02-peer.md"].decode().replace(
-        "page 12 ]", "page 12]").replace(
-        "+--------------+--------------+", "+-----------+-----------+").replace(
-        "+==============+==============+", "+===========+===========+").replace(
-        "| Group        | People       |", "| Group     | People    |").replace(
-        "| Carers       | 12           |", "| Carers    | 12        |").replace(
-        "| Staff        | 5            |", "| Staff     | 5         |")
+    # Byte for byte: the same keys, notes, table, picture and bibliography.
+    assert after == before
     assert (report.citations, report.works, report.notes, report.unconverted) == (3, 3, 2, [])

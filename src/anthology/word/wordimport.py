@@ -313,10 +313,20 @@ def _unlabelled(inlines: list[Node]) -> list[Node]:
     return inlines
 
 
+def _trimmed(inlines: list[Node]) -> list[Node]:
+    """Without trailing spaces (pandoc leaves one after a Zotero locator: `[@a, page 12 ]`)."""
+    end = len(inlines)
+    while end and inlines[end - 1]["t"] in ("Space", "SoftBreak"):
+        end -= 1
+    return inlines[:end]
+
+
 def _without_labels(ast: Node) -> Node:
     """Figures' and tables' captions (and their pictures' descriptions) without the book's
-    numbers."""
+    numbers; tables without Word's column widths (the book sets its tables)."""
     def visit(node: Node) -> Node | None:
+        if node["t"] == "Table":
+            node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
         if node["t"] in ("Figure", "Table"):
             blocks = node["c"][1][1]
             if blocks and blocks[0]["t"] in ("Plain", "Para"):
@@ -428,7 +438,8 @@ def _rekey(book: Book, chapter: Chapter, own_name: str, ast: Node,
         if node["t"] != "Cite":
             return None
         row = next(rows)
-        kept = [{**citation, "citationId": key}
+        kept = [{**citation, "citationId": key,
+                 "citationSuffix": _trimmed(citation["citationSuffix"])}
                 for citation, key in zip(node["c"][0], row, strict=True) if key]
         if not kept:
             shown: list[Node] = node["c"][1]
