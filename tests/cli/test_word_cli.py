@@ -122,6 +122,7 @@ def test_a_markdown_and_a_word_chapter_arrive_by_email(book: Path, mail: Path) -
 
 def test_revisions_go_back_to_review_in_the_next_round(book: Path, mail: Path) -> None:
     assert run(book, "submit", "peer", str(mail / "peer.md")).exit_code == 0
+    draft = git(book, "rev-parse", "HEAD")
     for state in ("review", "revisions"):
         assert run(book, "mark", "peer", state).exit_code == 0
     git(book, "commit", "-q", "-am", "Review")
@@ -129,6 +130,20 @@ def test_revisions_go_back_to_review_in_the_next_round(book: Path, mail: Path) -
     result = run(book, "submit", "peer", str(mail / "peer.md"), "--date", TODAY)
     assert result.exit_code == 0, result.output
     assert f"Chapter 'peer' is now review (round 2), {TODAY}." in result.stdout
+    assert git(book, "log", "-1", "--format=%aI") == f"{TODAY}T12:00:00+00:00"
+    # The revised text against the draft, as for any commit.
+    diff = run(book, "diff", "peer", "--rev", draft)
+    assert diff.exit_code == 0, diff.output
+    assert "{+very+}" in diff.stdout
+
+
+def test_a_date_before_the_last_event_is_refused(book: Path, mail: Path) -> None:
+    result = run(book, "submit", "peer", str(mail / "peer.md"), "--date", "2026-01-01")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: The date 2026-01-01 is before the last event of chapter 'peer' ({TODAY}, "
+        "agreed). Give the day the chapter arrived, on or after it.\n")
+    assert git(book, "status", "--porcelain") == ""
 
 
 def test_a_submission_in_draft_leaves_the_state_as_it_is(book: Path, mail: Path) -> None:
@@ -230,3 +245,17 @@ def test_the_check_after_a_submission_names_what_to_fix(book: Path, mail: Path) 
         "chapters/02-peer.md:7:22: error: cites @cahn2000, which is not in the bibliography. "
         "Add the entry to references/book.bib, or correct the key. [citation.missing]",
         "1 problem (1 error) in 1 file."]
+
+
+def test_a_word_file_with_tracked_changes_is_refused_then_accepted(book: Path,
+                                                                    tmp_path: Path) -> None:
+    source = sample_docx(tmp_path / "tracked.docx")
+    result = run(book, "submit", "carers", str(source))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: tracked.docx has 3 tracked changes or comments, "
+                                    "which anthology does not accept silently:\n")
+    assert git(book, "status", "--porcelain") == ""
+    result = run(book, "submit", "carers", str(source), "--accept-changes")
+    assert result.exit_code == 0, result.output
+    assert "Accepted 3 tracked changes and left out the comments:\n" in result.stdout
+    assert git(book, "log", "-1", "--format=%an") == "Cara Carer"

@@ -90,8 +90,8 @@ def test_tracked_changes_and_comments_are_refused_with_where_they_are(
         "  “The meetings were always held on…”: Ada Editor deleted “weekly”\n"
         "  “The meetings were always held on…”: Ada Editor commented “Is this right?”\n"
         "Accept or reject them in Word (Review > Accept, Reject) and delete the comments, then "
-        "import again; or add --accept-changes to accept every change as it stands (comments "
-        "are then left out). Nothing was changed.")
+        "run the command again; or add --accept-changes to accept every change as it stands "
+        "(comments are then left out). Nothing was changed.")
     assert not (small_book / "chapters/02-peer.md").exists()
     report = import_docx(book, book.chapter("peer"), docs / "tracked.docx",
                          accept_changes=True)

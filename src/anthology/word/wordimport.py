@@ -132,8 +132,8 @@ def refusal_message(name: str, changes: Sequence[TrackedChange]) -> str:
     return (f"{name} has {count} tracked change{'' if count == 1 else 's'} or "
             f"comment{'' if count == 1 else 's'}, which anthology does not accept "
             f"silently:\n{listed}\nAccept or reject them in Word (Review > Accept, Reject) and "
-            "delete the comments, then import again; or add --accept-changes to accept every "
-            "change as it stands (comments are then left out). Nothing was changed.")
+            "delete the comments, then run the command again; or add --accept-changes to accept "
+            "every change as it stands (comments are then left out). Nothing was changed.")
 
 
 # Citations
