@@ -137,3 +137,29 @@ def test_the_reference_list_zotero_wrote_gives_way_to_the_books(small_book: Path
     text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
     assert text == "---\ntitle: Peer Support\nauthors:\n- ben-writer\n---\n\nText [@cahn2000].\n"
     assert report.unconverted == [] and report.new_works == 0
+
+
+def test_a_file_that_unpacks_too_big_is_refused(docs: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.word import docxscan
+
+    monkeypatch.setattr(docxscan, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(UnreadableDocx) as caught:
+        scan_docx(docs / "clean.docx", "clean.docx")
+    assert caught.value.message == (
+        "clean.docx unpacks to more than 400 MB, so it is not a Word document anthology can "
+        "read. Open it in Word and save it again as .docx.")
+
+
+def test_xml_with_entities_is_not_expanded(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "entity.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x '
+                         'SYSTEM "file:///etc/hostname">]><d>&x;</d>')
+    with pytest.raises(UnreadableDocx) as caught:
+        scan_docx(path, "entity.docx")
+    assert caught.value.message.startswith("entity.docx: its part word/document.xml is "
+                                           "damaged (")
+    assert caught.value.message.endswith("). Open the file in Word and save it again.")
