@@ -98,3 +98,30 @@ def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(
     # Byte for byte: the same keys, notes, table, picture and bibliography.
     assert after == before
     assert (report.citations, report.works, report.notes, report.unconverted) == (3, 3, 2, [])
+
+
+def test_citations_in_the_text_and_cross_references_make_the_round_trip(
+        small_book: Path) -> None:
+    from anthology.config import load_book
+    from anthology.word.wordimport import import_docx
+    from tests.word.docxmaker import PNG
+
+    chapter = small_book / "chapters/02-peer.md"
+    chapter.write_text(
+        "---\ntitle: Peer Support\nauthors:\n- ben-writer\n---\n\n"
+        "@cahn2000 says this, and [-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n"
+        "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
+        "| Group | People |\n|-------|--------|\n| Carers | 12 |\n\n: Who came. {#tbl-count}\n",
+        encoding="utf-8")
+    (small_book / "chapters/images/peer").mkdir(parents=True)
+    (small_book / "chapters/images/peer/picture-1.png").write_bytes(PNG)
+    assert run(small_book, "build", "chapter", "peer").exit_code == 0
+    built = small_book / "build/chapters/peer.docx"
+    assert "Cahn (2000) says this, and (1961, 4) too. See Figure 2.1 and Table 2.1." in \
+        docx_text(built)
+    book = load_book(small_book)
+    import_docx(book, book.chapter("peer"), built)
+    assert chapter.read_text(encoding="utf-8").split("---\n\n")[1] == (
+        "@cahn2000 says this, and [-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n"
+        "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
+        "| Group  | People |\n|--------|--------|\n| Carers | 12     |\n\n: Who came. {#tbl-count}\n")

@@ -24,6 +24,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"
 DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 WHERE_WORDS = 6
+IN_TEXT = "anthology-author-in-text"  # see word/fields.py
 # The fields pandoc reads (hyperlinks, citations and the reference lists the add-ins write),
 # and ones whose shown text is all a book needs.
 _CITATION_PREFIXES = (("ADDIN ZOTERO_ITEM CSL_CITATION", "Zotero"),
@@ -47,6 +48,7 @@ class CitationField:
     ids: tuple[str, ...]
     items: tuple[dict[str, Any], ...]
     where: str
+    in_text: tuple[bool, ...] = ()  # which were written `@key` in the text (anthology's own)
 
 
 @dataclass(frozen=True)
@@ -151,10 +153,11 @@ def _citation_field(instruction: str, where: str) -> CitationField | Unconverted
             cited = data["citationItems"]
             ids = tuple(str(c["id"]) for c in cited)
             items = tuple(dict(c["itemData"]) for c in cited)
-        except (ValueError, KeyError, TypeError):
+            in_text = tuple(c.get(IN_TEXT) is True for c in cited)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return Unconverted(f"a {tool} citation whose data cannot be read (its text was "
                                "kept as written)", where)
-        return CitationField(tool, ids, items, where)
+        return CitationField(tool, ids, items, where, in_text)
     return None
 
 

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 from anthology.document import Node, stringify, transform
 
 SCHEMA = "https://github.com/citation-style-language/schema/raw/master/csl-citation.json"
+IN_TEXT = "anthology-author-in-text"
 BIBLIOGRAPHY = ' ADDIN ZOTERO_BIBL {"uncited":[],"omitted":[],"custom":[]} CSL_BIBLIOGRAPHY '
 
 
@@ -60,8 +61,12 @@ def _citation_data(cite: Node, items: Mapping[str, dict[str, Any]], number: int)
             entry["prefix"] = prefix
         if suffix:
             entry["suffix"] = suffix
-        if citation["citationMode"]["t"] == "SuppressAuthor":
+        mode = citation["citationMode"]["t"]
+        if mode == "SuppressAuthor":
             entry["suppress-author"] = True
+        elif mode == "AuthorInText":
+            # CSL has no such flag; ours, for `anthology import` (Zotero drops it on refresh).
+            entry[IN_TEXT] = True
         cited.append(entry)
     shown = stringify(cite["c"][1])
     data = {"citationID": f"anthology-{number}", "properties": {

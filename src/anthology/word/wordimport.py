@@ -184,6 +184,15 @@ def _cite_items(cites: Sequence[Node], fields: Sequence[CitationField],
     return out
 
 
+def _in_text_flags(cites: Sequence[Node], fields: Sequence[CitationField]
+                   ) -> list[tuple[bool, ...]]:
+    """Which citations were `@key` in the text of the book (a chapter it sent out in Word)."""
+    if len(cites) != len(fields):
+        return [() for _ in cites]
+    return [f.in_text if [c["citationId"] for c in cite["c"][0]] == list(f.ids) else ()
+            for cite, f in zip(cites, fields, strict=True)]
+
+
 def _known_works(book: Book, chapter: Chapter, own_name: str) -> list[Known]:
     """Every work in the book's bibliographies, with its key; the book-wide ones marked."""
     from anthology.checks.bibliography import load_bibliography
@@ -339,6 +348,46 @@ def _without_labels(ast: Node) -> Node:
     return result
 
 
+_CROSSREF_TEXT = re.compile(r"^(?:Figure|Table) \d+(?:\.\d+)*$")
+
+
+def _crossref(identifier: str) -> Node:
+    """`@fig-one`: the book's cross-reference, which it prints as "Figure 2.1"."""
+    return {"t": "Cite", "c": [[{"citationId": identifier, "citationPrefix": [],
+                                 "citationSuffix": [], "citationMode": {"t": "AuthorInText"},
+                                 "citationNoteNum": 0, "citationHash": 0}],
+                               [{"t": "Str", "c": f"@{identifier}"}]]}
+
+
+def _with_crossrefs(ast: Node) -> Node:
+    """Cross-references back from a chapter the book sent out in Word: there a reference to a
+    figure is a link "Figure 2.1" to the figure's bookmark, which pandoc does not read back, so
+    the figure whose caption begins "Figure 2.1" gets that id again and the link becomes
+    `@fig-...` (tables alike)."""
+    labels: dict[str, str] = {}
+    for link in each(ast["blocks"], "Link"):
+        target, text = link["c"][2][0], stringify(link["c"][1])
+        if target.startswith("#") and len(target) > 1 and _CROSSREF_TEXT.match(text):
+            labels.setdefault(text, target[1:])
+    if not labels:
+        return ast
+
+    def visit(node: Node) -> Node | None:
+        if node["t"] == "Link" and stringify(node["c"][1]) in labels and \
+                node["c"][2][0] == "#" + labels[stringify(node["c"][1])]:
+            return _crossref(labels[stringify(node["c"][1])])
+        if node["t"] in ("Figure", "Table") and not node["c"][0][0]:
+            blocks = node["c"][1][1]
+            if blocks and blocks[0]["t"] in ("Plain", "Para"):
+                label = stringify(blocks[0]["c"][:3])
+                if label in labels:
+                    node["c"][0] = [labels[label], *node["c"][0][1:]]
+        return None
+
+    result: Node = transform(ast, visit)
+    return result
+
+
 def _without_reference_heading(blocks: list[Node]) -> list[Node]:
     """pandoc leaves out the reference list Zotero or Mendeley wrote (the book makes its own
     from the citations), but not the heading above it, which would head nothing."""
@@ -387,8 +436,9 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
         ast["meta"] = {}
         if scan.reference_list:
             ast["blocks"] = _without_reference_heading(ast["blocks"])
-        ast = _without_labels(ast)
         ast, own_items = _rekey(book, chapter, own_name, ast, scan.citations, report)
+        # After the citations are matched with the fields: cross-references are Cites too.
+        ast = _without_labels(_with_crossrefs(ast))
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
         report.notes = len(each(ast["blocks"], "Note"))
@@ -412,6 +462,7 @@ def _rekey(book: Book, chapter: Chapter, own_name: str, ast: Node,
     """The AST with readable keys in its citations, and the chapter's own new works."""
     cites = each(ast["blocks"], "Cite")
     per_cite = _cite_items(cites, fields, _pandoc_items(ast))
+    in_text = iter(_in_text_flags(cites, fields))
     items = [item for found in per_cite for item in found if item is not None]
     keys = iter(assign_keys(items, _known_works(book, chapter, own_name)))
     new_keys: list[list[str | None]] = []
@@ -437,10 +488,13 @@ def _rekey(book: Book, chapter: Chapter, own_name: str, ast: Node,
     def visit(node: Node) -> Node | list[Node] | None:
         if node["t"] != "Cite":
             return None
-        row = next(rows)
+        row, flags = next(rows), next(in_text)
         kept = [{**citation, "citationId": key,
-                 "citationSuffix": _trimmed(citation["citationSuffix"])}
-                for citation, key in zip(node["c"][0], row, strict=True) if key]
+                 "citationSuffix": _trimmed(citation["citationSuffix"]),
+                 **({"citationMode": {"t": "AuthorInText"}}
+                    if index < len(flags) and flags[index] else {})}
+                for index, (citation, key) in enumerate(zip(node["c"][0], row, strict=True))
+                if key]
         if not kept:
             shown: list[Node] = node["c"][1]
             return shown
