@@ -108,20 +108,21 @@ def test_citations_in_the_text_and_cross_references_make_the_round_trip(
 
     chapter = small_book / "chapters/02-peer.md"
     chapter.write_text(
-        "---\ntitle: Peer Support\nauthors:\n- ben-writer\n---\n\n"
-        "@cahn2000 says this, and [-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n"
-        "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
+        "---\ntitle: Peer Support\nauthors:\n- ben-writer\n---\n\n# Methods {#sec-methods}\n\n"
+        "As @sec-methods says, @cahn2000 says this, and [-@goffman1961, p. 4] too. See "
+        "@fig-circle and @tbl-count.\n\n![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
         "| Group | People |\n|-------|--------|\n| Carers | 12 |\n\n: Who came. {#tbl-count}\n",
         encoding="utf-8")
     (small_book / "chapters/images/peer").mkdir(parents=True)
     (small_book / "chapters/images/peer/picture-1.png").write_bytes(PNG)
     assert run(small_book, "build", "chapter", "peer").exit_code == 0
     built = small_book / "build/chapters/peer.docx"
-    assert "Cahn (2000) says this, and (1961, 4) too. See Figure 2.1 and Table 2.1." in \
-        docx_text(built)
+    assert "As ‘Methods’ says, Cahn (2000) says this, and (1961, 4) too. See Figure 2.1 and " \
+           "Table 2.1." in docx_text(built)
     book = load_book(small_book)
     import_docx(book, book.chapter("peer"), built)
     assert chapter.read_text(encoding="utf-8").split("---\n\n")[1] == (
-        "@cahn2000 says this, and [-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n"
-        "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
-        "| Group  | People |\n|--------|--------|\n| Carers | 12     |\n\n: Who came. {#tbl-count}\n")
+        "# Methods {#sec-methods}\n\nAs @sec-methods says, @cahn2000 says this, and "
+        "[-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
+        "| Group  | People |\n|--------|--------|\n| Carers | 12     |\n\n"
+        ": Who came. {#tbl-count}\n")

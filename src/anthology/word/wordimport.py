@@ -360,23 +360,29 @@ def _crossref(identifier: str) -> Node:
 
 
 def _with_crossrefs(ast: Node) -> Node:
-    """Cross-references back from a chapter the book sent out in Word: there a reference to a
-    figure is a link "Figure 2.1" to the figure's bookmark, which pandoc does not read back, so
-    the figure whose caption begins "Figure 2.1" gets that id again and the link becomes
-    `@fig-...` (tables alike)."""
+    """Cross-references back from a chapter the book sent out in Word: there a reference is a
+    link ("Figure 2.1", or a section's title in quotes) to a bookmark, which pandoc does not
+    read back; so the figure whose caption begins "Figure 2.1" (the table, the heading with
+    that title) gets the id again, and the link becomes `@fig-...` once more."""
     labels: dict[str, str] = {}
     for link in each(ast["blocks"], "Link"):
         target, text = link["c"][2][0], stringify(link["c"][1])
-        if target.startswith("#") and len(target) > 1 and _CROSSREF_TEXT.match(text):
-            labels.setdefault(text, target[1:])
+        if not target.startswith("#") or len(target) < 2:
+            continue
+        if _CROSSREF_TEXT.match(text) or (len(text) > 2 and text[0] == "‘" and text[-1] == "’"):
+            labels.setdefault(text.strip("‘’"), target[1:])
     if not labels:
         return ast
 
     def visit(node: Node) -> Node | None:
-        if node["t"] == "Link" and stringify(node["c"][1]) in labels and \
-                node["c"][2][0] == "#" + labels[stringify(node["c"][1])]:
-            return _crossref(labels[stringify(node["c"][1])])
-        if node["t"] in ("Figure", "Table") and not node["c"][0][0]:
+        kind = node["t"]
+        if kind == "Link":
+            text = stringify(node["c"][1]).strip("‘’")
+            if node["c"][2][0] == "#" + labels.get(text, "\0"):
+                return _crossref(labels[text])
+        elif kind == "Header" and stringify(node["c"][2]) in labels:
+            node["c"][1] = [labels[stringify(node["c"][2])], *node["c"][1][1:]]
+        elif kind in ("Figure", "Table") and not node["c"][0][0]:
             blocks = node["c"][1][1]
             if blocks and blocks[0]["t"] in ("Plain", "Para"):
                 label = stringify(blocks[0]["c"][:3])
