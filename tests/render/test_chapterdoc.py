@@ -123,6 +123,7 @@ def test_citations_in_the_text_and_cross_references_make_the_round_trip(
     import_docx(book, book.chapter("peer"), built)
     assert chapter.read_text(encoding="utf-8").split("---\n\n")[1] == (
         "# Methods {#sec-methods}\n\nAs @sec-methods says, @cahn2000 says this, and "
-        "[-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
+        "[-@goffman1961, p. 4] too. See @fig-circle and @tbl-count.\n\n"
+        "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
         "| Group  | People |\n|--------|--------|\n| Carers | 12     |\n\n"
         ": Who came. {#tbl-count}\n")
