@@ -16,7 +16,6 @@ so pandoc's list, keyed by those numbers, keeps one work per number and cites th
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -31,6 +30,12 @@ from anthology.findings import Finding
 from anthology.model import Book, Chapter
 from anthology.word.citekeys import Known, assign_keys, identity, normal_item
 from anthology.word.docxscan import CitationField, Unconverted, first_words, scan_docx
+from anthology.word.tidy import (
+    trimmed,
+    with_crossrefs,
+    without_labels,
+    without_reference_heading,
+)
 
 # Picture formats a browser, WeasyPrint and an EPUB reader all show.
 SHOWN_FORMATS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
@@ -307,101 +312,6 @@ def _where_of_pictures(ast: Node) -> list[str]:
     return found
 
 
-_LABEL_WORD = re.compile(r"^(?:Figure|Fig\.|Table)$")
-_LABEL_NUMBER = re.compile(r"^\d+(?:\.\d+)*[.:]?$")
-
-
-def _unlabelled(inlines: list[Node]) -> list[Node]:
-    """Inlines without a leading "Figure 2.1" or "Table 3": the book numbers its figures and
-    tables itself (a chapter it sent out in Word comes back with its numbers as text)."""
-    if len(inlines) >= 3 and inlines[0]["t"] == "Str" and _LABEL_WORD.match(inlines[0]["c"]) \
-            and inlines[1]["t"] == "Space" and inlines[2]["t"] == "Str" \
-            and _LABEL_NUMBER.match(inlines[2]["c"]):
-        rest = inlines[3:]
-        return rest[1:] if rest and rest[0]["t"] == "Space" else rest
-    return inlines
-
-
-def _trimmed(inlines: list[Node]) -> list[Node]:
-    """Without trailing spaces (pandoc leaves one after a Zotero locator: `[@a, page 12 ]`)."""
-    end = len(inlines)
-    while end and inlines[end - 1]["t"] in ("Space", "SoftBreak"):
-        end -= 1
-    return inlines[:end]
-
-
-def _without_labels(ast: Node) -> Node:
-    """Figures' and tables' captions (and their pictures' descriptions) without the book's
-    numbers; tables without Word's column widths (the book sets its tables)."""
-    def visit(node: Node) -> Node | None:
-        if node["t"] == "Table":
-            node["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in node["c"][2]]
-        if node["t"] in ("Figure", "Table"):
-            blocks = node["c"][1][1]
-            if blocks and blocks[0]["t"] in ("Plain", "Para"):
-                blocks[0]["c"] = _unlabelled(blocks[0]["c"])
-        elif node["t"] == "Image":
-            node["c"][1] = _unlabelled(node["c"][1])
-        return None
-
-    result: Node = transform(ast, visit)
-    return result
-
-
-_CROSSREF_TEXT = re.compile(r"^(?:Figure|Table) \d+(?:\.\d+)*$")
-
-
-def _crossref(identifier: str) -> Node:
-    """`@fig-one`: the book's cross-reference, which it prints as "Figure 2.1"."""
-    return {"t": "Cite", "c": [[{"citationId": identifier, "citationPrefix": [],
-                                 "citationSuffix": [], "citationMode": {"t": "AuthorInText"},
-                                 "citationNoteNum": 0, "citationHash": 0}],
-                               [{"t": "Str", "c": f"@{identifier}"}]]}
-
-
-def _with_crossrefs(ast: Node) -> Node:
-    """Cross-references back from a chapter the book sent out in Word: there a reference is a
-    link ("Figure 2.1", or a section's title in quotes) to a bookmark, which pandoc does not
-    read back; so the figure whose caption begins "Figure 2.1" (the table, the heading with
-    that title) gets the id again, and the link becomes `@fig-...` once more."""
-    labels: dict[str, str] = {}
-    for link in each(ast["blocks"], "Link"):
-        target, text = link["c"][2][0], stringify(link["c"][1])
-        if not target.startswith("#") or len(target) < 2:
-            continue
-        if _CROSSREF_TEXT.match(text) or (len(text) > 2 and text[0] == "‘" and text[-1] == "’"):
-            labels.setdefault(text.strip("‘’"), target[1:])
-    if not labels:
-        return ast
-
-    def visit(node: Node) -> Node | None:
-        kind = node["t"]
-        if kind == "Link":
-            text = stringify(node["c"][1]).strip("‘’")
-            if node["c"][2][0] == "#" + labels.get(text, "\0"):
-                return _crossref(labels[text])
-        elif kind == "Header" and stringify(node["c"][2]) in labels:
-            node["c"][1] = [labels[stringify(node["c"][2])], *node["c"][1][1:]]
-        elif kind in ("Figure", "Table") and not node["c"][0][0]:
-            blocks = node["c"][1][1]
-            if blocks and blocks[0]["t"] in ("Plain", "Para"):
-                label = stringify(blocks[0]["c"][:3])
-                if label in labels:
-                    node["c"][0] = [labels[label], *node["c"][0][1:]]
-        return None
-
-    result: Node = transform(ast, visit)
-    return result
-
-
-def _without_reference_heading(blocks: list[Node]) -> list[Node]:
-    """pandoc leaves out the reference list Zotero or Mendeley wrote (the book makes its own
-    from the citations), but not the heading above it, which would head nothing."""
-    if blocks and blocks[-1]["t"] == "Header":
-        return blocks[:-1]
-    return blocks
-
-
 def _kept_text(unconverted: Sequence[Unconverted], text: str) -> list[Unconverted]:
     """What is really lost: a text box whose words pandoc kept after all is not."""
     squeezed = " ".join(text.split())
@@ -441,10 +351,10 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
             ast = pandoc.docx_to_ast(source, media, "accept", what)
         ast["meta"] = {}
         if scan.reference_list:
-            ast["blocks"] = _without_reference_heading(ast["blocks"])
+            ast["blocks"] = without_reference_heading(ast["blocks"])
         ast, own_items = _rekey(book, chapter, own_name, ast, scan.citations, report)
         # After the citations are matched with the fields: cross-references are Cites too.
-        ast = _without_labels(_with_crossrefs(ast))
+        ast = without_labels(with_crossrefs(ast))
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
         report.notes = len(each(ast["blocks"], "Note"))
@@ -496,7 +406,7 @@ def _rekey(book: Book, chapter: Chapter, own_name: str, ast: Node,
             return None
         row, flags = next(rows), next(in_text)
         kept = [{**citation, "citationId": key,
-                 "citationSuffix": _trimmed(citation["citationSuffix"]),
+                 "citationSuffix": trimmed(citation["citationSuffix"]),
                  **({"citationMode": {"t": "AuthorInText"}}
                     if index < len(flags) and flags[index] else {})}
                 for index, (citation, key) in enumerate(zip(node["c"][0], row, strict=True))
