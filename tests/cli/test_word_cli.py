@@ -259,3 +259,26 @@ def test_a_word_file_with_tracked_changes_is_refused_then_accepted(book: Path,
     assert result.exit_code == 0, result.output
     assert "Accepted 3 tracked changes and left out the comments:\n" in result.stdout
     assert git(book, "log", "-1", "--format=%an") == "Cara Carer"
+
+
+def test_a_book_in_a_folder_of_a_bigger_repository(tmp_path: Path, mail: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import write_book
+
+    isolate_git(monkeypatch, tmp_path / "home")
+    repo = tmp_path / "repo"
+    root = write_book(repo / "books" / "care")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.name", "Ada Editor")
+    git(repo, "config", "user.email", "ada@example.ac.uk")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Start")
+    (root / "chapters/02-peer.md").write_text("uncommitted\n", encoding="utf-8")
+    refused = run(root, "submit", "peer", str(mail / "peer.md"), "--date", "2026-12-01")
+    assert refused.stderr.startswith("Error: chapters/02-peer.md has changes not yet "
+                                     "committed;")
+    (root / "chapters/02-peer.md").unlink()
+    result = run(root, "submit", "peer", str(mail / "peer.md"), "--date", "2026-12-01")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--name-only", "--format=%an", "HEAD").splitlines() == [
+        "Ben Writer", "", "books/care/chapters/02-peer.md"]

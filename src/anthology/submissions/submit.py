@@ -128,8 +128,10 @@ def _paths_of(chapter: Chapter, kind: str) -> list[str]:
 
 def _require_clean(repo: Repository, paths: list[str]) -> None:
     status = repo.run(["status", "--porcelain", "--untracked-files=all", "--",
-                       *(repo.to_repo(p) for p in paths)], what="looking for changes")
-    changed = sorted({line[3:] for line in status.splitlines() if line.strip()})
+                       *paths], what="looking for changes")
+    # Porcelain paths are the repository's: say them as paths in the book.
+    changed = sorted({repo.to_book(line[3:]) or line[3:] for line in status.splitlines()
+                      if line.strip()})
     if changed:
         listed = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
         raise SubmissionRefused(
@@ -159,7 +161,8 @@ def _commit(repo: Repository, paths: list[str], written: list[str], message: str
     back as they were (they had no uncommitted changes) and say so."""
     from anthology.submissions.git import GitError
 
-    names = [repo.to_repo(p) for p in written]
+    # Pathspecs are read from the book folder (git -C), so book paths serve as they are.
+    names = list(written)
     try:
         repo.run(["add", "--", *names], what="staging the submission")
         repo.run(["commit", "--quiet", "--no-verify", "--only", "-m", message,
@@ -167,7 +170,7 @@ def _commit(repo: Repository, paths: list[str], written: list[str], message: str
                   f"--date={date.isoformat()}T12:00:00", "--", *names],
                  what="committing the submission")
     except GitError as exc:
-        every = [repo.to_repo(p) for p in paths]
+        every = list(paths)
         repo.succeeds(["reset", "-q", "--", *every])
         tracked = repo.run(["ls-files", "--", *every]).splitlines()
         if tracked:
