@@ -163,3 +163,14 @@ def test_xml_with_entities_is_not_expanded(tmp_path: Path) -> None:
     assert caught.value.message.startswith("entity.docx: its part word/document.xml is "
                                            "damaged (")
     assert caught.value.message.endswith("). Open the file in Word and save it again.")
+
+
+def test_zotero_citations_kept_as_bookmarks_are_reported(tmp_path: Path) -> None:
+    d = Docx()
+    d.paragraph("As shown ", '<w:bookmarkStart w:id="7" w:name="ZOTERO_BREF_a1b2"/>',
+                "(Cahn 2000)", '<w:bookmarkEnd w:id="7"/>', ".")
+    scan = scan_docx(d.save(tmp_path / "bref.docx"), "bref.docx")
+    assert [(u.what, u.where) for u in scan.unconverted] == [
+        ("a Zotero citation stored as a bookmark, which cannot be read (in Word: Zotero > "
+         "Document Preferences > store citations as Fields, then save again)",
+         "“As shown (Cahn 2000).”")]

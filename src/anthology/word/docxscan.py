@@ -49,6 +49,8 @@ class CitationField:
     items: tuple[dict[str, Any], ...]
     where: str
     in_text: tuple[bool, ...] = ()  # which were written `@key` in the text (anthology's own)
+    # Every id pandoc might give each work: the item's id, its data's id, its URIs.
+    aliases: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,13 @@ def _citation_field(instruction: str, where: str) -> CitationField | Unconverted
             ids = tuple(str(c["id"]) for c in cited)
             items = tuple(dict(c["itemData"]) for c in cited)
             in_text = tuple(c.get(IN_TEXT) is True for c in cited)
+            aliases = tuple(frozenset({str(c["id"]), str(c["itemData"].get("id", c["id"])),
+                                       *(str(u) for u in c.get("uris") or [])})
+                            for c in cited)
         except (ValueError, KeyError, TypeError, AttributeError):
             return Unconverted(f"a {tool} citation whose data cannot be read (its text was "
                                "kept as written)", where)
-        return CitationField(tool, ids, items, where, in_text)
+        return CitationField(tool, ids, items, where, in_text, aliases)
     return None
 
 
@@ -187,6 +192,12 @@ class _Walk:
                     "a text box (Word keeps its text apart from the page's text)", where, words))
             elif tag == f"{W}fldChar":
                 self._field_char(child.get(f"{W}fldCharType"), where)
+            elif tag == f"{W}bookmarkStart" and (child.get(f"{W}name") or "").startswith(
+                    "ZOTERO_BREF_"):
+                self.scan.unconverted.append(Unconverted(
+                    "a Zotero citation stored as a bookmark, which cannot be read (in Word: "
+                    "Zotero > Document Preferences > store citations as Fields, then save "
+                    "again)", where))
             elif tag == f"{W}instrText":
                 open_field = self.fields[-1] if self.fields else None
                 if open_field is not None:

@@ -173,6 +173,12 @@ def _pandoc_items(ast: Node) -> dict[str, dict[str, Any]]:
     return items
 
 
+def _matches(field: CitationField, ids: Sequence[str]) -> bool:
+    """True when pandoc's citation ids are this field's works, in order."""
+    aliases = field.aliases or tuple(frozenset({i}) for i in field.ids)
+    return len(aliases) == len(ids) and all(i in a for i, a in zip(ids, aliases, strict=True))
+
+
 def _cite_items(cites: Sequence[Node], fields: Sequence[CitationField],
                 fallback: dict[str, dict[str, Any]]) -> list[list[dict[str, Any] | None]]:
     """The CSL JSON of each citation of each Cite node: from its field when the fields line up
@@ -182,7 +188,7 @@ def _cite_items(cites: Sequence[Node], fields: Sequence[CitationField],
     for index, cite in enumerate(cites):
         ids = [c["citationId"] for c in cite["c"][0]]
         source = fields[index] if lined_up else None
-        if source is not None and list(source.ids) == ids and source.items:
+        if source is not None and source.items and _matches(source, ids):
             out.append(list(source.items))
         else:
             out.append([fallback.get(i) for i in ids])
@@ -194,7 +200,7 @@ def _in_text_flags(cites: Sequence[Node], fields: Sequence[CitationField]
     """Which citations were `@key` in the text of the book (a chapter it sent out in Word)."""
     if len(cites) != len(fields):
         return [() for _ in cites]
-    return [f.in_text if [c["citationId"] for c in cite["c"][0]] == list(f.ids) else ()
+    return [f.in_text if _matches(f, [c["citationId"] for c in cite["c"][0]]) else ()
             for cite, f in zip(cites, fields, strict=True)]
 
 
