@@ -174,3 +174,21 @@ def test_zotero_citations_kept_as_bookmarks_are_reported(tmp_path: Path) -> None
         ("a Zotero citation stored as a bookmark, which cannot be read (in Word: Zotero > "
          "Document Preferences > store citations as Fields, then save again)",
          "“As shown (Cahn 2000).”")]
+
+
+def test_embedded_objects_and_documents_are_reported(tmp_path: Path) -> None:
+    ole = ('<w:r><w:object><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" '
+           'ProgID="{}" ShapeID="s1"/></w:object></w:r>')
+    d = Docx()
+    d.paragraph("The formula ", ole.replace("{}", "Equation.3"), " holds.")
+    d.paragraph("The sheet ", ole.replace("{}", "Excel.Sheet.12"), " shows it.")
+    d.body.append('<w:altChunk r:id="rIdChunk"/>')
+    scan = scan_docx(d.save(tmp_path / "objects.docx"), "objects.docx")
+    assert [(u.what, u.where) for u in scan.unconverted] == [
+        ("an equation made with the old Equation Editor or MathType (it comes in as a picture, "
+         "if at all: type it again with Word's Insert > Equation or in TeX)",
+         "“The formula holds.”"),
+        ("an embedded object (Excel.Sheet.12): only its picture comes in, if at all (ask for it "
+         "as a table or a picture)", "“The sheet shows it.”"),
+        ("a document embedded in the file (pasted as a whole; its text is not read: paste it "
+         "again as text)", "after “The sheet shows it.”")]

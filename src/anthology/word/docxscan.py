@@ -171,6 +171,7 @@ class _Walk:
 
     def __init__(self, parts: dict[str, Element]) -> None:
         self.scan = DocxScan()
+        self.previous = ""  # the last paragraph met, for what stands between paragraphs
         # The instruction of each open field; None once its shown text has begun.
         self.fields: list[list[str] | None] = []
         self.notes = {kind: {str(n.get(f"{W}id")): n for n in root.iter(f"{W}{kind[:-1]}")}
@@ -183,7 +184,9 @@ class _Walk:
         for child in element:
             tag = child.tag
             if tag == f"{W}p":
-                self.walk(child, note + first_words(_text(child)), note)
+                words = note + first_words(_text(child))
+                self.previous = words
+                self.walk(child, words, note)
             elif tag in (f"{W}del", f"{W}moveFrom"):
                 continue  # read as accepted: what was deleted is gone
             elif tag == f"{W}txbxContent":
@@ -210,12 +213,19 @@ class _Walk:
                 note_element = self.notes.get(kind, {}).get(str(child.get(f"{W}id")))
                 if note_element is not None:
                     self.walk(note_element, where, f"the note after {where}: ")
-            elif tag == f"{OFFICE}OLEObject" and (child.get("ProgID") or "").startswith(
-                    ("Equation", "MathType")):
+            elif tag == f"{OFFICE}OLEObject":
+                program = child.get("ProgID") or "unknown"
                 self.scan.unconverted.append(Unconverted(
                     "an equation made with the old Equation Editor or MathType (it comes in "
                     "as a picture, if at all: type it again with Word's Insert > Equation or "
-                    "in TeX)", where))
+                    "in TeX)" if program.startswith(("Equation", "MathType")) else
+                    f"an embedded object ({program}): only its picture comes in, if at all "
+                    "(ask for it as a table or a picture)", where))
+            elif tag == f"{W}altChunk":
+                self.scan.unconverted.append(Unconverted(
+                    "a document embedded in the file (pasted as a whole; its text is not "
+                    "read: paste it again as text)",
+                    f"after {self.previous}" if self.previous else where))
             elif tag == f"{DRAWING}graphicData" and "chart" in (child.get("uri") or ""):
                 self.scan.unconverted.append(Unconverted(
                     "a chart (ask for it as a picture, PNG or SVG)", where))
