@@ -112,7 +112,7 @@ def submit_command(chapter_id: str, source: Path, sender: str | None, date: str 
 
     Example:
 
-        anthology submit peer-support peer-support-v2.docx --from ben-writer --date 2026-11-30
+        anthology submit peer-support peer-support.docx --from ben-writer
     """
     from anthology.cli.tracking import _date_or_today
     from anthology.submissions.submit import submit_chapter
