@@ -127,3 +127,21 @@ def test_citations_in_the_text_and_cross_references_make_the_round_trip(
         "![A circle.](images/peer/picture-1.png){#fig-circle}\n\n"
         "| Group  | People |\n|--------|--------|\n| Carers | 12     |\n\n"
         ": Who came. {#tbl-count}\n")
+
+
+def test_a_markdown_chapter_through_word_and_back_is_the_same_file(small_book: Path) -> None:
+    """The front matter as it was written, quotes and apostrophes as typed, notes, lists."""
+    from anthology.config import load_book
+    from anthology.word.wordimport import import_docx
+
+    chapter = small_book / "chapters/01-intro.md"
+    text = ("---\ntitle: Introduction\nauthors: [ada-editor]\nabstract: What this small book is "
+            "about.\nkeywords: [testing]\n---\n\n"
+            "It's \"co-produced\" work, says @cahn2000.[^1]\n\n"
+            "1.  Who decided?\n2.  Who was paid?\n\n"
+            "[^1]: A note about the seminar [see @goffman1961, p. 4].\n")
+    chapter.write_text(text, encoding="utf-8")
+    assert run(small_book, "build", "chapter", "intro").exit_code == 0
+    book = load_book(small_book)
+    import_docx(book, book.chapter("intro"), small_book / "build/chapters/intro.docx")
+    assert chapter.read_text(encoding="utf-8") == text

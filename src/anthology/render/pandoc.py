@@ -193,7 +193,7 @@ def docx_to_ast(source: Path, media_dir: Path, track_changes: str,
 # The Markdown anthology writes for a chapter: what MARKDOWN_READER reads back the same, tables
 # as pipe tables where they fit (grid tables otherwise), no HTML.
 MARKDOWN_WRITER = ("markdown-raw_html-raw_attribute-native_divs-native_spans-simple_tables"
-                   "-multiline_tables-smart")
+                   "-multiline_tables+smart")
 
 
 def ast_to_markdown(ast: dict[str, Any], what: str) -> str:

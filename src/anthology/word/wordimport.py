@@ -262,16 +262,37 @@ def _place_pictures(ast: Node, media: Path, images_dir: Path, chapter_dir: Path,
             report.unconverted.append(Unconverted("a picture of more than 20 MB (left out)",
                                                   where))
             return []
-        # Named by their order, so that the same file imported again gives the same names.
         report.pictures += 1
-        destination = images_dir / f"picture-{report.pictures}{source.suffix.lower()}"
-        moves.append((source, destination))
+        # A picture the chapter's folder has already (a chapter the book sent out in Word) is
+        # used where it is; a new one is named by its order, so that the same file imported
+        # again gives the same names.
+        destination = _same_file(source, chapter_dir / "images") or \
+            images_dir / f"picture-{report.pictures}{source.suffix.lower()}"
+        if not (destination.is_file() and destination.read_bytes() == source.read_bytes()):
+            moves.append((source, destination))
         kept = [[k, v] for k, v in attr[2] if k not in ("width", "height")]
         return {"t": "Image", "c": [[attr[0], attr[1], kept], alt,
                                     [destination.relative_to(chapter_dir).as_posix(), title]]}
 
     placed = transform(ast, visit)
     return placed, [d for _, d in moves] if _move(moves) else []
+
+
+def _same_file(source: Path, folder: Path, limit: int = 2000) -> Path | None:
+    """The first file under `folder` (in name order) with the bytes of `source`."""
+    if not folder.is_dir():
+        return None
+    size = source.stat().st_size
+    data: bytes | None = None
+    for index, path in enumerate(sorted(folder.rglob("*"))):
+        if index >= limit:
+            break
+        if path.is_symlink() or not path.is_file() or path.stat().st_size != size:
+            continue
+        data = data if data is not None else source.read_bytes()
+        if path.read_bytes() == data:
+            return path
+    return None
 
 
 def _move(moves: list[tuple[Path, Path]]) -> bool:
@@ -284,20 +305,37 @@ def _move(moves: list[tuple[Path, Path]]) -> bool:
 # The chapter file
 
 def _front_matter(book: Book, chapter: Chapter, bibliography: str | None) -> str:
-    """Title and authors from the plan; what an earlier version of the file had besides."""
-    from anthology.manuscript import read_manuscript
+    """Title and authors from the plan; what an earlier version of the file had besides. When
+    that comes to the same as the earlier front matter, its text is kept as it was written."""
+    from anthology.manuscript import read_manuscript, split_front_matter
     from anthology.yamlio import dump_yaml
 
     assert chapter.file is not None
     kept: dict[str, Any] = {}
+    earlier_text: str | None = None
+    earlier_meta: dict[str, Any] = {}
     if (book.root / chapter.file).is_file():
         earlier = read_manuscript(book.root, chapter.file, chapter.id)
+        earlier_meta = dict(earlier.meta)
         kept = {k: v for k, v in earlier.meta.items()
                 if k in ("subtitle", "short-title", "abstract", "keywords", "lang")}
+        if earlier.readable and not earlier.findings:
+            earlier_text, _, _ = split_front_matter(
+                (book.root / chapter.file).read_text(encoding="utf-8"))
     meta: dict[str, Any] = {"title": chapter.title, "authors": list(chapter.authors), **kept}
     if bibliography:
         meta["bibliography"] = [bibliography]
+    if earlier_text is not None and _same_meta(meta, earlier_meta):
+        return f"---\n{earlier_text.rstrip()}\n---\n\n"
     return f"---\n{dump_yaml(meta)}---\n\n"
+
+
+def _same_meta(new: dict[str, Any], earlier: dict[str, Any]) -> bool:
+    """The same front matter, a single string and a list of one counting alike."""
+    def normal(value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    return set(new) == set(earlier) and all(normal(new[k]) == normal(earlier[k]) for k in new)
 
 
 def _where_of_pictures(ast: Node) -> list[str]:
