@@ -130,7 +130,8 @@ def test_citations_in_the_text_and_cross_references_make_the_round_trip(
 
 
 def test_a_markdown_chapter_through_word_and_back_is_the_same_file(small_book: Path) -> None:
-    """The front matter as it was written, quotes and apostrophes as typed, notes, lists."""
+    """The front matter as it was written, quotes and apostrophes as typed, notes, lists,
+    headings with their own ids and with ids longer than Word's bookmarks allow."""
     from anthology.config import load_book
     from anthology.word.wordimport import import_docx
 
@@ -138,6 +139,8 @@ def test_a_markdown_chapter_through_word_and_back_is_the_same_file(small_book: P
     text = ("---\ntitle: Introduction\nauthors: [ada-editor]\nabstract: What this small book is "
             "about.\nkeywords: [testing]\n---\n\n"
             "It's \"co-produced\" work, says @cahn2000.[^1]\n\n"
+            "## Where the idea of co-production comes from, and why\n\n"
+            "## Origins {#sec-origins}\n\n"
             "1.  Who decided?\n2.  Who was paid?\n\n"
             "[^1]: A note about the seminar [see @goffman1961, p. 4].\n")
     chapter.write_text(text, encoding="utf-8")

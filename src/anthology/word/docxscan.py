@@ -69,6 +69,9 @@ class DocxScan:
     citations: list[CitationField] = field(default_factory=list)
     unconverted: list[Unconverted] = field(default_factory=list)
     reference_list: bool = False  # a reference list written by Zotero, Mendeley or EndNote
+    # Bookmarks a person (or anthology) named, with the text of their paragraph: the ids of
+    # headings in a chapter the book sent out in Word (Word's own start with "_").
+    bookmarks: list[tuple[str, str]] = field(default_factory=list)
 
 
 def first_words(text: str, count: int = WHERE_WORDS) -> str:
@@ -172,6 +175,7 @@ class _Walk:
     def __init__(self, parts: dict[str, Element]) -> None:
         self.scan = DocxScan()
         self.previous = ""  # the last paragraph met, for what stands between paragraphs
+        self.pending: list[str] = []  # bookmarks met between paragraphs
         # The instruction of each open field; None once its shown text has begun.
         self.fields: list[list[str] | None] = []
         self.notes = {kind: {str(n.get(f"{W}id")): n for n in root.iter(f"{W}{kind[:-1]}")}
@@ -186,6 +190,9 @@ class _Walk:
             if tag == f"{W}p":
                 words = note + first_words(_text(child))
                 self.previous = words
+                text = " ".join(_text(child).split())
+                self.scan.bookmarks += [(text, name) for name in self.pending]
+                self.pending.clear()
                 self.walk(child, words, note)
             elif tag in (f"{W}del", f"{W}moveFrom"):
                 continue  # read as accepted: what was deleted is gone
@@ -195,6 +202,14 @@ class _Walk:
                     "a text box (Word keeps its text apart from the page's text)", where, words))
             elif tag == f"{W}fldChar":
                 self._field_char(child.get(f"{W}fldCharType"), where)
+            elif tag == f"{W}bookmarkStart" and (child.get(f"{W}name") or "_")[0] != "_" \
+                    and not (child.get(f"{W}name") or "").startswith("ZOTERO_BREF_"):
+                # In a paragraph, it names that paragraph; between paragraphs, the next one.
+                name = child.get(f"{W}name") or ""
+                if element.tag == f"{W}p":
+                    self.scan.bookmarks.append((" ".join(_text(element).split()), name))
+                else:
+                    self.pending.append(name)
             elif tag == f"{W}bookmarkStart" and (child.get(f"{W}name") or "").startswith(
                     "ZOTERO_BREF_"):
                 self.scan.unconverted.append(Unconverted(

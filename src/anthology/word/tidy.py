@@ -103,3 +103,29 @@ def without_reference_heading(blocks: list[Node]) -> list[Node]:
     if blocks and blocks[-1]["t"] == "Header":
         return blocks[:-1]
     return blocks
+
+
+_HASHED = re.compile(r"^X[0-9a-f]{32,40}$")
+
+
+def with_heading_ids(ast: Node, bookmarks: list[tuple[str, str]]) -> Node:
+    """Headings with the ids their bookmarks name (pandoc gives every heading an id made from
+    its text, and reads no bookmark back): `## The chapters {#sec-chapters}` stays so."""
+    named: dict[str, str] = {}
+    for text, name in bookmarks:
+        # pandoc writes an id longer than Word allows (40) as "X" and a hash: not a name.
+        if text and not _HASHED.match(name):
+            named.setdefault(text, name)
+
+    def visit(node: Node) -> Node | None:
+        if node["t"] == "Header":
+            name = named.get(stringify(node["c"][2]))
+            if name:
+                node["c"][1] = [name, *node["c"][1][1:]]
+            elif _HASHED.match(node["c"][1][0]):  # pandoc read it back as the id
+                node["c"][1] = ["", *node["c"][1][1:]]
+        return None
+
+    result: Node = transform(ast, visit)
+    return result
+

@@ -33,6 +33,7 @@ from anthology.word.docxscan import CitationField, Unconverted, first_words, sca
 from anthology.word.tidy import (
     trimmed,
     with_crossrefs,
+    with_heading_ids,
     without_labels,
     without_reference_heading,
 )
@@ -398,7 +399,7 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
             ast["blocks"] = without_reference_heading(ast["blocks"])
         ast, own_items = _rekey(book, chapter, own_name, ast, scan.citations, report)
         # After the citations are matched with the fields: cross-references are Cites too.
-        ast = without_labels(with_crossrefs(ast))
+        ast = without_labels(with_crossrefs(with_heading_ids(ast, scan.bookmarks)))
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
         report.notes = len(each(ast["blocks"], "Note"))
