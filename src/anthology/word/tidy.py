@@ -113,8 +113,9 @@ def with_heading_ids(ast: Node, bookmarks: list[tuple[str, str]]) -> Node:
     its text, and reads no bookmark back): `## The chapters {#sec-chapters}` stays so."""
     named: dict[str, str] = {}
     for text, name in bookmarks:
-        # pandoc writes an id longer than Word allows (40) as "X" and a hash: not a name.
-        if text and not _HASHED.match(name):
+        # pandoc writes an id longer than Word allows (40) as "X" and a hash, and Word names
+        # the links it pastes OLE_LINK1...: neither is a name a person gave.
+        if text and not _HASHED.match(name) and not name.startswith("OLE_LINK"):
             named.setdefault(text, name)
 
     def visit(node: Node) -> Node | None:
