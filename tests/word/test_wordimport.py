@@ -192,3 +192,14 @@ def test_embedded_objects_and_documents_are_reported(tmp_path: Path) -> None:
          "as a table or a picture)", "“The sheet shows it.”"),
         ("a document embedded in the file (pasted as a whole; its text is not read: paste it "
          "again as text)", "after “The sheet shows it.”")]
+
+
+def test_an_at_sign_in_the_text_stays_text(small_book: Path, tmp_path: Path) -> None:
+    d = Docx()
+    d.paragraph("Follow @mindcharity (@leeds) or write to jane@example.org; see "
+                "Section\u00a0@ref(intro).")
+    book = load_book(small_book)
+    import_docx(book, book.chapter("peer"), d.save(tmp_path / "at.docx"))
+    text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
+    assert text.endswith("Follow \\@mindcharity (\\@leeds) or write to jane@example.org; see "
+                         "Section\u00a0\\@ref(intro).\n")

@@ -130,3 +130,24 @@ def with_heading_ids(ast: Node, bookmarks: list[tuple[str, str]]) -> Node:
     result: Node = transform(ast, visit)
     return result
 
+
+
+_AT_START = re.compile(r"(?<=[^\w@])@")
+
+
+def at_signs_apart(ast: Node) -> Node:
+    """Text with an "@" that the book's Markdown would read as a citation ("@mindcharity",
+    "(@x)", "Section\u00a0@ref(y)") split before the "@", so that pandoc's writer escapes it
+    (it does at the start of a word, not after a no-break space or a bracket inside one)."""
+    def visit(node: Node) -> Node | list[Node] | None:
+        if node["t"] != "Str" or "@" not in node["c"][1:]:
+            return None
+        text: str = node["c"]
+        cuts = [m.start() for m in _AT_START.finditer(text)]
+        if not cuts:
+            return None
+        pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        return [{"t": "Str", "c": piece} for piece in pieces if piece]
+
+    result: Node = transform(ast, visit)
+    return result

@@ -31,6 +31,7 @@ from anthology.model import Book, Chapter
 from anthology.word.citekeys import Known, assign_keys, identity, normal_item
 from anthology.word.docxscan import CitationField, Unconverted, first_words, scan_docx
 from anthology.word.tidy import (
+    at_signs_apart,
     trimmed,
     with_crossrefs,
     with_heading_ids,
@@ -403,7 +404,7 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
         report.notes = len(each(ast["blocks"], "Note"))
-        body = pandoc.ast_to_markdown(ast, what)
+        body = pandoc.ast_to_markdown(at_signs_apart(ast), what)
     report.unconverted = _kept_text(scan.unconverted, stringify(ast["blocks"])) + \
         report.unconverted
     bibliography = None
