@@ -73,6 +73,10 @@ def test_a_chapter_as_a_pdf_with_the_books_typography(small_book: Path) -> None:
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                            check=True).stdout
     assert "Charis-SIL" in fonts
+    from pypdf import PdfReader
+
+    info = PdfReader(pdf).metadata
+    assert info is not None and (info.title, info.author) == ("Introduction", "Ada Editor")
 
 
 def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(

@@ -134,12 +134,24 @@ def write_pdf(book: Book, text: ChapterText, output: Path, created: dt.datetime)
                                      dir=book.root / "build") as work:
         html_path = Path(work) / f"{text.chapter.id}.html"
         atomic_write_text(html_path, html)
-        with atomic_output(output) as tmp:
-            rendered = render_pdf(html_path, tmp, book.root,
-                                  [book.root, TEMPLATES_DIR, FONTS_DIR],
-                                  identifier=pdf_identifier(book) + f"-{text.chapter.id}",
-                                  fast_parse=htmltree.allowed(book))
+        laid_out = Path(work) / f"{text.chapter.id}.pdf"
+        rendered = render_pdf(html_path, laid_out, book.root,
+                              [book.root, TEMPLATES_DIR, FONTS_DIR],
+                              identifier=pdf_identifier(book) + f"-{text.chapter.id}",
+                              fast_parse=htmltree.allowed(book))
+        _set_pdf_metadata(laid_out, output, text)
     return int(rendered["pages"])
+
+
+def _set_pdf_metadata(source: Path, output: Path, text: ChapterText) -> None:
+    """The chapter's title and authors in the PDF's document information (the book's
+    template names the book)."""
+    import pikepdf
+
+    with pikepdf.open(source) as pdf, atomic_output(output) as tmp:
+        pdf.docinfo["/Title"] = pikepdf.String(text.title)
+        pdf.docinfo["/Author"] = pikepdf.String(text.author_names)
+        pdf.save(tmp, deterministic_id=True)
 
 
 def build_chapter_document(book: Book, chapter_id: str, fmt: str, *,
