@@ -282,3 +282,16 @@ def test_a_book_in_a_folder_of_a_bigger_repository(tmp_path: Path, mail: Path,
     assert result.exit_code == 0, result.output
     assert git(repo, "show", "--name-only", "--format=%an", "HEAD").splitlines() == [
         "Ben Writer", "", "books/care/chapters/02-peer.md"]
+
+
+def test_the_same_file_again_is_not_a_submission(book: Path, mail: Path) -> None:
+    assert run(book, "submit", "peer", str(mail / "peer.md")).exit_code == 0
+    head = git(book, "rev-parse", "HEAD")
+    plan = (book / "chapters.yaml").read_bytes()
+    result = run(book, "submit", "peer", str(mail / "peer.md"))
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: The file is the same as chapters/02-peer.md in the last "
+                             "commit: there is nothing new to submit, so nothing was "
+                             "recorded.\n")
+    assert git(book, "rev-parse", "HEAD") == head
+    assert (book / "chapters.yaml").read_bytes() == plan

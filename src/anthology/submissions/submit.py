@@ -165,17 +165,23 @@ def _commit(repo: Repository, paths: list[str], written: list[str], message: str
     names = list(written)
     try:
         repo.run(["add", "--", *names], what="staging the submission")
+        if repo.succeeds(["diff", "--cached", "--quiet", "--", *names]):
+            raise SubmissionRefused(
+                f"The file is the same as {written[0]} in the last commit: there is nothing "
+                "new to submit, so nothing was recorded.")
         repo.run(["commit", "--quiet", "--no-verify", "--only", "-m", message,
                   f"--author={person.name} <{person.emails[0]}>",
                   f"--date={date.isoformat()}T12:00:00", "--", *names],
                  what="committing the submission")
-    except GitError as exc:
+    except (GitError, SubmissionRefused) as exc:
         every = list(paths)
         repo.succeeds(["reset", "-q", "--", *every])
         tracked = repo.run(["ls-files", "--", *every]).splitlines()
         if tracked:
             repo.succeeds(["checkout", "-q", "HEAD", "--", *tracked])
         repo.succeeds(["clean", "-fdq", "--", *every])
+        if isinstance(exc, SubmissionRefused):
+            raise
         raise SubmissionRefused(f"{exc.message} The chapter's files were put back as they "
                                 "were; nothing was recorded.") from None
     return repo.run(["rev-parse", "HEAD"])
