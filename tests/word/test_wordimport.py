@@ -203,3 +203,22 @@ def test_an_at_sign_in_the_text_stays_text(small_book: Path, tmp_path: Path) -> 
     text = (small_book / "chapters/02-peer.md").read_text(encoding="utf-8")
     assert text.endswith("Follow \\@mindcharity (\\@leeds) or write to jane@example.org; see "
                          "Section\u00a0\\@ref(intro).\n")
+
+
+def test_moves_and_changes_of_formatting_are_tracked_changes_too(small_book: Path,
+                                                                 tmp_path: Path) -> None:
+    mark = 'w:author="Ada" w:date="2026-11-01T10:00:00Z"'
+    d = Docx()
+    d.paragraph("First ", f'<w:moveFrom w:id="1" {mark}><w:r><w:t xml:space="preserve">moved '
+                'words </w:t></w:r></w:moveFrom>', "end.")
+    d.paragraph("Second ", f'<w:moveTo w:id="2" {mark}><w:r><w:t xml:space="preserve">moved '
+                'words </w:t></w:r></w:moveTo>', "end.")
+    d.paragraph("Third, ", f'<w:r><w:rPr><w:b/><w:rPrChange w:id="3" {mark}><w:rPr/>'
+                '</w:rPrChange></w:rPr><w:t>bold now</w:t></w:r>')
+    book = load_book(small_book)
+    with pytest.raises(TrackedChanges) as caught:
+        import_docx(book, book.chapter("peer"), d.save(tmp_path / "moves.docx"))
+    assert caught.value.message.splitlines()[1:4] == [
+        "  “First end.”: Ada deleted “moved words”",
+        "  “Second moved words end.”: Ada inserted “moved words”",
+        "  “Third, bold now”: Ada reformatted “bold now”"]

@@ -72,6 +72,8 @@ class DocxScan:
     # Bookmarks a person (or anthology) named, with the text of their paragraph: the ids of
     # headings in a chapter the book sent out in Word (Word's own start with "_").
     bookmarks: list[tuple[str, str]] = field(default_factory=list)
+    # Tracked changes of formatting (pandoc shows none of them): (author, text, where).
+    reformatted: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def first_words(text: str, count: int = WHERE_WORDS) -> str:
@@ -188,6 +190,7 @@ class _Walk:
         for child in element:
             tag = child.tag
             if tag == f"{W}p":
+                self._reformatted(child, f"{W}pPr/{W}pPrChange", note)
                 words = note + first_words(_text(child))
                 self.previous = words
                 text = " ".join(_text(child).split())
@@ -196,6 +199,9 @@ class _Walk:
                 self.walk(child, words, note)
             elif tag in (f"{W}del", f"{W}moveFrom"):
                 continue  # read as accepted: what was deleted is gone
+            elif tag == f"{W}r" and child.find(f"{W}rPr/{W}rPrChange") is not None:
+                self._reformatted(child, f"{W}rPr/{W}rPrChange", where)
+                self.walk(child, where, note)
             elif tag == f"{W}txbxContent":
                 words = " ".join(_text(child).split())
                 self.scan.unconverted.append(Unconverted(
@@ -249,6 +255,17 @@ class _Walk:
                     "a SmartArt diagram (ask for it as a picture, PNG or SVG)", where))
             else:
                 self.walk(child, where, note)
+
+    def _reformatted(self, element: Element, path: str, where: str) -> None:
+        """Note a tracked change of formatting (of a run, or of a paragraph's style)."""
+        change = element.find(path)
+        if change is None:
+            return
+        text = " ".join(_text(element).split())
+        if element.tag == f"{W}p":
+            where = where + first_words(text)
+            text = "the paragraph's style"
+        self.scan.reformatted.append((change.get(f"{W}author") or "", text, where))
 
     def _field_char(self, kind: str | None, where: str) -> None:
         if kind == "begin":

@@ -53,7 +53,7 @@ class TrackedChanges(AnthologyError):
 class TrackedChange:
     """One tracked change or comment: what, by whom, its words, and where."""
 
-    kind: str  # inserted, deleted, commented
+    kind: str  # inserted, deleted, commented, reformatted
     author: str
     text: str
     where: str
@@ -388,7 +388,8 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
     with tempfile.TemporaryDirectory(prefix="anthology-import-") as work:
         media = Path(work) / "media"
         ast = pandoc.docx_to_ast(source, media, "all", what)
-        changes = tracked_changes(ast)
+        changes = tracked_changes(ast) + [TrackedChange("reformatted", author, text, where)
+                                          for author, text, where in scan.reformatted]
         if changes and not accept_changes:
             raise TrackedChanges(refusal_message(name, changes))
         if changes:
