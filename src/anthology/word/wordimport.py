@@ -26,7 +26,6 @@ from typing import Any
 from anthology.document import Node, each, stringify, transform
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import atomic_write_bytes, atomic_write_text, is_inside, relative_name
-from anthology.findings import Finding
 from anthology.model import Book, Chapter
 from anthology.word.citekeys import Known, assign_keys, identity, normal_item
 from anthology.word.docxscan import CitationField, Unconverted, first_words, scan_docx
@@ -77,7 +76,6 @@ class ImportReport:
     pictures: int = 0
     unconverted: list[Unconverted] = field(default_factory=list)
     accepted: list[TrackedChange] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
 
 
 # Tracked changes and comments
@@ -114,7 +112,8 @@ def _plain_words(inlines: list[Node]) -> str:
 def tracked_changes(ast: Node) -> list[TrackedChange]:
     """Every insertion, deletion and comment pandoc shows with `--track-changes=all`."""
     out: list[TrackedChange] = []
-    for block in (b for kind in ("Para", "Plain", "Header") for b in each(ast["blocks"], kind)):
+    blocks = (b for b in each(ast["blocks"]) if b["t"] in ("Para", "Plain", "Header"))
+    for block in blocks:  # in reading order
         content = block["c"][2] if block["t"] == "Header" else block["c"]
         where: str | None = None
         for node in _own_inlines(content):
@@ -128,7 +127,6 @@ def tracked_changes(ast: Node) -> list[TrackedChange]:
             author = dict(node["c"][0][2]).get("author", "")
             out.append(TrackedChange(_CHANGE_CLASSES[kinds[0]], author,
                                      stringify(node["c"][1]), where))
-    # Each paragraph's changes in reading order; paragraphs in the order `each` met them.
     return out
 
 
@@ -209,10 +207,12 @@ def _in_text_flags(cites: Sequence[Node], fields: Sequence[CitationField]
 def _known_works(book: Book, chapter: Chapter, own_name: str) -> list[Known]:
     """Every work in the book's bibliographies, with its key; the book-wide ones marked."""
     from anthology.checks.bibliography import load_bibliography
+    from anthology.checks.runner import default_cache
     from anthology.files import resolve_inside
     from anthology.manuscript import read_manuscript
 
     root = book.root
+    cache = default_cache(book)  # the book's bibliographies as `check` read them
     names = [(name, True) for name in book.config.bibliography]
     for other in book.chapters:
         if not other.file or not (root / other.file).is_file():
@@ -230,7 +230,7 @@ def _known_works(book: Book, chapter: Chapter, own_name: str) -> list[Known]:
         path = root / name
         if not path.is_file():
             continue
-        for entry in load_bibliography(path, name, None).entries:
+        for entry in load_bibliography(path, name, cache).entries:
             known.append(Known(entry.key, tuple(entry.works()), wide))
     return known
 
