@@ -222,3 +222,17 @@ def test_moves_and_changes_of_formatting_are_tracked_changes_too(small_book: Pat
         "  “First end.”: Ada deleted “moved words”",
         "  “Second moved words end.”: Ada inserted “moved words”",
         "  “Third, bold now”: Ada reformatted “bold now”"]
+
+
+def test_a_document_nested_thousands_deep_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "deep.docx"
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", f"<w:document {w}><w:body>"
+                         + "<w:sdt>" * 5000 + "</w:sdt>" * 5000 + "</w:body></w:document>")
+    with pytest.raises(UnreadableDocx) as caught:
+        scan_docx(path, "deep.docx")
+    assert caught.value.message == ("deep.docx is nested too deeply to be a document Word "
+                                    "wrote. Open it in Word and save it again as .docx.")

@@ -314,5 +314,10 @@ def scan_docx(path: Path, name: str) -> DocxScan:
                              "again as .docx.")
     walk = _Walk(parts)
     body = parts["document"].find(f"{W}body")
-    walk.walk(body if body is not None else parts["document"], "the start of the document")
+    try:
+        walk.walk(body if body is not None else parts["document"], "the start of the document")
+    except RecursionError:
+        # Word nests a few dozen levels deep; thousands are made on purpose.
+        raise UnreadableDocx(f"{name} is nested too deeply to be a document Word wrote. Open "
+                             "it in Word and save it again as .docx.") from None
     return walk.scan
