@@ -236,3 +236,13 @@ def test_a_document_nested_thousands_deep_is_refused(tmp_path: Path) -> None:
         scan_docx(path, "deep.docx")
     assert caught.value.message == ("deep.docx is nested too deeply to be a document Word "
                                     "wrote. Open it in Word and save it again as .docx.")
+
+
+def test_a_tracked_change_in_a_note_says_so(small_book: Path, tmp_path: Path) -> None:
+    d = Docx()
+    d.paragraph("Body text.", d.footnote("The note ", d.inserted("now "), "says more."))
+    book = load_book(small_book)
+    with pytest.raises(TrackedChanges) as caught:
+        import_docx(book, book.chapter("peer"), d.save(tmp_path / "note.docx"))
+    assert caught.value.message.splitlines()[1] == \
+        "  in a note: “The note now says more.”: Ada Editor inserted “now”"

@@ -113,6 +113,7 @@ def tracked_changes(ast: Node) -> list[TrackedChange]:
     """Every insertion, deletion and comment pandoc shows with `--track-changes=all`."""
     out: list[TrackedChange] = []
     blocks = (b for b in each(ast["blocks"]) if b["t"] in ("Para", "Plain", "Header"))
+    in_notes = {id(b) for note in each(ast["blocks"], "Note") for b in each(note["c"])}
     for block in blocks:  # in reading order
         content = block["c"][2] if block["t"] == "Header" else block["c"]
         where: str | None = None
@@ -123,7 +124,8 @@ def tracked_changes(ast: Node) -> list[TrackedChange]:
             if not kinds:
                 continue
             if where is None:
-                where = first_words(_plain_words(content))
+                where = ("in a note: " if id(block) in in_notes else "") + \
+                    first_words(_plain_words(content))
             author = dict(node["c"][0][2]).get("author", "")
             out.append(TrackedChange(_CHANGE_CLASSES[kinds[0]], author,
                                      stringify(node["c"][1]), where))
