@@ -28,7 +28,7 @@ COMMAND_MODULES = {
     "contributor": "tracking", "chapter": "tracking", "mark": "tracking",
     "history": "tracking", "status": "tracking", "report": "tracking", "remind": "tracking",
     "submissions": "submitting", "sync": "submitting", "diff": "submitting",
-    "hooks": "submitting",
+    "hooks": "submitting", "submit": "word", "import": "word",
     "package": "delivery",
 }
 

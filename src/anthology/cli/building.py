@@ -57,11 +57,14 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
 
 
 BOOK_TARGETS = ("pdf", "epub")
-ALL_TARGETS = (*BOOK_TARGETS, "proposal", "offprints")
+ALL_TARGETS = (*BOOK_TARGETS, "proposal", "offprints", "chapter")
+# Targets that the chapter ids after them belong to.
+CHAPTER_TARGETS = ("offprints", "chapter")
 
 
 def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Split `build`'s arguments into targets and the chapter ids that follow `offprints`.
+    """Split `build`'s arguments into targets and the chapter ids that follow `offprints` or
+    `chapter`.
 
     No target means the book's PDF and EPUB.
     """
@@ -73,14 +76,14 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
         if word in ALL_TARGETS:
             if word not in targets:
                 targets.append(word)
-        elif "offprints" in targets:
+        elif any(t in targets for t in CHAPTER_TARGETS):
             chapters.append(word)
         else:
             close = suggest(word, ALL_TARGETS)
             hint = f" Did you mean '{close}'?" if close else ""
             raise click.UsageError(
                 f"'{word}' is not something anthology builds.{hint} Targets: "
-                f"{', '.join(ALL_TARGETS)} (chapter ids may follow offprints).")
+                f"{', '.join(ALL_TARGETS)} (chapter ids may follow offprints or chapter).")
     return targets or list(BOOK_TARGETS), chapters
 
 
@@ -94,13 +97,17 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Chapters checked, and PDF pieces laid out, at once (default: the number of "
                    "cores).")
+@click.option("--format", "fmt", type=click.Choice(("docx", "pdf")), default="docx",
+              show_default=True, help="For `build chapter`: a Word file or a PDF.")
 @quiet_option
 def build_command(words: tuple[str, ...], force: bool, clean: bool, release: bool,
-                  jobs: int | None, quiet: bool) -> None:
+                  jobs: int | None, fmt: str, quiet: bool) -> None:
     """Build the book's PDF and EPUB into build/ (or only the TARGETs named).
 
     TARGETs: pdf, epub, proposal (build/proposal.pdf, .epub, .docx) and offprints
-    (build/offprints/NN-ID.pdf, for every chapter or for the CHAPTER ids after it).
+    (build/offprints/NN-ID.pdf, for every chapter or for the CHAPTER ids after it), and
+    chapter (build/chapters/ID.docx, or .pdf with --format pdf: the CHAPTERs after it as the
+    book sets them, for a contributor or copy-editor who works in Word).
     Chapters with no file yet are left out, with a note. Everything is cached in
     build/.cache/: a rebuild redoes only what changed (--clean redoes everything). The
     everyday PDF is laid out chapter by chapter and joined; --release makes the tagged
@@ -146,6 +153,18 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
             wrote(f"Wrote {offprint.path.relative_to(book.root)} ({offprint.span.page_range})")
+    if "chapter" in targets:
+        from anthology.render.chapterdoc import build_chapter_document
+
+        if not chapter_ids:
+            raise click.UsageError("Say which chapter to build: anthology build chapter "
+                                   "CHAPTER [--format docx|pdf].")
+        for chapter_id in chapter_ids:
+            made = build_chapter_document(book, chapter_id, fmt, force=force)
+            if made.findings and not quiet:
+                echo(render_text(made.findings), err=True)
+            extra = f" ({made.pages} pages)" if made.pages else ""
+            wrote(f"Wrote {made.path.relative_to(book.root)}{extra}")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 

@@ -178,3 +178,26 @@ def bibliography_to_csl(path: Path, what: str) -> list[dict[str, Any]]:
         out, _ = run_pandoc([str(path), "-f", reader, "-t", "csljson"], b"", what)
     items: list[dict[str, Any]] = orjson.loads(out)
     return items
+
+
+def docx_to_ast(source: Path, media_dir: Path, track_changes: str,
+                what: str) -> dict[str, Any]:
+    """Read a Word file with its citation fields as citations (`docx+citations`), its pictures
+    extracted under `media_dir`; tracked changes shown as spans (`all`) or `accept`ed."""
+    out, _ = run_pandoc(["-f", "docx+citations", "-t", "json", f"--track-changes={track_changes}",
+                         f"--extract-media={media_dir}", str(source)], b"", what)
+    ast: dict[str, Any] = orjson.loads(out)
+    return ast
+
+
+# The Markdown anthology writes for a chapter: what MARKDOWN_READER reads back the same, tables
+# as pipe tables where they fit (grid tables otherwise), no HTML.
+MARKDOWN_WRITER = ("markdown-raw_html-raw_attribute-native_divs-native_spans-simple_tables"
+                   "-multiline_tables+smart")
+
+
+def ast_to_markdown(ast: dict[str, Any], what: str) -> str:
+    """Write an AST as the book's Markdown, one paragraph a line."""
+    out, _ = run_pandoc(["-f", "json", "-t", MARKDOWN_WRITER, "--wrap=none"], as_input(ast),
+                        what)
+    return out.decode("utf-8")
