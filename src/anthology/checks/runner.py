@@ -217,6 +217,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.document import citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import chapter_bibliographies, parse_markdown
+    from anthology.render.maths import check_maths
 
     book, cache = session.book, session.cache
     assert chapter.file is not None
@@ -241,6 +242,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator)
+    check_maths(numbered, locator, cache)
     result.findings += locator.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
     result.findings += bib_findings
