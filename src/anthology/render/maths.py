@@ -196,3 +196,19 @@ def svg_maker(cache: Cache | None) -> Visitor:
                 "c": ["html", image_html(formula(tex, display, cache), tex, display)]}
 
     return visit
+
+
+_ANNOTATED = re.compile(r'(<math\b[^>]*?)(\s*/?>)\s*<semantics>(.*?)'
+                        r'<annotation encoding="application/x-tex">(.*?)</annotation>\s*'
+                        r'</semantics>', re.DOTALL)
+
+
+def tex_as_alttext(xhtml: str) -> str:
+    """pandoc's MathML with its TeX moved from an <annotation> to the `alttext` attribute:
+    a reading system without MathML shows the formula's text once, not then its TeX too,
+    and a screen reader still has the TeX."""
+    def move(match: re.Match[str]) -> str:
+        tex = " ".join(match[4].split()).replace('"', "&quot;")
+        return f'{match[1]} alttext="{tex}"{match[2]}{match[3]}'
+
+    return _ANNOTATED.sub(move, xhtml)
