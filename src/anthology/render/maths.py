@@ -20,9 +20,11 @@ import functools
 import html
 import re
 import threading
+import warnings
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
+from types import SimpleNamespace
 from typing import Any
 
 from anthology.cache import Cache, digest
@@ -42,7 +44,7 @@ _LOCK = threading.Lock()  # ziamath keeps global state (its config, loaded fonts
 @functools.cache
 def maths_version() -> str:
     """What the typeset formulas depend on besides their TeX, for cache keys."""
-    return f"maths 1; ziamath {version('ziamath')}; latex2mathml {version('latex2mathml')}"
+    return f"maths 2; ziamath {version('ziamath')}; latex2mathml {version('latex2mathml')}"
 
 
 @dataclass(frozen=True)
@@ -53,44 +55,61 @@ class Formula:
     width: float = 0.0
     height: float = 0.0
     depth: float = 0.0  # how far the SVG reaches below the text's baseline
-    problem: str | None = None
+    problem: str | None = None  # what is wrong, to follow "the formula $...$"
+    fix: str | None = None  # how to fix it
+
+
+KNOWN = ("Write it with LaTeX's standard maths commands (\\frac, \\sqrt, \\sum, \\mathrm, "
+         "\\begin{aligned} ...), or without that command.")
+READ = "Check that every { has its }, every \\begin its \\end, and every \\frac two arguments."
+SPLIT = "Split it into several smaller formulas."
+LABEL = ("Label the equation after it instead, as $$ ... $$ {#eq-name}, and refer to it as "
+         "@eq-name.")
 
 
 def typeset(tex: str, display: bool) -> Formula:
     """Typeset TeX maths as SVG (not cached); a formula that cannot be typeset has a problem."""
     source = tex.strip()
     if len(source) > MAX_LENGTH:
-        return Formula(problem=f"is {len(source):,} characters long, more than the "
-                               f"{MAX_LENGTH:,} a formula may have")
+        return Formula(problem=f"is {len(source):,} characters long; the limit is "
+                               f"{MAX_LENGTH:,}", fix=SPLIT)
+    engine = _engine()  # outside the try: a broken installation is no contributor's error
     with _LOCK:
         try:
-            return _typeset(source, display)
-        except Exception as exc:  # ziamath and latex2mathml raise anything on bad TeX
-            detail = str(exc).strip().splitlines()[0][:80] if str(exc).strip() else ""
-            name = type(exc).__name__
-            if isinstance(exc, RecursionError):
-                return Formula(problem="is nested too deeply")
-            return Formula(problem=f"is not TeX the typesetter can read ({name}"
-                                   f"{': ' + detail if detail else ''})")
+            return _typeset(engine, source, display)
+        except RecursionError:
+            return Formula(problem="is nested too deeply to typeset", fix=SPLIT)
+        except Exception:  # latex2mathml and ziamath raise anything on TeX they cannot read
+            return Formula(problem="cannot be read as TeX", fix=READ)
 
 
-def _typeset(source: str, display: bool) -> Formula:
-    from ziamath.config import config
-    from ziamath.escapes import unescape
-    from ziamath.tex import tex2mml
-    from ziamath.zmath import Math
+@functools.cache
+def _engine() -> SimpleNamespace:
+    """ziamath's parts, imported on the first formula (0.5 s with its font)."""
+    with warnings.catch_warnings():
+        # ziamath 0.13 finds its font with importlib.resources.path, deprecated in 3.11.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from ziamath.config import config
+        from ziamath.escapes import unescape
+        from ziamath.tex import tex2mml
+        from ziamath.zmath import Math
+    config.svg2 = False  # plain paths: no ids to clash between formulas
+    return SimpleNamespace(unescape=unescape, tex2mml=tex2mml, Math=Math)
 
+
+def _typeset(engine: Any, source: str, display: bool) -> Formula:
+    tex2mml, unescape, Math = engine.tex2mml, engine.unescape, engine.Math
     mathml = ElementTree.fromstring(unescape(tex2mml(source, inline=not display)))
     unknown = sorted({node.text.strip() for node in mathml.iter()
                       if node.text and node.text.strip().startswith("\\")
                       and len(node.text.strip()) > 1})
     if unknown:
-        return Formula(problem=f"uses {', '.join(unknown)}, which the typesetter does not know")
+        return Formula(problem=f"uses {', '.join(unknown)}, which the maths typesetter does "
+                               "not know", fix=LABEL if "\\label" in unknown else KNOWN)
     _make_safe(mathml)
     _flatten(mathml)
     if _depth(mathml) > MAX_DEPTH:
-        return Formula(problem="is nested too deeply")
-    config.svg2 = False  # plain paths: no ids to clash between formulas
+        return Formula(problem="is nested too deeply to typeset", fix=SPLIT)
     math: Any = Math(mathml, size=SIZE, margin=MARGIN)
     svg = math.svgxml()
     bottom = MARGIN - math.node.bbox.ymin  # the viewBox's baseline is y = 0
@@ -159,10 +178,8 @@ def check_maths(ast: Node, locator: Locator, cache: Cache | None) -> None:
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             needle = next((line.strip() for line in tex.splitlines() if line.strip()), tex)
             locator.error("markdown.math", needle,
-                          f"the formula ${shown}$ {made.problem}, so the PDF shows its TeX "
-                          "instead.", "Write it with common LaTeX maths commands (\\frac, "
-                          "\\sqrt, \\sum, \\mathrm, \\begin{aligned}...), or split it into "
-                          "smaller formulas.")
+                          f"has a formula that cannot be printed: ${shown}$ {made.problem}. "
+                          "The PDF shows its TeX in a box instead.", made.fix or SPLIT)
 
 
 def image_html(made: Formula, tex: str, display: bool) -> str:
