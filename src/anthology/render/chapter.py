@@ -163,8 +163,7 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
     return digest("chapter", __version__, pandoc.pandoc_version(), maths_version(), str(number),
-                  chapter.id,
-                  plan_of(chapter),
+                  chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
