@@ -61,6 +61,18 @@ def test_the_pdf_prints_maths_not_tex(built_maths: Built) -> None:
 
 
 @pytest.mark.slow
+def test_the_tagged_pdf_gives_each_formula_its_tex_as_alt_text(built_maths: Built) -> None:
+    import pikepdf
+
+    with pikepdf.open(built_maths.pdf) as pdf:
+        alts = [str(o.Alt) for o in pdf.objects if isinstance(o, pikepdf.Dictionary)
+                and "/Alt" in o]
+    assert alts[:3] == ["E = mc^2", "\\bar{x} = \\frac{1}{n}\\sum_{i=1}^{n} x_i",
+                        "\\frac{\\#\\;persons}{\\sum_{j} w_j} = \\int_0^\\infty e^{-x^2}\\,dx"]
+    assert len(alts) == 5
+
+
+@pytest.mark.slow
 def test_equation_references_link_to_the_equation(built_maths: Built) -> None:
     [text] = built_maths.texts
     html = chapter_sections(built_maths.book, text).body_html
