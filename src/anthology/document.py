@@ -458,6 +458,8 @@ def _note_inlines(blocks: list[Node]) -> list[Node]:
             out.append({"t": "Space"})
         if block["t"] in ("Para", "Plain"):
             out += block["c"]
+        elif block["t"] == "Div":  # its paragraphs as they are (maths, links and all)
+            out += _note_inlines(block["c"][1])
         else:
             out += str_inlines(stringify(block))
     return out

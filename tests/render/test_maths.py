@@ -145,3 +145,23 @@ def test_epub_mathml_carries_its_tex_as_alttext_not_as_an_annotation() -> None:
            'alttext="x &lt; y"><mrow><mi>x</mi>' in xhtml
     assert 'alttext="\\frac{a}{b}"><mfrac>' in xhtml
     assert xhtml.count("<math") == 2
+
+
+def test_text_after_display_maths_continues_the_paragraph_unindented(tmp_path: Path) -> None:
+    from anthology.document import chain, each, footnote_spanner, stringify, transform
+    from anthology.render.maths import paragraph_splitter, svg_maker
+
+    text = ("Before\n$$ x = 1 $$\nand after.\n\nEnds with\n$$ y $$\n\nNote.[^1]\n\n"
+            "[^1]: A note\n    $$ z $$\n    with more.\n")
+    ast = parse_markdown(text, "test", Cache(tmp_path))
+    out = transform(ast, chain(svg_maker(None), footnote_spanner, paragraph_splitter))
+    kinds = [(block["t"], block["c"][0][1] if block["t"] == "Div" else None)
+             for block in out["blocks"]]
+    assert kinds == [("Para", None), ("Div", ["continued"]), ("Para", None), ("Para", None)]
+    assert stringify(out["blocks"][0]) == "Before"
+    assert out["blocks"][0]["c"][-1]["c"][1].startswith('<span class="math display">')
+    assert stringify(out["blocks"][1]) == "and after."
+    assert stringify(out["blocks"][2]) == "Ends with"
+    [note] = [s["c"][1] for s in each(out, "Span") if s["c"][0][1] == ["footnote"]]
+    assert stringify(note) == "A note with more."  # the note's text is all kept
+    assert [n["t"] for n in note if n["t"] == "RawInline"] == ["RawInline"]  # its formula

@@ -28,7 +28,7 @@ from anthology.document import (
 from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
-from anthology.render.maths import svg_maker
+from anthology.render.maths import paragraph_splitter, svg_maker
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -106,11 +106,12 @@ def chapter_body_ast(text: ChapterText, notes: str, cache: Cache | None = None) 
     ast = with_reference_heading(text.ast)
     if notes == "endnotes":
         named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                           svg_maker(cache)))
+                                           svg_maker(cache), paragraph_splitter))
         return notes_to_endnotes(named, text.prefix)
     # One walk instead of three: this runs on every chapter of every cold build.
     result: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                        footnote_spanner, svg_maker(cache)))
+                                        footnote_spanner, svg_maker(cache),
+                                        paragraph_splitter))
     return result
 
 

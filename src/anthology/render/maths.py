@@ -204,6 +204,36 @@ def image_html(made: Formula, tex: str, display: bool) -> str:
     return f'<span class="math {kind}">{image}</span>'
 
 
+def _ends_display(node: Node) -> bool:
+    """Whether an inline is display maths as `svg_maker` and number_crossrefs leave it."""
+    if node["t"] == "RawInline":
+        return bool(node["c"][1].startswith(('<span class="math display">',
+                                              '<code class="math-source display">')))
+    return node["t"] == "Span" and "equation" in node["c"][0][1]
+
+
+def paragraph_splitter(node: Node) -> Node | list[Node] | None:
+    """A visitor that splits a paragraph after each display formula followed by more text,
+    the text after in a `continued` div: as in TeX, it goes on the paragraph, unindented
+    (WeasyPrint indents the text after a block inside a paragraph as a first line). Runs after
+    `svg_maker`, last in a chain (it returns a list)."""
+    if node["t"] != "Para":
+        return None
+    inlines = node["c"]
+    cuts = [i + 1 for i, child in enumerate(inlines[:-1]) if _ends_display(child)]
+    if not cuts:
+        return None
+    pieces = [inlines[start:end] for start, end in zip([0, *cuts], [*cuts, len(inlines)],
+                                                         strict=True)]
+    out: list[Node] = [{"t": "Para", "c": pieces[0]}]
+    for piece in pieces[1:]:
+        while piece and piece[0]["t"] in ("Space", "SoftBreak"):
+            piece = piece[1:]
+        if piece:
+            out.append({"t": "Div", "c": [["", ["continued"], []], [{"t": "Para", "c": piece}]]})
+    return out
+
+
 def svg_maker(cache: Cache | None) -> Visitor:
     """A visitor that turns Math elements into raw HTML images of the typeset formula."""
     def visit(node: Node) -> Node | None:
