@@ -113,3 +113,16 @@ def test_check_reports_a_formula_that_cannot_be_typeset(tmp_path: Path) -> None:
         "standard maths commands (\\frac, \\sqrt, \\sum, \\mathrm, \\begin{aligned} ...), or "
         "without that command. [markdown.math]\n"
         "1 problem (1 error) in 1 file.\n")
+
+
+def test_check_reports_a_formula_in_the_abstract_at_its_line(tmp_path: Path) -> None:
+    root = write_book(tmp_path / "book", {"chapters/01-intro.md": INTRO_MD.replace(
+        "abstract: What this small book is about.",
+        "abstract: What this small book is about, $\\sqrt{2}$ and $\\ce{H2O}$.")})
+    result = CliRunner().invoke(cli, ["--book", str(root), "check", "-q"])
+    assert result.stdout == (
+        "chapters/01-intro.md:4: error: has a formula that cannot be printed: $\\ce{H2O}$ uses "
+        "\\ce, which the maths typesetter does not know. The PDF shows its TeX in a box "
+        "instead. Write it with LaTeX's standard maths commands (\\frac, \\sqrt, \\sum, "
+        "\\mathrm, \\begin{aligned} ...), or without that command. [markdown.math]\n"
+        "1 problem (1 error) in 1 file.\n")

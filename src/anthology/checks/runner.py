@@ -214,7 +214,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.frontmatter import check_front_matter
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
-    from anthology.document import citation_keys, number_crossrefs, sanitize
+    from anthology.document import Locator, citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import chapter_bibliographies, parse_markdown
     from anthology.render.maths import check_maths
@@ -244,6 +244,11 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     numbered, targets = number_crossrefs(safe, str(number), locator)
     check_maths(numbered, locator, cache)
     result.findings += locator.findings
+    if abstract:  # printed too: its maths is checked at the abstract's line
+        in_abstract = Locator(manuscript.name, abstract_text or "",
+                              manuscript.meta_lines.get("abstract", 1), chapter.id)
+        check_maths({"blocks": abstract}, in_abstract, cache)
+        result.findings += in_abstract.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
     result.findings += bib_findings
     names = [relative_name(book.root, p) for p in paths]
