@@ -165,3 +165,26 @@ def test_text_after_display_maths_continues_the_paragraph_unindented(tmp_path: P
     [note] = [s["c"][1] for s in each(out, "Span") if s["c"][0][1] == ["footnote"]]
     assert stringify(note) == "A note with more."  # the note's text is all kept
     assert [n["t"] for n in note if n["t"] == "RawInline"] == ["RawInline"]  # its formula
+
+
+def test_a_display_formula_too_wide_for_the_page_is_a_warning(tmp_path: Path) -> None:
+    from anthology.document import number_crossrefs
+    from anthology.render.maths import measure_of
+
+    assert measure_of("156mm", "20mm", "16mm") == pytest.approx(34.02, abs=0.01)
+    assert measure_of("6in", "1in", "72pt") == pytest.approx(28.8)
+    assert measure_of("156mm", "auto", "16mm") is None
+    long = " + ".join(f"a_{{{i}}} x^{{{i}}}" for i in range(12))
+    body = (f"Short:\n\n$$ E = mc^2 $$ {{#eq-e}}\n\nLong, numbered:\n\n$$\n{long}\n$$ {{#eq-l}}"
+            f"\n\nLong, not numbered, and inline ${long} + {long}$:\n\n$$ {long} $$\n")
+    locator = Locator("chapters/x.md", body, 1, "x")
+    ast, _ = number_crossrefs(parse_markdown(body, "test", Cache(tmp_path)), "2", locator)
+    width = typeset(long, display=True).width
+    assert 34 / 0.8 > width > 28 / 0.8  # too wide beside a number, not on a line of its own
+    check_maths(ast, locator, Cache(tmp_path), measure=34.0)
+    assert [f.to_text() for f in locator.findings] == [
+        f"chapters/x.md:8: warning: has a formula too wide for the page: $a_{{0}} x^{{0}} + "
+        f"a_{{1}} x^{{1}} + a_{{2}} x^{{2}} + a_{{3}} x^{{3}} + a...$ is {width:.0f} em "
+        f"wide where the line has 28, so it prints at {28 / width:.0%} of the text's size. "
+        "Break it over lines: \\begin{aligned} a &= b \\\\ &= c \\end{aligned}, or split it "
+        "into several formulas. [markdown.math-wide]"]

@@ -35,7 +35,7 @@ from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
-from anthology.render.maths import check_maths, maths_version
+from anthology.render.maths import check_maths, maths_version, measure_of
 
 
 @dataclass
@@ -265,7 +265,8 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)
-    check_maths(numbered, locator, cache)
+    page = book.config.page
+    check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
     from anthology.checks.bibliography import load_bibliography

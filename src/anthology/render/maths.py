@@ -168,20 +168,51 @@ def _is_display(node: Node) -> bool:
     return bool(node["c"][0]["t"] == "DisplayMath")
 
 
-def check_maths(ast: Node, locator: Locator, cache: Cache | None) -> None:
-    """Typeset every formula of a chapter (cached); each that cannot be is an error."""
+def check_maths(ast: Node, locator: Locator, cache: Cache | None,
+                measure: float | None = None) -> None:
+    """Typeset every formula of a chapter (cached); each that cannot be is an error, and a
+    display formula that only fits the `measure` (in em) much reduced is a warning."""
     if "$" not in locator.body:  # pandoc reads maths only between dollars: no walk needed
         return
+    numbered = {id(span["c"][1][0]) for span in each(ast["blocks"], "Span")
+                if "equation" in span["c"][0][1]}
     for node in each(ast["blocks"], "Math"):
         tex = node["c"][1]
-        made = formula(tex, _is_display(node), cache)
+        display = _is_display(node)
+        made = formula(tex, display, cache)
+        shown = " ".join(tex.split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        needle = next((line.strip() for line in tex.splitlines() if line.strip()), tex)
         if made.problem is not None:
-            shown = " ".join(tex.split())
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            needle = next((line.strip() for line in tex.splitlines() if line.strip()), tex)
             locator.error("markdown.math", needle,
                           f"has a formula that cannot be printed: ${shown}$ {made.problem}. "
                           "The PDF shows its TeX in a box instead.", made.fix or SPLIT)
+        elif display and measure is not None:
+            room = measure - (NUMBER_ROOM if id(node) in numbered else 0.0)
+            if made.width * SMALLEST > room:
+                locator.warning("markdown.math-wide", needle,
+                                f"has a formula too wide for the page: ${shown}$ is "
+                                f"{made.width:.0f} em wide where the line has {room:.0f}, so "
+                                f"it prints at {room / made.width:.0%} of the text's size.",
+                                "Break it over lines: \\begin{aligned} a &= b \\\\ &= c "
+                                "\\end{aligned}, or split it into several formulas.")
+
+
+_POINTS = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0, "px": 0.75}
+FONT_SIZE = 10.0  # points: the text's size in the house book.css
+NUMBER_ROOM = 6.0  # em a numbered equation gives its number (book.css: 3em each side)
+SMALLEST = 0.8  # a display formula printed smaller than this is reported
+
+
+def measure_of(width: str, inner: str, outer: str) -> float | None:
+    """The text's measure in em at the house font size, from CSS lengths (None if unknown)."""
+    points = []
+    for length in (width, inner, outer):
+        match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(mm|cm|in|pt|px)", length.strip())
+        if match is None:
+            return None
+        points.append(float(match[1]) * _POINTS[match[2]])
+    return (points[0] - points[1] - points[2]) / FONT_SIZE
 
 
 def image_html(made: Formula, tex: str, display: bool) -> str:
