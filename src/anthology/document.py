@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from anthology.equations import equation_ids, number_equations
 from anthology.files import resolve_inside
 from anthology.findings import Finding, error, warning
 
@@ -296,7 +297,7 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
     for node in each(ast["blocks"]):
         kind = node["t"]
         if kind in ("Para", "Plain"):
-            for identifier in _equation_ids(node["c"]):
+            for identifier in equation_ids(node["c"]):
                 label = f"{number}.{len(equations) + 1}" if number else str(len(equations) + 1)
                 equations.setdefault(identifier, f"({label})")
                 targets.setdefault(identifier, Target("Equation", f"Equation {label}",
@@ -320,7 +321,7 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
 
     def visit(node: Node) -> Node | list[Node] | None:
         if equations and node["t"] in ("Para", "Plain"):
-            node["c"] = _number_equations(node["c"], equations)
+            node["c"] = number_equations(node["c"], equations)
             return None
         if node["t"] in ("Figure", "Table") and pending:
             label_caption(node["c"][1], pending.pop(0))
@@ -366,50 +367,6 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
 
     result: Node = transform(ast, visit)
     return result, targets
-
-
-# Quarto's equation label: `$$ ... $$ {#eq-x}`, which pandoc reads as the display maths, a
-# space and the text "{#eq-x}".
-_EQUATION_LABEL = re.compile(r"^\{#(eq-[^\s{}]+)\}$")
-
-
-def _equation_at(inlines: list[Node], index: int) -> tuple[str, int] | None:
-    """The id of a labelled display formula at `index`, and where its label ends."""
-    node = inlines[index]
-    if node["t"] != "Math" or node["c"][0]["t"] != "DisplayMath":
-        return None
-    after = index + 1
-    while after < len(inlines) and inlines[after]["t"] in ("Space", "SoftBreak"):
-        after += 1
-    if after < len(inlines) and inlines[after]["t"] == "Str":
-        match = _EQUATION_LABEL.match(inlines[after]["c"])
-        if match:
-            return match[1], after + 1
-    return None
-
-
-def _equation_ids(inlines: list[Node]) -> list[str]:
-    found = (_equation_at(inlines, i) for i in range(len(inlines)))
-    return [f[0] for f in found if f is not None]
-
-
-def _number_equations(inlines: list[Node], equations: dict[str, str]) -> list[Node]:
-    """Each labelled formula as a span with its id and its number: "(3.2)" at the right."""
-    out: list[Node] = []
-    index = 0
-    while index < len(inlines):
-        found = _equation_at(inlines, index)
-        if found is None:
-            out.append(inlines[index])
-            index += 1
-            continue
-        identifier, end = found
-        number = {"t": "Span", "c": [empty_attr(classes=["equation-number"]),
-                                     str_inlines(equations[identifier])]}
-        out.append({"t": "Span", "c": [empty_attr(identifier, ["equation"]),
-                                       [inlines[index], number]]})
-        index = end
-    return out
 
 
 def chain(*visitors: Visitor) -> Visitor:
