@@ -2,14 +2,14 @@
 interrupted build never leaves an entry a later build would trust.
 
 Kinds of entry: `ast` (pandoc's parse of a text), `cite` (citeproc's result), `bibfile` (a
-bibliography read by pandoc), `check` (a chapter's check result), `chapter` and `chapter-ast`
-(a prepared chapter, its AST apart), `html` (a chapter's HTML sections for print), `xhtml` (a
-chapter's EPUB file), `epub-skeleton` (the EPUB without its chapters), `cover` (the drawn
-cover), `layout` (a laid-out piece of the PDF: pages, anchors, bookmarks) and `part` (a
-piece's PDF: laid out without margins, its running heads and folios for a first page, or both
-laid over each other). Compiled templates are kept in `jinja/`. Each key is a digest of
-everything its product depends on; see build.py, render/chapter.py and render/epub.py for
-what goes into each.
+bibliography read by pandoc), `check` (a chapter's check result), `math` (a formula typeset as
+SVG), `chapter` and `chapter-ast` (a prepared chapter, its AST apart), `html` (a chapter's HTML
+sections for print), `xhtml` (a chapter's EPUB file), `epub-skeleton` (the EPUB without its
+chapters), `cover` (the drawn cover), `layout` (a laid-out piece of the PDF: pages, anchors,
+bookmarks) and `part` (a piece's PDF: laid out without margins, its running heads and folios
+for a first page, or both laid over each other). Compiled templates are kept in `jinja/`. Each
+key is a digest of everything its product depends on; see build.py, render/chapter.py and
+render/epub.py for what goes into each.
 """
 
 from __future__ import annotations

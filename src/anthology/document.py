@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from anthology.equations import equation_ids, number_equations
 from anthology.files import resolve_inside
 from anthology.findings import Finding, error, warning
 
@@ -288,7 +289,8 @@ class Target:
 
 
 def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, dict[str, Target]]:
-    """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs."""
+    """Number figures, tables and labelled equations per chapter (Figure 3.2, (3.2)) and
+    resolve @fig-/@tbl-/@sec-/@eq- refs."""
     targets: dict[str, Target] = {}
     counts = {"Figure": 0, "Table": 0}
     labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
@@ -302,9 +304,16 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
         else:
             blocks.insert(0, {"t": "Plain", "c": prefix})
 
+    equations: dict[str, str] = {}  # eq-x -> "(3.2)"
     for node in each(ast["blocks"]):
         kind = node["t"]
-        if kind in ("Figure", "Table"):
+        if kind in ("Para", "Plain"):
+            for identifier in equation_ids(node["c"]):
+                label = f"{number}.{len(equations) + 1}" if number else str(len(equations) + 1)
+                equations.setdefault(identifier, f"({label})")
+                targets.setdefault(identifier, Target("Equation", f"Equation {label}",
+                                                      str_inlines(f"Equation {label}")))
+        elif kind in ("Figure", "Table"):
             word = "Figure" if kind == "Figure" else "Table"
             counts[word] += 1
             label = f"{word} {number}.{counts[word]}" if number else f"{word} {counts[word]}"
@@ -322,6 +331,9 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
     pending = [labels[key] for key in labels]
 
     def visit(node: Node) -> Node | list[Node] | None:
+        if equations and node["t"] in ("Para", "Plain"):
+            node["c"] = number_equations(node["c"], equations)
+            return None
         if node["t"] in ("Figure", "Table") and pending:
             label_caption(node["c"][1], pending.pop(0))
             return None
@@ -414,6 +426,8 @@ def _note_inlines(blocks: list[Node]) -> list[Node]:
             out.append({"t": "Space"})
         if block["t"] in ("Para", "Plain"):
             out += block["c"]
+        elif block["t"] == "Div":  # its paragraphs as they are (maths, links and all)
+            out += _note_inlines(block["c"][1])
         else:
             out += str_inlines(stringify(block))
     return out

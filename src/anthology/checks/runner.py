@@ -162,9 +162,11 @@ class _Session:
             csl_id = f"{csl}:{stat.st_size}:{stat.st_mtime_ns}"
         except OSError:
             csl_id = str(csl)
+        from anthology.render.maths import maths_version
+
         return digest("check", RESULT_VERSION, __version__, pandoc_identity(), csl_id,
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
-                      repr(config.build.raw_html),
+                      repr(config.build.raw_html), maths_version(), repr(config.page),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
                       data)
 
@@ -215,9 +217,10 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.frontmatter import check_front_matter
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
-    from anthology.document import citation_keys, number_crossrefs, sanitize
+    from anthology.document import Locator, citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import chapter_bibliographies, parse_markdown
+    from anthology.render.maths import check_maths, measure_of
 
     book, cache = session.book, session.cache
     assert chapter.file is not None
@@ -242,7 +245,14 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator)
+    page = book.config.page
+    check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     result.findings += locator.findings
+    if abstract:  # printed too: its maths is checked at the abstract's line
+        in_abstract = Locator(manuscript.name, abstract_text or "",
+                              manuscript.meta_lines.get("abstract", 1), chapter.id)
+        check_maths({"blocks": abstract}, in_abstract, cache)
+        result.findings += in_abstract.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
     result.findings += bib_findings
     names = [relative_name(book.root, p) for p in paths]

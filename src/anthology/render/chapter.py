@@ -36,6 +36,7 @@ from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
+from anthology.render.maths import check_maths, maths_version, measure_of
 
 
 @dataclass
@@ -158,12 +159,12 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     """Everything a prepared chapter depends on: its file and images, the bibliographies it
     sees, the style, book.yaml, contributors.yaml, its own entry in chapters.yaml (not the
     others', nor its history: a step recorded with `anthology mark` makes nothing again), and
-    the versions of anthology and pandoc."""
+    the versions of anthology, pandoc and the maths typesetter."""
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, pandoc.pandoc_version(), str(number), chapter.id,
-                  plan_of(chapter),
+    return digest("chapter", __version__, pandoc.pandoc_version(), maths_version(), str(number),
+                  chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
@@ -265,6 +266,8 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)
+    page = book.config.page
+    check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
     from anthology.checks.bibliography import load_bibliography

@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +50,13 @@ from anthology.render.epub_package import (
     write_package,
 )
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
+from anthology.render.maths import tex_as_alttext
 from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
 # handling of it): every chapter's cached file is then made again.
-XHTML_FORMAT = "1"
-PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1")
+XHTML_FORMAT = "2"  # 2: MathML (--mathml), its TeX as alttext
+PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1", "--mathml")
 # pandoc's EPUB writer allocates about 1 GB for a long chapter; an old generation of at least
 # 64 MB spares it most of its major collections (about a fifth less CPU for some 20 MB more
 # resident). It changes no byte of what is written, so it is not in the cache keys.
@@ -342,6 +343,8 @@ def chapter_file(book: Book, text: ChapterText, work: Path,
                                    "--epub-title-page=false"], what)
     made = chapter_file_of(raw.read_bytes(), what, has_images="Image" in kinds,
                            has_math="Math" in kinds)
+    if made.has_math:
+        made = replace(made, xhtml=tex_as_alttext(made.xhtml))
     raw.unlink()
     meta.unlink()
     if cache is not None and key is not None:

@@ -30,6 +30,7 @@ from anthology.errors import AnthologyError
 from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
+from anthology.render.maths import paragraph_splitter, svg_maker
 from anthology.render.sandbox import BookTemplates, template_error_message
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -119,15 +120,18 @@ def names(people: Sequence[Contributor]) -> str:
     return ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
-def chapter_body_ast(text: ChapterText, notes: str) -> Node:
-    """The chapter's AST for print: references headed, floats named, ids prefixed, notes placed."""
+def chapter_body_ast(text: ChapterText, notes: str, cache: Cache | None = None) -> Node:
+    """The chapter's AST for print: references headed, floats named, ids prefixed, notes placed,
+    maths typeset (render/maths.py)."""
     ast = with_reference_heading(text.ast)
     if notes == "endnotes":
-        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix)))
+        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
+                                           svg_maker(cache), paragraph_splitter))
         return notes_to_endnotes(named, text.prefix)
     # One walk instead of three: this runs on every chapter of every cold build.
     result: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                        footnote_spanner))
+                                        footnote_spanner, svg_maker(cache),
+                                        paragraph_splitter))
     return result
 
 
@@ -202,14 +206,14 @@ def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
             return Sections(stored["body"], stored["abstract"],
                             [Float(*item) for item in stored["floats"]])
     what = f"{text.manuscript.name} (chapter {text.number})"
-    body = chapter_body_ast(text, book.config.build.notes)
+    body = chapter_body_ast(text, book.config.build.notes, cache)
     floats = list_floats(body)
     body_html = pandoc.ast_to_html(body, what)
     abstract_html = ""
     if text.abstract and book.config.build.abstracts:
         abstract_html = pandoc.ast_to_html(
             {"pandoc-api-version": text.api, "meta": {},
-             "blocks": text.abstract}, what)
+             "blocks": transform(text.abstract, svg_maker(cache))}, what)
     if cache is not None and key is not None:
         cache.put_json("html", key, {"body": body_html, "abstract": abstract_html,
                                      "floats": [[f.kind, f.identifier, f.label, f.caption]
