@@ -76,6 +76,7 @@ def import_command(chapter_id: str, source: Path, accept_changes: bool) -> None:
 
     Example:
 
+    \b
         anthology import peer-support ~/Downloads/peer-support-v2.docx
     """
     from anthology.tracking.plan import find_chapter
@@ -112,6 +113,7 @@ def submit_command(chapter_id: str, source: Path, sender: str | None, date: str 
 
     Example:
 
+    \b
         anthology submit peer-support peer-support.docx --from ben-writer
     """
     from anthology.cli.tracking import _date_or_today
