@@ -78,6 +78,13 @@ def is_double_blind(chapter: Chapter, number: int) -> bool:
 
 # Leaving out what names the authors
 
+def _excerpt(text: str, length: int = 60) -> str:
+    """The start of a passage, cut at a word, for a message."""
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def _starts(text: str, prefixes: tuple[str, ...]) -> bool:
     return any(text.startswith(p) for p in prefixes)
 
@@ -102,13 +109,13 @@ def blind_ast(ast: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             removed.append(stringify(block["c"][2]))
             continue
         if kind in ("Para", "Plain") and _starts(stringify(block), (ACKNOWLEDGEMENTS, *FUNDING)):
-            removed.append(stringify(block)[:60])
+            removed.append(_excerpt(stringify(block)))
             continue
         blocks.append(block)
 
     def drop_notes(node: dict[str, Any]) -> Any:
         if node["t"] == "Note" and _starts(stringify(node["c"]), FUNDING):
-            removed.append(stringify(node["c"])[:60])
+            removed.append(_excerpt(stringify(node["c"])))
             return []
         return None
 
