@@ -69,8 +69,12 @@ def parse_reviews(s: _Section, findings: list[Finding], people: set[str] | None,
             r.problem("recommendation", "a review with a recommendation needs the date it "
                       "was recorded.", "Add it, for example: recorded: 2027-02-01",
                       "config.missing-key")
-        if report is not None and not _inside_file(root, report):
-            r.problem("report", f"the report {report} is not a file inside the book folder.",
+        # Only from reviews/: the letter to the authors quotes the report, so it must not be
+        # able to name any other file of the book (contributors.yaml, a chapter's notes...).
+        if report is not None and (not report.startswith("reviews/")
+                                   or not _inside_file(root, report)):
+            r.problem("report", f"the report {report} is not a file in the book's reviews/ "
+                      "folder.",
                       "Record it again with `anthology review record CHAPTER REVIEWER "
                       "--report FILE`, which copies it under reviews/.", "config.file")
             report = None

@@ -173,7 +173,9 @@ def test_hand_edits_survive_an_assignment(book_dir: Path) -> None:
     ("{reviewer: rita-reviewer, round: 1, assigned: 2026-06-01, recommendation: minor}",
      "a review with a recommendation needs the date it was recorded."),
     ("{reviewer: rita-reviewer, round: 1, assigned: 2026-06-01, report: ../r.md}",
-     "the report ../r.md is not a file inside the book folder."),
+     "the report ../r.md is not a file in the book's reviews/ folder."),
+    ("{reviewer: rita-reviewer, round: 1, assigned: 2026-06-01, report: contributors.yaml}",
+     "the report contributors.yaml is not a file in the book's reviews/ folder."),
     ("{reviewer: rita-reviewer, round: 1, assigned: 2026-06-01, mood: grumpy}",
      "unknown key 'reviews.mood'."),
 ])
@@ -188,3 +190,15 @@ def test_reviews_are_validated_on_load(tmp_path: Path, review: str, message: str
         load_book(root)
     assert [(f.file, f.line, f.message) for f in caught.value.findings] == [
         ("chapters.yaml", 11, message)]
+
+
+def test_a_reviewer_with_reviews_is_not_removed(book_dir: Path) -> None:
+    from anthology.errors import AnthologyError
+    from anthology.tracking.people import remove_contributor
+
+    assign_review(book_dir, "intro", "rita-reviewer", TODAY)
+    with pytest.raises(AnthologyError) as caught:
+        remove_contributor(book_dir, "rita-reviewer")
+    assert caught.value.message == (
+        "Cannot remove 'rita-reviewer': they review the chapter 'intro'. Take their reviews "
+        "out of 'reviews:' in chapters.yaml first.")

@@ -324,7 +324,7 @@ def summary_lines(report: StatusReport) -> list[str]:
     if report.overdue:
         late = "; ".join(f"{r.id} {r.days_overdue} d ({r.move.value})" for r in report.overdue)
         lines.append(f"Overdue: {late}.")
-    else:
+    elif not report.late_reviews:
         lines.append("Nothing is overdue.")
     if report.late_reviews:
         late = "; ".join(f"{c} by {who} {days} d" for c, who, days in report.late_reviews)
