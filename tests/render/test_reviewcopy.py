@@ -229,7 +229,7 @@ def test_word_line_numbering_goes_where_the_schema_puts_it(xml: str, expected: s
     assert with_line_numbers(xml.encode()).decode() == expected
 
 
-def test_a_self_citation_is_reported(make_book) -> None:  # type: ignore[no-untyped-def]
+def test_a_given_name_and_a_self_citation_are_reported(make_book) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import BIB
 
     bib = BIB + """
@@ -240,14 +240,17 @@ def test_a_self_citation_is_reported(make_book) -> None:  # type: ignore[no-unty
   year = {2019}
 }
 """
-    chapter = "---\ntitle: Peer Support\nauthors: [ben-writer]\n---\n\nGroups matter.\n\n" \
+    chapter = "---\ntitle: Peer Support\nauthors: [ben-writer]\n---\n\nBen ran the groups.\n\n" \
               "They have been studied before [@writer2019, p. 3].\n"
     book = make_book({"contributors.yaml": CONTRIBUTORS, "chapters.yaml": CHAPTERS,
                       "chapters/02-peer.md": chapter, "references/book.bib": bib})
     result = run(book, "build", "review", "peer", "--format", "docx")
     assert result.exit_code == 0, result.output
     assert result.stderr == (
+        "chapters/02-peer.md:6: warning: the double-blind copy names its author Ben Writer "
+        "('Ben'). Rewrite it in the third person or as '[Author]' for the review, or send the "
+        "copy as it is if that is acceptable. [review.identifying]\n"
         "chapters/02-peer.md:8: warning: the double-blind copy cites @writer2019, a work by "
         "Writer, the family name of its author Ben Writer. Cite it as '(Author, year)' for the "
         "review, or leave it if it does not give the author away. [review.identifying]\n"
-        "1 problem (1 warning) in 1 file.\n")
+        "2 problems (2 warnings) in 1 file.\n")

@@ -156,6 +156,9 @@ def identifying(book: Book, text: ChapterText, cited: dict[str, dict[str, Any]]
     for person in text.authors:
         family = _family(person.name, person.sort_name)
         marks = [(person.name, "names its author"), (family, "names its author")]
+        given = person.name.split()[0]
+        if given != family and len(given) > 2:  # "Sam coordinates the forum" gives them away
+            marks.append((given, "names its author"))
         if person.affiliation:
             marks.append((person.affiliation, "names the affiliation of its author"))
         for number, line in lines:
