@@ -688,7 +688,7 @@ def _contributors(data: YDict | None, findings: list[Finding]) -> tuple[Contribu
 
 
 CHAPTER_KEYS = ("id", "title", "authors", "file", "status", "history", "part", "word_limit",
-                "due", "abstract", "doi")
+                "due", "abstract", "doi", "reviews")
 EVENT_KEYS = ("date", "state", "by", "note", "commit", "round", "forced")
 
 
@@ -793,11 +793,15 @@ def _chapters(root: Path, data: YDict | None, people: set[str] | None,
             # or edit the plan go on (and fix it), `check` and `build` report it
             # (checks.runner.missing_files).
         due = _schedule(s.section("due"), "due")
+        from anthology.reviewconfig import parse_reviews  # here: it reads with _Section
+
+        reviews = parse_reviews(s, findings, people, root)
         if ident is None or title is None:
             continue
         chapters.append(Chapter(ident, title, authors, file, status, history, s.text("part"),
                                 s.integer("word_limit"), due, item.line, s.text("abstract"),
-                                s.text("doi"), file_line=item.line_of("file")))
+                                s.text("doi"), file_line=item.line_of("file"),
+                                reviews=reviews))
     return tuple(chapters)
 
 

@@ -35,7 +35,8 @@ MAX_BYTES = 32 * 1024 * 1024
 REGISTRIES = {"book.yaml": "the book's settings", "contributors.yaml":
               "the book's list of contributors", "chapters.yaml": "the book's plan of chapters"}
 # Folders at the top of the book that hold no images: the build's outputs and caches.
-GENERATED = {"build"}
+# build/ is generated; reviews/ holds the reviewers' reports, for the editors only.
+GENERATED = {"build", "reviews"}
 # What else the PDF's renderer may read from the book besides images: the editor's stylesheets
 # and the fonts they name.
 STYLE_SUFFIXES = {".css", ".ttf", ".otf", ".woff", ".woff2"}

@@ -52,6 +52,31 @@ class Event:
     forced: bool = False
 
 
+# Peer review: how blind a review is, and what a reviewer may recommend.
+BLIND_MODES = ("double", "single", "open")
+RECOMMENDATIONS = ("accept", "minor", "major", "reject")
+
+
+@dataclass(frozen=True)
+class Review:
+    """One reviewer's review of a chapter in one review round (chapters.yaml `reviews:`)."""
+
+    reviewer: str
+    round: int
+    assigned: dt.date
+    blind: str = "double"
+    due: dt.date | None = None
+    recommendation: str | None = None
+    recorded: dt.date | None = None
+    report: str | None = None
+    forced: bool = False
+
+    @property
+    def outstanding(self) -> bool:
+        """True while the reviewer's recommendation has not been recorded."""
+        return self.recommendation is None
+
+
 @dataclass(frozen=True)
 class Contributor:
     """A person: author, editor, or both."""
@@ -99,6 +124,7 @@ class Chapter:
     doi: str | None = None
     # The line of its `file:` key in chapters.yaml (0: unknown).
     file_line: int = 0
+    reviews: tuple[Review, ...] = ()
 
 
 def plan_of(chapter: Chapter, *, workflow: bool = False) -> str:

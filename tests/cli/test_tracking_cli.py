@@ -348,7 +348,7 @@ def test_status_json(small_book: Path) -> None:
         "author_names": ["Ada Editor"], "state": "draft", "round": None,
         "whose_move": "editor", "next_move": "send to review", "since": "2026-05-01",
         "due": None, "days_overdue": 0, "words": 20, "word_limit": 500,
-        "last_submission": None, "part": None}
+        "last_submission": None, "part": None, "reviews": []}
     assert data["summary"]["per_state"] == {"invited": 1, "draft": 1}
 
 

@@ -29,7 +29,7 @@ COMMAND_MODULES = {
     "history": "tracking", "status": "tracking", "report": "tracking", "remind": "tracking",
     "submissions": "submitting", "sync": "submitting", "diff": "submitting",
     "hooks": "submitting", "submit": "word", "import": "word",
-    "package": "delivery",
+    "package": "delivery", "review": "reviewing",
 }
 
 

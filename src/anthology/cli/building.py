@@ -57,9 +57,9 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
 
 
 BOOK_TARGETS = ("pdf", "epub")
-ALL_TARGETS = (*BOOK_TARGETS, "proposal", "offprints", "chapter")
+ALL_TARGETS = (*BOOK_TARGETS, "proposal", "offprints", "chapter", "review")
 # Targets that the chapter ids after them belong to.
-CHAPTER_TARGETS = ("offprints", "chapter")
+CHAPTER_TARGETS = ("offprints", "chapter", "review")
 
 
 def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -97,8 +97,9 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Chapters checked, and PDF pieces laid out, at once (default: the number of "
                    "cores).")
-@click.option("--format", "fmt", type=click.Choice(("docx", "pdf")), default="docx",
-              show_default=True, help="For `build chapter`: a Word file or a PDF.")
+@click.option("--format", "fmt", type=click.Choice(("docx", "pdf")), default=None,
+              help="For `build chapter` (default docx) and `build review` (default pdf): a "
+                   "Word file or a PDF.")
 @quiet_option
 def build_command(words: tuple[str, ...], force: bool, clean: bool, release: bool,
                   jobs: int | None, fmt: str, quiet: bool) -> None:
@@ -107,7 +108,9 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     TARGETs: pdf, epub, proposal (build/proposal.pdf, .epub, .docx) and offprints
     (build/offprints/NN-ID.pdf, for every chapter or for the CHAPTER ids after it), and
     chapter (build/chapters/ID.docx, or .pdf with --format pdf: the CHAPTERs after it as the
-    book sets them, for a contributor or copy-editor who works in Word).
+    book sets them, for a contributor or copy-editor who works in Word), and review
+    (build/reviews/ID-round-N.pdf, or .docx: the copy a reviewer reads, lines numbered,
+    anonymised for double-blind review).
     Chapters with no file yet are left out, with a note. Everything is cached in
     build/.cache/: a rebuild redoes only what changed (--clean redoes everything). The
     everyday PDF is laid out chapter by chapter and joined; --release makes the tagged
@@ -160,11 +163,26 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             raise click.UsageError("Say which chapter to build: anthology build chapter "
                                    "CHAPTER [--format docx|pdf].")
         for chapter_id in chapter_ids:
-            made = build_chapter_document(book, chapter_id, fmt, force=force)
+            made = build_chapter_document(book, chapter_id, fmt or "docx", force=force)
             if made.findings and not quiet:
                 echo(render_text(made.findings), err=True)
             extra = f" ({made.pages} pages)" if made.pages else ""
             wrote(f"Wrote {made.path.relative_to(book.root)}{extra}")
+    if "review" in targets:
+        from anthology.render.reviewcopy import build_review_copy
+
+        if not chapter_ids:
+            raise click.UsageError("Say which chapter to build: anthology build review "
+                                   "CHAPTER [--format pdf|docx].")
+        for chapter_id in chapter_ids:
+            copy = build_review_copy(book, chapter_id, fmt or "pdf", force=force)
+            if copy.findings and not quiet:
+                echo(render_text(copy.findings), err=True)
+            kind = "double-blind, " if copy.blind else ""
+            extra = f"; {copy.pages} page{'' if copy.pages == 1 else 's'}, " \
+                f"{copy.numbered_lines} lines numbered" if copy.pages else ""
+            wrote(f"Wrote {copy.path.relative_to(book.root)} ({kind}review round "
+                  f"{copy.round}{extra})")
     if "proposal" in targets:
         from anthology.render.proposal import build_proposal
 

@@ -560,7 +560,8 @@ def report_command() -> None:
 def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
     """Write reminder e-mails (.eml) to build/mail/, one per contributor; nothing is sent.
 
-    Each covers all of that person's chapters that wait on them.
+    Each covers all of that person's chapters that wait on them; reviewers get one
+    (review-ID.eml) for the reviews they owe.
 
     Example:
 
@@ -569,10 +570,13 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
     """
     from anthology.files import relative_name
     from anthology.tracking.reminders import write_reminders
+    from anthology.tracking.reviewing import write_review_reminders
 
     book = state().book()
     written = write_reminders(book, today(), book.root / "build" / "mail",
                               chapter_ids=chapter_ids, overdue_only=overdue)
+    written += write_review_reminders(book, today(), book.root / "build" / "mail",
+                                      chapter_ids=chapter_ids, overdue_only=overdue)
     if not written:
         echo("No chapter waits on a contributor" + (" past its deadline" if overdue
                                                           else "") + "; no mail written.")

@@ -360,6 +360,8 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     if drawing is not None:  # how the pages were drawn (for the tests and the curious)
         result["drawn_apart"] = drawing.taken
         result["drawn_here_because"] = drawing.why
+    if job.get("lines"):
+        result["lines"] = [_text_lines(page) for page in rendered.pages]
     if job.get("details"):
         anchors: dict[str, int] = {}
         for index, page in enumerate(rendered.pages):
@@ -370,6 +372,26 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
                                for index, page in enumerate(rendered.pages)
                                for level, label, point, _state in page.bookmarks]
     return result
+
+
+def _text_lines(page: Any) -> dict[str, Any]:
+    """Where the lines of text of a laid-out page are (CSS pixels from the top-left corner):
+    the baseline of each line of the page's flow (not its running heads, folios or footnotes),
+    lines side by side (table cells, columns) counted once, top to bottom; and the left edge
+    of the page's text block. For line numbers in the margin (render/reviewcopy.py)."""
+    box = page._page_box
+    baselines: set[float] = set()
+    flow = box.children[0] if box.children else None  # the root; then footnotes, margins
+    for line in flow.descendants() if flow is not None else ():
+        if type(line).__name__ != "LineBox" or not any(
+                getattr(child, "text", "").strip() for child in line.descendants()):
+            continue
+        baselines.add(round(line.position_y + line.baseline, 1))
+    ordered: list[float] = []
+    for y in sorted(baselines):  # a superscript's line a hair off its neighbour's is one line
+        if not ordered or y - ordered[-1] > 2:
+            ordered.append(y)
+    return {"height": page.height, "left": box.content_box_x(), "baselines": ordered}
 
 
 def serve() -> None:  # pragma: no cover - runs in a worker process
@@ -434,15 +456,17 @@ def stop_render(process: subprocess.Popen[bytes]) -> None:
 def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
                parallel_drawing: bool = False, fast_parse: bool = False,
-               process: subprocess.Popen[bytes] | None = None) -> dict[str, Any]:
+               process: subprocess.Popen[bytes] | None = None,
+               lines: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
     two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
-    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py)."""
+    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py); with
+    `lines`, the answer has where each page's lines of text are (`_text_lines`)."""
     job = {"html": str(html_path), "output": str(output), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
            "identifier": identifier, "parallel_drawing": parallel_drawing,
-           "fast_parse": fast_parse}
+           "fast_parse": fast_parse, "lines": lines}
     child = process or start_render()
     try:
         stdout, stderr = child.communicate(json.dumps(job).encode(), timeout=TIMEOUT_SECONDS)

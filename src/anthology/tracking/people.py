@@ -134,6 +134,12 @@ def remove_contributor(root: Path, ident: str) -> Contributor:
             raise AnthologyError(f"Cannot remove '{ident}': they are an author of the {word} "
                                  f"{names}. Take them off with `anthology chapter edit CHAPTER "
                                  "--author ...` first, or remove the chapter.")
+        reviewed = [c for c in edit.book.chapters if any(r.reviewer == ident for r in c.reviews)]
+        if reviewed:
+            names = ", ".join(f"'{c.id}'" for c in reviewed)
+            word = "chapter" if len(reviewed) == 1 else "chapters"
+            raise AnthologyError(f"Cannot remove '{ident}': they review the {word} {names}. "
+                                 "Take their reviews out of 'reviews:' in chapters.yaml first.")
         if ident in edit.book.config.editors:
             raise AnthologyError(f"Cannot remove '{ident}': they are an editor of the book. "
                                  "Take them out of 'editors' in book.yaml first.")

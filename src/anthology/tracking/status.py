@@ -15,9 +15,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from anthology.model import Book, Chapter, Status
+from anthology.model import Book, Chapter, Review, Status
 from anthology.terminal import safe_for_terminal
-from anthology.tracking import workflow
+from anthology.tracking import reviews, workflow
 from anthology.tracking.workflow import Mover
 
 UNKNOWN = "–"
@@ -55,6 +55,18 @@ class ChapterRow:
     last_submission: LastSubmission | None
     part: str | None = None
     surnames: tuple[str, ...] = ()
+    reviews: tuple[Review, ...] = ()  # of the round under way (or about to start)
+
+    @property
+    def review_note(self) -> str:
+        """'round 1: 2 reviews, 1 outstanding, due 1 Jul 2026' (empty without reviews)."""
+        from anthology.tracking.reviews import summary
+
+        if not self.reviews:
+            return ""
+        text = f"round {self.reviews[0].round}: {summary(self.reviews)}"
+        due = [r.due for r in self.reviews if r.outstanding and r.due]
+        return text + (f", due {_date(min(due))}" if due else "")
 
     @property
     def short_authors(self) -> str:
@@ -95,6 +107,10 @@ class ChapterRow:
             "last_submission": None if sub is None else {
                 "date": sub.date.isoformat(), "by": sub.by, "commit": sub.commit},
             "part": self.part,
+            "reviews": [{"reviewer": r.reviewer, "round": r.round, "blind": r.blind,
+                         "due": r.due.isoformat() if r.due else None,
+                         "recommendation": r.recommendation, "outstanding": r.outstanding}
+                        for r in self.reviews],
         }
 
 
@@ -110,6 +126,8 @@ class StatusReport:
     words_counted: int = 0
     book_limit: int | None = None
     overdue: tuple[ChapterRow, ...] = ()
+    # Outstanding reviews past their due date: (chapter id, reviewer, days late).
+    late_reviews: tuple[tuple[str, str, int], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """`{"chapters": [...], "summary": {...}}` for `--format json`."""
@@ -123,6 +141,8 @@ class StatusReport:
                 "book_limit": self.book_limit,
                 "overdue": [{"id": r.id, "days": r.days_overdue, "whose_move": r.move.value}
                             for r in self.overdue],
+                "reviews_overdue": [{"id": c, "reviewer": who, "days": days}
+                                    for c, who, days in self.late_reviews],
             },
         }
 
@@ -180,7 +200,9 @@ def _row(book: Book, chapter: Chapter, today: dt.date, words: Mapping[str, int] 
         words=(words or {}).get(chapter.id),
         word_limit=chapter.word_limit or book.config.words.chapter_limit,
         last_submission=(submissions or {}).get(chapter.id), part=chapter.part,
-        surnames=tuple(surnames))
+        surnames=tuple(surnames),
+        reviews=reviews.current_reviews(chapter) if chapter.status in reviews.ASSIGNABLE
+        else ())
 
 
 def build_status(book: Book, today: dt.date, *, words: Mapping[str, int] | None = None,
@@ -196,6 +218,8 @@ def build_status(book: Book, today: dt.date, *, words: Mapping[str, int] | None 
     per_state = {s.value: sum(1 for r in rows if r.state is s) for s in Status}
     counted = [r.words for r in rows if r.words is not None and r.state in _COUNTED]
     all_overdue = tuple(r for r in rows if r.overdue)
+    late = tuple((c.id, review.reviewer, days) for c in book.chapters
+                 for review, days in reviews.late_reviews(c, today))
     shown = [r for r in rows
              if (not overdue_only or r.overdue) and (state is None or r.state is state)
              and (author is None or author in r.author_ids)]
@@ -203,7 +227,7 @@ def build_status(book: Book, today: dt.date, *, words: Mapping[str, int] | None 
         title=book.config.title, today=today, rows=tuple(shown),
         per_state={k: v for k, v in per_state.items() if v},
         words_total=sum(counted) if counted else None, words_counted=len(counted),
-        book_limit=book.config.words.book_limit, overdue=all_overdue)
+        book_limit=book.config.words.book_limit, overdue=all_overdue, late_reviews=late)
 
 
 _COUNTED = frozenset(s for s in Status if s not in (Status.DECLINED, Status.WITHDRAWN))
@@ -300,8 +324,11 @@ def summary_lines(report: StatusReport) -> list[str]:
     if report.overdue:
         late = "; ".join(f"{r.id} {r.days_overdue} d ({r.move.value})" for r in report.overdue)
         lines.append(f"Overdue: {late}.")
-    else:
+    elif not report.late_reviews:
         lines.append("Nothing is overdue.")
+    if report.late_reviews:
+        late = "; ".join(f"{c} by {who} {days} d" for c, who, days in report.late_reviews)
+        lines.append(f"Reviews overdue: {late}.")
     return lines
 
 
@@ -318,12 +345,19 @@ def render_text(report: StatusReport, colour: bool = False) -> str:
     # Drop the words and submission columns while nothing is known about them.
     keep = [i for i in range(len(COLUMNS))
             if not cells or any(c[i] not in ("", UNKNOWN) for c in cells) or i < 7]
+    columns: tuple[str, ...] = COLUMNS
+    if any(r.reviews for r in report.rows):  # a column of their own, once there are any
+        columns = (*COLUMNS, "Reviews")
+        cells = [[*c, safe_for_terminal(r.review_note)] for c, r in zip(cells, report.rows,
+                                                                         strict=True)]
+        widths.append(max(len(columns[-1]), *(display_width(c[-1]) for c in cells)))
+        keep.append(len(COLUMNS))
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(_pad(values[i], widths[i]) for i in keep).rstrip()
 
     out = [safe_for_terminal(f"{report.title}: status on {_date(report.today)}"), ""]
-    header = line(COLUMNS)
+    header = line(columns)
     out.append(_paint(header, "bold", colour))
     for row, values in zip(report.rows, cells, strict=True):
         text = line(values)
@@ -382,10 +416,12 @@ def _md(text: str) -> str:
 
 def render_markdown(report: StatusReport) -> str:
     """A Markdown table and the summary, for a wiki or an e-mail to the co-editor."""
+    with_reviews = any(r.reviews for r in report.rows)
+    columns: tuple[str, ...] = (*COLUMNS, "Reviews") if with_reviews else COLUMNS
     out = [f"# {_md(report.title)}: status on {_date(report.today)}", "",
-           "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+           "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in report.rows:
-        cells = table_cells(row)
+        cells = table_cells(row) + ([row.review_note] if with_reviews else [])
         cells[1] = row.title
         if row.overdue:
             cells[6] = f"**{cells[6]}**"

@@ -42,7 +42,7 @@ LOCK_TIMEOUT = 10.0
 
 CONTRIBUTOR_ORDER = ("id", "name", "sort_name", "emails", "affiliation", "orcid", "roles", "bio")
 CHAPTER_ORDER = ("id", "title", "authors", "file", "part", "status", "word_limit", "due",
-                 "history")
+                 "history", "reviews")
 
 _ITEM_START = re.compile(r"^(\s*-\s+)\S")
 _SCALARS = (str, int, float, bool, dt.date, type(None))
@@ -119,9 +119,9 @@ def _is_scalar(value: Any) -> bool:
 
 def _render_key(key: str, value: Any) -> list[str]:
     """One key of a record, unindented: short lists and mappings on one line, history events
-    one per line, long text as YAML wraps it."""
-    if key == "history" and isinstance(value, list) and value:
-        return ["history:", *(f"  - {dump_yaml_inline(item)}" for item in value)]
+    and reviews one per line, long text as YAML wraps it."""
+    if key in ("history", "reviews") and isinstance(value, list) and value:
+        return [f"{key}:", *(f"  - {dump_yaml_inline(item)}" for item in value)]
     if (isinstance(value, list) and all(_is_scalar(v) for v in value)) or (
             isinstance(value, dict) and all(_is_scalar(v) for v in value.values())):
         return [f"{key}: {dump_yaml_inline(value)}"]
