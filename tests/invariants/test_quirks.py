@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from click.testing import CliRunner
 from anthology.cli import cli
 from anthology.delivery import run_epubcheck
 from tests.conftest import FIXTURES
+from tests.pdftext import pdf_text
 
 QUIRKS = FIXTURES / "quirks"
 EPOCH = "1798761600"  # 2027-01-01T00:00:00Z
@@ -169,8 +169,7 @@ def test_a_clean_check_prints_only_what_authors_meant(
         clean_build: tuple[Path, set[str]]) -> None:
     root, warned = clean_build
     (pdf,) = (root / "build").glob("*.pdf")
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    text = pdf_text(pdf)
     scanned = _allowed(text, warned)
     assert [needle for needle in FORBIDDEN if needle in scanned] == []
     assert [marker for marker in END_MARKERS if marker not in text] == []

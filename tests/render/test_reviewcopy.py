@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from click.testing import CliRunner, Result
 from anthology.cli import cli
 from anthology.render.reviewcopy import with_line_numbers
 from tests.conftest import CONTRIBUTORS_YAML, write_book
+from tests.pdftext import pdf_text
 
 CONTRIBUTORS = CONTRIBUTORS_YAML.replace(
     "    affiliation: Mind in Leeds\n",
@@ -110,8 +110,7 @@ def test_the_pdf_names_the_author_only_where_the_warning_said(
     assert re.fullmatch(r"Wrote build/reviews/peer-round-1\.pdf \(double-blind, review round "
                         r"1; 1 page, \d+ lines numbered\)\n", result.stdout)
     path = book / "build/reviews/peer-round-1.pdf"
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(path)
     # The one warned occurrence (line 9 of the chapter) is the only one, in the text...
     assert text.count("Writer") == 1
     assert "In an earlier study, Ben Writer followed" in " ".join(text.split())
