@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint typecheck pytest check clean bench
+.PHONY: book test test-fast lint typecheck pytest check clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "anthology needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -24,8 +24,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every core (pytest-xdist), the slowest tests listed at the end.
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --durations=25
+
+# The quick loop while developing: the tests not marked slow.
+test-fast: $(STAMP) lint typecheck
+	$(BIN)/pytest -q -n auto -m "not slow"
 
 check: $(STAMP)
 	$(BIN)/anthology check
