@@ -31,6 +31,7 @@ from anthology.document import (
 )
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
+from anthology.limits import chapter_size_finding
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
@@ -261,6 +262,10 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
     raw = parse_markdown(body, what, cache) if body.strip() else {
         "pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    too_large = chapter_size_finding(raw, manuscript.name, chapter.id)
+    if too_large is not None:  # the build leaves such a chapter out; this is in case it asks
+        findings.append(too_large)
+        raw = {"pandoc-api-version": raw["pandoc-api-version"], "meta": {}, "blocks": []}
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)

@@ -1,0 +1,117 @@
+"""How much a contributor's file may make the build chew, checked before the expensive work.
+
+A chapter and its bibliography come from outside. A bibliography over the limits below is not
+handed to pandoc at all (its size is read from the file system, its entries counted with one
+pattern over the bytes); a chapter is measured in pandoc's AST as soon as it is parsed, before
+it is sanitized, cited or laid out. The limits leave generous room for a real long chapter: one
+of about 40,000 words (100 printed pages) has some 72,000 elements (1.7 to 1.8 per word,
+measured on the sample book and on the longest chapters of the corpus books), a few hundred notes
+at most and a few dozen tables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from anthology.findings import Finding, error
+
+MAX_BIBLIOGRAPHY_BYTES = 5_000_000
+MAX_BIBLIOGRAPHY_ENTRIES = 20_000
+MAX_NOTES = 2_000
+MAX_TABLES = 500
+# About 140,000 words, three and a half times a 100-page chapter.
+MAX_ELEMENTS = 250_000
+
+# Entries by what starts them: `@type{` at the start of a line in BibTeX (@string, @preamble
+# and @comment are not entries), an "id" key in CSL JSON, an `id:` key in CSL YAML.
+_BIBTEX_ENTRY = re.compile(rb"(?mi)^[ \t]*@[ \t]*(?!(?:string|preamble|comment)\b)[a-z]")
+_JSON_ENTRY = re.compile(rb'"id"[ \t\r\n]*:')
+_YAML_ENTRY = re.compile(rb"(?m)^[ \t]*(?:-[ \t]+)?id[ \t]*:")
+_BIB_HINT = ("Keep only the works the book cites, or split the file; a chapter's bibliography "
+             "rarely needs more than a few hundred entries.")
+
+
+def count_entries(data: bytes, name: str) -> int:
+    """How many entries a bibliography file holds, counted without parsing it."""
+    suffix = Path(name).suffix.lower()
+    pattern = {".json": _JSON_ENTRY, ".yaml": _YAML_ENTRY, ".yml": _YAML_ENTRY}.get(
+        suffix, _BIBTEX_ENTRY)
+    return sum(1 for _ in pattern.finditer(data))
+
+
+def bibliography_size_finding(path: Path, name: str) -> Finding | None:
+    """`bibliography.too-large` when the file at `path` is over the limits, else None.
+
+    The size comes from the file system, so a huge file is never read; the entries of one
+    within the size limit are counted on its bytes.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reported by whoever reads it
+    if size > MAX_BIBLIOGRAPHY_BYTES:
+        return error("bibliography.too-large", name, None,
+                     f"is {size / 1_000_000:.1f} MB, more than the "
+                     f"{MAX_BIBLIOGRAPHY_BYTES // 1_000_000} MB a bibliography may be; "
+                     "anthology did not read it, so nothing can be cited from it.", _BIB_HINT)
+    try:
+        count = count_entries(path.read_bytes(), name)
+    except OSError:
+        return None
+    if count > MAX_BIBLIOGRAPHY_ENTRIES:
+        return error("bibliography.too-large", name, None,
+                     f"has {count:,} entries, more than the {MAX_BIBLIOGRAPHY_ENTRIES:,} a "
+                     "bibliography may have; anthology did not read it, so nothing can be "
+                     "cited from it.", _BIB_HINT)
+    return None
+
+
+def count_elements(ast: Any) -> tuple[int, int, int]:
+    """(elements, notes, tables) in a chapter's AST, in one walk."""
+    elements = notes = tables = 0
+    stack: list[Any] = [ast.get("blocks", [])] if isinstance(ast, dict) else [ast]
+    pop, push = stack.pop, stack.append
+    # Iterative, so that nesting deep enough to exhaust Python's stack is still counted.
+    while stack:
+        item = pop()
+        if type(item) is list:
+            for child in item:
+                if type(child) is dict or type(child) is list:
+                    push(child)
+            continue
+        t = item.get("t")
+        if t is None:  # a citation's fields
+            for value in item.values():
+                if type(value) is dict or type(value) is list:
+                    push(value)
+            continue
+        elements += 1
+        if t == "Note":
+            notes += 1
+        elif t == "Table":
+            tables += 1
+        content = item.get("c")
+        if type(content) is list or type(content) is dict:
+            push(content)
+    return elements, notes, tables
+
+
+def chapter_size_finding(ast: Any, name: str, chapter: str | None) -> Finding | None:
+    """`manuscript.too-large` when a chapter's AST holds more notes, tables or elements than
+    a chapter may, else None."""
+    elements, notes, tables = count_elements(ast)
+    if notes > MAX_NOTES:
+        what = f"{notes:,} notes, more than the {MAX_NOTES:,} a chapter may have"
+    elif tables > MAX_TABLES:
+        what = f"{tables:,} tables, more than the {MAX_TABLES:,} a chapter may have"
+    elif elements > MAX_ELEMENTS:
+        what = (f"{elements:,} pieces of text and markup (words, spaces, notes, emphasis...), "
+                f"more than the {MAX_ELEMENTS:,} a chapter may have (about 350 pages)")
+    else:
+        return None
+    return error("manuscript.too-large", name, None,
+                 f"has {what}; it was not checked further, and a build leaves it out.",
+                 "Check that this is the chapter text; split very long material into several "
+                 "chapters.", chapter=chapter)
