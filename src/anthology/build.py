@@ -203,7 +203,7 @@ class Ahead:
 def _skip_notes(skipped: Sequence[Chapter], left_out: Collection[str] = ()) -> list[Finding]:
     return [warning("build.left-out", c.file, None,
                     f"chapter '{c.id}' is left out of this build: it is too large to check and "
-                    "lay out (the error above says why). The chapters after it keep their "
+                    "lay out (see the error on this file). The chapters after it keep their "
                     "numbers.", "Fix that error; the next build includes the chapter again.",
                     chapter=c.id) if c.id in left_out else
             info("build.no-file", "chapters.yaml", c.line,

@@ -14,6 +14,7 @@ from typing import Any
 
 from anthology.files import is_inside, relative_name
 from anthology.findings import Finding, error, warning
+from anthology.limits import note_definitions_finding
 from anthology.yamlio import YamlError, YDict, YList, load_yaml
 
 MAX_CHAPTER_BYTES = 3_000_000
@@ -236,6 +237,10 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
             f"{f', and {more} more after it' if more else ''}); only the block at the top of "
             "the file is front matter, so this one is left out of the chapter.",
             "Delete it, or move its keys into the front matter at the top.", chapter=chapter))
+    too_many = note_definitions_finding(body, body_line, shown, chapter)
+    if too_many is not None:
+        return Manuscript(path, shown, chapter, meta, meta_lines, body, body_line,
+                          (*findings, too_many), readable=False)
     if not body.strip():
         findings.append(error("manuscript.empty", shown, body_line, "has no text yet.",
                               "Write the chapter below the front matter.", chapter=chapter))

@@ -215,9 +215,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import citation_keys, number_crossrefs, sanitize
-    from anthology.limits import chapter_size_finding
     from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import chapter_bibliographies, parse_markdown
+    from anthology.render.chapter import chapter_bibliographies, parse_chapter, parse_markdown
 
     book, cache = session.book, session.cache
     assert chapter.file is not None
@@ -229,11 +228,12 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     what = f"{manuscript.name} (chapter '{chapter.id}')"
     body = manuscript.body
     empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    raw = parse_markdown(body, what, cache) if body.strip() else empty
-    too_large = chapter_size_finding(raw, manuscript.name, chapter.id)
-    if too_large is not None:  # measured before anything walks it, cites it or lays it out
-        result.findings.append(too_large)
-        return result
+    raw = empty
+    if body.strip():
+        raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
+        if too_large is not None:  # measured before anything walks, cites or lays it out
+            result.findings.append(too_large)
+            return result
     abstract_text = manuscript.text("abstract")
     abstract: list[Any] = []
     if abstract_text:

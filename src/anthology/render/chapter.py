@@ -88,6 +88,25 @@ class ChapterText:
             if names else ""
 
 
+def parse_chapter(body: str, what: str, cache: Cache, name: str,
+                  chapter: str | None) -> tuple[Node, Finding | None]:
+    """pandoc's AST of a chapter body (cached as `parse_markdown`'s), measured on pandoc's
+    JSON before it is decoded: over the limits, an empty AST and the finding that says so."""
+    key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, body)
+    data = cache.get_bytes("ast", key, ".json")
+    if data is None:
+        data = pandoc.markdown_to_json(body, what)
+        cache.put_bytes("ast", key, data, ".json")
+    too_large = chapter_size_finding(data, name, chapter)
+    if too_large is not None:
+        return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}, too_large
+    try:
+        ast: Node = orjson.loads(data)
+    except ValueError:  # a damaged cache entry: parsed again
+        ast = orjson.loads(pandoc.markdown_to_json(body, what))
+    return ast, None
+
+
 def parse_markdown(text: str, what: str, cache: Cache) -> Node:
     """pandoc's AST of Markdown text, cached by content hash."""
     key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, text)
@@ -260,12 +279,11 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
     body = manuscript.body if manuscript.readable else ""
     locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
-    raw = parse_markdown(body, what, cache) if body.strip() else {
-        "pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    too_large = chapter_size_finding(raw, manuscript.name, chapter.id)
-    if too_large is not None:  # the build leaves such a chapter out; this is in case it asks
-        findings.append(too_large)
-        raw = {"pandoc-api-version": raw["pandoc-api-version"], "meta": {}, "blocks": []}
+    raw: Node = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    if body.strip():
+        # A build leaves a chapter too large out; this is for anyone else who asks.
+        raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
+        findings += [too_large] if too_large is not None else []
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)
