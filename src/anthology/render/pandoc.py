@@ -29,8 +29,13 @@ from anthology.errors import ToolError
 MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native_spans"
 # A heap cap; and a small suggested heap (-H1m, where the binary asks for 64 MB): the same speed
 # on chapters and bibliographies, and about 50 MB less resident memory per pandoc process.
-HEAP_CAP = ["+RTS", "-M1500M", "-H1m", "-RTS"]
-TIMEOUT_SECONDS = 300
+# The most a chapter within the limits (anthology/limits.py) was measured to need is 363 MB
+# resident (a 3 MB chapter parsed: 360 MB; 328,000 elements written as HTML: 363 MB, as EPUB:
+# 293 MB); a process resides at most about 110 MB beyond its cap, so 800 MB keeps every pandoc
+# under 1 GB with twice the room needed. Those took at most 3 s of CPU (14 s on a busy
+# machine): a pandoc still running after two minutes is stuck.
+HEAP_CAP = ["+RTS", "-M800M", "-H1m", "-RTS"]
+TIMEOUT_SECONDS = 120
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
