@@ -20,6 +20,10 @@ MAX_BIBLIOGRAPHY_BYTES = 5_000_000
 MAX_BIBLIOGRAPHY_ENTRIES = 20_000
 MAX_NOTES = 2_000
 MAX_TABLES = 500
+# Table cells lay out into more pages per element than prose (one table of 38,000 rows, 230,000
+# elements, ran a WeasyPrint worker to 1.9 GB and past 5 minutes); 10,000 cells is some 70 pages
+# of tables.
+MAX_TABLE_CELLS = 10_000
 # About 140,000 words, three and a half times a 100-page chapter.
 MAX_ELEMENTS = 250_000
 
@@ -67,24 +71,33 @@ def bibliography_size_finding(path: Path, name: str) -> Finding | None:
     return None
 
 
-def measure_chapter(data: bytes) -> tuple[int, int, int]:
-    """(elements, notes, tables) in a chapter's AST as pandoc's JSON, counted on its bytes.
+def measure_chapter(data: bytes) -> tuple[int, int, int, int]:
+    """(elements, notes, tables, table cells) in a chapter's AST as pandoc's JSON, counted on
+    its bytes.
 
-    pandoc writes each element as `{"t":"Kind",...}` with no spaces, and a quote inside text
-    is escaped, so these counts are exact; they cost milliseconds where decoding the JSON of
-    a hostile chapter costs seconds and hundreds of MB.
+    pandoc writes each element as `{"t":"Kind",...}` with no spaces (a cell as its alignment,
+    row span and column span: `{"t":"AlignDefault"},1,1,`), and a quote inside text is
+    escaped, so these counts are exact; they cost milliseconds where decoding the JSON of a
+    hostile chapter costs seconds and hundreds of MB.
     """
-    return data.count(b'"t":'), data.count(b'"t":"Note"'), data.count(b'"t":"Table"')
+    return (data.count(b'"t":'), data.count(b'"t":"Note"'), data.count(b'"t":"Table"'),
+            sum(1 for _ in _CELL.finditer(data)))
+
+
+_CELL = re.compile(rb'\{"t":"Align(?:Default|Left|Right|Center)"\},\d+,\d+,')
 
 
 def chapter_size_finding(data: bytes, name: str, chapter: str | None) -> Finding | None:
     """`manuscript.too-large` when a chapter's AST (pandoc's JSON) holds more notes, tables or
     elements than a chapter may, else None."""
-    elements, notes, tables = measure_chapter(data)
+    elements, notes, tables, cells = measure_chapter(data)
     if notes > MAX_NOTES:
         what = _too_many_notes(notes)
     elif tables > MAX_TABLES:
         what = f"{tables:,} tables, more than the {MAX_TABLES:,} a chapter may have"
+    elif cells > MAX_TABLE_CELLS:
+        what = (f"{cells:,} table cells, more than the {MAX_TABLE_CELLS:,} a chapter may have "
+                "(about 70 pages of tables)")
     elif elements > MAX_ELEMENTS:
         what = (f"{elements:,} pieces of text and markup (words, spaces, notes, emphasis...), "
                 f"more than the {MAX_ELEMENTS:,} a chapter may have (about 350 pages)")

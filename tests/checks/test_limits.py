@@ -22,6 +22,7 @@ from anthology.limits import (
     MAX_BIBLIOGRAPHY_ENTRIES,
     MAX_ELEMENTS,
     MAX_NOTES,
+    MAX_TABLE_CELLS,
     MAX_TABLES,
     bibliography_size_finding,
     count_entries,
@@ -140,6 +141,15 @@ def test_5_000_tables_are_refused(make_book: Callable[..., Path]) -> None:
     assert seconds < 60
 
 
+def test_one_table_of_too_many_cells_is_refused(check: Check) -> None:
+    rows = "".join(f"| {n} | x |\n" for n in range(MAX_TABLE_CELLS // 2))
+    table = "| a | b |\n|---|---|\n" + rows  # the heading's two cells make one row too many
+    assert texts(check({"chapters/02-peer.md": FRONT + table}), "manuscript") == [
+        "chapters/02-peer.md: error: has 10,002 table cells, more than the 10,000 a chapter may "
+        "have (about 70 pages of tables); it was not checked further, and a build leaves it "
+        f"out. {TOO_LARGE_HINT}"]
+
+
 def test_a_chapter_too_long_to_lay_out_is_refused(check: Check) -> None:
     # Each word and the space after it are two elements; the last space is dropped, and the
     # paragraph is one more.
@@ -161,7 +171,10 @@ def test_a_chapter_at_the_limits_is_checked_as_usual(check: Check) -> None:
 def test_counts_are_exact_on_pandoc_json() -> None:
     data = (b'{"blocks":[{"t":"Para","c":[{"t":"Str","c":"\\"t\\":\\"Note\\""},'
             b'{"t":"Note","c":[{"t":"Plain","c":[]}]}]}]}')
-    assert measure_chapter(data) == (4, 1, 0)
+    assert measure_chapter(data) == (4, 1, 0, 0)
+    cell = b'[["",[],[]],{"t":"AlignRight"},1,2,[{"t":"Plain","c":[]}]]'
+    column = b'[{"t":"AlignRight"},{"t":"ColWidthDefault"}]'
+    assert measure_chapter(b"[" + column + b"," + cell + b"," + cell + b"]") == (6, 0, 0, 2)
 
 
 def test_removed_attributes_are_reported_once_per_chapter(check: Check) -> None:
