@@ -20,9 +20,9 @@ MAX_BIBLIOGRAPHY_BYTES = 5_000_000
 MAX_BIBLIOGRAPHY_ENTRIES = 20_000
 MAX_NOTES = 2_000
 MAX_TABLES = 500
-# Table cells lay out into more pages per element than prose (one table of 38,000 rows, 230,000
-# elements, ran a WeasyPrint worker to 1.9 GB and past 5 minutes); 10,000 cells is some 70 pages
-# of tables.
+# Table cells lay out into more pages per element than prose: one table of 38,000 rows (230,000
+# elements) ran a WeasyPrint worker to 1.9 GB and past 5 minutes, while 10,000 cells in two
+# columns made 167 pages in 15 s of CPU and 326 MB.
 MAX_TABLE_CELLS = 10_000
 # About 140,000 words, three and a half times a 100-page chapter.
 MAX_ELEMENTS = 250_000
@@ -97,7 +97,7 @@ def chapter_size_finding(data: bytes, name: str, chapter: str | None) -> Finding
         what = f"{tables:,} tables, more than the {MAX_TABLES:,} a chapter may have"
     elif cells > MAX_TABLE_CELLS:
         what = (f"{cells:,} table cells, more than the {MAX_TABLE_CELLS:,} a chapter may have "
-                "(about 70 pages of tables)")
+                "(some 160 pages of a two-column table)")
     elif elements > MAX_ELEMENTS:
         what = (f"{elements:,} pieces of text and markup (words, spaces, notes, emphasis...), "
                 f"more than the {MAX_ELEMENTS:,} a chapter may have (about 350 pages)")

@@ -146,8 +146,8 @@ def test_one_table_of_too_many_cells_is_refused(check: Check) -> None:
     table = "| a | b |\n|---|---|\n" + rows  # the heading's two cells make one row too many
     assert texts(check({"chapters/02-peer.md": FRONT + table}), "manuscript") == [
         "chapters/02-peer.md: error: has 10,002 table cells, more than the 10,000 a chapter may "
-        "have (about 70 pages of tables); it was not checked further, and a build leaves it "
-        f"out. {TOO_LARGE_HINT}"]
+        "have (some 160 pages of a two-column table); it was not checked further, and a build "
+        f"leaves it out. {TOO_LARGE_HINT}"]
 
 
 def test_a_chapter_too_long_to_lay_out_is_refused(check: Check) -> None:
