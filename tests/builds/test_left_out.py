@@ -87,3 +87,14 @@ def test_forced_build_output_has_only_the_other_chapter(forced: Built) -> None:
         pages = "".join(epub.read(name).decode() for name in epub.namelist()
                         if name.endswith(".xhtml"))
     assert "seminar" in pages and "Peer Support" not in pages
+
+
+@pytest.mark.slow
+def test_no_offprint_of_a_chapter_left_out(forced: Built) -> None:
+    result = build(forced.root, "offprints", "peer", "--force", "--quiet")
+    assert result.code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: The book was built without chapter 'peer', which is too large to check and lay "
+        "out, so there is no offprint of it. Fix the error above, then build the offprints "
+        "again.")
+    assert TOO_LARGE in result.stderr.splitlines()

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from anthology.checks.runner import run_checks
 from anthology.cli import cli
+from anthology.config import load_book
 from anthology.findings import Finding
 from anthology.limits import (
     MAX_BIBLIOGRAPHY_BYTES,
@@ -225,3 +227,14 @@ def test_more_yaml_blocks_are_counted_in_one_finding(check: Check) -> None:
         "after it); only the block at the top of the file is front matter, so this one is left "
         "out of the chapter. Delete it, or move its keys into the front matter at the top. "
         "[frontmatter.extra-block]"]
+
+
+def test_a_chapter_too_large_is_remembered_like_any_other(
+        make_book: Callable[..., Path]) -> None:
+    """Else every build counts it as changed, and starts a WeasyPrint worker for nothing."""
+    root = make_book({"chapters/02-peer.md": FRONT + "x^[y] " * (MAX_NOTES + 1)})
+    changed: list[int] = []
+    for _ in range(2):
+        findings = run_checks(load_book(root), starting=changed.append).findings
+        assert [f.code for f in findings] == ["manuscript.too-large"]
+    assert changed == [2, 0]

@@ -446,7 +446,10 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     for (chapter, _), result in zip(work, _compute(session, work, jobs), strict=True):
         found[chapter.id] = result
         progress(f"Checked {chapter.file}")
-        if result.words is not None:  # unreadable chapters are cheap to check again
+        # Unreadable chapters are cheap to check again; one too large is kept too, or every
+        # build would count it as changed (and start a WeasyPrint worker for it).
+        if result.words is not None or any(f.code == "manuscript.too-large"
+                                           for f in result.findings):
             cache.put_json("check", keys[chapter.id], result.to_json())
     results = [found[c.id] for c in chapters]
     findings = [f for r in results for f in r.findings]
