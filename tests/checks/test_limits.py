@@ -15,6 +15,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from anthology.cache import Cache
 from anthology.checks.runner import run_checks
 from anthology.cli import cli
 from anthology.config import load_book
@@ -31,6 +32,7 @@ from anthology.limits import (
     measure_chapter,
 )
 from anthology.manuscript import drop_extra_blocks
+from anthology.render.chapter import parse_chapter
 from tests.checks.conftest import texts
 from tests.conftest import FIXTURES
 
@@ -238,3 +240,13 @@ def test_a_chapter_too_large_is_remembered_like_any_other(
         findings = run_checks(load_book(root), starting=changed.append).findings
         assert [f.code for f in findings] == ["manuscript.too-large"]
     assert changed == [2, 0]
+
+
+def test_a_damaged_cached_ast_is_parsed_again_and_measured(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    body = "x^[y] " * (MAX_NOTES + 1)
+    first = parse_chapter(body, "peer", cache, "chapters/02-peer.md", "peer")
+    stored = next((tmp_path / "cache" / "ast").rglob("*.json"))
+    stored.write_bytes(stored.read_bytes()[:100])  # as a disk full or a crash might leave it
+    again = parse_chapter(body, "peer", cache, "chapters/02-peer.md", "peer")
+    assert again == first and again[1] is not None

@@ -93,17 +93,25 @@ def parse_chapter(body: str, what: str, cache: Cache, name: str,
     """pandoc's AST of a chapter body (cached as `parse_markdown`'s), measured on pandoc's
     JSON before it is decoded: over the limits, an empty AST and the finding that says so."""
     key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, body)
-    data = cache.get_bytes("ast", key, ".json")
-    if data is None:
-        data = pandoc.markdown_to_json(body, what)
+    cached = cache.get_bytes("ast", key, ".json")
+    data = cached if cached is not None else pandoc.markdown_to_json(body, what)
+    if cached is None:
         cache.put_bytes("ast", key, data, ".json")
+    try:
+        return _measured(data, name, chapter)
+    except ValueError:
+        if cached is None:  # pandoc's own output: never expected
+            raise
+        fresh = pandoc.markdown_to_json(body, what)  # a damaged cache entry: replaced
+        cache.put_bytes("ast", key, fresh, ".json")
+        return _measured(fresh, name, chapter)
+
+
+def _measured(data: bytes, name: str, chapter: str | None) -> tuple[Node, Finding | None]:
     too_large = chapter_size_finding(data, name, chapter)
     if too_large is not None:
         return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}, too_large
-    try:
-        ast: Node = orjson.loads(data)
-    except ValueError:  # a damaged cache entry: parsed again
-        ast = orjson.loads(pandoc.markdown_to_json(body, what))
+    ast: Node = orjson.loads(data)
     return ast, None
 
 
