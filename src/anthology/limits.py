@@ -106,6 +106,12 @@ def chapter_size_finding(data: bytes, name: str, chapter: str | None) -> Finding
     return _chapter_too_large(name, None, what, chapter)
 
 
+def capped_finding(name: str, reason: str, chapter: str | None) -> Finding:
+    """`manuscript.too-large` for a chapter whose parse hit pandoc's memory or time cap."""
+    return _chapter_too_large(name, None, f"more than pandoc can read: {reason}", chapter,
+                              verb="is")
+
+
 def note_definitions_finding(body: str, first_line: int, name: str,
                              chapter: str | None) -> Finding | None:
     """`manuscript.too-large` when the body defines more notes (`[^label]: ...` lines) than a
@@ -128,9 +134,9 @@ def _too_many_notes(notes: int) -> str:
     return f"{notes:,} notes, more than the {MAX_NOTES:,} a chapter may have"
 
 
-def _chapter_too_large(name: str, line: int | None, what: str,
-                       chapter: str | None) -> Finding:
+def _chapter_too_large(name: str, line: int | None, what: str, chapter: str | None,
+                       verb: str = "has") -> Finding:
     return error("manuscript.too-large", name, line,
-                 f"has {what}; it was not checked further, and a build leaves it out.",
+                 f"{verb} {what}; it was not checked further, and a build leaves it out.",
                  "Check that this is the chapter text; split very long material into several "
                  "chapters.", chapter=chapter)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from anthology.cache import Cache
@@ -32,6 +33,7 @@ from anthology.limits import (
     measure_chapter,
 )
 from anthology.manuscript import drop_extra_blocks
+from anthology.render import pandoc
 from anthology.render.chapter import parse_chapter
 from tests.checks.conftest import texts
 from tests.conftest import FIXTURES
@@ -250,3 +252,16 @@ def test_a_damaged_cached_ast_is_parsed_again_and_measured(tmp_path: Path) -> No
     stored.write_bytes(stored.read_bytes()[:100])  # as a disk full or a crash might leave it
     again = parse_chapter(body, "peer", cache, "chapters/02-peer.md", "peer")
     assert again == first and again[1] is not None
+
+
+def test_a_chapter_too_much_for_pandoc_is_a_finding(check: Check,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the limits, but over pandoc's cap (lowered here so that a small chapter hits it):
+    the chapter is reported, and the check goes on."""
+    monkeypatch.setattr(pandoc, "HEAP_CAP", ["+RTS", "-M40M", "-RTS"])
+    words = "Some words, *emphasis* and a [link](https://example.org). " * 12_000
+    findings = check({"chapters/02-peer.md": FRONT + words + "\n"}, chapters={"peer"})
+    assert texts(findings, "manuscript") == [
+        "chapters/02-peer.md: error: is more than pandoc can read: pandoc ran out of memory "
+        "reading it (its cap is 40 MB); it was not checked further, and a build leaves it out. "
+        f"{TOO_LARGE_HINT}"]

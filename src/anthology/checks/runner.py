@@ -215,6 +215,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import citation_keys, number_crossrefs, sanitize
+    from anthology.errors import CapError
+    from anthology.limits import capped_finding
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import chapter_bibliographies, parse_chapter, parse_markdown
 
@@ -230,7 +232,10 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
     raw = empty
     if body.strip():
-        raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
+        try:
+            raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
+        except CapError as exc:  # within the limits, yet too much for pandoc
+            too_large = capped_finding(manuscript.name, exc.reason, chapter.id)
         if too_large is not None:  # measured before anything walks, cites or lays it out
             result.findings.append(too_large)
             return result

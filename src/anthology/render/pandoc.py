@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from anthology.cache import dump_json
-from anthology.errors import ToolError
+from anthology.errors import CapError, ToolError
 
 # Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
 # attribute, native divs and spans that would smuggle HTML; raw HTML and TeX are still read so
@@ -113,12 +113,15 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
         done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        raise ToolError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
-                        "file for very long or deeply nested passages.") from None
+        raise CapError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
+                       "file for very long or deeply nested passages.",
+                       f"pandoc did not finish reading it within {timeout} seconds") from None
     if done.returncode != 0:
         detail = _useful_lines(done.stderr) or f"exit status {done.returncode}"
         if "heap overflow" in detail.lower() or done.returncode == 251:
-            detail = "pandoc ran out of memory"
+            cap = next(arg[2:].rstrip("M") for arg in HEAP_CAP if arg.startswith("-M"))
+            raise CapError(f"{what}: pandoc failed: pandoc ran out of memory",
+                           f"pandoc ran out of memory reading it (its cap is {cap} MB)")
         raise ToolError(f"{what}: pandoc failed: {detail}")
     return done.stdout, _useful_lines(done.stderr, limit=40)
 
