@@ -2,8 +2,9 @@
 then lay out part after part (`python -m anthology.render.pdf --serve`).
 
 Each worker keeps the safety of a one-shot render: its own process with a memory cap
-(`pdf.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per part
-after which it is killed. Messages are JSON lines both ways (see `pdf.serve`).
+(`pdf.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per
+part (`pdf.PIECE_TIMEOUT_SECONDS`) after which it is killed. Messages are JSON lines both ways
+(see `pdf.serve`).
 """
 
 from __future__ import annotations
