@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from anthology.cache import Cache, digest
 from anthology.errors import AnthologyError, Interrupted
 from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
-from anthology.findings import Finding, error, has_errors, info, summary_line
+from anthology.findings import Finding, error, has_errors, info, summary_line, warning
 from anthology.model import TEXT_STATES, Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
@@ -115,17 +115,21 @@ def included_chapters(book: Book) -> tuple[list[Chapter], list[Chapter]]:
 
 
 def prepare_chapters(book: Book, cache: Cache, progress: Progress, jobs: int | None = None,
-                     ready: dict[str, ChapterText] | None = None) -> tuple[list[ChapterText],
-                                                                         list[Chapter]]:
+                     ready: dict[str, ChapterText] | None = None,
+                     left_out: Collection[str] = ()) -> tuple[list[ChapterText],
+                                                               list[Chapter]]:
     """Prepare every chapter that has a file, numbered in book order (in parallel threads:
     the work is mostly pandoc's, in its own processes); `ready` holds chapters prepared
-    already, by id (see `Ahead`)."""
+    already, by id (see `Ahead`). The chapters `left_out` (by id: too large to build) are
+    skipped, and the others keep their numbers, the ones `anthology check` gave them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from anthology.render.workers import default_jobs
 
     csl = resolve_csl(book.root, book.config.csl)
     included, skipped = included_chapters(book)
+    numbered = [(n, c) for n, c in enumerate(included, start=1) if c.id not in left_out]
+    skipped += [c for c in included if c.id in left_out]
     ready = ready or {}
 
     def one(item: tuple[int, Chapter]) -> ChapterText:
@@ -137,7 +141,7 @@ def prepare_chapters(book: Book, cache: Cache, progress: Progress, jobs: int | N
         return prepare_chapter(book, chapter, number, csl, cache)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as threads:
-        texts = list(threads.map(one, enumerate(included, start=1)))
+        texts = list(threads.map(one, numbered))
     return texts, skipped
 
 
@@ -196,13 +200,23 @@ class Ahead:
         self.done()
 
 
-def _skip_notes(skipped: Sequence[Chapter]) -> list[Finding]:
+def _skip_notes(skipped: Sequence[Chapter], left_out: Collection[str] = ()) -> list[Finding]:
     # A chapter whose state says its text is in the book gets here only with --force.
-    return [info("build.no-file", "chapters.yaml", c.line,
+    return [warning("build.left-out", c.file, None,
+                    f"chapter '{c.id}' is left out of this build: it is too large to check and "
+                    "lay out (see the error on this file). The chapters after it keep their "
+                    "numbers.", "Fix that error; the next build includes the chapter again.",
+                    chapter=c.id) if c.id in left_out else
+            info("build.no-file", "chapters.yaml", c.line,
                  f"chapter '{c.id}' ({c.status}) has no file {c.file}, so it was left out of "
                  "the book (--force)." if c.status in TEXT_STATES else
                  f"chapter '{c.id}' ({c.status}) has no file yet, so it is left out of the "
                  "book.", None, chapter=c.id) for c in skipped]
+
+
+def left_out_chapters(findings: Sequence[Finding]) -> set[str]:
+    """The chapters a forced build leaves out: those too large to check and lay out."""
+    return {f.chapter for f in findings if f.code == "manuscript.too-large" and f.chapter}
 
 
 def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = False,
@@ -332,11 +346,12 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         raise AnthologyError(f"The build stopped: {summary_line(problems)} Fix them (run "
                              "`anthology check` for the full list), or build anyway with "
                              "--force.", problems)
-    texts, skipped = prepare_chapters(book, cache, progress, jobs, ahead.done().texts)
+    left_out = left_out_chapters(checked)
+    texts, skipped = prepare_chapters(book, cache, progress, jobs, ahead.done().texts, left_out)
     result = BuildResult(skipped=list(skipped))
     seen = {(f.code, f.file, f.line, f.message) for f in checked}
     result.findings = checked + [f for t in texts for f in t.findings if (
-        f.code, f.file, f.line, f.message) not in seen] + _skip_notes(skipped)
+        f.code, f.file, f.line, f.message) not in seen] + _skip_notes(skipped, left_out)
     if not texts:
         raise AnthologyError("There is nothing to build yet: no chapter in chapters.yaml has a "
                              "file. Add a chapter with `anthology chapter add` and write it.")

@@ -177,8 +177,10 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
              allow_raw_html: bool = False) -> Node:
     """Make a chapter's AST safe to render; every refusal becomes a finding.
 
-    Image targets become paths relative to the book folder (the renderers' base).
+    Image targets become paths relative to the book folder (the renderers' base). Attributes
+    other than SAFE_KEYS are dropped, and reported once for the chapter.
     """
+    removed: list[str] = []
 
     def visit(node: Node) -> Node | list[Node] | None:
         kind = node["t"]
@@ -197,7 +199,9 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
         index = _ATTR_INDEX.get(kind)
         if index is not None:
             attr = node["c"][index]
-            attr[2] = [[k, v] for k, v in attr[2] if k in SAFE_KEYS]
+            if attr[2]:
+                removed.extend(k for k, _ in attr[2] if k not in SAFE_KEYS)
+                attr[2] = [[k, v] for k, v in attr[2] if k in SAFE_KEYS]
         if kind == "Link":
             url = node["c"][2][0]
             if not SAFE_LINK.match(url):
@@ -211,6 +215,8 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
 
     result: Node = transform(ast, visit)
     result["blocks"] = _bound_depth(result["blocks"], 0, locator)
+    if removed:
+        _report_removed(removed, locator)
     return result
 
 
@@ -277,6 +283,30 @@ def _descend(content: Any, depth: int, locator: Locator) -> Any:
             return _bound_depth(content, depth, locator)
         return [_descend(item, depth, locator) for item in content]
     return content
+
+
+def _report_removed(removed: list[str], locator: Locator) -> None:
+    """One warning for every attribute `sanitize` dropped in a chapter, at the first one.
+
+    The tree is rebuilt bottom-up, so `removed` is not in reading order: the first is the one
+    whose text comes first in the body.
+    """
+    found = {name: re.search(rf"(?<![\w-]){re.escape(name)}\s*=", locator.body)
+             for name in dict.fromkeys(removed)}
+    where = {name: match.start() if match else len(locator.body)
+             for name, match in found.items()}
+    names = sorted(found, key=lambda name: where[name])
+    first = found[names[0]]
+    needle = first.group() if first else names[0]
+    count = len(removed)
+    shown = ", ".join(name[:40] for name in names[:5]) + (
+        f" and {len(names) - 5} more" if len(names) > 5 else "")
+    locator.warning("markdown.attribute-removed", needle,
+                    f"removed {count} attribute{'s' if count > 1 else ''} that could run code "
+                    f"or change the page ({shown}), {'the first ' if count > 1 else ''}here; "
+                    f"the text is printed without {'them' if count > 1 else 'it'}.",
+                    "Delete the attribute in {...} after the text; only width, height and lang "
+                    "are kept. Ask the editor if the passage needs a special style.")
 
 
 @dataclass(frozen=True)

@@ -47,3 +47,12 @@ class Interrupted(KeyboardInterrupt):
 
 class ToolError(AnthologyError):
     """An outside program (pandoc, WeasyPrint, git) failed on something we gave it: exit code 1."""
+
+
+class CapError(ToolError):
+    """An outside program was stopped at its memory or time cap: the input was too much for it
+    (`reason` says which cap, in plain words)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -14,6 +14,7 @@ from typing import Any
 
 from anthology.files import is_inside, relative_name
 from anthology.findings import Finding, error, warning
+from anthology.limits import note_definitions_finding
 from anthology.yamlio import YamlError, YDict, YList, load_yaml
 
 MAX_CHAPTER_BYTES = 3_000_000
@@ -22,6 +23,10 @@ FRONT_MATTER_KEYS = ("title", "subtitle", "short-title", "authors", "abstract", 
 # Control characters but tab, newline and carriage return (found with one regex: this runs on
 # every chapter of every build).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Candidate YAML blocks parsed per chapter at most: each is a YAML parse, and a hostile
+# chapter could hold a hundred thousand.
+_MAX_EXTRA_TRIES = 200
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,53 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 def _closes_front_matter(text: str) -> bool:
     return any(line.rstrip() in ("---", "...") for line in text.split("\n")[1:])
+
+
+def drop_extra_blocks(body: str) -> tuple[str, list[tuple[int, int]]]:
+    """The body without the YAML blocks pandoc would read as metadata (each line blanked, so
+    that line numbers hold), and where each was: (first, last) line, counted from 0.
+
+    pandoc's rule: a line `---` at the start or after a blank line, not followed by a blank
+    line, up to a line `---` or `...`, holding a YAML mapping. Read without pandoc's YAML
+    extension (front matter is ours), such a block would print as a rule and a heading made of
+    its keys. Fenced code is skipped: a block shown there is an example.
+    """
+    lines = body.split("\n")
+    found: list[tuple[int, int]] = []
+    fence = ""
+    index = 0
+    tried = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+            index += 1
+            continue
+        opener = _FENCE.match(line)
+        if opener is not None:
+            fence = opener.group(1)
+            index += 1
+            continue
+        if (line.rstrip() == "---" and (index == 0 or not lines[index - 1].strip())
+                and index + 1 < len(lines) and lines[index + 1].strip()
+                and tried < _MAX_EXTRA_TRIES):
+            end = next((i for i in range(index + 1, len(lines))
+                        if lines[i].rstrip() in ("---", "...")), None)
+            if end is not None:
+                tried += 1
+                try:
+                    loaded = load_yaml("\n".join(lines[index + 1:end]))
+                except YamlError:
+                    loaded = None
+                if isinstance(loaded, YDict):
+                    found.append((index, end))
+                    lines[index:end + 1] = [""] * (end + 1 - index)
+                    index = end + 1
+                    continue
+        index += 1
+    return ("\n".join(lines) if found else body), found
 
 
 def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manuscript:
@@ -186,6 +238,20 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
                     continue
                 meta[key] = list(value) if isinstance(value, YList) else value
                 meta_lines[key] = line
+    body, extra = drop_extra_blocks(body)
+    if extra:
+        first, last = extra[0]
+        more = len(extra) - 1
+        findings.append(warning(
+            "frontmatter.extra-block", shown, body_line + first,
+            f"has a second front-matter block (lines {body_line + first}-{body_line + last}"
+            f"{f', and {more} more after it' if more else ''}); only the block at the top of "
+            "the file is front matter, so this one is left out of the chapter.",
+            "Delete it, or move its keys into the front matter at the top.", chapter=chapter))
+    too_many = note_definitions_finding(body, body_line, shown, chapter)
+    if too_many is not None:
+        return Manuscript(path, shown, chapter, meta, meta_lines, body, body_line,
+                          (*findings, too_many), readable=False)
     if not body.strip() and not unclosed:
         findings.append(error("manuscript.empty", shown, body_line, "has no text yet.",
                               "Write the chapter below the front matter.", chapter=chapter))

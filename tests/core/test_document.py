@@ -54,7 +54,11 @@ def test_dangerous_attributes_and_links(tmp_path: Path) -> None:
                                                                "mailto:a@b.org"]
     assert found == [
         "chapters/x.md:1: warning: links to 'javascript:alert(1)', which readers of the book "
-        "cannot follow. Link to a web address (https://...) or remove the link. [link.unsafe]"]
+        "cannot follow. Link to a web address (https://...) or remove the link. [link.unsafe]",
+        "chapters/x.md:1: warning: removed 2 attributes that could run code or change the page "
+        "(style, onclick), the first here; the text is printed without them. Delete the "
+        "attribute in {...} after the text; only width, height and lang are kept. Ask the "
+        "editor if the passage needs a special style. [markdown.attribute-removed]"]
 
 
 @pytest.mark.parametrize(("target", "code"), [

@@ -60,6 +60,7 @@ def test_nothing_outside_reaches_the_pdf(hostile: Built) -> None:
     for secret in secrets():
         assert secret not in text
     assert "A styled div." in text and "The end." in text
+    assert "header-includes" not in text  # the second YAML block is left out, not printed
     assert hostile.result.refused == []  # sanitizing left WeasyPrint nothing to refuse
 
 
@@ -95,8 +96,11 @@ def test_every_refusal_is_reported_with_chapter_and_line(hostile: Built) -> None
         ("markdown.raw-html", 25),  # <script>
         ("link.unsafe", 33),  # javascript:
         ("frontmatter.bibliography", 6),
+        ("markdown.attribute-removed", 27),  # style= on a span, a div and an image: once
+        ("frontmatter.extra-block", 37),  # a second YAML block, left out
     }
     assert expected <= lines, sorted(lines)
+    assert [f.code for f in hostile.result.findings].count("markdown.attribute-removed") == 1
     keys = {f.code for f in hostile.result.findings if f.file == "chapters/02-peer.md"}
     assert "frontmatter.unknown-key" in keys  # css: and header-includes: are ignored
 

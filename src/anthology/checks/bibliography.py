@@ -358,6 +358,11 @@ def _collector_paused() -> Iterator[None]:
 
 def load_bibliography(path: Path, name: str, cache: Cache | None) -> BibFile:
     """Read and check one bibliography file, cached by its content."""
+    from anthology.limits import bibliography_size_finding
+
+    too_large = bibliography_size_finding(path, name)
+    if too_large is not None:  # never handed to pandoc, nor read whole if too big
+        return BibFile(name, findings=[too_large], failed=True)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -218,8 +218,10 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.links import ColumnLocator, check_images, check_links
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import Locator, citation_keys, number_crossrefs, sanitize
+    from anthology.errors import CapError
+    from anthology.limits import capped_finding
     from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import chapter_bibliographies, parse_markdown
+    from anthology.render.chapter import chapter_bibliographies, parse_chapter, parse_markdown
     from anthology.render.maths import check_maths, measure_of
 
     book, cache = session.book, session.cache
@@ -232,7 +234,15 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     what = f"{manuscript.name} (chapter '{chapter.id}')"
     body = manuscript.body
     empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    raw = parse_markdown(body, what, cache) if body.strip() else empty
+    raw = empty
+    if body.strip():
+        try:
+            raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
+        except CapError as exc:  # within the limits, yet too much for pandoc
+            too_large = capped_finding(manuscript.name, exc.reason, chapter.id)
+        if too_large is not None:  # measured before anything walks, cites or lays it out
+            result.findings.append(too_large)
+            return result
     abstract_text = manuscript.text("abstract")
     abstract: list[Any] = []
     if abstract_text:
@@ -452,7 +462,10 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     for (chapter, _), result in zip(work, _compute(session, work, jobs), strict=True):
         found[chapter.id] = result
         progress(f"Checked {chapter.file}")
-        if result.words is not None:  # unreadable chapters are cheap to check again
+        # Unreadable chapters are cheap to check again; one too large is kept too, or every
+        # build would count it as changed (and start a WeasyPrint worker for it).
+        if result.words is not None or any(f.code == "manuscript.too-large"
+                                           for f in result.findings):
             cache.put_json("check", keys[chapter.id], result.to_json())
     results = [found[c.id] for c in chapters]
     findings = [f for r in results for f in r.findings]

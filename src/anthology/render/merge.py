@@ -225,7 +225,8 @@ class Layouts:
             piece.running = True
             self._running += 1
             self.progress(f"Laying out {piece.name}")
-            self.pool.submit(worker, index, self.job(piece, self.work / f"piece-{index}.pdf"))
+            self.pool.submit(worker, index, self.job(piece, self.work / f"piece-{index}.pdf"),
+                             piece.name)
         return started
 
     def _receive(self, worker: Worker, message: dict[str, Any]) -> None:

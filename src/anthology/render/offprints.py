@@ -334,12 +334,19 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Pa
     The book PDF is built first unless `book_pdf` (already built from the same sources) is
     given, so that the pages and page numbers are those of the book as it stands.
     """
-    from anthology.build import build_book, build_time, out_dir_of
+    from anthology.build import build_book, build_time, left_out_chapters, out_dir_of
 
     chosen = select_offprints(book, chapter_ids)
     if book_pdf is None:
         result = build_book(book, ("pdf",), force=force, progress=progress)
         book_pdf = result.outputs[0]
+        left_out = [c.id for _, c in chosen if c.id in left_out_chapters(result.findings)]
+        if left_out:
+            names = ", ".join(f"'{ident}'" for ident in left_out)
+            raise AnthologyError(f"The book was built without chapter {names}, which is too "
+                                 "large to check and lay out, so there is no offprint of it. "
+                                 "Fix the error above, then build the offprints again.",
+                                 [f for f in result.findings if f.severity != "info"])
     target = out_dir or out_dir_of(book) / "offprints"
     spans = chapter_page_spans(book_pdf)
     reader = _reader(book_pdf)

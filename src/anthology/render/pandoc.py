@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from anthology.cache import dump_json
-from anthology.errors import ToolError
+from anthology.errors import CapError, ToolError
 
 # Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
 # attribute, native divs and spans that would smuggle HTML; raw HTML and TeX are still read so
@@ -29,8 +29,13 @@ from anthology.errors import ToolError
 MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native_spans"
 # A heap cap; and a small suggested heap (-H1m, where the binary asks for 64 MB): the same speed
 # on chapters and bibliographies, and about 50 MB less resident memory per pandoc process.
-HEAP_CAP = ["+RTS", "-M1500M", "-H1m", "-RTS"]
-TIMEOUT_SECONDS = 300
+# The most a chapter within the limits (anthology/limits.py) was measured to need is 363 MB
+# resident (a 3 MB chapter parsed: 360 MB; 328,000 elements written as HTML: 363 MB, as EPUB:
+# 293 MB); a process resides at most about 110 MB beyond its cap, so 800 MB keeps every pandoc
+# under 1 GB with twice the room needed. Those took at most 3 s of CPU (14 s on a busy
+# machine): a pandoc still running after two minutes is stuck.
+HEAP_CAP = ["+RTS", "-M800M", "-H1m", "-RTS"]
+TIMEOUT_SECONDS = 120
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -108,12 +113,15 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
         done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        raise ToolError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
-                        "file for very long or deeply nested passages.") from None
+        raise CapError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
+                       "file for very long or deeply nested passages.",
+                       f"pandoc did not finish reading it within {timeout} seconds") from None
     if done.returncode != 0:
         detail = _useful_lines(done.stderr) or f"exit status {done.returncode}"
         if "heap overflow" in detail.lower() or done.returncode == 251:
-            detail = "pandoc ran out of memory"
+            cap = next(arg[2:].rstrip("M") for arg in HEAP_CAP if arg.startswith("-M"))
+            raise CapError(f"{what}: pandoc failed: pandoc ran out of memory",
+                           f"pandoc ran out of memory reading it (its cap is {cap} MB)")
         raise ToolError(f"{what}: pandoc failed: {detail}")
     return done.stdout, _useful_lines(done.stderr, limit=40)
 

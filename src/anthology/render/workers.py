@@ -2,8 +2,9 @@
 then lay out part after part (`python -m anthology.render.pdf --serve`).
 
 Each worker keeps the safety of a one-shot render: its own process with a memory cap
-(`pdf.MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per part
-after which it is killed. Messages are JSON lines both ways (see `pdf.serve`).
+(`pdf.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per
+part (`pdf.PIECE_TIMEOUT_SECONDS`) after which it is killed. Messages are JSON lines both ways
+(see `pdf.serve`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from anthology.errors import ToolError
-from anthology.render.pdf import TIMEOUT_SECONDS, limit_memory
+from anthology.render.pdf import PIECE_TIMEOUT_SECONDS, limit_piece_memory
 
 
 def default_jobs() -> int:
@@ -39,6 +40,7 @@ class Worker:
     started: float = 0.0
     buffer: bytes = field(default=b"")
     used: bool = False
+    what: str = "the PDF"  # what the job lays out, for messages
 
     @property
     def busy(self) -> bool:
@@ -69,7 +71,7 @@ class WorkerPool:
     def _start(self) -> Worker:
         process = subprocess.Popen(
             [sys.executable, "-m", "anthology.render.pdf", "--serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=limit_memory,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=limit_piece_memory,
             env={**os.environ, "PYTHONWARNINGS": "ignore"})
         worker = Worker(process)
         assert process.stdout is not None
@@ -91,9 +93,12 @@ class WorkerPool:
             free.append(self._start())
         return free[:wanted]
 
-    def submit(self, worker: Worker, job: Any, message: dict[str, Any]) -> None:
-        """Give `worker` a job (`job` is the caller's handle, `message` what the worker reads)."""
+    def submit(self, worker: Worker, job: Any, message: dict[str, Any],
+               what: str = "the PDF") -> None:
+        """Give `worker` a job (`job` is the caller's handle, `message` what the worker reads,
+        `what` names what it lays out in messages)."""
         worker.job, worker.started, worker.used = job, time.monotonic(), True
+        worker.what = what
         self.send(worker, message)
 
     def send(self, worker: Worker, message: dict[str, Any]) -> None:
@@ -123,19 +128,20 @@ class WorkerPool:
                 if not chunk:  # the worker died
                     code = worker.process.wait()
                     self._forget(worker)
-                    raise ToolError(f"WeasyPrint stopped while laying out the PDF (exit status "
-                                    f"{code}); it may have run out of memory on a huge image or "
-                                    "table.")
+                    raise ToolError(f"WeasyPrint stopped while laying out {worker.what} (exit "
+                                    f"status {code}); it may have run out of memory on a huge "
+                                    "image or table.")
                 worker.buffer += chunk
                 while b"\n" in worker.buffer:
                     line, worker.buffer = worker.buffer.split(b"\n", 1)
                     out.append((worker, json.loads(line)))
             now = time.monotonic()
             for worker in self.workers:
-                if worker.busy and now - worker.started > TIMEOUT_SECONDS:
+                if worker.busy and now - worker.started > PIECE_TIMEOUT_SECONDS:
                     self._forget(worker, kill=True)
-                    raise ToolError(f"WeasyPrint did not finish the PDF within {TIMEOUT_SECONDS} "
-                                    "seconds.")
+                    raise ToolError(f"WeasyPrint did not finish {worker.what} within "
+                                    f"{PIECE_TIMEOUT_SECONDS} seconds; look for a huge image or "
+                                    "table there.")
             if until is not None and time.monotonic() >= until:
                 break
         return out
