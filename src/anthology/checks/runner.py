@@ -42,7 +42,7 @@ from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
 
-RESULT_VERSION = "1"
+RESULT_VERSION = "2"  # 2: word counts have a `code` part
 Progress = Callable[[str], None]
 
 
