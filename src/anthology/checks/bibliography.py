@@ -438,7 +438,10 @@ def duplicate_works(files: Sequence[BibFile], chapter: str | None) -> list[Findi
 
 
 def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
-    """The same key meaning different works in different chapters' own bibliographies."""
+    """The same key meaning different works in different chapters' own bibliographies (an
+    error), or one work with different details (a warning: see checks/variants.py)."""
+    from anthology.checks.variants import differing_fields, one_work
+
     out = []
     first: dict[str, tuple[str, BibFile, BibEntry]] = {}
     done: set[tuple[str, str]] = set()
@@ -449,11 +452,20 @@ def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
                 first[entry.key] = (chapter, bib, entry)
                 continue
             other_chapter, other_bib, other = earlier
-            if other_bib.name == bib.name or other.same_work(entry):
+            if other_bib.name == bib.name or other.item == entry.item:
                 continue
             if (bib.name, entry.key) in done:
                 continue
             done.add((bib.name, entry.key))
+            if one_work(other, entry):
+                fields = differing_fields(other.item, entry.item)
+                out.append(warning(
+                    "bibliography.key-variant", bib.name, entry.line,
+                    f"'{entry.key}' is the same work here as in {_place(other_bib, other)} "
+                    f"(chapter '{other_chapter}'), with a different {_listed(fields)}.",
+                    "Each chapter prints its own entry; copy the better one into both "
+                    "bibliographies if the book should cite the work one way.", chapter=chapter))
+                continue
             out.append(error("bibliography.key-conflict", bib.name, entry.line,
                              f"'{entry.key}' means a different work here than in "
                              f"{_place(other_bib, other)} (chapter '{other_chapter}'); a merged "
@@ -461,3 +473,9 @@ def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
                              "Give one of the two works another key, and cite it by that key.",
                              chapter=chapter))
     return out
+
+
+def _listed(names: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] \
+        if names else "details"
