@@ -7,6 +7,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,11 @@ BAD = """\
   url = {https://x.org/page NS -}
 }
 
+@misc{baddoi,
+  title = {Bad DOI},
+  doi = {10.1000/xyz NS -}
+}
+
 @article{maths,
   author = {Ada, B.},
   title = {Sums $\\less$ {\\it products} and \\emph{more}},
@@ -84,10 +90,13 @@ def test_bad_urls_and_markup_are_reported_at_their_entries(tmp_path: Path) -> No
         "a space in it (words after the address?); it is printed as text, not as a link. Write "
         "the address alone in the url field, starting with https:// (put anything else in the "
         "note field). [bibliography.bad-url]",
-        "refs.bib:12: warning: the title of 'maths' has TeX that is printed as it is: $\\less$. "
+        "refs.bib:12: warning: the entry 'baddoi' has the DOI '10.1000/xyz NS -', whose address "
+        "has a space in it (words after the address?); it is printed as text, not as a link. "
+        "Write the DOI alone in the doi field, such as 10.1000/xyz123. [bibliography.bad-url]",
+        "refs.bib:17: warning: the title of 'maths' has TeX that is printed as it is: $\\less$. "
         "Write it as plain text, with Unicode characters where needed (14th, ≤, α), and "
         "{\\em ...} or \\emph{...} for italics. [bibliography.markup]",
-        "refs.bib:12: warning: the journal or book title of 'maths' has TeX that is printed as "
+        "refs.bib:17: warning: the journal or book title of 'maths' has TeX that is printed as "
         "it is: $14^{th}$. Write it as plain text, with Unicode characters where needed (14th, "
         "≤, α), and {\\em ...} or \\emph{...} for italics. [bibliography.markup]"]
 
@@ -105,19 +114,22 @@ def test_real_bibliographies(name: str, counts: dict[str, int]) -> None:
     assert urls and all(url_problem(url) is None for url in urls)
 
 
-def test_only_the_reference_lists_bad_links_become_text() -> None:
-    link = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "x.org/page NS -"}],
-                               ["https://x.org/page NS -", ""]]}
-    good = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "x.org"}],
-                               ["https://x.org/", ""]]}
-    body = {"t": "Para", "c": [{"t": "Link", "c": [["", [], []], [], ["#ref-junk", ""]]}]}
-    refs = {"t": "Div", "c": [["refs", [], []], [{"t": "Para", "c": [link, good]}]]}
+def test_only_the_links_citeproc_made_become_text() -> None:
+    def link(target: str) -> dict[str, Any]:
+        return {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": target}], [target, ""]]}
+
+    def text(target: str) -> dict[str, Any]:
+        return {"t": "Span", "c": [["", [], []], [{"t": "Str", "c": target}]]}
+
+    junk, good, mine = "https://x.org/page NS -", "https://x.org/", "https://intranet/a"
+    cite = {"t": "Cite", "c": [[{"citationId": "junk"}], [link(junk), link("#ref-junk")]]}
+    body = {"t": "Para", "c": [link(mine), {"t": "Note", "c": [{"t": "Para", "c": [cite]}]}]}
+    refs = {"t": "Div", "c": [["refs", [], []], [{"t": "Para", "c": [link(junk), link(good)]}]]}
     ast = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [body, refs]}
     out = unlink_bad_urls(ast)
-    assert out["blocks"][0] is body
-    assert out["blocks"][1]["c"][1][0]["c"] == [
-        {"t": "Span", "c": [["", [], []], [{"t": "Str", "c": "x.org/page NS -"}]]}, good]
-    assert unlink_bad_urls({"blocks": [body]}) == {"blocks": [body]}
+    assert out["blocks"][0]["c"][0] == link(mine)  # the author's: the sanitizer's business
+    assert out["blocks"][0]["c"][1]["c"][0]["c"][0]["c"][1] == [text(junk), link("#ref-junk")]
+    assert out["blocks"][1]["c"][1][0]["c"] == [text(junk), link(good)]
 
 
 TINY_CHAPTER = """\
@@ -127,7 +139,7 @@ authors: [ada-editor]
 bibliography: [links.bib]
 ---
 
-Three sites [@good; @site; @junk].
+Four sites [@good; @site; @junk; @baddoi].
 """
 SITE = """\
 @misc{site,
@@ -153,6 +165,7 @@ def test_an_epub_citing_tex_urls_passes_epubcheck(make_book: Callable[..., Path]
     assert 'href="https://x.org/a_b%20c"' in xhtml
     assert 'href="https://doi.org/10.1000/a_b"' in xhtml  # the style prints the DOI
     assert "https://x.org/page NS -" in xhtml  # printed, as text
+    assert "https://doi.org/10.1000/xyz NS -" in xhtml
     assert not re.search(r'href="[^"]*NS -', xhtml)
     report = epubcheck(built.epub)
     assert "Messages: 0 fatals / 0 errors / 0 warnings / 0 infos" in report, report

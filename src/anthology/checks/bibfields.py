@@ -127,6 +127,15 @@ def field_findings(name: str, entries: Iterable[BibEntry]) -> list[Finding]:
                 f"the entry '{entry.key}' has the URL '{url}', which {problem}; it is printed "
                 "as text, not as a link.", "Write the address alone in the url field, starting "
                 "with https:// (put anything else in the note field)."))
+        doi = entry.item.get("DOI")
+        problem = url_problem("https://doi.org/" + doi.strip()) if isinstance(doi, str) \
+            else None
+        if problem is not None:
+            out.append(warning(
+                "bibliography.bad-url", name, entry.line,
+                f"the entry '{entry.key}' has the DOI '{doi}', whose address {problem}; it is "
+                "printed as text, not as a link.", "Write the DOI alone in the doi field, such "
+                "as 10.1000/xyz123."))
         for field, what in TITLE_FIELDS.items():
             value = entry.item.get(field)
             tex = re.findall(_TEX, value) if isinstance(value, str) else []
@@ -140,21 +149,44 @@ def field_findings(name: str, entries: Iterable[BibEntry]) -> list[Finding]:
     return out
 
 
+def has_bad_links(items: Iterable[dict[str, Any]]) -> bool:
+    """True when citeproc would make a link no reader can follow from one of these CSL items
+    (from its URL, or its DOI's address)."""
+    for item in items:
+        url, doi = item.get("URL"), item.get("DOI")
+        if isinstance(url, str) and not followable(url):
+            return True
+        if isinstance(doi, str) and not followable("https://doi.org/" + doi.strip()):
+            return True
+    return False
+
+
 def unlink_bad_urls(ast: dict[str, Any]) -> dict[str, Any]:
-    """The cited AST with each link in its reference list that a reader cannot follow made
-    text (what bibliography.bad-url reports): the text stays, the link goes."""
-    blocks = ast.get("blocks", [])
-    if not any(b.get("t") == "Div" and b["c"][0][0] == "refs" for b in blocks):
-        return ast
+    """The cited AST with each link citeproc made (in its reference list, and in citations,
+    which hold whole references in a note style) that a reader cannot follow made text (what
+    bibliography.bad-url reports): the text stays, the link goes. Links the author wrote are
+    left to the sanitizer."""
+
+    def unlink(item: Any) -> Any:
+        if isinstance(item, list):
+            return [unlink(child) for child in item]
+        if isinstance(item, dict):
+            if item.get("t") == "Link" and not followable(item["c"][2][0]):
+                return {"t": "Span", "c": [["", [], []], unlink(item["c"][1])]}
+            return {key: unlink(value) for key, value in item.items()}
+        return item
 
     def walk(item: Any) -> Any:
         if isinstance(item, list):
             return [walk(child) for child in item]
         if isinstance(item, dict):
-            if item.get("t") == "Link" and not followable(item["c"][2][0]):
-                return {"t": "Span", "c": [["", [], []], walk(item["c"][1])]}
-            return {key: walk(value) for key, value in item.items()}
+            kind = item.get("t")
+            if kind == "Div" and item["c"][0][0] == "refs":
+                return unlink(item)
+            if kind == "Cite":
+                return {"t": "Cite", "c": [item["c"][0], unlink(item["c"][1])]}
+            if "c" in item:
+                return {**item, "c": walk(item["c"])}
         return item
 
-    return {**ast, "blocks": [walk(b) if b.get("t") == "Div" and b["c"][0][0] == "refs" else b
-                              for b in blocks]}
+    return {**ast, "blocks": walk(ast.get("blocks", []))}
