@@ -177,8 +177,10 @@ def test_code_and_raw_blocks_are_a_part_of_their_own() -> None:
         {"t": "RawBlock", "c": ["tex", "\\begin{table} two words \\end{table}"]},
         {"t": "BlockQuote", "c": [{"t": "CodeBlock", "c": [["", [], []], "quoted code"]}]},
     ]}
-    counts = count_words(ast)
-    assert counts == {"body": 3, "notes": 0, "captions": 0, "abstract": 0, "references": 0,
+    abstract = [{"t": "Para", "c": [{"t": "Str", "c": "Short."},
+                                     {"t": "RawInline", "c": ["html", "<br/>"]}]}]
+    counts = count_words(ast, abstract)
+    assert counts == {"body": 3, "notes": 0, "captions": 0, "abstract": 1, "references": 0,
                       "code": 16}
 
 

@@ -127,7 +127,8 @@ def count_words(ast: Node, abstract: Sequence[Node] = ()) -> dict[str, int]:
     code."""
     parts = split_parts(ast)
     counts = {name: count_text(plain_text(blocks)) for name, blocks in parts.items()}
-    counts["abstract"] = count_text(plain_text(list(abstract)))
+    # The abstract's prose only, as the chapter's: its code and raw blocks are not words.
+    counts["abstract"] = count_text(plain_text(split_parts({"blocks": list(abstract)})["body"]))
     return {name: counts[name] for name in WORD_PARTS}
 
 
