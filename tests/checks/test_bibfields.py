@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from anthology.checks.bibfields import normal_url, unlink_bad_urls, url_problem
+from anthology.checks.bibfields import normal_doi, normal_url, unlink_bad_urls, url_problem
 from anthology.checks.bibliography import load_bibliography, read_bibliography
 from anthology.findings import Finding
 from tests.checks.conftest import texts
@@ -35,6 +35,17 @@ Check = Callable[..., list[Finding]]
 def test_urls_are_read_as_their_authors_meant_them(written: str, meant: str) -> None:
     assert normal_url(written) == meant
     assert url_problem(meant) is None
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    (r"10.1000/a\_b", "10.1000/a_b"),
+    ("doi:10.1000/x", "10.1000/x"),
+    (" 10.1000/y ", "10.1000/y"),
+    ("{10.1000/z}", "10.1000/z"),
+    ("https://doi.org/10.1000/w", "https://doi.org/10.1000/w"),  # pandoc links it as it is
+])
+def test_dois_are_read_as_their_authors_meant_them(written: str, meant: str) -> None:
+    assert normal_doi(written) == meant
 
 
 @pytest.mark.parametrize(("url", "problem"), [

@@ -78,6 +78,12 @@ def normal_url(value: str) -> str:
     return url
 
 
+def normal_doi(value: str) -> str:
+    """A DOI field as its author meant it: TeX read, a `doi:` prefix and spaces around gone
+    (citeproc would put both in the address)."""
+    return re.sub(r"^doi:\s*", "", tex_to_text(value), flags=re.IGNORECASE)
+
+
 def url_problem(url: str) -> str | None:
     """Why `url` is not an address a reader can follow, in plain words; None when it is one."""
     if not url:
@@ -110,8 +116,8 @@ def normal_item(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(url, str) and normal_url(url) != url:
         changes["URL"] = normal_url(url)
     doi = item.get("DOI")
-    if isinstance(doi, str) and tex_to_text(doi) != doi:
-        changes["DOI"] = tex_to_text(doi)
+    if isinstance(doi, str) and normal_doi(doi) != doi:
+        changes["DOI"] = normal_doi(doi)
     return {**item, **changes} if changes else item
 
 
