@@ -36,7 +36,7 @@ TEXT_STATES = frozenset({Status.DRAFT, Status.REVIEW, Status.REVISIONS, Status.A
 SCHEDULE_KEYS = ("invitations", "abstracts", "drafts", "reviews", "revisions", "copyedits",
                  "proofs", "final", "delivery")
 
-WORD_PARTS = ("body", "notes", "captions", "abstract", "references")
+WORD_PARTS = ("body", "notes", "captions", "abstract", "references", "code")
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,11 @@ def test_500lines_messy_real_bibtex(tmp_path: Path) -> None:
     assert texts(bib.findings, "bibliography") == [
         "500lines.bib:216: warning: the entry 'CIAO' has the year 'Vanderbilt University', which "
         "is not a year. Write a four-digit year (put words such as 'forthcoming' in the pubstate "
-        "field). [bibliography.missing-field]"]
+        "field). [bibliography.missing-field]",
+        "500lines.bib:117: warning: the journal or book title of 'Druschel:93' has TeX that is "
+        "printed as it is: $14^{th}$. Write it as plain text, with Unicode characters where "
+        "needed (14th, ≤, α), and {\\em ...} or \\emph{...} for italics. "
+        "[bibliography.markup]"]
     assert bib.first("Rashid:86a") is not None and bib.first("Rashid:86a").line == 4
 
 

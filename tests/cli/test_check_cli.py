@@ -87,18 +87,60 @@ def test_wordcount_formats(small_book: Path) -> None:
     assert data["count"] == ["body", "notes"]
     assert data["chapters"][0] == {
         "chapter": "intro", "file": "chapters/01-intro.md", "body": 16, "notes": 5,
-        "captions": 0, "abstract": 6, "references": 30, "counted": 21, "limit": 500,
+        "captions": 0, "abstract": 6, "references": 30, "code": 0, "counted": 21, "limit": 500,
         "readable": True}
     assert data["total"] == {"body": 16, "notes": 5, "captions": 0, "abstract": 6,
-                             "references": 30, "counted": 21, "limit": 2000}
+                             "references": 30, "code": 0, "counted": 21, "limit": 2000}
     _, out, _ = run(small_book, "wordcount", "--format", "csv")
-    assert out == ("chapter,body,notes,captions,abstract,references,counted,limit\n"
-                   "intro,16,5,0,6,30,21,500\ntotal,16,5,0,6,30,21,2000\n")
+    assert out == ("chapter,body,notes,captions,abstract,references,code,counted,limit\n"
+                   "intro,16,5,0,6,30,0,21,500\ntotal,16,5,0,6,30,0,21,2000\n")
     _, out, _ = run(small_book, "wordcount")
     assert out.splitlines() == [
-        "chapter  body  notes  captions  abstract  references  counted  limit",
-        "-------  ----  -----  --------  --------  ----------  -------  -----",
-        "intro      16      5         0         6          30       21    500",
-        "-------  ----  -----  --------  --------  ----------  -------  -----",
-        "total      16      5         0         6          30       21  2,000",
+        "chapter  body  notes  captions  abstract  references  code  counted  limit",
+        "-------  ----  -----  --------  --------  ----------  ----  -------  -----",
+        "intro      16      5         0         6          30     0       21    500",
+        "-------  ----  -----  --------  --------  ----------  ----  -------  -----",
+        "total      16      5         0         6          30     0       21  2,000",
         "Counted: body, notes (set words.count in book.yaml)."]
+
+
+CODE_CHAPTER = """\
+---
+title: Introduction
+authors: [ada-editor]
+---
+
+Run the tests with `make test` first.
+
+```python
+def count(words):
+    return len(words.split())
+```
+"""
+
+
+def test_code_blocks_are_counted_apart_and_only_when_the_book_says(small_book: Path) -> None:
+    (small_book / "chapters" / "01-intro.md").write_text(CODE_CHAPTER)
+    _, out, _ = run(small_book, "wordcount", "--format", "csv")
+    assert out.splitlines()[1] == "intro,7,0,0,0,0,4,7,500"
+    book_yaml = small_book / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text().replace(
+        "  chapter_limit: 500\n", "  chapter_limit: 10\n  count: [body, notes, code]\n"))
+    _, out, _ = run(small_book, "wordcount", "--format", "csv")
+    assert out.splitlines()[1] == "intro,7,0,0,0,0,4,11,10"
+    assert run(small_book, "check", "-q")[1].splitlines()[0] == (
+        "chapters/01-intro.md: warning: 11 words; the limit is 10 (notes included, references "
+        "excluded, code included). Cut 1. [words.over-limit]")
+    _, out, _ = run(small_book, "wordcount")
+    assert out.splitlines()[-1] == "Counted: body, notes, code (set words.count in book.yaml)."
+
+
+def test_words_count_names_only_parts_anthology_counts(small_book: Path) -> None:
+    book_yaml = small_book / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text().replace(
+        "  chapter_limit: 500\n", "  chapter_limit: 500\n  count: [body, cod]\n"))
+    code, _, err = run(small_book, "check")
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "book.yaml:13: error: 'words.count' names 'cod', which is not a part of a chapter "
+        "anthology counts. Did you mean 'code'? [config.value]")

@@ -18,10 +18,11 @@ from typing import Any
 
 from anthology import __version__
 from anthology.cache import Cache, digest
+from anthology.checks.bibfields import field_findings, normal_item
 from anthology.findings import Finding, Severity, error, info, warning
 from anthology.render.pandoc import pandoc_identity
 
-FACTS_VERSION = "2"
+FACTS_VERSION = "3"  # 3: URLs and DOIs read from TeX; bad-url, markup
 # Patterns are compiled when first used (re keeps them), not on import: a check with nothing
 # changed takes its bibliographies from the cache and scans none.
 _ENTRY_START = r"@[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*([{(])"
@@ -279,7 +280,7 @@ def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
     for entry in raw:
         lines.setdefault(entry.key, []).append(entry)
     seen: dict[str, int] = {}
-    for item in items:
+    for item in map(normal_item, items):
         key = str(item.get("id", ""))
         index = seen.get(key, 0)
         seen[key] = index + 1
@@ -293,6 +294,7 @@ def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
         bib.entries.append(BibEntry(key, line, item, kind,
                                     where.year if where else None).identified())
     bib.findings += _duplicates_in_file(bib) + _missing_fields(bib)
+    bib.findings += field_findings(name, bib.entries)
     return bib
 
 
@@ -441,7 +443,10 @@ def duplicate_works(files: Sequence[BibFile], chapter: str | None) -> list[Findi
 
 
 def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
-    """The same key meaning different works in different chapters' own bibliographies."""
+    """The same key meaning different works in different chapters' own bibliographies (an
+    error), or one work with different details (a warning: see checks/variants.py)."""
+    from anthology.checks.variants import differing_fields, one_work
+
     out = []
     first: dict[str, tuple[str, BibFile, BibEntry]] = {}
     done: set[tuple[str, str]] = set()
@@ -452,11 +457,20 @@ def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
                 first[entry.key] = (chapter, bib, entry)
                 continue
             other_chapter, other_bib, other = earlier
-            if other_bib.name == bib.name or other.same_work(entry):
+            if other_bib.name == bib.name or other.item == entry.item:
                 continue
             if (bib.name, entry.key) in done:
                 continue
             done.add((bib.name, entry.key))
+            if one_work(other, entry):
+                fields = differing_fields(other.item, entry.item)
+                out.append(warning(
+                    "bibliography.key-variant", bib.name, entry.line,
+                    f"'{entry.key}' is the same work here as in {_place(other_bib, other)} "
+                    f"(chapter '{other_chapter}'), with a different {_listed(fields)}.",
+                    "Each chapter prints its own entry; copy the better one into both "
+                    "bibliographies if the book should cite the work one way.", chapter=chapter))
+                continue
             out.append(error("bibliography.key-conflict", bib.name, entry.line,
                              f"'{entry.key}' means a different work here than in "
                              f"{_place(other_bib, other)} (chapter '{other_chapter}'); a merged "
@@ -464,3 +478,9 @@ def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
                              "Give one of the two works another key, and cite it by that key.",
                              chapter=chapter))
     return out
+
+
+def _listed(names: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] \
+        if names else "details"

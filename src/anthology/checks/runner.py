@@ -4,8 +4,9 @@ Per chapter: pre-flight (manuscript.py), front matter, pandoc's AST (cached by c
 same sanitizing and cross-reference numbering as the build, citations against the bibliographies
 the chapter can see, citeproc with just the works it cites, and word counts of the result.
 The whole result of a chapter is cached under a key made of everything it depends on (the file,
-its plan entry, the book's rules, pandoc, the citation style) and checked against the contents
-of its bibliographies and the existence of its images, so a second check with nothing changed
+its plan entry, the book's rules, pandoc, the citation style's contents) and checked against the
+contents of every file it names (bibliographies and images, each whether it exists or not, so
+that a file that appears, disappears or changes is seen), so a second check with nothing changed
 runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
 different works in different chapters, the book's word total) are cheap Python over the results.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,12 +40,12 @@ from anthology.checks.bibliography import (
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error, has_errors, warning
-from anthology.images import cover_findings, image_stamp
+from anthology.images import cover_findings
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
 
-RESULT_VERSION = "2"
+RESULT_VERSION = "3"  # 2: word counts have a `code` part; 3: images count by content
 Progress = Callable[[str], None]
 
 
@@ -58,14 +60,15 @@ class ChapterResult:
     words: dict[str, int] | None = None
     bibliographies: list[str] = field(default_factory=list)
     own: list[str] = field(default_factory=list)
+    # Every file the result was made from, inside the book, by its name there: the digest of
+    # its contents, or "missing" (a bibliography or image named but absent).
     depends: dict[str, str] = field(default_factory=dict)
-    images: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form for the cache."""
         return {"chapter": self.chapter, "file": self.file, "cited": self.cited,
                 "words": self.words, "bibliographies": self.bibliographies, "own": self.own,
-                "depends": self.depends, "images": self.images,
+                "depends": self.depends,
                 "findings": [f.to_dict() for f in self.findings]}
 
     @classmethod
@@ -73,8 +76,7 @@ class ChapterResult:
         """Read back `to_json`."""
         return cls(data["chapter"], data["file"], [finding_from_dict(f) for f in
                                                    data["findings"]], data["cited"],
-                   data["words"], data["bibliographies"], data["own"], data["depends"],
-                   data["images"])
+                   data["words"], data["bibliographies"], data["own"], data["depends"])
 
 
 @dataclass
@@ -138,10 +140,13 @@ class _Session:
         return self._csl
 
     def file_digest(self, name: str) -> str:
+        """The digest of a file inside the book (by its name there), or "missing": nothing
+        outside the book is read, even through a link."""
         with self.lock:
             if name not in self.digests:
+                path = resolve_inside(self.book.root, self.book.root, name)
                 try:
-                    self.digests[name] = digest((self.book.root / name).read_bytes())
+                    self.digests[name] = digest(path.read_bytes()) if path else "missing"
                 except OSError:
                     self.digests[name] = "missing"
             return self.digests[name]
@@ -158,8 +163,7 @@ class _Session:
         config = self.book.config
         csl = self.csl
         try:
-            stat = csl.stat()
-            csl_id = f"{csl}:{stat.st_size}:{stat.st_mtime_ns}"
+            csl_id = digest(str(csl), csl.read_bytes())  # its contents: a replaced style counts
         except OSError:
             csl_id = str(csl)
         from anthology.render.maths import maths_version
@@ -181,12 +185,29 @@ class _Session:
         for name, value in result.depends.items():
             if self.file_digest(name) != value:
                 return None
-        assert self.book.root
-        folder = (self.book.root / result.file).parent
-        for url, stamp in result.images.items():
-            if image_stamp(folder / url) != stamp:
-                return None
         return result
+
+
+def name_inside(root: Path, base: Path, reference: str) -> str | None:
+    """`reference` (relative to folder `base`) as a name inside the book folder, whether the
+    file exists or not; None for URLs, absolute paths and names that leave the book."""
+    if not reference or "\x00" in reference or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", reference) \
+            or reference.startswith(("/", "\\")):
+        return None
+    name = os.path.normpath(os.path.relpath(base / reference, root))
+    if name in (".", "..") or name.startswith("../"):
+        return None
+    return Path(name).as_posix()
+
+
+def _named_files(book: Book, folder: Path, bibliographies: Iterable[str],
+                 images: Iterable[str]) -> list[str]:
+    """The bibliographies (book.yaml's and the chapter's) and images a chapter names, as names
+    inside the book, found or not."""
+    root = book.root
+    names = [name_inside(root, root, name) for name in book.config.bibliography]
+    names += [name_inside(root, folder, name) for name in (*bibliographies, *images)]
+    return [name for name in dict.fromkeys(names) if name is not None]
 
 
 def _image_urls(ast: Any) -> list[str]:
@@ -251,7 +272,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     check_images(raw, locator)
     check_links(raw, locator)
     folder = manuscript.path.parent
-    result.images = {url: image_stamp(folder / url) for url in _image_urls(raw)}
+    images = _image_urls(raw)
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator)
@@ -268,7 +289,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     names = [relative_name(book.root, p) for p in paths]
     result.bibliographies = names
     result.own = [n for n in names if n not in session.book_wide]
-    result.depends = {n: session.file_digest(n) for n in names}
+    result.depends = {n: session.file_digest(n) for n in [*names, *_named_files(
+        book, folder, manuscript.text_list("bibliography"), images)]}
     bibs = [session.bibliography(n) for n in names]
     keys: set[str] = set().union(*(b.keys() for b in bibs)) if bibs else set()
     citations = find_citations(safe)

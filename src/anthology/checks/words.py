@@ -4,7 +4,9 @@ The rule: the text of a part is split on white space, and every piece holding at
 or digit is a word. So hyphenated and slashed compounds (co-production, and/or), URLs and numbers
 are one word each, and punctuation standing alone (a dash between spaces) is none. Citations and
 cross-references count as they are printed ("(Cahn 2000, p. 4)" is four words), because the
-counts are made after citeproc.
+counts are made after citeproc. Code blocks and raw blocks are not prose: they are a part of
+their own (`code`), which counts toward no limit unless the book says so; inline code inside a
+sentence is read as part of it, and counts as prose (as pandoc's plain text keeps it).
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ if TYPE_CHECKING:
     from anthology.document import Node
 
 
+_CODE = frozenset({"CodeBlock", "RawBlock", "RawInline"})
+
+
 def split_parts(ast: Node) -> dict[str, list[Node]]:
-    """The chapter's blocks by part: body (notes and captions taken out), notes, captions,
-    references (citeproc's reference list). The abstract is counted from the front matter."""
+    """The chapter's blocks by part: body (notes, captions and code taken out), notes, captions,
+    references (citeproc's reference list), and code (code and raw blocks, raw inlines, from
+    wherever they are). The abstract is counted from the front matter."""
     notes: list[Node] = []
     captions: list[Node] = []
     references: list[Node] = []
+    code: list[Node] = []
 
     def strip(item: Any) -> Any:
         if isinstance(item, list):
@@ -32,6 +39,9 @@ def split_parts(ast: Node) -> dict[str, list[Node]]:
             for child in item:
                 if isinstance(child, dict) and child.get("t") == "Note":
                     notes.extend(strip(child["c"]))
+                    continue
+                if isinstance(child, dict) and child.get("t") in _CODE:
+                    code.append(child)
                     continue
                 out.append(strip(child))
             return out
@@ -55,13 +65,14 @@ def split_parts(ast: Node) -> dict[str, list[Node]]:
             return {key: strip(value) for key, value in item.items()}
         return item
 
-    body = []
+    body: list[Node] = []
     for block in ast.get("blocks", []):
         if block.get("t") == "Div" and block["c"][0][0] == "refs":
             references.extend(strip(block["c"][1]))
         else:
-            body.append(strip(block))
-    return {"body": body, "notes": notes, "captions": captions, "references": references}
+            body.extend(strip([block]))
+    return {"body": body, "notes": notes, "captions": captions, "references": references,
+            "code": code}
 
 
 _INLINE_CONTAINERS = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
@@ -87,9 +98,9 @@ def plain_text(node: Any) -> str:
             parts.append(" ")
         elif kind in ("Code", "Math"):
             parts.append(content[1])
-        elif kind == "CodeBlock":
+        elif kind in _CODE:
             parts.append(" " + content[1] + " ")
-        elif kind in ("RawBlock", "RawInline", "Image", "Note"):
+        elif kind in ("Image", "Note"):
             return
         elif kind in ("Link", "Cite", "Quoted", "Span", "Div"):
             go(content[1])
@@ -112,10 +123,12 @@ def count_text(text: str) -> int:
 
 
 def count_words(ast: Node, abstract: Sequence[Node] = ()) -> dict[str, int]:
-    """Words per part of a chapter (after citeproc): body, notes, captions, abstract, references."""
+    """Words per part of a chapter (after citeproc): body, notes, captions, abstract, references,
+    code."""
     parts = split_parts(ast)
     counts = {name: count_text(plain_text(blocks)) for name, blocks in parts.items()}
-    counts["abstract"] = count_text(plain_text(list(abstract)))
+    # The abstract's prose only, as the chapter's: its code and raw blocks are not words.
+    counts["abstract"] = count_text(plain_text(split_parts({"blocks": list(abstract)})["body"]))
     return {name: counts[name] for name in WORD_PARTS}
 
 
@@ -125,10 +138,11 @@ def counted(counts: Mapping[str, int], rules: WordRules) -> int:
 
 
 def rule_words(rules: WordRules) -> str:
-    """`notes included, references excluded` (and captions or abstract when they count)."""
+    """`notes included, references excluded` (and captions, abstract or code when they count)."""
     words = [f"{part} {'included' if part in rules.count else 'excluded'}"
              for part in ("notes", "references")]
-    words += [f"{part} included" for part in ("captions", "abstract") if part in rules.count]
+    words += [f"{part} included" for part in ("captions", "abstract", "code")
+              if part in rules.count]
     if "body" not in rules.count:
         words.insert(0, "body text excluded")
     return ", ".join(words)

@@ -84,10 +84,12 @@ COMMANDS.append(check_command)
 @click.argument("chapters", nargs=-1)
 @format_option("table", "json", "csv", default="table")
 def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
-    """Count the words of each chapter by part: body, notes, captions, abstract, references.
+    """Count the words of each chapter by part: body, notes, captions, abstract, references,
+    code.
 
     The 'counted' column adds up the parts book.yaml's words.count names (by default body and
-    notes), which is what the limits apply to.
+    notes), which is what the limits apply to. Code (code blocks and raw blocks) is not prose
+    and counts only if words.count names it.
 
     Example:
 

@@ -348,6 +348,15 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
     """
     if not items and not each(ast["blocks"], "Cite"):
         return ast
+    from anthology.checks.bibfields import has_bad_links, unlink_bad_urls
+
+    if has_bad_links(items):  # links no reader can follow (bibliography.bad-url): as text
+        return unlink_bad_urls(_cite(ast, items, csl, lang, what, cache))
+    return _cite(ast, items, csl, lang, what, cache)
+
+
+def _cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str,
+          cache: Cache) -> Node:
     if in_text_style(csl):
         frame = frame_of(ast)
         if frame is not None:
