@@ -284,17 +284,6 @@ def _jpeg_dimensions(handle: BinaryIO) -> tuple[int, int] | None:
     return None
 
 
-def image_stamp(path: Path) -> str:
-    """What a cached check remembers of a file a chapter names as an image: the file it leads
-    to, its size and modification time, and these rules' version (or that it is missing)."""
-    try:
-        resolved = path.resolve(strict=True)
-        stat = resolved.stat()
-    except (OSError, RuntimeError):
-        return f"{IMAGE_RULES}:missing"
-    return f"{IMAGE_RULES}:{resolved}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
 COVER_HINT = ("Name a PNG, JPEG or SVG image inside the book in build.cover (for example "
               "covers/front.png), or remove build.cover to have a cover drawn.")
 

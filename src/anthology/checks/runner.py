@@ -40,7 +40,7 @@ from anthology.checks.bibliography import (
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error, has_errors, warning
-from anthology.images import cover_findings
+from anthology.images import IMAGE_RULES, cover_findings
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
@@ -168,7 +168,7 @@ class _Session:
             csl_id = str(csl)
         from anthology.render.maths import maths_version
 
-        return digest("check", RESULT_VERSION, __version__, pandoc_identity(), csl_id,
+        return digest("check", RESULT_VERSION, IMAGE_RULES, __version__, pandoc_identity(), csl_id,
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
                       repr(config.build.raw_html), maths_version(), repr(config.page),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
