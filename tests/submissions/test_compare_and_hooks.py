@@ -172,7 +172,8 @@ def test_the_hook_checks_the_staged_version(history_book: Path) -> None:
 
     # A staged fix passes; a commit that touches no chapter is not checked at all.
     git(history_book, "add", "chapters/02-peer-support.md")
-    assert run_commit(history_book).returncode == 0
+    done = run_commit(history_book)
+    assert done.returncode == 0, done.stderr
     (history_book / "notes.txt").write_text("notes\n", encoding="utf-8")
     git(history_book, "add", "notes.txt")
     done = run_commit(history_book)
