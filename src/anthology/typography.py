@@ -16,7 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from anthology.model import BookConfig
 
 Node = dict[str, Any]
 T = TypeVar("T")
@@ -25,12 +28,13 @@ QUOTE_STYLES = ("single", "double")
 NBSP = "\u00a0"
 # pandoc's default abbreviations (`pandoc --print-default-data-file=abbreviations`): with
 # `smart`, the space after one of them becomes a no-break space.
-ABBREVIATIONS = frozenset(
+_ABBREVIATION_TEXT = (
     "aet. aetat. al. Apr. Aug. bk. Bros. c. Capt. cf. ch. chap. chs. Co. col. Corp. cp. d. Dec. "
     "Dr. e.g. ed. eds. esp. f. fasc. Feb. ff. fig. fl. fol. fols. Fr. Gen. Gov. Hon. i.e. ill. "
     "Inc. incl. Jan. Jr. Jul. Jun. Ltd. M.A. M.D. Mar. Mr. Mrs. Ms. n. n.b. nn. No. Nov. Oct. "
     "p. Ph.D. pp. Pres. Prof. pt. q.v. Rep. Rev. s.v. s.vv. saec. sec. Sen. Sep. Sept. Sgt. Sr. "
-    "St. univ. viz. vol. vs.".split())
+    "St. univ. viz. vol. vs.")
+ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 _MARKS = {("double", "double"): "“”", ("double", "single"): "‘’",
           ("single", "double"): "‘’", ("single", "single"): "“”"}
 _SPACE = " \t\n\r"
@@ -234,14 +238,14 @@ def _walk(node: Any, swap: bool, swap_citeproc: bool, cited: bool) -> Any:
     if not isinstance(node, dict) or "t" not in node:
         return node
     kind = node["t"]
-    content = node.get("c")
+    content: Any = node.get("c")
+    if content is None or kind in ("Str", "Code", "Math", "RawInline", "RawBlock", "CodeBlock"):
+        return node
     if kind == "Quoted" and swap:
         return {"t": "Quoted", "c": [{"t": _SWAP[content[0]["t"]]},
                                      _walk(content[1], swap, swap_citeproc, cited)]}
     inner_cited = cited or kind == "Cite" or (
         kind == "Div" and content[0][0] == "refs")
-    if content is None or kind in ("Str", "Code", "Math", "RawInline", "RawBlock", "CodeBlock"):
-        return node
     new = {"t": kind, "c": _walk(content, swap, swap_citeproc, inner_cited)}
     if kind == "Span" and inner_cited and swap_citeproc and not new["c"][0][0]:
         _swap_citeproc_marks(new["c"][1])
@@ -262,3 +266,8 @@ def apply_typography(ast: Node, style: str | None, language: str) -> Node:
     result: Node = dict(ast)
     result["blocks"] = _walk(ast["blocks"], swap, swap_citeproc, False)
     return result
+
+
+def typeset_chapter(ast: Node, config: BookConfig) -> Node:
+    """`apply_typography` with the book's settings: the step after citeproc."""
+    return apply_typography(ast, quote_style(config.language, config.quotes), config.language)

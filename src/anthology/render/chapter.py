@@ -36,6 +36,7 @@ from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
+from anthology.typography import typeset_chapter
 
 
 @dataclass
@@ -272,6 +273,7 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     bibs = [load_bibliography(p, relative_name(book.root, p), cache) for p in bibliographies]
     cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
                      book.config.language, what, cache)
+    cited_ast = typeset_chapter(cited_ast, book.config)
     return prepared(book, manuscript, cited_ast, cited, targets, findings, what, cache)
 
 
