@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from anthology.model import BookConfig
+    from anthology.model import Book, BookConfig, Contributor
 
 Node = dict[str, Any]
 T = TypeVar("T")
@@ -179,6 +179,35 @@ def smarten_all(value: T, quotes: str | None, names: Iterable[str]) -> T:
     return replace(value, **changes)
 
 
+# The text fields printed from the registries (not ids, paths, addresses or dates).
+BOOK_TEXT = ("title", "subtitle", "publisher", "place", "edition", "licence", "subject",
+             "keywords", "description")
+CONTRIBUTOR_TEXT = ("name", "affiliation", "bio")
+CHAPTER_TEXT = ("title", "part", "abstract")
+
+
+def book_quotes(config: BookConfig) -> str | None:
+    """The quotation style the book prints in."""
+    return quote_style(config.language, config.quotes)
+
+
+def typeset_contributor(person: Contributor, quotes: str | None) -> Contributor:
+    """A contributor as printed: name, affiliation and bio smartened."""
+    return smarten_all(person, quotes, CONTRIBUTOR_TEXT)
+
+
+def typeset_book(book: Book) -> Book:
+    """The book as its outputs print it: the registries' text smartened in its quotation style.
+
+    For the renderers only: the checks, the cache keys and anything written back to the
+    registries use the book as loaded.
+    """
+    quotes = book_quotes(book.config)
+    return replace(book, config=smarten_all(book.config, quotes, BOOK_TEXT),
+                   contributors=tuple(typeset_contributor(p, quotes) for p in book.contributors),
+                   chapters=tuple(smarten_all(c, quotes, CHAPTER_TEXT) for c in book.chapters))
+
+
 # --- The AST: the book's quotation style, and no-break spaces in references ---------------
 
 _SWAP = {"SingleQuote": "DoubleQuote", "DoubleQuote": "SingleQuote"}
@@ -270,4 +299,4 @@ def apply_typography(ast: Node, style: str | None, language: str) -> Node:
 
 def typeset_chapter(ast: Node, config: BookConfig) -> Node:
     """`apply_typography` with the book's settings: the step after citeproc."""
-    return apply_typography(ast, quote_style(config.language, config.quotes), config.language)
+    return apply_typography(ast, book_quotes(config), config.language)

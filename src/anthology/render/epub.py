@@ -50,6 +50,7 @@ from anthology.render.epub_package import (
     write_package,
 )
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
+from anthology.typography import typeset_book
 from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
@@ -386,6 +387,7 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
     """
     from anthology.render.workers import default_jobs
 
+    book = typeset_book(book)  # what the registries say, as the chapters' text is printed
     given = None
     if book.config.build.cover:
         given = resolve_inside(book.root, book.root, book.config.build.cover)
@@ -420,6 +422,7 @@ def drawn_cover(book: Book, cache: Cache | None) -> Cover:
 
     from anthology.render import cover
 
+    book = typeset_book(book)
     editors = names(book.editors)
     fonts = sorted(cover.FONTS_DIR.glob("CharisSIL-*.ttf"))
     key = digest("cover", __version__, PIL.__version__, Path(cover.__file__).read_bytes(),

@@ -28,6 +28,7 @@ from anthology.findings import Finding, has_errors, summary_line
 from anthology.manuscript import read_manuscript
 from anthology.model import Book, Chapter, Contributor
 from anthology.render.epub import embed_images
+from anthology.typography import smarten, typeset_book, typeset_chapter
 
 Progress = Callable[[str], None]
 PROSE_DIR = "proposal"
@@ -42,8 +43,9 @@ _MARKDOWN_SYMBOLS = re.compile(r"([!#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 
 
 def md(text: object) -> Markup:
-    """Contributor text as literal Markdown: one line, every Markdown symbol escaped."""
-    plain = " ".join(str(text or "").split())
+    """Contributor text as literal Markdown: one line, smart punctuation (its quotation marks
+    put in the book's style with the rest of the proposal), every Markdown symbol escaped."""
+    plain = smarten(" ".join(str(text or "").split()))
     return Markup(_MARKDOWN_SYMBOLS.sub(r"\\\1", plain))
 
 
@@ -217,7 +219,8 @@ def proposal_ast(book: Book, markdown: str, cache: Cache) -> tuple[Node, list[Fi
                                   for name in book.config.bibliography) if p is not None]
     cited, _ = pandoc.run_citeproc(safe, bibliographies, resolve_csl(book.root, book.config.csl),
                                    what, book.config.language)
-    return embed_images(_drop_empty_references(cited), book.root), locator.findings
+    typeset = typeset_chapter(cited, book.config)
+    return embed_images(_drop_empty_references(typeset), book.root), locator.findings
 
 
 def _drop_empty_references(ast: Node) -> Node:
@@ -326,6 +329,7 @@ def build_proposal(book: Book, *, today: dt.date, force: bool = False,
     markdown = render_markdown(book, proposal_context(book, prose, chapters, today))
     ast, _ = proposal_ast(book, markdown, cache)
     created = build_time()
+    book = typeset_book(book)  # the title page and metadata print what the text prints
     work = out_dir / ".work-proposal"
     work.mkdir(exist_ok=True)
     try:
