@@ -254,7 +254,8 @@ def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscr
     findings = [Finding(**{**f, "severity": Severity(f["severity"])}) for f in made["findings"]]
     subtitle, short_title = manuscript.text("subtitle"), manuscript.text("short-title")
     return ChapterText(
-        chapter=smarten_all(chapter, quotes, ("title", "part")), number=number, manuscript=manuscript, authors=authors, title=title,
+        chapter=smarten_all(chapter, quotes, ("title", "part")), number=number,
+        manuscript=manuscript, authors=authors, title=title,
         subtitle=smarten(subtitle, quotes) if subtitle else None,
         short_title=smarten(short_title, quotes) if short_title else title,
         abstract=made["abstract"],
