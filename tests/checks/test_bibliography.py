@@ -52,7 +52,13 @@ def test_500lines_messy_real_bibtex(tmp_path: Path) -> None:
     assert texts(bib.findings, "bibliography") == [
         "500lines.bib:216: warning: the entry 'CIAO' has the year 'Vanderbilt University', which "
         "is not a year. Write a four-digit year (put words such as 'forthcoming' in the pubstate "
-        "field). [bibliography.missing-field]"]
+        "field). [bibliography.missing-field]",
+        # A real one: the department's name is printed "...Engineering; Computer Science".
+        "500lines.bib:224: warning: the entry 'Schmidt:08z' has organization = {Department of "
+        "Electrical Engineering and Computer Science}, which BibLaTeX reads as a list of 2 and "
+        "prints as \"Department of Electrical Engineering; Computer Science\". If it is one "
+        "name, put it in double braces: organization = {{Department of Electrical Engineering "
+        "and Computer Science}}. [bibliography.corporate-name]"]
     assert bib.first("Rashid:86a") is not None and bib.first("Rashid:86a").line == 4
 
 
