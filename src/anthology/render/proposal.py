@@ -28,7 +28,7 @@ from anthology.findings import Finding, has_errors, summary_line
 from anthology.manuscript import read_manuscript
 from anthology.model import Book, Chapter, Contributor
 from anthology.render.epub import embed_images
-from anthology.typography import smarten, typeset_book, typeset_chapter
+from anthology.typography import book_quotes, smarten, typeset_book, typeset_chapter
 
 Progress = Callable[[str], None]
 PROSE_DIR = "proposal"
@@ -42,10 +42,10 @@ SCHEDULE_LABELS = {
 _MARKDOWN_SYMBOLS = re.compile(r"([!#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 
 
-def md(text: object) -> Markup:
-    """Contributor text as literal Markdown: one line, smart punctuation (its quotation marks
-    put in the book's style with the rest of the proposal), every Markdown symbol escaped."""
-    plain = smarten(" ".join(str(text or "").split()))
+def md(text: object, quotes: str | None = None) -> Markup:
+    """Contributor text as literal Markdown: one line, smart punctuation (quotation marks in
+    the style `quotes`: pandoc reads curly marks as letters), every Markdown symbol escaped."""
+    plain = smarten(" ".join(str(text or "").split()), quotes)
     return Markup(_MARKDOWN_SYMBOLS.sub(r"\\\1", plain))
 
 
@@ -201,7 +201,8 @@ def render_markdown(book: Book, context: dict[str, Any]) -> str:
     from anthology.render.html import environment, render
 
     env = environment(book.root)
-    env.filters.update(md=md, date=_date, thousands=_thousands)
+    quotes = book_quotes(book.config)
+    env.filters.update(md=lambda text: md(text, quotes), date=_date, thousands=_thousands)
     return render(book.root, TEMPLATE, env=env, **context)
 
 
