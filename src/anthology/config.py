@@ -158,7 +158,8 @@ def isbn_problem(isbn: str) -> str | None:
 
 
 _TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false", dt.date: "a date",
-               list: "a list", dict: "a group of keys", float: "a number"}
+               list: "a list", dict: "a group of keys", float: "a number",
+               YDict: "a group of indented keys"}
 
 
 def as_written(value: Any) -> str:
