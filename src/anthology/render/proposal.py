@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,10 @@ def proposal_context(book: Book, prose: Sequence[ProseSection],
                      chapters: Sequence[PlannedChapter], today: dt.date) -> dict[str, Any]:
     """Everything the proposal template may use (pure: no files, no clock)."""
     c = book.config
+    # The editors' Markdown goes to pandoc as written: escaped for HTML, its quotation marks
+    # and apostrophes would reach pandoc as character references, which `smart` leaves
+    # straight. (Raw HTML in it is reported and left out as in a chapter.)
+    prose = [replace(section, markdown=Markup(section.markdown)) for section in prose]
     people_ids: dict[str, None] = {}
     for chapter in chapters:
         people_ids.update(dict.fromkeys(a.id for a in chapter.authors))
