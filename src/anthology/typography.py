@@ -25,6 +25,9 @@ Node = dict[str, Any]
 T = TypeVar("T")
 
 QUOTE_STYLES = ("single", "double")
+# In the cache keys of what these rules make (prepared chapters, the drawn cover): change it
+# when the rules change, so that nothing made by the old ones is reused.
+TYPOGRAPHY_RULES = "1"
 NBSP = "\u00a0"
 # pandoc's default abbreviations (`pandoc --print-default-data-file=abbreviations`): with
 # `smart`, the space after one of them becomes a no-break space.

@@ -37,6 +37,7 @@ from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
 from anthology.typography import (
+    TYPOGRAPHY_RULES,
     book_quotes,
     smarten,
     smarten_all,
@@ -169,8 +170,8 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, pandoc.pandoc_version(), str(number), chapter.id,
-                  plan_of(chapter),
+    return digest("chapter", __version__, TYPOGRAPHY_RULES, pandoc.pandoc_version(), str(number),
+                  chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),

@@ -50,7 +50,7 @@ from anthology.render.epub_package import (
     write_package,
 )
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
-from anthology.typography import typeset_book
+from anthology.typography import TYPOGRAPHY_RULES, typeset_book
 from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
@@ -425,7 +425,8 @@ def drawn_cover(book: Book, cache: Cache | None) -> Cover:
     book = typeset_book(book)
     editors = names(book.editors)
     fonts = sorted(cover.FONTS_DIR.glob("CharisSIL-*.ttf"))
-    key = digest("cover", __version__, PIL.__version__, Path(cover.__file__).read_bytes(),
+    key = digest("cover", __version__, TYPOGRAPHY_RULES, PIL.__version__,
+                 Path(cover.__file__).read_bytes(),
                  (book.root / "book.yaml").read_bytes(), editors,
                  *(part for path in fonts for part in (path.name, path.read_bytes())))
     if cache is not None:
