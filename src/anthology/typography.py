@@ -288,7 +288,7 @@ def _walk(node: Any, swap: bool, swap_citeproc: bool, cited: bool) -> Any:
     inner_cited = cited or kind == "Cite" or (
         kind == "Div" and content[0][0] == "refs")
     new = {"t": kind, "c": _walk(content, swap, swap_citeproc, inner_cited)}
-    if kind == "Span" and inner_cited and swap_citeproc and not new["c"][0][0]:
+    if kind == "Span" and inner_cited and swap_citeproc and not any(new["c"][0][:2]):
         _swap_citeproc_marks(new["c"][1])
     return new
 
