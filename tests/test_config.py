@@ -247,3 +247,28 @@ def test_an_unreadable_registry(make_book: Callable[..., Path],
     assert problems(book) == [
         "chapters.yaml: error: chapters.yaml cannot be read: permission denied. Let your user "
         "read it (for example: chmod u+rw chapters.yaml). [config.unreadable]"]
+
+
+@pytest.mark.parametrize(("typography", "expected"), [
+    ("typography:\n  quotes: curly\n", [
+        "book.yaml:20: error: 'typography.quotes' should be single or double, not 'curly'. "
+        "For example: quotes: single (British: ‘outer “inner”’) or quotes: double (American). "
+        "[config.value]"]),
+    ("typography:\n  quote: single\n", [
+        "book.yaml:20: error: unknown key 'typography.quote'. Did you mean 'quotes'? "
+        "[config.unknown-key]"]),
+    ("typography: single\n", [
+        "book.yaml:19: error: 'typography' should be a group of indented keys, not the text "
+        "'single'. For example: typography: (indented keys) [config.type]"]),
+])
+def test_typography_quotes_errors(make_book: Callable[..., Path], typography: str,
+                                  expected: list[str]) -> None:
+    assert problems(make_book({"book.yaml": BOOK_YAML + typography})) == expected
+
+
+@pytest.mark.parametrize(("typography", "quotes"), [
+    ("", None), ("typography:\n  quotes: double\n", "double"),
+    ("typography:\n  quotes: single\n", "single")])
+def test_typography_quotes(make_book: Callable[..., Path], typography: str,
+                           quotes: str | None) -> None:
+    assert load_book(make_book({"book.yaml": BOOK_YAML + typography})).config.quotes == quotes

@@ -31,6 +31,7 @@ from anthology.model import (
     Status,
     WordRules,
 )
+from anthology.typography import QUOTE_STYLES
 from anthology.yamlio import (
     ImpossibleDate,
     YamlError,
@@ -157,7 +158,8 @@ def isbn_problem(isbn: str) -> str | None:
 
 
 _TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false", dt.date: "a date",
-               list: "a list", dict: "a group of keys", float: "a number"}
+               list: "a list", dict: "a group of keys", float: "a number",
+               YDict: "a group of indented keys"}
 
 
 def as_written(value: Any) -> str:
@@ -539,7 +541,22 @@ def _build_options(root: Path, section: _Section | None) -> BuildOptions:
 
 BOOK_KEYS = ("format", "title", "subtitle", "slug", "editors", "publisher", "place", "year",
              "edition", "language", "isbn", "doi", "licence", "subject", "keywords",
-             "description", "csl", "bibliography", "page", "words", "schedule", "build")
+             "description", "csl", "bibliography", "page", "words", "schedule", "build",
+             "typography")
+
+
+def _quotes(section: _Section | None) -> str | None:
+    """`typography.quotes`: single or double, or None to follow the book's language."""
+    if section is None:
+        return None
+    section.check_keys(("quotes",), "typography")
+    quotes = section.text("quotes", example="single")
+    if quotes is not None and quotes not in QUOTE_STYLES:
+        section.problem("quotes", f"'typography.quotes' should be single or double, not "
+                        f"'{quotes}'.", "For example: quotes: single (British: ‘outer "
+                        "“inner”’) or quotes: double (American).")
+        return None
+    return quotes
 
 
 def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig:
@@ -597,6 +614,7 @@ def _book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig
         page=_page(s.section("page")), words=_words(s.section("words")),
         schedule=_schedule(s.section("schedule"), "schedule"),
         build=_build_options(root, s.section("build")),
+        quotes=_quotes(s.section("typography")),
     )
 
 

@@ -355,7 +355,8 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
             identifier = node["c"][1][0]
             title = stringify(node["c"][2])
             targets[identifier] = Target("Section", title, [
-                {"t": "Quoted", "c": [{"t": "SingleQuote"}, copy.deepcopy(node["c"][2])]}])
+                # An outer quotation, as pandoc reads "...": printed in the book's style.
+                {"t": "Quoted", "c": [{"t": "DoubleQuote"}, copy.deepcopy(node["c"][2])]}])
     # Figures and tables in document order, matched to the rebuilt nodes in the same order
     # (the transform visits them in that order too, as they do not nest).
     pending = [labels[key] for key in labels]

@@ -200,6 +200,7 @@ class BookConfig:
     words: WordRules = field(default_factory=WordRules)
     schedule: Mapping[str, dt.date] = field(default_factory=dict)
     build: BuildOptions = field(default_factory=BuildOptions)
+    quotes: str | None = None  # typography.quotes: single, double, or None (by language)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,13 @@ def test_500lines_messy_real_bibtex(tmp_path: Path) -> None:
         "500lines.bib:117: warning: the journal or book title of 'Druschel:93' has TeX that is "
         "printed as it is: $14^{th}$. Write it as plain text, with Unicode characters where "
         "needed (14th, ≤, α), and {\\em ...} or \\emph{...} for italics. "
-        "[bibliography.markup]"]
+        "[bibliography.markup]",
+        # A real one: the department's name is printed "...Engineering; Computer Science".
+        "500lines.bib:224: warning: the entry 'Schmidt:08z' has organization = {Department of "
+        "Electrical Engineering and Computer Science}, which BibLaTeX reads as a list of 2 and "
+        "prints as \"Department of Electrical Engineering; Computer Science\". If it is one "
+        "name, put it in double braces: organization = {{Department of Electrical Engineering "
+        "and Computer Science}}. [bibliography.corporate-name]"]
     assert bib.first("Rashid:86a") is not None and bib.first("Rashid:86a").line == 4
 
 

@@ -19,10 +19,11 @@ from typing import Any
 from anthology import __version__
 from anthology.cache import Cache, digest
 from anthology.checks.bibfields import field_findings, normal_item
+from anthology.checks.references import printing_problems
 from anthology.findings import Finding, Severity, error, info, warning
 from anthology.render.pandoc import pandoc_identity
 
-FACTS_VERSION = "3"  # 3: URLs and DOIs read from TeX; bad-url, markup
+FACTS_VERSION = "4"  # 3: URLs and DOIs read from TeX; bad-url, markup; 4: printing problems
 # Patterns are compiled when first used (re keeps them), not on import: a check with nothing
 # changed takes its bibliographies from the cache and scans none.
 _ENTRY_START = r"@[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*([{(])"
@@ -295,6 +296,7 @@ def read_bibliography(name: str, text: str, items: list[dict[str, Any]] | None,
                                     where.year if where else None).identified())
     bib.findings += _duplicates_in_file(bib) + _missing_fields(bib)
     bib.findings += field_findings(name, bib.entries)
+    bib.findings += printing_problems(bib, text)
     return bib
 
 

@@ -225,12 +225,15 @@ def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
           bibs: Sequence[BibFile], what: str) -> dict[str, Any]:
     """citeproc with only the works the chapter cites: what the reference list will hold.
 
-    The same call (and cache entry) as the build's, so checking and building cite once.
+    The same call (and cache entry) as the build's, so checking and building cite once; then
+    the book's typography, as the build applies it.
     """
     from anthology.render.chapter import cite, cited_items
+    from anthology.typography import typeset_chapter
 
-    return cite(ast, cited_items(cited, bibs), session.csl, session.book.config.language, what,
-                session.cache)
+    cited_ast = cite(ast, cited_items(cited, bibs), session.csl, session.book.config.language,
+                     what, session.cache) if cited else ast
+    return typeset_chapter(cited_ast, session.book.config)
 
 
 def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
@@ -311,7 +314,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     # citeproc is given the works in the order the build gives them (citation_keys), so that
     # both use one cache entry.
     order = citation_keys(numbered)
-    cited_ast = _cite(session, numbered, order, bibs, what) if order else numbered
+    cited_ast = _cite(session, numbered, order, bibs, what)
     # Two chapters checked at once, each with its pandoc, are a build's peak of memory: a
     # chapter's trees before citeproc are dropped once used (about 10 MB a chapter).
     del numbered

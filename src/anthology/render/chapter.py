@@ -38,6 +38,14 @@ from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
 from anthology.render.maths import check_maths, maths_version, measure_of
+from anthology.typography import (
+    TYPOGRAPHY_RULES,
+    book_quotes,
+    smarten,
+    smarten_all,
+    typeset_chapter,
+    typeset_contributor,
+)
 
 
 @dataclass
@@ -191,7 +199,8 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, pandoc.pandoc_version(), maths_version(), str(number),
+    return digest("chapter", __version__, TYPOGRAPHY_RULES, pandoc.pandoc_version(),
+                  maths_version(), str(number),
                   chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
@@ -267,16 +276,21 @@ def remember_prepared(cache: Cache, key: str, made: dict[str, Any]) -> None:
 
 def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscript,
                   bibliographies: list[Path], made: dict[str, Any]) -> ChapterText:
-    title = manuscript.text("title") or chapter.title
+    # What is printed from the front matter and the registries, smartened as the text is.
+    quotes = book_quotes(book.config)
+    title = smarten(manuscript.text("title") or chapter.title, quotes)
     authors_ids = manuscript.text_list("authors") or chapter.authors
     known = {c.id: c for c in book.contributors}
-    authors = tuple(known[a] for a in authors_ids if a in known)
+    authors = tuple(typeset_contributor(known[a], quotes) for a in authors_ids if a in known)
     findings = [Finding(**{**f, "severity": Severity(f["severity"])}) for f in made["findings"]]
+    subtitle, short_title = manuscript.text("subtitle"), manuscript.text("short-title")
     return ChapterText(
-        chapter=chapter, number=number, manuscript=manuscript, authors=authors, title=title,
-        subtitle=manuscript.text("subtitle"),
-        short_title=manuscript.text("short-title") or title,
-        abstract=made["abstract"], keywords=manuscript.text_list("keywords"),
+        chapter=smarten_all(chapter, quotes, ("title", "part")), number=number,
+        manuscript=manuscript, authors=authors, title=title,
+        subtitle=smarten(subtitle, quotes) if subtitle else None,
+        short_title=smarten(short_title, quotes) if short_title else title,
+        abstract=made["abstract"],
+        keywords=tuple(smarten(k, quotes) for k in manuscript.text_list("keywords")),
         targets={k: Target(*v) for k, v in made["targets"].items()},
         bibliographies=tuple(bibliographies), cited=made["cited"], findings=findings,
         api=list(made["api"] if "api" in made else made["ast"]["pandoc-api-version"]))
@@ -306,6 +320,7 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     bibs = [load_bibliography(p, relative_name(book.root, p), cache) for p in bibliographies]
     cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
                      book.config.language, what, cache)
+    cited_ast = typeset_chapter(cited_ast, book.config)
     return prepared(book, manuscript, cited_ast, cited, targets, findings, what, cache)
 
 
@@ -317,8 +332,10 @@ def prepared(book: Book, manuscript: Manuscript, cited_ast: Node, cited: list[st
     abstract: list[Node] = []
     if abstract_text:
         abstract_ast = parse_markdown(abstract_text, f"{what}, abstract", cache)
-        abstract = sanitize(abstract_ast, Locator(manuscript.name, "", 1, manuscript.chapter),
-                            book.root, manuscript.path.parent)["blocks"]
+        abstract = typeset_chapter(sanitize(abstract_ast, Locator(manuscript.name, "", 1,
+                                                                  manuscript.chapter),
+                                            book.root, manuscript.path.parent),
+                                   book.config)["blocks"]
     return {"ast": cited_ast, "abstract": abstract, "cited": cited,
             "targets": {k: [t.kind, t.label, t.inlines] for k, t in targets.items()},
             "findings": [_finding_json(f) for f in findings]}

@@ -51,6 +51,7 @@ from anthology.render.epub_package import (
 )
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
 from anthology.render.maths import tex_as_alttext
+from anthology.typography import TYPOGRAPHY_RULES, typeset_book
 from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
@@ -389,6 +390,7 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
     """
     from anthology.render.workers import default_jobs
 
+    book = typeset_book(book)  # what the registries say, as the chapters' text is printed
     given = None
     if book.config.build.cover:
         given = resolve_inside(book.root, book.root, book.config.build.cover)
@@ -423,9 +425,11 @@ def drawn_cover(book: Book, cache: Cache | None) -> Cover:
 
     from anthology.render import cover
 
+    book = typeset_book(book)
     editors = names(book.editors)
     fonts = sorted(cover.FONTS_DIR.glob("CharisSIL-*.ttf"))
-    key = digest("cover", __version__, PIL.__version__, Path(cover.__file__).read_bytes(),
+    key = digest("cover", __version__, TYPOGRAPHY_RULES, PIL.__version__,
+                 Path(cover.__file__).read_bytes(),
                  (book.root / "book.yaml").read_bytes(), editors,
                  *(part for path in fonts for part in (path.name, path.read_bytes())))
     if cache is not None:

@@ -32,6 +32,7 @@ from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.maths import paragraph_splitter, svg_maker
 from anthology.render.sandbox import BookTemplates, template_error_message
+from anthology.typography import typeset_book
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -234,6 +235,7 @@ def book_html(book: Book, texts: Sequence[ChapterText], created: dt.datetime,
     own has `include_front` False or a `body` of (chapter index, show part title, show chapter)
     triples; `link_prefix` is what the contents put before an anchor in the body.
     """
+    book = typeset_book(book)
     made = dict(sections or {})
     for text in texts:
         if text.chapter.id not in made:

@@ -24,6 +24,7 @@ from typing import Any
 from anthology.errors import AnthologyError, ToolError
 from anthology.files import atomic_output, atomic_write_text
 from anthology.model import Book, Chapter, Contributor
+from anthology.typography import book_quotes, quoted, smarten, typeset_book
 
 Progress = Callable[[str], None]
 _ANCHOR = re.compile(r"^(chapter|part)-(\d+)$")
@@ -196,8 +197,9 @@ def chapter_citation(book: Book, chapter: Chapter, title: str, authors: Sequence
     c = book.config
     editors = [initials_name(p) for p in book.editors]
     eds = "(ed.)" if len(editors) == 1 else "(eds)"
-    text = f"{name_list([initials_name(p) for p in authors])}, ‘{title}’. " if authors else \
-        f"‘{title}’. "
+    title = quoted(title, book_quotes(c))
+    text = f"{name_list([initials_name(p) for p in authors])}, {title}. " if authors else \
+        f"{title}. "
     text += f"In: {name_list(editors)} {eds}, {full_title(book)}, {span.page_range}."
     imprint = ": ".join(x for x in (c.place, c.publisher) if x)
     if c.year:
@@ -228,7 +230,8 @@ def _chapter_meta(book: Book, chapter: Chapter) -> tuple[str, tuple[Contributor,
     manuscript = read_manuscript(book.root, chapter.file, chapter.id)
     known = {p.id: p for p in book.contributors}
     ids = manuscript.text_list("authors") or chapter.authors
-    return manuscript.text("title") or chapter.title, tuple(known[i] for i in ids if i in known)
+    return smarten(manuscript.text("title") or chapter.title, book_quotes(book.config)), \
+        tuple(known[i] for i in ids if i in known)
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,7 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Pa
                                  "large to check and lay out, so there is no offprint of it. "
                                  "Fix the error above, then build the offprints again.",
                                  [f for f in result.findings if f.severity != "info"])
+    book = typeset_book(book)  # the covers print what the book prints
     target = out_dir or out_dir_of(book) / "offprints"
     spans = chapter_page_spans(book_pdf)
     reader = _reader(book_pdf)

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from anthology.findings import Finding, has_errors, summary_line
 from anthology.manuscript import read_manuscript
 from anthology.model import Book, Chapter, Contributor
 from anthology.render.epub import embed_images
+from anthology.typography import book_quotes, smarten, typeset_book, typeset_chapter
 
 Progress = Callable[[str], None]
 PROSE_DIR = "proposal"
@@ -41,9 +42,10 @@ SCHEDULE_LABELS = {
 _MARKDOWN_SYMBOLS = re.compile(r"([!#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 
 
-def md(text: object) -> Markup:
-    """Contributor text as literal Markdown: one line, every Markdown symbol escaped."""
-    plain = " ".join(str(text or "").split())
+def md(text: object, quotes: str | None = None) -> Markup:
+    """Contributor text as literal Markdown: one line, smart punctuation (quotation marks in
+    the style `quotes`: pandoc reads curly marks as letters), every Markdown symbol escaped."""
+    plain = smarten(" ".join(str(text or "").split()), quotes)
     return Markup(_MARKDOWN_SYMBOLS.sub(r"\\\1", plain))
 
 
@@ -161,6 +163,10 @@ def proposal_context(book: Book, prose: Sequence[ProseSection],
                      chapters: Sequence[PlannedChapter], today: dt.date) -> dict[str, Any]:
     """Everything the proposal template may use (pure: no files, no clock)."""
     c = book.config
+    # The editors' Markdown goes to pandoc as written: escaped for HTML, its quotation marks
+    # and apostrophes would reach pandoc as character references, which `smart` leaves
+    # straight. (Raw HTML in it is reported and left out as in a chapter.)
+    prose = [replace(section, markdown=Markup(section.markdown)) for section in prose]
     people_ids: dict[str, None] = {}
     for chapter in chapters:
         people_ids.update(dict.fromkeys(a.id for a in chapter.authors))
@@ -199,7 +205,8 @@ def render_markdown(book: Book, context: dict[str, Any]) -> str:
     from anthology.render.html import environment, render
 
     env = environment(book.root)
-    env.filters.update(md=md, date=_date, thousands=_thousands)
+    quotes = book_quotes(book.config)
+    env.filters.update(md=lambda text: md(text, quotes), date=_date, thousands=_thousands)
     return render(book.root, TEMPLATE, env=env, **context)
 
 
@@ -217,7 +224,8 @@ def proposal_ast(book: Book, markdown: str, cache: Cache) -> tuple[Node, list[Fi
                                   for name in book.config.bibliography) if p is not None]
     cited, _ = pandoc.run_citeproc(safe, bibliographies, resolve_csl(book.root, book.config.csl),
                                    what, book.config.language)
-    return embed_images(_drop_empty_references(cited), book.root), locator.findings
+    typeset = typeset_chapter(cited, book.config)
+    return embed_images(_drop_empty_references(typeset), book.root), locator.findings
 
 
 def _drop_empty_references(ast: Node) -> Node:
@@ -326,6 +334,7 @@ def build_proposal(book: Book, *, today: dt.date, force: bool = False,
     markdown = render_markdown(book, proposal_context(book, prose, chapters, today))
     ast, _ = proposal_ast(book, markdown, cache)
     created = build_time()
+    book = typeset_book(book)  # the title page and metadata print what the text prints
     work = out_dir / ".work-proposal"
     work.mkdir(exist_ok=True)
     try:
