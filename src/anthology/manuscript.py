@@ -175,6 +175,10 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
                     continue
                 meta[key] = list(value) if isinstance(value, YList) else value
                 meta_lines[key] = line
+    from anthology.rawtext import conflict_markers, limit_nesting
+
+    body, deep = limit_nesting(body, body_line, shown, chapter)
+    findings += deep + conflict_markers(body, body_line, shown, chapter)
     if not body.strip():
         findings.append(error("manuscript.empty", shown, body_line, "has no text yet.",
                               "Write the chapter below the front matter.", chapter=chapter))

@@ -40,7 +40,7 @@ from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, has_errors, warning
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
-from anthology.render.pandoc import pandoc_identity
+from anthology.render.pandoc import MARKDOWN_READER, pandoc_identity
 
 RESULT_VERSION = "1"
 Progress = Callable[[str], None]
@@ -161,7 +161,8 @@ class _Session:
             csl_id = f"{csl}:{stat.st_size}:{stat.st_mtime_ns}"
         except OSError:
             csl_id = str(csl)
-        return digest("check", RESULT_VERSION, __version__, pandoc_identity(), csl_id,
+        return digest("check", RESULT_VERSION, __version__, pandoc_identity(), MARKDOWN_READER,
+                      csl_id,
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
                       repr(config.build.raw_html),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),

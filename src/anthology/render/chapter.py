@@ -28,6 +28,7 @@ from anthology.document import (
     number_crossrefs,
     sanitize,
     str_inlines,
+    stringify,
 )
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
@@ -161,7 +162,8 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, pandoc.pandoc_version(), str(number), chapter.id,
+    return digest("chapter", __version__, pandoc.pandoc_version(), pandoc.MARKDOWN_READER,
+                  str(number), chapter.id,
                   plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
@@ -352,6 +354,10 @@ def split_references(ast: Node) -> tuple[list[Node], list[Node]]:
     return blocks, refs
 
 
+_OWN_HEADING = re.compile(r"^\s*(references|bibliography|works cited|literature)\s*$",
+                          re.IGNORECASE)
+
+
 def with_reference_heading(ast: Node, heading: str = "References") -> Node:
     """The chapter AST with a 'References' heading before its reference list (if any).
 
@@ -364,6 +370,13 @@ def with_reference_heading(ast: Node, heading: str = "References") -> Node:
         header = {"t": "Header", "c": [2, empty_attr("references", ["unnumbered",
                                                                     "references-heading"]),
                                        str_inlines(heading)]}
+        last = blocks[-1] if blocks else None
+        if last is not None and last["t"] == "Header" and \
+                _OWN_HEADING.match(stringify(last["c"][2])):
+            # The chapter ends with its own heading for the list: the list goes under it.
+            header = {"t": "Header", "c": [last["c"][0], empty_attr(
+                "references", ["unnumbered", "references-heading"]), last["c"][2]]}
+            blocks = blocks[:-1]
         result["blocks"] = [*blocks, header, *refs]
     else:
         result["blocks"] = blocks

@@ -23,10 +23,11 @@ import orjson
 from anthology.cache import dump_json
 from anthology.errors import ToolError
 
-# Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
-# attribute, native divs and spans that would smuggle HTML; raw HTML and TeX are still read so
-# that the checks can report them, and are dropped before anything is rendered.
-MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native_spans"
+# Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the native divs
+# and spans that would smuggle HTML. Raw HTML and TeX are read as raw (fenced ```{=tex} blocks
+# too: without raw_attribute they would be code, printed), so that rawtext.py gives them their
+# meaning or reports them, and they are dropped before anything is rendered.
+MARKDOWN_READER = "markdown-yaml_metadata_block-native_divs-native_spans"
 # A heap cap; and a small suggested heap (-H1m, where the binary asks for 64 MB): the same speed
 # on chapters and bibliographies, and about 50 MB less resident memory per pandoc process.
 HEAP_CAP = ["+RTS", "-M1500M", "-H1m", "-RTS"]
