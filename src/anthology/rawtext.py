@@ -339,3 +339,45 @@ def limit_nesting(body: str, first_line: int, name: str,
         f"nests quotations or lists more than {MAX_TEXT_DEPTH} levels deep, which cannot be "
         "printed.", "Flatten the nesting: most books never go beyond three levels.",
         chapter=chapter)]
+
+
+MAX_TREE_DEPTH = 200  # JSON levels: orjson writes at most 254, Python walks recurse per level
+
+
+def tree_too_deep(node: object, limit: int = MAX_TREE_DEPTH) -> bool:
+    """Whether pandoc's tree nests deeper than `limit` levels (walked without recursion)."""
+    stack: list[tuple[object, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if type(item) is dict:
+            stack.extend((value, depth + 1) for value in item.values()
+                         if type(value) is dict or type(value) is list)
+        elif type(item) is list:
+            stack.extend((value, depth + 1) for value in item
+                         if type(value) is dict or type(value) is list)
+    return False
+
+
+def deepest_line(body: str) -> int:
+    """The line (from 1) most likely to nest too deeply: the most emphasis, link, quotation
+    and note marks."""
+    counts = [sum(line.count(mark) for mark in "*_[]^~>") for line in body.split("\n")]
+    return counts.index(max(counts)) + 1 if counts else 1
+
+
+def omitted_chapter(body: str, first_line: int, name: str,
+                    chapter: str | None) -> tuple[dict[str, object], Finding]:
+    """What a chapter too deeply nested to read becomes: a note in its place, and a finding."""
+    ast: dict[str, object] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [
+        {"t": "Para", "c": [{"t": "Str", "c": "[Chapter"}, {"t": "Space"},
+                            {"t": "Str", "c": "omitted:"}, {"t": "Space"},
+                            {"t": "Str", "c": "nested"}, {"t": "Space"},
+                            {"t": "Str", "c": "too"}, {"t": "Space"},
+                            {"t": "Str", "c": "deeply.]"}]}]}
+    return ast, error(
+        "markdown.too-deep", name, first_line + deepest_line(body) - 1,
+        "nests emphasis, links, notes or quotations too deeply for anthology to read: the "
+        "chapter is left out.", "Flatten the nesting: most books never go beyond three levels.",
+        chapter=chapter)

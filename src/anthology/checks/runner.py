@@ -217,7 +217,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import chapter_bibliographies, parse_markdown
+    from anthology.render.chapter import chapter_bibliographies, parse_body, parse_markdown
 
     book, cache = session.book, session.cache
     assert chapter.file is not None
@@ -228,8 +228,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.findings += check_front_matter(manuscript, chapter, session.people)
     what = f"{manuscript.name} (chapter '{chapter.id}')"
     body = manuscript.body
-    empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    raw = parse_markdown(body, what, cache) if body.strip() else empty
+    raw, deep = parse_body(manuscript, what, cache)
+    result.findings += deep
     abstract_text = manuscript.text("abstract")
     abstract: list[Any] = []
     if abstract_text:
@@ -275,7 +275,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     del numbered
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
-                       [*manuscript.findings, *bib_findings, *locator.findings], what)
+                       [*manuscript.findings, *deep, *bib_findings, *locator.findings], what)
     if session.ahead and not has_errors(result.findings):
         _make_ahead(session, chapter, number, cited_ast)
     rules = book.config.words

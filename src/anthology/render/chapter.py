@@ -30,10 +30,12 @@ from anthology.document import (
     str_inlines,
     stringify,
 )
+from anthology.errors import ToolError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
+from anthology.rawtext import omitted_chapter, tree_too_deep
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
 
@@ -93,12 +95,35 @@ def parse_markdown(text: str, what: str, cache: Cache) -> Node:
     key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, text)
     cached = cache.get_json("ast", key)
     if cached is not None:
-        return dict(cached)
+        return dict(cached)  # stored only if not too deep
     # pandoc's own bytes are stored: encoding the tree again cost as much as decoding it.
     out = pandoc.markdown_to_json(text, what)
+    try:
+        ast: Node = orjson.loads(out)
+    except orjson.JSONDecodeError:  # deeper than orjson reads (1,024 levels)
+        raise TooDeep(f"{what} nests too deeply to be read. Flatten the nesting.") from None
+    if tree_too_deep(ast):
+        raise TooDeep(f"{what} nests too deeply to be read. Flatten the nesting.")
     cache.put_bytes("ast", key, out, ".json")
-    ast: Node = orjson.loads(out)
     return ast
+
+
+class TooDeep(ToolError):
+    """pandoc's tree of a text nests deeper than anthology's walks and JSON writer can go."""
+
+
+def parse_body(manuscript: Manuscript, what: str, cache: Cache) -> tuple[Node, list[Finding]]:
+    """The AST of a chapter's body; one nested too deeply to be read is left out, with a
+    finding, so that the other chapters are still checked and built."""
+    body = manuscript.body if manuscript.readable else ""
+    if not body.strip():
+        return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}, []
+    try:
+        return parse_markdown(body, what, cache), []
+    except TooDeep:
+        ast, finding = omitted_chapter(body, manuscript.body_line, manuscript.name,
+                                       manuscript.chapter)
+        return ast, [finding]
 
 
 def chapter_bibliographies(book: Book, manuscript: Manuscript) -> tuple[list[Path],
@@ -261,8 +286,8 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
     body = manuscript.body if manuscript.readable else ""
     locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
-    raw = parse_markdown(body, what, cache) if body.strip() else {
-        "pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    raw, deep = parse_body(manuscript, what, cache)
+    findings += deep
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator)
