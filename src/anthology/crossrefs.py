@@ -9,14 +9,17 @@ hyphen in the id (`fig:x` is the id `fig-x`). Pure: no files, no pandoc.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anthology.findings import error
 
 if TYPE_CHECKING:
     from anthology.document import Locator, Node, Target
+    from anthology.model import Book
 
 WRITTEN = "crossref-written"  # the class of a link that stands for a reference as written
 _BOOKDOWN = re.compile(r"@ref\(([^()\s]+)\)")
@@ -164,7 +167,8 @@ def chunk_hint(body: str, key: str) -> str | None:
 
 
 def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
-                    copy_inlines: Any, missed: dict[str, int]) -> Node:
+                    copy_inlines: Any, missed: dict[str, int],
+                    elsewhere: dict[str, Elsewhere] | None = None) -> Node | list[Node]:
     """A cross-reference as written (see `written_link`): a link to its target, or '??' and
     `crossref.missing`."""
     url, written = node["c"][2]
@@ -173,6 +177,8 @@ def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
     if target is not None:
         return {"t": "Link", "c": [["", ["crossref"], []], copy_inlines(target.inlines),
                                    [url, ""]]}
+    if elsewhere and key in elsewhere:
+        return elsewhere[key].inlines()
     label = written[len("\\@ref("):-1] if written.startswith("\\@ref(") else written[1:]
     what = KINDS.get(label.split(":", 1)[0], "section") if ":" in label else "section"
     if written.startswith("\\@ref("):
@@ -199,3 +205,73 @@ def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
                                   f"refers to {written}, but this chapter has no {what} with "
                                   f"the label '{label}'.", hint, chapter=locator.chapter))
     return {"t": "Str", "c": "??"}
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """A chapter, or a section with an id, that a chapter may refer to from another chapter."""
+
+    number: int
+    title: str
+    chapter: bool
+
+    def inlines(self) -> list[Node]:
+        """How a reference to it prints: the chapter's number, or the section's title and its
+        chapter ('Title' (chapter 8))."""
+        if self.chapter:
+            return [{"t": "Str", "c": str(self.number)}]
+        words: list[Node] = []
+        for index, word in enumerate(self.title.split()):
+            words += [{"t": "Space"}] if index else []
+            words.append({"t": "Str", "c": word})
+        return [{"t": "Quoted", "c": [{"t": "SingleQuote"}, words]}, {"t": "Space"},
+                {"t": "Str", "c": "(chapter"}, {"t": "Space"},
+                {"t": "Str", "c": f"{self.number})"}]
+
+
+_HEADING_ID = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*\{[^}\n]*?#([^\s}]+)[^}\n]*\}[ \t]*$",
+                         re.MULTILINE)
+# What makes a chapter refer to other chapters: its key depends on their labels then.
+REFERS_ELSEWHERE = re.compile(r"@ref\(|@sec[-:]")
+
+
+def book_labels(book: Book) -> dict[str, Elsewhere]:
+    """Every chapter id and explicit section id in the book, with its chapter's number (as
+    the build numbers them), for references from one chapter to another."""
+    entries = []
+    number = 0
+    for chapter in book.active_chapters:
+        if not chapter.file:
+            continue
+        path = book.root / chapter.file
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        number += 1
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size, number, chapter.id,
+                        chapter.title))
+    return _labels(tuple(entries))
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(entries: tuple[tuple[str, int, int, int, str, str], ...]) -> dict[str, Elsewhere]:
+    from anthology.checks.citations import mask_code
+
+    labels: dict[str, Elsewhere] = {}
+    for path, _, _, number, ident, title in entries:
+        labels.setdefault(ident, Elsewhere(number, title, True))
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in _HEADING_ID.finditer(mask_code(text)):
+            heading = re.sub(r"[*_`]", "", match[1]).strip()
+            labels.setdefault(normal_id(match[2]), Elsewhere(number, heading, False))
+    return labels
+
+
+def labels_digest(labels: dict[str, Elsewhere]) -> str:
+    """What a chapter that refers elsewhere depends on, for its cache keys."""
+    return repr(sorted((key, value.number, value.title, value.chapter)
+                       for key, value in labels.items()))

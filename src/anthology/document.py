@@ -288,8 +288,10 @@ class Target:
     inlines: list[Node]
 
 
-def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, dict[str, Target]]:
-    """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs."""
+def number_crossrefs(ast: Node, number: str, locator: Locator, elsewhere: dict[str, Any] | None
+                     = None) -> tuple[Node, dict[str, Target]]:
+    """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs
+    (`elsewhere`: chapters and sections of other chapters, see crossrefs.book_labels)."""
     targets: dict[str, Target] = {}
     counts = {"Figure": 0, "Table": 0}
     labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
@@ -327,7 +329,7 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
 
     def visit(node: Node) -> Node | list[Node] | None:
         if node["t"] == "Link" and WRITTEN in node["c"][0][1]:
-            return resolve_written(node, targets, locator, copy.deepcopy, missed)
+            return resolve_written(node, targets, locator, copy.deepcopy, missed, elsewhere)
         if node["t"] in ("Figure", "Table") and pending:
             label_caption(node["c"][1], pending.pop(0))
             return None
@@ -352,7 +354,9 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
             if citation["citationPrefix"]:
                 out += [*citation["citationPrefix"], {"t": "Space"}]
             target = targets.get(key)
-            if target is None:
+            if target is None and elsewhere and key in elsewhere:
+                out += elsewhere[key].inlines()
+            elif target is None:
                 kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
                          "eq-": "equation"}
                 what = next(v for k, v in kinds.items() if key.startswith(k))

@@ -166,7 +166,15 @@ class _Session:
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
                       repr(config.build.raw_html),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
-                      data)
+                      data, self.labels(data))
+
+    def labels(self, data: bytes) -> str:
+        """The other chapters' labels, if the chapter's text may refer to them."""
+        from anthology.crossrefs import REFERS_ELSEWHERE, book_labels, labels_digest
+
+        if not REFERS_ELSEWHERE.search(data.decode("utf-8", "replace")):
+            return ""
+        return labels_digest(book_labels(self.book))
 
     def cached(self, key: str) -> ChapterResult | None:
         data = self.cache.get_json("check", key)
@@ -217,7 +225,12 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import citation_keys, number_crossrefs, sanitize
     from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import chapter_bibliographies, parse_body, parse_markdown
+    from anthology.render.chapter import (
+        chapter_bibliographies,
+        elsewhere_for,
+        parse_body,
+        parse_markdown,
+    )
 
     book, cache = session.book, session.cache
     assert chapter.file is not None
@@ -241,7 +254,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.images = {url: (folder / url).exists() for url in _image_urls(raw)}
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
-    numbered, targets = number_crossrefs(safe, str(number), locator)
+    numbered, targets = number_crossrefs(safe, str(number), locator,
+                                         elsewhere_for(book, body))
     result.findings += locator.findings
     paths, bib_findings = chapter_bibliographies(book, manuscript)
     result.findings += bib_findings

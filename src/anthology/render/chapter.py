@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from anthology.cache import Cache, digest
+from anthology.crossrefs import REFERS_ELSEWHERE, Elsewhere, book_labels, labels_digest
 from anthology.document import (
     Locator,
     Node,
@@ -193,7 +194,14 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
+                  labels_digest(elsewhere_for(book, manuscript.body) or {}),
                   *(p.read_bytes() if p.is_file() else b"" for p in registries))
+
+
+def elsewhere_for(book: Book, body: str) -> dict[str, Elsewhere] | None:
+    """The chapters and sections of the book a chapter's references may name, if its text
+    has references that could (else None: its keys do not depend on the other chapters)."""
+    return book_labels(book) if REFERS_ELSEWHERE.search(body) else None
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
@@ -290,7 +298,7 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     findings += deep
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
-    numbered, targets = number_crossrefs(safe, str(number), locator)
+    numbered, targets = number_crossrefs(safe, str(number), locator, elsewhere_for(book, body))
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
     from anthology.checks.bibliography import load_bibliography
