@@ -142,9 +142,9 @@ class IdKeeper:
 
     def _lines(self, written: str) -> list[int]:
         if self._masked is None:
-            from anthology.checks.citations import mask_code
+            from anthology.rawtext import masked_text
 
-            self._masked = mask_code(self.locator.body)
+            self._masked = masked_text(self.locator.body)
         pattern = re.compile(r"#" + re.escape(written) + r"(?![\w:.-])")
         return [self.locator.first_line + self._masked.count("\n", 0, m.start())
                 for m in pattern.finditer(self._masked)][:2]
@@ -190,9 +190,9 @@ def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
 
     hint = chunk_hint(locator.body, label) or did_you_mean(key, targets) or \
         f"Give the {what} that label, for example {example}."
-    from anthology.checks.citations import mask_code
+    from anthology.rawtext import masked_text
 
-    masked = mask_code(locator.body)
+    masked = masked_text(locator.body)
     index = -1
     for _ in range(missed.get(written, 0) + 1):  # the next place it is written
         found = masked.find(written, index + 1)

@@ -9,6 +9,7 @@ line, and left out of every output with the text around it intact. Pure: no file
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ _COMMENT = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.DOTALL)
 _UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|link|style|meta|base|form)|"
                           r"\son\w+\s*=|javascript:|url\(|src\s*=|href\s*=", re.IGNORECASE)
 _TEX_FORMATS = {"tex", "latex", "context"}
+
+
+@functools.lru_cache(maxsize=4)
+def masked_text(body: str) -> str:
+    """The body with code, code spans and HTML comments blanked (lines kept), where messages
+    look for what they name: made once per chapter for all of them."""
+    from anthology.checks.citations import mask_code
+
+    return mask_code(body)
 
 
 def tex_meaning(text: str) -> str | None:
@@ -189,9 +199,7 @@ class RawReader:
     def place(self, text: str) -> tuple[int | None, int | None]:
         """Line and column of the next occurrence of `text`'s first line, outside code."""
         if self._masked is None:
-            from anthology.checks.citations import mask_code
-
-            self._masked = mask_code(self.locator.body)
+            self._masked = masked_text(self.locator.body)
         needle = text.strip().split("\n", 1)[0].strip()
         if not needle:
             return None, None
@@ -224,9 +232,7 @@ class TemplateFinder:
         """Look at a Str's text."""
         if "{" not in text or not _TEMPLATE.search(text) or self.lines:
             return
-        from anthology.checks.citations import mask_code
-
-        masked = mask_code(self.locator.body).split("\n")
+        masked = masked_text(self.locator.body).split("\n")
         for offset, line in enumerate(masked):
             match = _TEMPLATE.search(line)
             if match is None:
@@ -250,13 +256,11 @@ _CONFLICT_END = re.compile(r"^>>>>>>>(?: .*)?$")
 def conflict_markers(body: str, first_line: int, name: str,
                      chapter: str | None) -> list[Finding]:
     """`manuscript.conflict-markers` at each line a git merge left (outside code blocks)."""
-    from anthology.checks.citations import mask_code
-
     if "<<<<<<<" not in body and ">>>>>>>" not in body:
         return []
     found = []
     inside = False
-    for offset, line in enumerate(mask_code(body).split("\n")):
+    for offset, line in enumerate(masked_text(body).split("\n")):
         if _CONFLICT_START.match(line):
             inside = True
         elif _CONFLICT_END.match(line):

@@ -233,3 +233,38 @@ def test_nesting_is_cut_before_pandoc(tmp_path: Path) -> None:
     assert not tree_too_deep(ast)
     assert stringify(ast["blocks"][-1]) == "After."
     assert limit_nesting("> > quoted\n" * 40, 1, "x", None) == ("> > quoted\n" * 40, [])
+
+
+def test_a_body_pandoc_cannot_read_is_left_out_with_a_finding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from anthology.manuscript import read_manuscript
+    from anthology.render import pandoc
+    from anthology.render.chapter import parse_body
+
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "x.md").write_text(
+        "---\ntitle: X\nauthors: [a]\n---\n\n" + "Words and more words.\n\n" * 2000)
+    manuscript = read_manuscript(tmp_path, "chapters/x.md", "x")
+    monkeypatch.setattr(pandoc, "HEAP_CAP", ["+RTS", "-M4M", "-RTS"])  # a real, tiny heap
+    ast, found = parse_body(manuscript, "chapters/x.md (chapter 'x')", Cache(tmp_path / "c"))
+    assert stringify(ast["blocks"]) == "[Chapter omitted: it could not be read.]"
+    assert [f.to_text() for f in found] == [
+        "chapters/x.md:5: error: cannot be read: pandoc failed: pandoc ran out of memory; the "
+        "chapter is left out. Look for very long or deeply nested passages (brackets, "
+        "emphasis, quotations) and simplify them. [markdown.unreadable]"]
+
+
+def test_a_body_nested_too_deeply_to_read_is_left_out_with_a_finding(tmp_path: Path) -> None:
+    from anthology.manuscript import read_manuscript
+    from anthology.render.chapter import parse_body
+
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "x.md").write_text(
+        "---\ntitle: X\nauthors: [a]\n---\n\nFine.\n\n" + "*_" * 300 + "x" + "_*" * 300 + "\n")
+    manuscript = read_manuscript(tmp_path, "chapters/x.md", "x")
+    ast, found = parse_body(manuscript, "chapters/x.md (chapter 'x')", Cache(tmp_path / "c"))
+    assert stringify(ast["blocks"]) == "[Chapter omitted: nested too deeply.]"
+    assert [f.to_text() for f in found] == [
+        "chapters/x.md:8: error: nests emphasis, links, notes or quotations too deeply for "
+        "anthology to read: the chapter is left out. Flatten the nesting: most books never go "
+        "beyond three levels. [markdown.too-deep]"]

@@ -125,6 +125,14 @@ def parse_body(manuscript: Manuscript, what: str, cache: Cache) -> tuple[Node, l
         ast, finding = omitted_chapter(body, manuscript.body_line, manuscript.name,
                                        manuscript.chapter)
         return ast, [finding]
+    except pandoc.PandocFailed as failed:
+        why = failed.message.removeprefix(f"{what}: ")
+        ast = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [
+            {"t": "Para", "c": str_inlines("[Chapter omitted: it could not be read.]")}]}
+        return ast, [error("markdown.unreadable", manuscript.name, manuscript.body_line,
+                           f"cannot be read: {why}; the chapter is left out.",
+                           "Look for very long or deeply nested passages (brackets, emphasis, "
+                           "quotations) and simplify them.", chapter=manuscript.chapter)]
 
 
 def chapter_bibliographies(book: Book, manuscript: Manuscript) -> tuple[list[Path],

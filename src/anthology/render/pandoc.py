@@ -35,6 +35,10 @@ TIMEOUT_SECONDS = 300
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class PandocFailed(ToolError):
+    """pandoc ran but failed on what it was given (or ran out of time or memory)."""
+
+
 @functools.cache
 def pandoc_path() -> str:
     """The pandoc binary shipped in the pypandoc-binary wheel (or the one PYPANDOC_PANDOC
@@ -109,13 +113,13 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
         done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        raise ToolError(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
+        raise PandocFailed(f"{what}: pandoc did not finish within {timeout} seconds. Check the "
                         "file for very long or deeply nested passages.") from None
     if done.returncode != 0:
         detail = _useful_lines(done.stderr) or f"exit status {done.returncode}"
         if "heap overflow" in detail.lower() or done.returncode == 251:
             detail = "pandoc ran out of memory"
-        raise ToolError(f"{what}: pandoc failed: {detail}")
+        raise PandocFailed(f"{what}: pandoc failed: {detail}")
     return done.stdout, _useful_lines(done.stderr, limit=40)
 
 
