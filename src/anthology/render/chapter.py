@@ -400,7 +400,8 @@ _OWN_HEADING = re.compile(r"^\s*(references|bibliography|works cited|literature)
 
 
 def with_reference_heading(ast: Node, heading: str = "References") -> Node:
-    """The chapter AST with a 'References' heading before its reference list (if any).
+    """The chapter AST with a 'References' heading before its reference list (if any); a
+    chapter that ends with its own References (or Bibliography) heading gets the list under it.
 
     The blocks are shared with `ast`, not copied: every later step rebuilds the tree
     (document.transform) rather than changing it in place.
@@ -408,16 +409,17 @@ def with_reference_heading(ast: Node, heading: str = "References") -> Node:
     blocks, refs = split_references(ast)
     result: dict[str, Any] = dict(ast)
     if refs and refs[0]["c"][1]:
-        header = {"t": "Header", "c": [2, empty_attr("references", ["unnumbered",
-                                                                    "references-heading"]),
-                                       str_inlines(heading)]}
         last = blocks[-1] if blocks else None
+        level, title = 2, str_inlines(heading)
         if last is not None and last["t"] == "Header" and \
                 _OWN_HEADING.match(stringify(last["c"][2])):
             # The chapter ends with its own heading for the list: the list goes under it.
-            header = {"t": "Header", "c": [last["c"][0], empty_attr(
-                "references", ["unnumbered", "references-heading"]), last["c"][2]]}
+            level, title = last["c"][0], last["c"][2]
             blocks = blocks[:-1]
+        taken = {block["c"][1][0] for block in blocks if block["t"] == "Header"}
+        ident = "references" if "references" not in taken else "references-list"
+        header = {"t": "Header", "c": [level, empty_attr(ident, ["unnumbered",
+                                                                 "references-heading"]), title]}
         result["blocks"] = [*blocks, header, *refs]
     else:
         result["blocks"] = blocks
