@@ -4,6 +4,7 @@ the book prints what the authors wrote (real pandoc, WeasyPrint and EPUBCheck)."
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,5 +95,12 @@ def test_a_quirky_chapter_prints_what_the_author_wrote(make_book: Callable[..., 
         assert literal not in text
     assert "See Figure Figure 2.1, Section ‘Where we start’ and Table 2.1." in text
     assert text.split("Goffman wrote about asylums")[1].count("References") == 1
+    between = text.split("The ladder.")[1].split("The cycle of support.")[0]
+    assert "\f" in between  # \newpage broke the page
+    with zipfile.ZipFile(root / "build" / f"{slug}.epub") as epub:
+        xhtml = b"".join(epub.read(name) for name in epub.namelist()
+                         if name.endswith(".xhtml"))
+    assert b"page-break" not in xhtml and b"{=tex}" not in xhtml
+    assert xhtml.count(b'id="c2-references"') == 1
     report = epubcheck(root / "build" / f"{slug}.epub")
     assert "No errors or warnings detected" in report, report
