@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from anthology.files import is_inside
 from anthology.findings import error
+from anthology.manuscript import MAX_CHAPTER_BYTES
 
 if TYPE_CHECKING:
     from anthology.document import Locator, Node, Target
@@ -249,6 +251,9 @@ def book_labels(book: Book) -> dict[str, Elsewhere]:
         except OSError:
             continue
         number += 1
+        if path.is_symlink() or not is_inside(book.root, path) or \
+                stat.st_size > MAX_CHAPTER_BYTES:
+            continue  # refused by read_manuscript: nothing read from it
         entries.append((str(path), stat.st_mtime_ns, stat.st_size, number, chapter.id,
                         chapter.title))
     return _labels(tuple(entries))

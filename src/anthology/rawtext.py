@@ -218,6 +218,7 @@ class RawReader:
 
 
 _TEMPLATE = re.compile(r"\{[{%]")
+_MATH = re.compile(r"\$[^$]*\$")
 
 
 @dataclass
@@ -227,15 +228,16 @@ class TemplateFinder:
 
     locator: Locator
     lines: set[int] = field(default_factory=set)
+    scanned: bool = False
 
     def see(self, text: str) -> None:
         """Look at a Str's text."""
-        if "{" not in text or not _TEMPLATE.search(text) or self.lines:
+        if "{" not in text or not _TEMPLATE.search(text) or self.scanned:
             return
+        self.scanned = True
         masked = masked_text(self.locator.body).split("\n")
         for offset, line in enumerate(masked):
-            match = _TEMPLATE.search(line)
-            if match is None:
+            if _TEMPLATE.search(_MATH.sub("", line)) is None:  # TeX has {{ too
                 continue
             number = self.locator.first_line + offset
             self.lines.add(number)
