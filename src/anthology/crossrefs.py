@@ -251,11 +251,11 @@ def book_labels(book: Book) -> dict[str, Elsewhere]:
         except OSError:
             continue
         number += 1
-        if path.is_symlink() or not is_inside(book.root, path) or \
-                stat.st_size > MAX_CHAPTER_BYTES:
-            continue  # refused by read_manuscript: nothing read from it
-        entries.append((str(path), stat.st_mtime_ns, stat.st_size, number, chapter.id,
-                        chapter.title))
+        # A file read_manuscript refuses is not read here either (its id is still a label).
+        refused = path.is_symlink() or not is_inside(book.root, path) or \
+            stat.st_size > MAX_CHAPTER_BYTES
+        entries.append(("" if refused else str(path), stat.st_mtime_ns, stat.st_size, number,
+                        chapter.id, chapter.title))
     return _labels(tuple(entries))
 
 
@@ -266,6 +266,8 @@ def _labels(entries: tuple[tuple[str, int, int, int, str, str], ...]) -> dict[st
     labels: dict[str, Elsewhere] = {}
     for path, _, _, number, ident, title in entries:
         labels.setdefault(ident, Elsewhere(number, title, True))
+        if not path:
+            continue
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError:

@@ -39,3 +39,18 @@ def test_references_to_other_chapters_print_their_number_or_section(
     texts, _ = prepare_chapters(load_book(root), Cache(root / "build" / ".cache"),
                                 lambda _: None)
     assert "‘The first seminar’ (chapter 1)" in stringify(texts[1].ast["blocks"][0])
+
+
+def test_labels_are_not_read_through_a_symlinked_chapter(make_book: Callable[..., Path],
+                                                         tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Secret heading {#secret}\n")
+    root = make_book({"chapters/02-peer.md": PEER.replace("\\@ref(nowhere)",
+                                                           "\\@ref(secret)")})
+    book = load_book(root)  # (a book naming a symlink is refused: made one after loading)
+    (root / "chapters" / "01-intro.md").unlink()
+    (root / "chapters" / "01-intro.md").symlink_to(secret)
+    from anthology.crossrefs import book_labels
+
+    labels = book_labels(book)
+    assert "intro" in labels and "secret" not in labels
