@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -142,7 +143,7 @@ class RawReader:
                 return []
             if fenced is not None:
                 start = text.strip().split("\n", 1)[0][:40]
-                self._error("markdown.raw-tex", text, fenced.line,
+                self._warning("markdown.raw-tex", text, fenced.line,
                             f"has a raw LaTeX block ({start}), which the book does not print: "
                             "it is left out.", "Write it in Markdown instead; ask the editors "
                             "if the book's style should do what it does.")
@@ -174,7 +175,7 @@ class RawReader:
             line, column = self.first[name]
             if not hasattr(self.locator, "place"):
                 column = None
-            self.locator.findings.append(error(
+            self.locator.findings.append(warning(
                 "markdown.raw-tex", self.locator.name, line,
                 f"uses {shown}{times}, which the book does not print: it is left out.", hint,
                 column=column, chapter=self.locator.chapter))
@@ -187,14 +188,19 @@ class RawReader:
                 return self.fenced.pop(index)
         return None
 
-    def _error(self, code: str, text: str, line: int | None, message: str, hint: str) -> None:
+    def _error(self, code: str, text: str, line: int | None, message: str, hint: str,
+               make: Callable[..., Finding] = error) -> None:
         column = None
         if line is None:
             line, column = self.place(text)
             if not hasattr(self.locator, "place"):  # columns are the check's (ColumnLocator)
                 column = None
-        self.locator.findings.append(error(code, self.locator.name, line, message, hint,
-                                           column=column, chapter=self.locator.chapter))
+        self.locator.findings.append(make(code, self.locator.name, line, message, hint,
+                                          column=column, chapter=self.locator.chapter))
+
+    def _warning(self, code: str, text: str, line: int | None, message: str,
+                 hint: str) -> None:
+        self._error(code, text, line, message, hint, make=warning)
 
     def place(self, text: str) -> tuple[int | None, int | None]:
         """Line and column of the next occurrence of `text`'s first line, outside code."""
@@ -237,11 +243,12 @@ class TemplateFinder:
         self.scanned = True
         masked = masked_text(self.locator.body).split("\n")
         for offset, line in enumerate(masked):
-            if _TEMPLATE.search(_MATH.sub("", line)) is None:  # TeX has {{ too
+            match = _TEMPLATE.search(_MATH.sub("", line))  # TeX has {{ too
+            if match is None:
                 continue
             number = self.locator.first_line + offset
             self.lines.add(number)
-            shown = line.strip()[:50]
+            shown = _MATH.sub("", line)[match.start():].strip()[:50]
             self.locator.findings.append(warning(
                 "markdown.template-syntax", self.locator.name, number,
                 f"has '{shown}', which looks like template syntax (Jinja, Liquid or "

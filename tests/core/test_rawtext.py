@@ -43,10 +43,10 @@ def test_fenced_raw_tex_is_left_out_with_one_finding_each_and_the_table_after_it
     assert len(each(ast, "Table")) == 1
     assert stringify(ast["blocks"]) == "Before. Table 2.1 a b 1 2 After."
     assert found == [
-        "chapters/x.md:3: error: has a raw LaTeX block (\\begingroup \\fontsize{5pt}{6pt}"
+        "chapters/x.md:3: warning: has a raw LaTeX block (\\begingroup \\fontsize{5pt}{6pt}"
         "\\selectfo), which the book does not print: it is left out. Write it in Markdown "
         "instead; ask the editors if the book's style should do what it does. [markdown.raw-tex]",
-        "chapters/x.md:11: error: has a raw LaTeX block (\\endgroup), which the book does not "
+        "chapters/x.md:11: warning: has a raw LaTeX block (\\endgroup), which the book does not "
         "print: it is left out. Write it in Markdown instead; ask the editors if the book's "
         "style should do what it does. [markdown.raw-tex]"]
 
@@ -57,11 +57,11 @@ def test_other_raw_tex_is_one_finding_per_command_with_a_count(tmp_path: Path) -
     ast, found, _ = read(text, tmp_path)
     assert stringify(ast["blocks"]) == "A and . More , ."
     assert found == [
-        f"chapters/x.md:1: error: uses the LaTeX command \\gref 3 times (first here), which the "
+        f"chapters/x.md:1: warning: uses the LaTeX command \\gref 3 times (first here), which the "
         f"book does not print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
-        f"chapters/x.md:3: error: uses the LaTeX command \\alpha, which the book does not "
+        f"chapters/x.md:3: warning: uses the LaTeX command \\alpha, which the book does not "
         f"print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
-        "chapters/x.md:5: error: uses the LaTeX environment align, which the book does not "
+        "chapters/x.md:5: warning: uses the LaTeX environment align, which the book does not "
         "print: it is left out. Write the equation as Markdown maths: $$\\begin{aligned} ... "
         "\\end{aligned}$$. [markdown.raw-tex]"]
 
