@@ -327,6 +327,7 @@ def limit_nesting(body: str, first_line: int, name: str,
     lines = body.split("\n")
     first: int | None = None
     stack: list[bool] = []  # for each open division: whether its fence was removed
+    masked: list[str] | None = None
     for index, line in enumerate(lines):
         if _DIV_CLOSE.match(line):
             if stack and stack.pop():
@@ -341,6 +342,10 @@ def limit_nesting(body: str, first_line: int, name: str,
             continue
         if line.count(">") + line.count(" ") < MAX_TEXT_DEPTH and not line.startswith("\t"):
             continue  # too few markers or spaces to nest that deep: the common case
+        if masked is None:
+            masked = masked_text(body).split("\n")
+        if not masked[index].strip():
+            continue  # code (indented art in a code block is no nesting)
         depth, cut = _line_depth(line, MAX_TEXT_DEPTH)
         if depth > MAX_TEXT_DEPTH:
             lines[index] = line[:cut].rstrip() + " " + OMITTED

@@ -234,6 +234,8 @@ def test_nesting_is_cut_before_pandoc(tmp_path: Path) -> None:
     assert not tree_too_deep(ast)
     assert stringify(ast["blocks"][-1]) == "After."
     assert limit_nesting("> > quoted\n" * 40, 1, "x", None) == ("> > quoted\n" * 40, [])
+    art = "```\n" + " " * 200 + "*\n```\n"
+    assert limit_nesting(art, 1, "x", None) == (art, [])
 
 
 def test_a_body_pandoc_cannot_read_is_left_out_with_a_finding(
