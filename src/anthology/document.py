@@ -288,8 +288,8 @@ class Target:
     inlines: list[Node]
 
 
-def number_crossrefs(ast: Node, number: str, locator: Locator, elsewhere: dict[str, Any] | None
-                     = None) -> tuple[Node, dict[str, Target]]:
+def number_crossrefs(ast: Node, number: str, locator: Locator,
+                     elsewhere: dict[str, Any] | None = None) -> tuple[Node, dict[str, Target]]:
     """Number figures and tables per chapter (Figure 3.2) and resolve @fig-/@tbl-/@sec- refs
     (`elsewhere`: chapters and sections of other chapters, see crossrefs.book_labels)."""
     targets: dict[str, Target] = {}

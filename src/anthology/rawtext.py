@@ -125,7 +125,7 @@ class RawReader:
         fmt = fmt.lower()
         block = node["t"] == "RawBlock"
         fenced = self._fenced(fmt, text) if block else None
-        if fmt == "html":
+        if fmt in ("html", "html4", "html5"):
             if _COMMENT.match(text):
                 return []  # a note to the editor
             if self.allow_html and not _UNSAFE_HTML.search(text):
