@@ -182,28 +182,37 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
     """
     removed: list[str] = []
 
+    from anthology.crossrefs import IdKeeper, caption_label, crossref_cite, split_bookdown
+    from anthology.rawtext import RawReader, TemplateFinder
+
+    raw = RawReader(locator, allow_raw_html)
+    templates = TemplateFinder(locator)
+    ids = IdKeeper(locator)
+
     def visit(node: Node) -> Node | list[Node] | None:
         kind = node["t"]
+        if kind == "Str":
+            text = node["c"]
+            if "{" in text:
+                templates.see(text)
+            return split_bookdown(text) if "@ref(" in text else None
         if kind in ("RawBlock", "RawInline"):
-            fmt, text = node["c"]
-            if allow_raw_html and fmt == "html" and not re.search(
-                    r"<\s*(script|iframe|object|embed|link|style|meta|base|form)|\son\w+\s*=|"
-                    r"javascript:|url\(|src\s*=|href\s*=", text, re.IGNORECASE):
-                return None
-            locator.error("markdown.raw-html", text.strip()[:60],
-                          f"contains raw {'HTML' if fmt == 'html' else fmt.upper()} "
-                          f"({text.strip()[:40]}), which the book does not print.",
-                          "Use Markdown instead: *italic*, **bold**, [link](https://...), "
-                          "![image](images/x.png).")
-            return []
+            return raw.read(node)
+        if kind == "Cite":
+            return crossref_cite(node)
+        if kind in ("Figure", "Table"):
+            caption_label(node)
         index = _ATTR_INDEX.get(kind)
         if index is not None:
             attr = node["c"][index]
             if attr[2]:
                 removed.extend(k for k, _ in attr[2] if k not in SAFE_KEYS)
                 attr[2] = [[k, v] for k, v in attr[2] if k in SAFE_KEYS]
+            ids.see(attr)
         if kind == "Link":
             url = node["c"][2][0]
+            if url.startswith("#") and ":" in url:
+                node["c"][2][0] = url = url.replace(":", "-")  # as ids are (crossrefs.py)
             if not SAFE_LINK.match(url):
                 locator.warning("link.unsafe", f"]({url}",
                                 f"links to '{url}', which readers of the book cannot follow.",
@@ -214,6 +223,7 @@ def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
         return None
 
     result: Node = transform(ast, visit)
+    raw.finish()
     result["blocks"] = _bound_depth(result["blocks"], 0, locator)
     if removed:
         _report_removed(removed, locator)
@@ -266,8 +276,10 @@ def _bound_depth(blocks: list[Node], depth: int, locator: Locator) -> list[Node]
     for block in blocks:
         if block.get("t") in _NESTING:
             if depth + 1 > MAX_DEPTH:
-                locator.error("markdown.too-deep", "", f"nests quotations or lists more than "
-                              f"{MAX_DEPTH} levels deep, which cannot be printed.",
+                words = each(block, "Str")
+                locator.error("markdown.too-deep", words[0]["c"] if words else "",
+                              f"nests quotations or lists more than {MAX_DEPTH} levels deep, "
+                              "which cannot be printed.",
                               "Flatten the nesting: most books never go beyond three levels.")
                 out.append({"t": "Para", "c": str_inlines("[Passage omitted: nested too deeply.]")})
                 continue
@@ -318,9 +330,11 @@ class Target:
     inlines: list[Node]
 
 
-def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, dict[str, Target]]:
+def number_crossrefs(ast: Node, number: str, locator: Locator,
+                     elsewhere: dict[str, Any] | None = None) -> tuple[Node, dict[str, Target]]:
     """Number figures, tables and labelled equations per chapter (Figure 3.2, (3.2)) and
-    resolve @fig-/@tbl-/@sec-/@eq- refs."""
+    resolve @fig-/@tbl-/@sec-/@eq- refs (`elsewhere`: chapters and sections of other chapters,
+    see crossrefs.book_labels)."""
     targets: dict[str, Target] = {}
     counts = {"Figure": 0, "Table": 0}
     labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
@@ -360,11 +374,16 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
     # Figures and tables in document order, matched to the rebuilt nodes in the same order
     # (the transform visits them in that order too, as they do not nest).
     pending = [labels[key] for key in labels]
+    from anthology.crossrefs import WRITTEN, chunk_hint, resolve_written
+
+    missed: dict[str, int] = {}
 
     def visit(node: Node) -> Node | list[Node] | None:
         if equations and node["t"] in ("Para", "Plain"):
             node["c"] = number_equations(node["c"], equations)
             return None
+        if node["t"] == "Link" and WRITTEN in node["c"][0][1]:
+            return resolve_written(node, targets, locator, copy.deepcopy, missed, elsewhere)
         if node["t"] in ("Figure", "Table") and pending:
             label_caption(node["c"][1], pending.pop(0))
             return None
@@ -389,7 +408,9 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
             if citation["citationPrefix"]:
                 out += [*citation["citationPrefix"], {"t": "Space"}]
             target = targets.get(key)
-            if target is None:
+            if target is None and elsewhere and key in elsewhere:
+                out += elsewhere[key].inlines()
+            elif target is None:
                 kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
                          "eq-": "equation"}
                 what = next(v for k, v in kinds.items() if key.startswith(k))
@@ -397,7 +418,8 @@ def number_crossrefs(ast: Node, number: str, locator: Locator) -> tuple[Node, di
 
                 locator.error("crossref.missing", f"@{key}",
                               f"refers to @{key}, but this chapter has no {what} with the id "
-                              f"'{key}'.", did_you_mean(key, targets) or
+                              f"'{key}'.", chunk_hint(locator.body, key) or
+                              did_you_mean(key, targets) or
                               f"Give the {what} that id, for example {{#{key}}} after it.")
                 out.append({"t": "Str", "c": "??"})
             else:

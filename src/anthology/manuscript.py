@@ -252,6 +252,10 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
     if too_many is not None:
         return Manuscript(path, shown, chapter, meta, meta_lines, body, body_line,
                           (*findings, too_many), readable=False)
+    from anthology.rawtext import conflict_markers, limit_nesting
+
+    body, deep = limit_nesting(body, body_line, shown, chapter)
+    findings += deep + conflict_markers(body, body_line, shown, chapter)
     if not body.strip() and not unclosed:
         findings.append(error("manuscript.empty", shown, body_line, "has no text yet.",
                               "Write the chapter below the front matter.", chapter=chapter))

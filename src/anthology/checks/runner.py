@@ -43,7 +43,7 @@ from anthology.findings import Finding, Severity, error, has_errors, warning
 from anthology.images import IMAGE_RULES, cover_findings
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
-from anthology.render.pandoc import pandoc_identity
+from anthology.render.pandoc import MARKDOWN_READER, pandoc_identity
 
 RESULT_VERSION = "3"  # 2: word counts have a `code` part; 3: images count by content
 Progress = Callable[[str], None]
@@ -168,11 +168,20 @@ class _Session:
             csl_id = str(csl)
         from anthology.render.maths import maths_version
 
-        return digest("check", RESULT_VERSION, IMAGE_RULES, __version__, pandoc_identity(), csl_id,
+        return digest("check", RESULT_VERSION, IMAGE_RULES, __version__, pandoc_identity(),
+                      MARKDOWN_READER, csl_id,
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
                       repr(config.build.raw_html), maths_version(), repr(config.page),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
-                      data)
+                      data, self.labels(data))
+
+    def labels(self, data: bytes) -> str:
+        """The other chapters' labels, if the chapter's text may refer to them."""
+        from anthology.crossrefs import REFERS_ELSEWHERE, book_labels, labels_digest
+
+        if not REFERS_ELSEWHERE.search(data.decode("utf-8", "replace")):
+            return ""
+        return labels_digest(book_labels(self.book))
 
     def cached(self, key: str) -> ChapterResult | None:
         data = self.cache.get_json("check", key)
@@ -245,7 +254,12 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.errors import CapError
     from anthology.limits import capped_finding
     from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import chapter_bibliographies, parse_chapter, parse_markdown
+    from anthology.render.chapter import (
+        chapter_bibliographies,
+        elsewhere_for,
+        parse_body,
+        parse_markdown,
+    )
     from anthology.render.maths import check_maths, measure_of
 
     book, cache = session.book, session.cache
@@ -257,16 +271,14 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     result.findings += check_front_matter(manuscript, chapter, session.people)
     what = f"{manuscript.name} (chapter '{chapter.id}')"
     body = manuscript.body
-    empty: dict[str, Any] = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    raw = empty
-    if body.strip():
-        try:
-            raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
-        except CapError as exc:  # within the limits, yet too much for pandoc
-            too_large = capped_finding(manuscript.name, exc.reason, chapter.id)
-        if too_large is not None:  # measured before anything walks, cites or lays it out
-            result.findings.append(too_large)
-            return result
+    try:
+        raw, parsed = parse_body(manuscript, what, cache)
+    except CapError as exc:  # within the limits, yet too much for pandoc
+        result.findings.append(capped_finding(manuscript.name, exc.reason, chapter.id))
+        return result
+    result.findings += parsed
+    if any(f.code == "manuscript.too-large" for f in parsed):
+        return result  # measured before anything walks, cites or lays it out
     abstract_text = manuscript.text("abstract")
     abstract: list[Any] = []
     if abstract_text:
@@ -278,7 +290,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     images = _image_urls(raw)
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
-    numbered, targets = number_crossrefs(safe, str(number), locator)
+    numbered, targets = number_crossrefs(safe, str(number), locator,
+                                         elsewhere_for(book, body))
     page = book.config.page
     check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     result.findings += locator.findings
@@ -320,7 +333,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     del numbered
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
-                       [*manuscript.findings, *bib_findings, *locator.findings], what)
+                       [*manuscript.findings, *parsed, *bib_findings, *locator.findings], what)
     if session.ahead and not has_errors(result.findings):
         _make_ahead(session, chapter, number, cited_ast)
     rules = book.config.words

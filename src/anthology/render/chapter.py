@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from anthology.cache import Cache, digest
+from anthology.crossrefs import REFERS_ELSEWHERE, Elsewhere, book_labels, labels_digest
 from anthology.document import (
     Locator,
     Node,
@@ -28,13 +29,16 @@ from anthology.document import (
     number_crossrefs,
     sanitize,
     str_inlines,
+    stringify,
 )
+from anthology.errors import ToolError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.images import IMAGE_RULES
 from anthology.limits import chapter_size_finding
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
+from anthology.rawtext import omitted_chapter, tree_too_deep
 from anthology.render import pandoc
 from anthology.render.citeframe import frame_of, in_text_style, splice
 from anthology.render.maths import check_maths, maths_version, measure_of
@@ -121,7 +125,14 @@ def _measured(data: bytes, name: str, chapter: str | None) -> tuple[Node, Findin
     too_large = chapter_size_finding(data, name, chapter)
     if too_large is not None:
         return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}, too_large
-    ast: Node = orjson.loads(data)
+    try:
+        ast: Node = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "depth" not in str(exc):
+            raise  # damaged: the caller reads the chapter again
+        raise TooDeep(f"{name} nests too deeply to be read. Flatten the nesting.") from None
+    if tree_too_deep(ast):
+        raise TooDeep(f"{name} nests too deeply to be read. Flatten the nesting.")
     return ast, None
 
 
@@ -130,12 +141,44 @@ def parse_markdown(text: str, what: str, cache: Cache) -> Node:
     key = digest("ast", pandoc.pandoc_version(), pandoc.MARKDOWN_READER, text)
     cached = cache.get_json("ast", key)
     if cached is not None:
-        return dict(cached)
+        return dict(cached)  # stored only if not too deep
     # pandoc's own bytes are stored: encoding the tree again cost as much as decoding it.
     out = pandoc.markdown_to_json(text, what)
+    try:
+        ast: Node = orjson.loads(out)
+    except orjson.JSONDecodeError:  # deeper than orjson reads (1,024 levels)
+        raise TooDeep(f"{what} nests too deeply to be read. Flatten the nesting.") from None
+    if tree_too_deep(ast):
+        raise TooDeep(f"{what} nests too deeply to be read. Flatten the nesting.")
     cache.put_bytes("ast", key, out, ".json")
-    ast: Node = orjson.loads(out)
     return ast
+
+
+class TooDeep(ToolError):
+    """pandoc's tree of a text nests deeper than anthology's walks and JSON writer can go."""
+
+
+def parse_body(manuscript: Manuscript, what: str, cache: Cache) -> tuple[Node, list[Finding]]:
+    """The AST of a chapter's body; one nested too deeply to be read is left out, with a
+    finding, so that the other chapters are still checked and built."""
+    body = manuscript.body if manuscript.readable else ""
+    if not body.strip():
+        return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}, []
+    try:
+        ast, too_large = parse_chapter(body, what, cache, manuscript.name, manuscript.chapter)
+        return ast, [too_large] if too_large is not None else []
+    except TooDeep:
+        ast, finding = omitted_chapter(body, manuscript.body_line, manuscript.name,
+                                       manuscript.chapter)
+        return ast, [finding]
+    except pandoc.PandocFailed as failed:
+        why = failed.message.removeprefix(f"{what}: ")
+        ast = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [
+            {"t": "Para", "c": str_inlines("[Chapter omitted: it could not be read.]")}]}
+        return ast, [error("markdown.unreadable", manuscript.name, manuscript.body_line,
+                           f"cannot be read: {why}; the chapter is left out.",
+                           "Look for very long or deeply nested passages (brackets, emphasis, "
+                           "quotations) and simplify them.", chapter=manuscript.chapter)]
 
 
 def chapter_bibliographies(book: Book, manuscript: Manuscript) -> tuple[list[Path],
@@ -200,12 +243,19 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
     return digest("chapter", __version__, TYPOGRAPHY_RULES, pandoc.pandoc_version(),
-                  maths_version(), str(number),
-                  chapter.id, plan_of(chapter),
+                  pandoc.MARKDOWN_READER, maths_version(), str(number), chapter.id,
+                  plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
+                  labels_digest(elsewhere_for(book, manuscript.body) or {}),
                   *(p.read_bytes() if p.is_file() else b"" for p in registries))
+
+
+def elsewhere_for(book: Book, body: str) -> dict[str, Elsewhere] | None:
+    """The chapters and sections of the book a chapter's references may name, if its text
+    has references that could (else None: its keys do not depend on the other chapters)."""
+    return book_labels(book) if REFERS_ELSEWHERE.search(body) else None
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
@@ -303,14 +353,12 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     what = f"{manuscript.name} (chapter {number}, '{chapter.id}')"
     body = manuscript.body if manuscript.readable else ""
     locator = Locator(manuscript.name, body, manuscript.body_line, chapter.id)
-    raw: Node = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
-    if body.strip():
-        # A build leaves a chapter too large out; this is for anyone else who asks.
-        raw, too_large = parse_chapter(body, what, cache, manuscript.name, chapter.id)
-        findings += [too_large] if too_large is not None else []
+    # A build leaves a chapter too large out; this is for anyone else who asks.
+    raw, parsed = parse_body(manuscript, what, cache)
+    findings += parsed
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
-    numbered, targets = number_crossrefs(safe, str(number), locator)
+    numbered, targets = number_crossrefs(safe, str(number), locator, elsewhere_for(book, body))
     page = book.config.page
     check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     findings += bib_findings + locator.findings
@@ -413,8 +461,13 @@ def split_references(ast: Node) -> tuple[list[Node], list[Node]]:
     return blocks, refs
 
 
+_OWN_HEADING = re.compile(r"^\s*(references|bibliography|works cited|literature)\s*$",
+                          re.IGNORECASE)
+
+
 def with_reference_heading(ast: Node, heading: str = "References") -> Node:
-    """The chapter AST with a 'References' heading before its reference list (if any).
+    """The chapter AST with a 'References' heading before its reference list (if any); a
+    chapter that ends with its own References (or Bibliography) heading gets the list under it.
 
     The blocks are shared with `ast`, not copied: every later step rebuilds the tree
     (document.transform) rather than changing it in place.
@@ -422,9 +475,17 @@ def with_reference_heading(ast: Node, heading: str = "References") -> Node:
     blocks, refs = split_references(ast)
     result: dict[str, Any] = dict(ast)
     if refs and refs[0]["c"][1]:
-        header = {"t": "Header", "c": [2, empty_attr("references", ["unnumbered",
-                                                                    "references-heading"]),
-                                       str_inlines(heading)]}
+        last = blocks[-1] if blocks else None
+        level, title = 2, str_inlines(heading)
+        if last is not None and last["t"] == "Header" and \
+                _OWN_HEADING.match(stringify(last["c"][2])):
+            # The chapter ends with its own heading for the list: the list goes under it.
+            level, title = last["c"][0], last["c"][2]
+            blocks = blocks[:-1]
+        taken = {block["c"][1][0] for block in blocks if block["t"] == "Header"}
+        ident = "references" if "references" not in taken else "references-list"
+        header = {"t": "Header", "c": [level, empty_attr(ident, ["unnumbered",
+                                                                 "references-heading"]), title]}
         result["blocks"] = [*blocks, header, *refs]
     else:
         result["blocks"] = blocks

@@ -41,6 +41,7 @@ from anthology.errors import AnthologyError
 from anthology.files import resolve_inside
 from anthology.images import printable_image
 from anthology.model import Book
+from anthology.rawtext import PAGE_BREAK
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.cover import Cover, book_cover
@@ -237,6 +238,8 @@ def chapter_blocks(book: Book, text: ChapterText, ast: Node | None = None) -> li
 
 def _chapter_blocks(book: Book, text: ChapterText, ast: Node, seen: _Seen) -> list[Node]:
     body = _prefixed(with_reference_heading(ast)["blocks"], text.prefix, book.root, seen)
+    # A \newpage is the print's (rawtext.py): a reading system paginates by itself.
+    body = [block for block in body if block["t"] != "Div" or block["c"][0][1] != [PAGE_BREAK]]
     blocks: list[Node] = [chapter_heading(text)]
     if text.subtitle:
         blocks.append(_div(["chapter-subtitle"], [{"t": "Para",

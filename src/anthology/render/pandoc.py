@@ -23,10 +23,11 @@ import orjson
 from anthology.cache import dump_json
 from anthology.errors import CapError, ToolError
 
-# Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the raw
-# attribute, native divs and spans that would smuggle HTML; raw HTML and TeX are still read so
-# that the checks can report them, and are dropped before anything is rendered.
-MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native_spans"
+# Pandoc's Markdown, without the YAML blocks (front matter is ours) and without the native divs
+# and spans that would smuggle HTML. Raw HTML and TeX are read as raw (fenced ```{=tex} blocks
+# too: without raw_attribute they would be code, printed), so that rawtext.py gives them their
+# meaning or reports them, and they are dropped before anything is rendered.
+MARKDOWN_READER = "markdown-yaml_metadata_block-native_divs-native_spans"
 # A heap cap; and a small suggested heap (-H1m, where the binary asks for 64 MB): the same speed
 # on chapters and bibliographies, and about 50 MB less resident memory per pandoc process.
 # The most a chapter within the limits (anthology/limits.py) was measured to need is 363 MB
@@ -37,6 +38,10 @@ MARKDOWN_READER = "markdown-yaml_metadata_block-raw_attribute-native_divs-native
 HEAP_CAP = ["+RTS", "-M800M", "-H1m", "-RTS"]
 TIMEOUT_SECONDS = 120
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class PandocFailed(ToolError):
+    """pandoc ran but failed on what it was given (or ran out of time or memory)."""
 
 
 @functools.cache
@@ -122,7 +127,7 @@ def run_pandoc(args: Sequence[str], stdin: bytes, what: str,
             cap = next(arg[2:].rstrip("M") for arg in HEAP_CAP if arg.startswith("-M"))
             raise CapError(f"{what}: pandoc failed: pandoc ran out of memory",
                            f"pandoc ran out of memory reading it (its cap is {cap} MB)")
-        raise ToolError(f"{what}: pandoc failed: {detail}")
+        raise PandocFailed(f"{what}: pandoc failed: {detail}")
     return done.stdout, _useful_lines(done.stderr, limit=40)
 
 
