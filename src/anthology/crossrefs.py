@@ -226,7 +226,8 @@ class Elsewhere:
         for index, word in enumerate(self.title.split()):
             words += [{"t": "Space"}] if index else []
             words.append({"t": "Str", "c": word})
-        return [{"t": "Quoted", "c": [{"t": "SingleQuote"}, words]}, {"t": "Space"},
+        # An outer quotation, as pandoc reads "...": printed in the book's style (typography.py).
+        return [{"t": "Quoted", "c": [{"t": "DoubleQuote"}, words]}, {"t": "Space"},
                 {"t": "Str", "c": "(chapter"}, {"t": "Space"},
                 {"t": "Str", "c": f"{self.number})"}]
 

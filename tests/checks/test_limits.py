@@ -262,6 +262,6 @@ def test_a_chapter_too_much_for_pandoc_is_a_finding(check: Check,
     words = "Some words, *emphasis* and a [link](https://example.org). " * 12_000
     findings = check({"chapters/02-peer.md": FRONT + words + "\n"}, chapters={"peer"})
     assert texts(findings, "manuscript") == [
-        "chapters/02-peer.md: error: is more than pandoc can read: pandoc ran out of memory "
+        "chapters/02-peer.md:5: error: is more than pandoc can read: pandoc ran out of memory "
         "reading it (its cap is 40 MB); it was not checked further, and a build leaves it out. "
         f"{TOO_LARGE_HINT}"]

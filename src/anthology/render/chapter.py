@@ -7,6 +7,7 @@ offprints and incremental builds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
@@ -31,11 +32,11 @@ from anthology.document import (
     str_inlines,
     stringify,
 )
-from anthology.errors import ToolError
+from anthology.errors import CapError, ToolError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.images import IMAGE_RULES
-from anthology.limits import chapter_size_finding
+from anthology.limits import capped_finding, chapter_size_finding
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.rawtext import omitted_chapter, tree_too_deep
@@ -171,6 +172,10 @@ def parse_body(manuscript: Manuscript, what: str, cache: Cache) -> tuple[Node, l
         ast, finding = omitted_chapter(body, manuscript.body_line, manuscript.name,
                                        manuscript.chapter)
         return ast, [finding]
+    except CapError as exc:  # within the limits, yet too much for pandoc: left out whole
+        empty: Node = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+        found = capped_finding(manuscript.name, exc.reason, manuscript.chapter)
+        return empty, [dataclasses.replace(found, line=manuscript.body_line)]
     except pandoc.PandocFailed as failed:
         why = failed.message.removeprefix(f"{what}: ")
         ast = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [
