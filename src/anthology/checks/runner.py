@@ -42,6 +42,7 @@ from anthology.images import cover_findings, image_stamp
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import pandoc_identity
+from anthology.render.typeset import html_key
 
 RESULT_VERSION = "2"
 Progress = Callable[[str], None]
@@ -320,7 +321,7 @@ def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any
         if "html" in session.ahead:
             from anthology.render.html import chapter_sections
 
-            chapter_sections(book, text, session.cache, digest("html", text.key))
+            chapter_sections(book, text, session.cache, html_key(text.key))
         if "epub" in session.ahead:
             import tempfile
 

@@ -31,6 +31,7 @@ from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.sandbox import BookTemplates, template_error_message
+from anthology.render.typeset import points, print_rules, unbroken_hyphens
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -65,11 +66,13 @@ def _environment(root: Path, has_templates: bool) -> jinja2.Environment:
         folder = root / "build" / ".cache" / "jinja-sandbox"
         folder.mkdir(parents=True, exist_ok=True)
         compiled = jinja2.FileSystemBytecodeCache(str(folder))
-    return jinja2.sandbox.SandboxedEnvironment(
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders), bytecode_cache=compiled,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2", "xhtml"),
                                             default_for_string=True),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["unbroken_hyphens"] = unbroken_hyphens
+    return env
 
 
 def render(root: Path, name: str, /, *, env: jinja2.Environment | None = None,
@@ -119,15 +122,23 @@ def names(people: Sequence[Contributor]) -> str:
     return ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
-def chapter_body_ast(text: ChapterText, notes: str) -> Node:
-    """The chapter's AST for print: references headed, floats named, ids prefixed, notes placed."""
+def text_width(book: Book) -> float:
+    """The width of the type area in points (the page less its inner and outer margins)."""
+    page = book.config.page
+    return points(page.width) - points(page.inner) - points(page.outer)
+
+
+def chapter_body_ast(text: ChapterText, notes: str, measure: float) -> Node:
+    """The chapter's AST for print: references headed, floats named, ids prefixed, notes
+    placed, the house typography rules applied for a type area `measure` points wide."""
     ast = with_reference_heading(text.ast)
+    rules = print_rules(measure)
     if notes == "endnotes":
-        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix)))
+        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix), rules))
         return notes_to_endnotes(named, text.prefix)
-    # One walk instead of three: this runs on every chapter of every cold build.
+    # One walk instead of four: this runs on every chapter of every cold build.
     result: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                        footnote_spanner))
+                                        footnote_spanner, rules))
     return result
 
 
@@ -202,7 +213,7 @@ def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
             return Sections(stored["body"], stored["abstract"],
                             [Float(*item) for item in stored["floats"]])
     what = f"{text.manuscript.name} (chapter {text.number})"
-    body = chapter_body_ast(text, book.config.build.notes)
+    body = chapter_body_ast(text, book.config.build.notes, text_width(book))
     floats = list_floats(body)
     body_html = pandoc.ast_to_html(body, what)
     abstract_html = ""

@@ -1,0 +1,134 @@
+"""The house typography rules applied to a chapter's print HTML before layout, in one place:
+short tables kept on one page, code lines too long for the measure broken by hand with a
+continuation mark, and hyphens in display titles made unbreakable.
+
+Hyphenation itself (ladders, names, compounds, page turns) is decided while WeasyPrint breaks
+lines: see render/linebreak.py. The CSS side of the rules is in templates/book/book.css.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from anthology.cache import digest
+from anthology.document import Node
+
+# Bumped whenever what these rules make of a chapter changes: part of the print HTML's cache key.
+TYPESET_RULES = "1"
+
+# A table of at most this many rows (its body; the header repeats anyway) is set on one page.
+SHORT_TABLE_ROWS = 15
+SHORT_TABLE_CLASS = "unbroken"
+
+# Code is set in DejaVu Sans Mono, whose every glyph is 1233/2048 em wide, at CODE_PT; a
+# listing whose lines all fit at SMALL_CODE_PT is set at that size instead of being broken.
+MONO_ADVANCE = 1233 / 2048
+CODE_PT = 8.0
+SMALL_CODE_PT = 7.2
+SMALL_CODE_CLASS = "code-small"
+# Where a line too long for the measure goes on: a mark at the start of the continuation,
+# after the line's own indentation, so a wrapped line cannot be taken for a new one.
+CONTINUATION = "\u21aa "
+# Breaks come after a space or one of these, and never leave fewer than this many characters
+# of code on a line before the break.
+BREAK_AFTER = frozenset(" ,;([{")
+MIN_BEFORE_BREAK = 12
+
+
+
+def html_key(chapter_key: str) -> str:
+    """The cache key of a chapter's print HTML: its text's key and the rules' version."""
+    return digest("html", TYPESET_RULES, chapter_key)
+
+
+_POINTS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "px": 0.75}
+
+
+def points(length: str) -> float:
+    """A book.yaml length ('156mm', '0.5in', '12pt') in points."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(mm|cm|in|pt|px)", length.strip())
+    if match is None:
+        raise ValueError(f"not a length: {length!r}")
+    return float(match[1]) * _POINTS[match[2]]
+
+
+def code_measure(text_width_pt: float, size_pt: float = CODE_PT) -> int:
+    """How many characters of code fit on a line `text_width_pt` wide at `size_pt`."""
+    return int(text_width_pt / (MONO_ADVANCE * size_pt))
+
+
+def break_code_line(line: str, measure: int) -> list[str]:
+    """`line` as printed lines of at most `measure` characters: each continuation starts with
+    the line's indentation and CONTINUATION; breaks fall after a space or an opening bracket
+    or separator where there is one, anywhere otherwise."""
+    if len(line) <= measure:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    lead = indent + CONTINUATION
+    if len(lead) + MIN_BEFORE_BREAK > measure:  # deeply indented: the mark at the margin
+        lead = CONTINUATION
+    printed: list[str] = []
+    rest = line
+    room = measure
+    while len(rest) > room:
+        floor = (len(indent) if not printed else len(lead)) + MIN_BEFORE_BREAK
+        cut = next((i + 1 for i in range(room - 1, floor - 1, -1) if rest[i] in BREAK_AFTER),
+                   room)
+        printed.append(rest[:cut].rstrip(" "))
+        rest = lead + rest[cut:].lstrip(" ")
+        room = measure
+    printed.append(rest)
+    return printed
+
+
+def break_code(text: str, measure: int) -> str:
+    """A listing with every line longer than `measure` broken (see break_code_line)."""
+    return "\n".join(piece for line in text.split("\n")
+                     for piece in break_code_line(line.expandtabs(4), measure))
+
+
+def _table_rows(table: list[Any]) -> int:
+    bodies = table[4]
+    return sum(len(body[2]) + len(body[3]) for body in bodies)
+
+
+def print_rules(text_width_pt: float) -> Any:
+    """A visitor (document.transform) applying the rules to a chapter's AST for print: short
+    tables marked SHORT_TABLE_CLASS; listings set smaller (SMALL_CODE_CLASS) when that makes
+    them fit the measure `text_width_pt`, broken by hand otherwise."""
+    measure = code_measure(text_width_pt)
+    small_measure = code_measure(text_width_pt, SMALL_CODE_PT)
+
+    def visit(node: Node) -> Node | None:
+        kind = node.get("t")
+        if kind == "Table":
+            content = node["c"]
+            if _table_rows(content) <= SHORT_TABLE_ROWS:
+                content[0][1].append(SHORT_TABLE_CLASS)
+            return node
+        if kind == "CodeBlock":
+            attr, code = node["c"]
+            longest = max((len(line.expandtabs(4)) for line in code.split("\n")), default=0)
+            if longest <= measure:
+                return None
+            if longest <= small_measure:
+                attr[1].append(SMALL_CODE_CLASS)
+                return node
+            node["c"][1] = break_code(code, measure)
+            return node
+        return None
+
+    return visit
+
+
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+
+
+def unbroken_hyphens(title: str) -> Markup:
+    """`title` as HTML with each hyphenated word kept on one line (a display title must not
+    break at its hard hyphen): the words are wrapped in <span class="nobreak">."""
+    escaped = str(escape(title))
+    return Markup(_HYPHENATED.sub(lambda m: f'<span class="nobreak">{m[0]}</span>', escaped))
