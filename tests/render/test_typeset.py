@@ -1,0 +1,207 @@
+"""The house typography rules on the print HTML (render/typeset.py): code lines broken with a
+mark, short tables kept whole, titles not broken at their hyphens; checked on the rules
+themselves and on a small book's PDF, line by line."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from anthology.document import transform
+from anthology.render.typeset import (
+    CONTINUATION,
+    SHORT_TABLE_CLASS,
+    SMALL_CODE_CLASS,
+    break_code,
+    break_code_line,
+    code_measure,
+    points,
+    print_rules,
+    unbroken_hyphens,
+)
+from tests.conftest import CHAPTERS_YAML, write_book
+from tests.render.conftest import Built, build
+
+
+def pdf_pages(pdf: Path) -> list[list[str]]:
+    """The PDF's text as pdftotext lays it out: its pages, each a list of non-blank lines."""
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    return [[line.rstrip() for line in page.splitlines() if line.strip()]
+            for page in text.split("\f")]
+
+
+@pytest.mark.parametrize(("length", "expected"), [
+    ("12pt", 12.0), ("1in", 72.0), ("25.4mm", 72.0), ("2.54cm", 72.0), ("4px", 3.0)])
+def test_points(length: str, expected: float) -> None:
+    assert points(length) == pytest.approx(expected)
+
+
+def test_the_measure_in_characters_of_code() -> None:
+    # 156mm less 20mm and 16mm of margins: 340 pt, at 8 pt of 0.602 em: 70 characters.
+    assert code_measure(points("120mm")) == 70
+    assert code_measure(points("120mm"), 7.2) == 78
+
+
+@pytest.mark.parametrize(("line", "measure", "expected"), [
+    ("short = 1", 20, ["short = 1"]),
+    ("result = compute(alpha, beta, gamma)", 24,
+     ["result = compute(alpha,", f"{CONTINUATION}beta, gamma)"]),
+    ("    self.node.send([leader], Propose(slot=slot, proposal=proposal))", 40,
+     ["    self.node.send([leader], Propose(",
+      f"    {CONTINUATION}slot=slot, proposal=proposal))"]),
+    ("x" * 30, 12, ["x" * 12, f"{CONTINUATION}{'x' * 10}", f"{CONTINUATION}{'x' * 8}"]),
+])
+def test_long_code_lines_break_at_a_space_or_bracket_with_a_mark(
+        line: str, measure: int, expected: list[str]) -> None:
+    printed = break_code_line(line, measure)
+    assert printed == expected
+    assert all(len(piece) <= measure for piece in printed)
+
+
+def test_broken_code_keeps_every_character() -> None:
+    code = "def f(a, b):\n\treturn some_function_with_a_long_name(a, b, keyword=value)\n"
+    broken = break_code(code, 30)
+    assert broken.replace(CONTINUATION, "").replace("\n", "").replace(" ", "") == \
+        code.expandtabs(4).replace("\n", "").replace(" ", "")
+
+
+def _table(rows: int) -> dict[str, object]:
+    row = [["", [], []], [[["", [], []], {"t": "AlignDefault"}, 1, 1, []]]]
+    return {"t": "Table", "c": [["", [], []], [None, []], [], [["", [], []], []],
+                                [[["", [], []], 0, [], [row] * rows]], [["", [], []], []]]}
+
+
+@pytest.mark.parametrize(("rows", "kept"), [(1, True), (15, True), (16, False), (40, False)])
+def test_tables_of_up_to_fifteen_rows_are_kept_whole(rows: int, kept: bool) -> None:
+    marked = transform(_table(rows), print_rules(340.0))
+    assert (SHORT_TABLE_CLASS in marked["c"][0][1]) is kept
+
+
+def test_listings_are_set_smaller_or_broken_only_when_too_long() -> None:
+    def listing(width: int) -> dict[str, object]:
+        return {"t": "CodeBlock", "c": [["", ["python"], []], "a = 1\n" + "b" * width]}
+
+    rules = print_rules(340.0)  # 70 characters at 8 pt, 78 at 7.2 pt
+    fits, smaller, broken = (transform(listing(n), rules) for n in (70, 78, 90))
+    assert fits == listing(70)
+    assert smaller["c"][0][1] == ["python", SMALL_CODE_CLASS]
+    assert smaller["c"][1] == listing(78)["c"][1]
+    assert broken["c"][0][1] == ["python"]
+    assert broken["c"][1] == "a = 1\n" + "b" * 70 + "\n" + CONTINUATION + "b" * 20
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Informed, involved, influential: co-producing the ward round",
+     'Informed, involved, influential: <span class="nobreak">co-producing</span> the ward round'),
+    ("Peer-to-peer & self-help", '<span class="nobreak">Peer-to-peer</span> &amp; '
+                                 '<span class="nobreak">self-help</span>'),
+    ("<b>No</b> hyphen", "&lt;b&gt;No&lt;/b&gt; hyphen"),
+])
+def test_titles_keep_hyphenated_words_on_one_line(title: str, expected: str) -> None:
+    assert str(unbroken_hyphens(title)) == expected
+
+
+# A chapter made to test the rules on a PDF: a title that breaks at its hyphen if allowed, a
+# short table that falls at the foot of a page, a long table, and a listing with long lines.
+TITLE = "Informed, involved, influential: co-producing the ward round of the acute unit"
+FILLER = ("The ward round is where decisions about a person's care are made, and where the "
+          "person concerned has often been least heard. ") * 6
+SHORT_ROWS = "\n".join(f"| short-{i:02d} | a cell | another cell |" for i in range(1, 13))
+LONG_ROWS = "\n".join(f"| long-{i:02d} | a cell | another cell |" for i in range(1, 46))
+LISTING = "\n".join([
+    "```python",
+    "class Acceptor(Role):",
+    "    def do_Prepare(self, sender, ballot_num):",
+    "        if ballot_num > self.ballot_num:",
+    "            self.ballot_num = ballot_num",
+    "            self.node.send([sender], Promise(ballot_num=self.ballot_num, "
+    "accepted_proposals=self.accepted_proposals))",
+    "        self.node.send([sender], Accepted(slot=slot, ballot_num=self.ballot_num, "
+    "proposal=proposal))",
+    "```"])
+TYPESET_MD = f"""\
+---
+title: "{TITLE}"
+authors: [ada-editor]
+---
+
+{FILLER}
+
+{FILLER}
+
+{FILLER}
+
+{FILLER}
+
+{FILLER}
+
+Table: The short table. {{#tbl:short}}
+
+| Name | First | Second |
+| --- | --- | --- |
+{SHORT_ROWS}
+
+{FILLER}
+
+Table: The long table. {{#tbl:long}}
+
+| Name | First | Second |
+| --- | --- | --- |
+{LONG_ROWS}
+
+{LISTING}
+
+{FILLER}
+"""
+
+
+@pytest.fixture(scope="module")
+def built_typeset(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A one-chapter book exercising the rules, built once (the everyday, piecewise PDF)."""
+    root = write_book(tmp_path_factory.mktemp("typeset") / "book", {
+        "chapters/01-intro.md": TYPESET_MD,
+        "chapters.yaml": CHAPTERS_YAML.replace("title: Introduction", f'title: "{TITLE}"')})
+    return build(root, ("pdf",), release=False)
+
+
+@pytest.mark.slow
+def test_a_short_table_is_on_one_page(built_typeset: Built) -> None:
+    pages = pdf_pages(built_typeset.pdf)
+    holding = [i for i, page in enumerate(pages) for line in page if "short-" in line]
+    assert len(holding) == 12
+    assert len(set(holding)) == 1
+    # ...with its caption.
+    assert any("The short table." in line for line in pages[holding[0]])
+
+
+@pytest.mark.slow
+def test_a_long_table_repeats_its_header(built_typeset: Built) -> None:
+    pages = pdf_pages(built_typeset.pdf)
+    holding = sorted({i for i, page in enumerate(pages) for line in page if "long-" in line})
+    assert len(holding) >= 2
+    for index in holding:
+        assert any(re.match(r"\s*Name\s+First\s+Second", line) for line in pages[index])
+
+
+@pytest.mark.slow
+def test_code_is_never_hyphenated_and_wrapped_lines_carry_the_mark(built_typeset: Built) -> None:
+    lines = [line for page in pdf_pages(built_typeset.pdf) for line in page]
+    start = next(i for i, line in enumerate(lines) if "class Acceptor(Role):" in line)
+    end = next(i for i, line in enumerate(lines) if i > start and "The ward round" in line)
+    listing = lines[start:end]
+    assert len(listing) == 9
+    assert [line for line in listing if line.endswith(("\u2010", "-"))] == []
+    marked = [line.strip() for line in listing if CONTINUATION.strip() in line]
+    assert len(marked) >= 2
+    assert all(line.startswith(CONTINUATION.strip()) for line in marked)
+
+
+@pytest.mark.slow
+def test_a_display_title_does_not_break_at_its_hyphen(built_typeset: Built) -> None:
+    lines = [line.strip() for page in pdf_pages(built_typeset.pdf) for line in page]
+    assert not any(line.endswith("co-") for line in lines)
+    assert any(line.startswith("co-producing") or " co-producing" in line for line in lines)
