@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from anthology.render.typeset import (
     code_measure,
     points,
     print_rules,
+    set_listings,
     unbroken_hyphens,
 )
 from tests.conftest import CHAPTERS_YAML, write_book
@@ -77,21 +79,32 @@ def _table(rows: int) -> dict[str, object]:
 
 @pytest.mark.parametrize(("rows", "kept"), [(1, True), (15, True), (16, False), (40, False)])
 def test_tables_of_up_to_fifteen_rows_are_kept_whole(rows: int, kept: bool) -> None:
-    marked = transform(_table(rows), print_rules(340.0))
+    marked = transform(_table(rows), print_rules)
     assert (SHORT_TABLE_CLASS in marked["c"][0][1]) is kept
 
 
-def test_listings_are_set_smaller_or_broken_only_when_too_long() -> None:
-    def listing(width: int) -> dict[str, object]:
-        return {"t": "CodeBlock", "c": [["", ["python"], []], "a = 1\n" + "b" * width]}
+def _listing(width: int) -> dict[str, Any]:
+    return {"t": "CodeBlock", "c": [["", ["python"], []], "a = 1\n" + "b" * width]}
 
-    rules = print_rules(340.0)  # 70 characters at 8 pt, 78 at 7.2 pt
-    fits, smaller, broken = (transform(listing(n), rules) for n in (70, 78, 90))
-    assert fits == listing(70)
+
+def test_listings_are_set_smaller_or_broken_only_when_too_long() -> None:
+    fits, smaller, broken = (_listing(n) for n in (70, 78, 90))
+    set_listings([fits, smaller, broken], 340.0)  # 70 characters at 8 pt, 78 at 7.2 pt
+    assert fits == _listing(70)
     assert smaller["c"][0][1] == ["python", SMALL_CODE_CLASS]
-    assert smaller["c"][1] == listing(78)["c"][1]
+    assert smaller["c"][1] == _listing(78)["c"][1]
     assert broken["c"][0][1] == ["python"]
     assert broken["c"][1] == "a = 1\n" + "b" * 70 + "\n" + CONTINUATION + "b" * 20
+
+
+def test_listings_in_quotes_and_lists_are_set_for_their_narrower_measure() -> None:
+    quoted, listed = _listing(70), _listing(70)
+    blocks = [{"t": "BlockQuote", "c": [quoted]},
+              {"t": "OrderedList", "c": [[1, {"t": "Decimal"}, {"t": "Period"}], [[listed]]]}]
+    set_listings(blocks, 340.0)
+    # 340 - 54 pt: 59 characters at 8 pt, 66 at 7.2 pt; 340 - 15 pt: 67 and 75.
+    assert quoted["c"][1].split("\n")[1:] == ["b" * 59, CONTINUATION + "b" * 11]
+    assert listed["c"][0][1] == ["python", SMALL_CODE_CLASS]
 
 
 @pytest.mark.parametrize(("title", "expected"), [

@@ -31,7 +31,7 @@ from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.sandbox import BookTemplates, template_error_message
-from anthology.render.typeset import points, print_rules, unbroken_hyphens
+from anthology.render.typeset import points, print_rules, set_listings, unbroken_hyphens
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -132,13 +132,15 @@ def chapter_body_ast(text: ChapterText, notes: str, measure: float) -> Node:
     """The chapter's AST for print: references headed, floats named, ids prefixed, notes
     placed, the house typography rules applied for a type area `measure` points wide."""
     ast = with_reference_heading(text.ast)
-    rules = print_rules(measure)
     if notes == "endnotes":
-        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix), rules))
-        return notes_to_endnotes(named, text.prefix)
-    # One walk instead of four: this runs on every chapter of every cold build.
-    result: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                        footnote_spanner, rules))
+        named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
+                                           print_rules))
+        result = notes_to_endnotes(named, text.prefix)
+    else:
+        # One walk instead of four: this runs on every chapter of every cold build.
+        result = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
+                                      footnote_spanner, print_rules))
+    set_listings(result["blocks"], measure)
     return result
 
 

@@ -46,8 +46,10 @@ EXCEPTIONS = {word.replace("-", ""): word for word in (
     "pro-fes-sionals", "pro-pos-al", "pro-pos-als", "ac-cept-ing", "vari-able", "vari-ables",
 )}
 
-_COMPOUND_END = re.compile(r"[\w\-\u2011]*$")
-_COMPOUND_START = re.compile(r"^[\w\-\u2011]*")
+# A compound's joiners: hyphen, non-breaking hyphen, en dash ("multi-window\u2013controlled").
+_JOINERS = "\u2011\u2013-"  # the hyphen last: a literal in a character class
+_COMPOUND_END = re.compile(rf"[\w{_JOINERS}]*$")
+_COMPOUND_START = re.compile(rf"^[\w{_JOINERS}]*")
 
 
 class _State:
@@ -119,7 +121,7 @@ def house_split_first_line(original: Any) -> Any:
         before = _COMPOUND_END.search(first)
         after = _COMPOUND_START.match(text[len(first):])
         word = (before[0] if before else "") + (after[0] if after else "")
-        if "-" not in word and "\u2011" not in word:
+        if not any(joiner in word for joiner in _JOINERS):
             return result
         _State.off = True
         try:

@@ -95,33 +95,53 @@ def _table_rows(table: list[Any]) -> int:
     return sum(len(body[2]) + len(body[3]) for body in bodies)
 
 
-def print_rules(text_width_pt: float) -> Any:
-    """A visitor (document.transform) applying the rules to a chapter's AST for print: short
-    tables marked SHORT_TABLE_CLASS; listings set smaller (SMALL_CODE_CLASS) when that makes
-    them fit the measure `text_width_pt`, broken by hand otherwise."""
-    measure = code_measure(text_width_pt)
-    small_measure = code_measure(text_width_pt, SMALL_CODE_PT)
+def print_rules(node: Node) -> Node | None:
+    """A visitor (document.transform) marking short tables SHORT_TABLE_CLASS."""
+    if node.get("t") == "Table" and _table_rows(node["c"]) <= SHORT_TABLE_ROWS:
+        node["c"][0][1].append(SHORT_TABLE_CLASS)
+        return node
+    return None
 
-    def visit(node: Node) -> Node | None:
-        kind = node.get("t")
-        if kind == "Table":
-            content = node["c"]
-            if _table_rows(content) <= SHORT_TABLE_ROWS:
-                content[0][1].append(SHORT_TABLE_CLASS)
-            return node
+
+# How much narrower book.css sets what is inside these blocks, in points: a block quote's
+# margins (1.5em of its 9 pt, each side), a list's padding (1.5em of 10 pt), a definition's
+# indent (WeasyPrint's 40px).
+QUOTE_INDENT, LIST_INDENT, DEFINITION_INDENT = 27.0, 15.0, 30.0
+
+
+def set_listing(node: Node, width_pt: float) -> None:
+    """Set one CodeBlock for a measure `width_pt` wide: as it is if it fits, a size smaller
+    (SMALL_CODE_CLASS) if that makes it fit, broken by hand otherwise."""
+    attr, code = node["c"]
+    longest = max((len(line.expandtabs(4)) for line in code.split("\n")), default=0)
+    if longest <= code_measure(width_pt):
+        return
+    if longest <= code_measure(width_pt, SMALL_CODE_PT):
+        attr[1].append(SMALL_CODE_CLASS)
+    else:
+        node["c"][1] = break_code(code, code_measure(width_pt))
+
+
+def set_listings(blocks: list[Node], width_pt: float) -> None:
+    """Set every listing among `blocks` (and inside their quotes, lists and divisions) for
+    the measure it is printed on, the type area being `width_pt` wide."""
+    for node in blocks:
+        kind, content = node.get("t"), node.get("c", [])
         if kind == "CodeBlock":
-            attr, code = node["c"]
-            longest = max((len(line.expandtabs(4)) for line in code.split("\n")), default=0)
-            if longest <= measure:
-                return None
-            if longest <= small_measure:
-                attr[1].append(SMALL_CODE_CLASS)
-                return node
-            node["c"][1] = break_code(code, measure)
-            return node
-        return None
-
-    return visit
+            set_listing(node, width_pt)
+        elif kind == "BlockQuote":
+            set_listings(content, width_pt - 2 * QUOTE_INDENT)
+        elif kind in ("BulletList", "OrderedList"):
+            for item in content if kind == "BulletList" else content[1]:
+                set_listings(item, width_pt - LIST_INDENT)
+        elif kind == "DefinitionList":
+            for _term, definitions in content:
+                for definition in definitions:
+                    set_listings(definition, width_pt - DEFINITION_INDENT)
+        elif kind == "Div":
+            set_listings(content[1], width_pt)
+        elif kind == "Figure":
+            set_listings(content[2], width_pt)
 
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
