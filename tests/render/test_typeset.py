@@ -192,12 +192,16 @@ def test_a_short_table_is_on_one_page(built_typeset: Built) -> None:
 
 
 @pytest.mark.slow
-def test_a_long_table_repeats_its_header(built_typeset: Built) -> None:
+def test_a_long_table_repeats_its_header_and_says_continued(built_typeset: Built) -> None:
     pages = pdf_pages(built_typeset.pdf)
     holding = sorted({i for i, page in enumerate(pages) for line in page if "long-" in line})
     assert len(holding) >= 2
     for index in holding:
         assert any(re.match(r"\s*Name\s+First\s+Second", line) for line in pages[index])
+    # ...and says, at the head of every page it runs onto, that it is continued.
+    saying = [i for i, page in enumerate(pages)
+              if any(line.strip() == "Table 1.2 (continued)" for line in page[:4])]
+    assert saying == holding[1:]
 
 
 @pytest.mark.slow

@@ -103,6 +103,25 @@ def print_rules(node: Node) -> Node | None:
     return None
 
 
+def has_long_table(blocks: list[Node]) -> bool:
+    """Whether `blocks` hold a table of more than SHORT_TABLE_ROWS rows: one that may run over
+    a page and say "(continued)" at the head of the next (a running string, from the text)."""
+    for node in blocks:
+        kind, content = node.get("t"), node.get("c", [])
+        if kind == "Table" and _table_rows(content) > SHORT_TABLE_ROWS:
+            return True
+        inner: list[list[Node]] = []
+        if kind in ("BlockQuote",):
+            inner = [content]
+        elif kind in ("Div", "Figure"):
+            inner = [content[-1]]
+        elif kind in ("BulletList", "OrderedList"):
+            inner = content if kind == "BulletList" else content[1]
+        if any(has_long_table(item) for item in inner):
+            return True
+    return False
+
+
 # How much narrower book.css sets what is inside these blocks, in points: a block quote's
 # margins (1.5em of its 9 pt, each side), a list's padding (1.5em of 10 pt), a definition's
 # indent (WeasyPrint's 40px).
