@@ -222,3 +222,29 @@ def test_a_display_title_does_not_break_at_its_hyphen(built_typeset: Built) -> N
     lines = [line.strip() for page in pdf_pages(built_typeset.pdf) for line in page]
     assert not any(line.endswith("co-") for line in lines)
     assert any(line.startswith("co-producing") or " co-producing" in line for line in lines)
+
+
+def listing_lines_per_page(css: str, filler_words: int) -> list[int]:
+    """How many lines of an eight-line listing each page holds, after `filler_words` words."""
+    import weasyprint
+
+    code = "\n".join(f"line_{i:02d} = {i}" for i in range(1, 9))
+    html = (f"<style>@page {{ size: 100mm 80mm; margin: 10mm }} {css}</style>"
+            f"<p>{'word ' * filler_words}</p><pre><code>{code}</code></pre><p>after</p>")
+    counts = []
+    for page in weasyprint.HTML(string=html).render().pages:
+        counts.append(sum(1 for box in page._page_box.descendants()
+                          if getattr(box, "text", "").startswith("line_")))
+    return counts
+
+
+@pytest.mark.slow
+def test_a_listing_leaves_no_line_alone_on_a_page() -> None:
+    from anthology.render.html import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "book" / "book.css").read_text(encoding="utf-8")
+    # Wherever the page breaks in the listing, each side holds two lines or more...
+    assert all(1 not in listing_lines_per_page(css, 6 * n) for n in range(4, 26))
+    # ...which WeasyPrint would not do with orphans and widows of 1.
+    loose = css + "pre { orphans: 1; widows: 1; }"
+    assert any(1 in listing_lines_per_page(loose, 6 * n) for n in range(4, 26))
