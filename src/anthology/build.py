@@ -24,7 +24,7 @@ from anthology.findings import Finding, error, has_errors, info, summary_line
 from anthology.model import TEXT_STATES, Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
-from anthology.render.typeset import has_long_table, html_key
+from anthology.render.typeset import html_key, long_table
 
 if TYPE_CHECKING:
     import subprocess
@@ -413,17 +413,6 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
 PIECES_FORMAT = "2"
 
 
-def _long_table(cache: Cache, text: ChapterText) -> bool:
-    """Whether the chapter has a table long enough to run over a page (kept in the cache by
-    the chapter's key: reading its AST again on every build would cost more)."""
-    known = cache.get_json("long-table", text.key)
-    if isinstance(known, bool):
-        return known
-    found = has_long_table(text.ast["blocks"])
-    cache.put_json("long-table", text.key, found)
-    return found
-
-
 def print_style_key(book: Book) -> str:
     """Everything that shapes the print layout besides the HTML: anthology's and the book's
     templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
@@ -604,7 +593,7 @@ class PrintPieces:
         # anthology's CSS sets one running string from inside a chapter: "Table 2.1
         # (continued)" at the head of a page a long table runs onto.
         self.apart = (self.extra is None and not self.own_template
-                      and not any(_long_table(cache, t) for t in texts))
+                      and not any(long_table(cache, t) for t in texts))
         self.threads = threads
         self.moving: Callable[[], None] = lambda: None
         self.blank = Sections("", "", [])

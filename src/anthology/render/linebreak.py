@@ -232,7 +232,14 @@ def house_iter_line_boxes(inline: Any, block: Any) -> Any:
                 position_y = line.position_y + line.height
             if line is None:
                 return
-            yield line, resume_at
+            try:
+                yield line, resume_at
+            except GeneratorExit:
+                # anthology: lines laid out ahead that the layout never asks for leave nothing
+                # behind (absolute boxes, floats, running elements), as if never laid out.
+                remove_placeholders(context, [laid for laid, _ in ahead], absolute_boxes,
+                                    fixed_boxes)
+                raise
             if resume_at is None:
                 return
             skip_stack = resume_at

@@ -9,12 +9,15 @@ lines: see render/linebreak.py. The CSS side of the rules is in templates/book/b
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from anthology.cache import digest
+from anthology.cache import Cache, digest
 from anthology.document import Node
+
+if TYPE_CHECKING:
+    from anthology.render.chapter import ChapterText
 
 # Bumped whenever what these rules make of a chapter changes: part of the print HTML's cache key.
 TYPESET_RULES = "1"
@@ -120,6 +123,18 @@ def has_long_table(blocks: list[Node]) -> bool:
         if any(has_long_table(item) for item in inner):
             return True
     return False
+
+
+def long_table(cache: Cache, text: ChapterText) -> bool:
+    """Whether a chapter has a table long enough to run over a page: has_long_table on its
+    AST, kept in the cache under the chapter's key (reading the AST on every build, for this
+    alone, would cost more than the answer)."""
+    known = cache.get_json("long-table", text.key)
+    if isinstance(known, bool):
+        return known
+    found = has_long_table(text.ast["blocks"])
+    cache.put_json("long-table", text.key, found)
+    return found
 
 
 # How much narrower book.css sets what is inside these blocks, in points: a block quote's
