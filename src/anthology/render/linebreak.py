@@ -94,7 +94,7 @@ def _ends_with_hyphen(line: Any) -> tuple[bool, bool]:
     """Whether a laid-out line ends with a hyphen, and whether hyphenation put it there."""
     last = None
     for box in line.descendants():
-        if getattr(box, "text", None):
+        if getattr(box, "text", "").strip(" "):  # not a space between inline boxes
             last = box
     if last is None:
         return False, False
