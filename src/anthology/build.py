@@ -394,7 +394,7 @@ def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache,
     from anthology.render.html import chapter_sections
 
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        made = pool.map(lambda t: chapter_sections(book, t, cache, html_key(t.key)),
+        made = pool.map(lambda t: chapter_sections(book, t, cache, html_key(book, t.key)),
                         texts)
         return {t.chapter.id: sections for t, sections in zip(texts, made, strict=True)}
 
@@ -600,7 +600,7 @@ class PrintPieces:
         # pandoc starts now for the chapters whose HTML is not cached: they are laid out again.
         self.made: dict[str, Future[Sections]] = {
             t.chapter.id: threads.submit(self._sections, t) for t in texts
-            if cache.path_of("html", html_key(t.key), ".json") is None}
+            if cache.path_of("html", html_key(book, t.key), ".json") is None}
         if len(self.made) > 2:
             # Many chapters' HTML to make (a cold build): make it before the workers start.
             # pandoc beside two WeasyPrint workers would set the build's peak of memory, for
@@ -627,7 +627,7 @@ class PrintPieces:
     def _sections(self, text: ChapterText) -> Sections:
         from anthology.render.html import chapter_sections
 
-        return chapter_sections(self.book, text, self.cache, html_key(text.key))
+        return chapter_sections(self.book, text, self.cache, html_key(self.book, text.key))
 
     def sections(self, text: ChapterText) -> Sections:
         """The chapter's HTML sections (pandoc's), read or made once."""
@@ -679,7 +679,7 @@ class PrintPieces:
                 continue
             # The chapter's key covers what its HTML does not show: its images.
             key = digest("piece", self.frame(place), str(self.apart),
-                         *([text.key, html_key(text.key)] if chapter else []))
+                         *([text.key, html_key(self.book, text.key)] if chapter else []))
             # Laid out without its folios, a piece needs no other's length: the longest
             # chapters go first (by their text's length), so that the last layouts of a cold
             # build are short ones and no worker waits long for the other at the end.

@@ -19,9 +19,11 @@ from anthology.render.typeset import (
     break_code,
     break_code_line,
     code_measure,
+    html_key,
     points,
     print_rules,
     set_listings,
+    text_width,
     unbroken_hyphens,
 )
 from tests.conftest import CHAPTERS_YAML, write_book
@@ -40,6 +42,19 @@ def pdf_pages(pdf: Path) -> list[list[str]]:
     ("12pt", 12.0), ("1in", 72.0), ("25.4mm", 72.0), ("2.54cm", 72.0), ("4px", 3.0)])
 def test_points(length: str, expected: float) -> None:
     assert points(length) == pytest.approx(expected)
+
+
+def test_the_print_html_is_cached_per_measure() -> None:
+    from types import SimpleNamespace
+
+    def book(width: str) -> Any:
+        page = SimpleNamespace(width=width, inner="20mm", outer="16mm")
+        return SimpleNamespace(config=SimpleNamespace(page=page))
+
+    assert text_width(book("156mm")) == pytest.approx(points("120mm"))
+    assert html_key(book("156mm"), "k") == html_key(book("156mm"), "k")
+    assert html_key(book("156mm"), "k") != html_key(book("170mm"), "k")
+    assert html_key(book("156mm"), "k") != html_key(book("156mm"), "j")
 
 
 def test_the_measure_in_characters_of_code() -> None:

@@ -321,7 +321,7 @@ def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any
         if "html" in session.ahead:
             from anthology.render.html import chapter_sections
 
-            chapter_sections(book, text, session.cache, html_key(text.key))
+            chapter_sections(book, text, session.cache, html_key(book, text.key))
         if "epub" in session.ahead:
             import tempfile
 

@@ -31,7 +31,7 @@ from anthology.model import Book, Contributor
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.sandbox import BookTemplates, template_error_message
-from anthology.render.typeset import points, print_rules, set_listings, unbroken_hyphens
+from anthology.render.typeset import print_rules, set_listings, text_width, unbroken_hyphens
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -120,12 +120,6 @@ def names(people: Sequence[Contributor]) -> str:
     if len(listed) <= 1:
         return "".join(listed)
     return ", ".join(listed[:-1]) + " and " + listed[-1]
-
-
-def text_width(book: Book) -> float:
-    """The width of the type area in points (the page less its inner and outer margins)."""
-    page = book.config.page
-    return points(page.width) - points(page.inner) - points(page.outer)
 
 
 def chapter_body_ast(text: ChapterText, notes: str, measure: float) -> Node:

@@ -17,6 +17,7 @@ from anthology.cache import Cache, digest
 from anthology.document import Node
 
 if TYPE_CHECKING:
+    from anthology.model import Book
     from anthology.render.chapter import ChapterText
 
 # Bumped whenever what these rules make of a chapter changes: part of the print HTML's cache key.
@@ -42,9 +43,16 @@ MIN_BEFORE_BREAK = 12
 
 
 
-def html_key(chapter_key: str) -> str:
-    """The cache key of a chapter's print HTML: its text's key and the rules' version."""
-    return digest("html", TYPESET_RULES, chapter_key)
+def html_key(book: Book, chapter_key: str) -> str:
+    """The cache key of a chapter's print HTML: its text's key, the rules' version and the
+    measure its listings are broken for."""
+    return digest("html", TYPESET_RULES, f"{text_width(book):.2f}", chapter_key)
+
+
+def text_width(book: Book) -> float:
+    """The width of the type area in points (the page less its inner and outer margins)."""
+    page = book.config.page
+    return points(page.width) - points(page.inner) - points(page.outer)
 
 
 _POINTS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "px": 0.75}
