@@ -19,7 +19,9 @@ from anthology.render.typeset import (
     break_code,
     break_code_line,
     code_measure,
+    has_long_table,
     html_key,
+    long_table,
     points,
     print_rules,
     set_listings,
@@ -100,6 +102,29 @@ def test_tables_of_up_to_fifteen_rows_are_kept_whole(rows: int, kept: bool) -> N
 
 def _listing(width: int) -> dict[str, Any]:
     return {"t": "CodeBlock", "c": [["", ["python"], []], "a = 1\n" + "b" * width]}
+
+
+def test_long_tables_are_found_wherever_they_are(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from anthology.cache import Cache
+
+    assert not has_long_table([_table(15), {"t": "BlockQuote", "c": [_table(15)]}])
+    assert has_long_table([{"t": "Div", "c": [["", [], []], [_table(16)]]}])
+    assert has_long_table([{"t": "BulletList", "c": [[{"t": "Para", "c": []}], [_table(30)]]}])
+    # The answer is kept under the chapter's key: the AST is read once.
+    reads: list[int] = []
+
+    class Text(SimpleNamespace):
+        @property
+        def ast(self) -> dict[str, Any]:
+            reads.append(1)
+            return {"blocks": [_table(20)]}
+
+    cache = Cache(tmp_path / "cache")
+    assert long_table(cache, Text(key="k"))
+    assert long_table(cache, Text(key="k"))
+    assert len(reads) == 1
 
 
 def test_listings_are_set_smaller_or_broken_only_when_too_long() -> None:
