@@ -24,6 +24,7 @@ from anthology.findings import Finding, error, has_errors, info, summary_line, w
 from anthology.model import TEXT_STATES, Book, Chapter
 from anthology.render.chapter import ChapterText, prepare_chapter
 from anthology.render.citations import resolve_csl
+from anthology.render.typeset import html_key, long_table
 
 if TYPE_CHECKING:
     import subprocess
@@ -408,7 +409,7 @@ def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache,
     from anthology.render.html import chapter_sections
 
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        made = pool.map(lambda t: chapter_sections(book, t, cache, digest("html", t.key)),
+        made = pool.map(lambda t: chapter_sections(book, t, cache, html_key(book, t.key)),
                         texts)
         return {t.chapter.id: sections for t, sections in zip(texts, made, strict=True)}
 
@@ -432,6 +433,7 @@ def print_style_key(book: Book) -> str:
     templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
     subsetter and the HTML parser."""
     from anthology import __version__
+    from anthology.render import linebreak
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
     from anthology.render.htmltree import parser_version
     from anthology.render.pdf import weasyprint_version
@@ -440,8 +442,10 @@ def print_style_key(book: Book) -> str:
     extra = [book.root / name for name in (book.config.build.css,) if name]
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
                           book.root / "styles")
+    # The line breaker's rules shape the pages as much as the CSS does.
+    breaker = Path(linebreak.__file__).read_bytes()
     return digest("print-style", __version__, PIECES_FORMAT, weasyprint_version(),
-                  subsetter_version(), parser_version(), *files,
+                  subsetter_version(), parser_version(), breaker, *files,
                   *(p.read_bytes() if p.is_file() else b"-" for p in extra))
 
 
@@ -601,14 +605,17 @@ class PrintPieces:
         # folios are drawn in place, and a piece is laid out again when its first page moves
         # or the named strings it enters with change (the last values the pieces before it
         # set: a page that sets none shows them, as in one document).
-        self.apart = self.extra is None and not self.own_template
+        # anthology's CSS sets one running string from inside a chapter: "Table 2.1
+        # (continued)" at the head of a page a long table runs onto.
+        self.apart = (self.extra is None and not self.own_template
+                      and not any(long_table(cache, t) for t in texts))
         self.threads = threads
         self.moving: Callable[[], None] = lambda: None
         self.blank = Sections("", "", [])
         # pandoc starts now for the chapters whose HTML is not cached: they are laid out again.
         self.made: dict[str, Future[Sections]] = {
             t.chapter.id: threads.submit(self._sections, t) for t in texts
-            if cache.path_of("html", digest("html", t.key), ".json") is None}
+            if cache.path_of("html", html_key(book, t.key), ".json") is None}
         if len(self.made) > 2:
             # Many chapters' HTML to make (a cold build): make it before the workers start.
             # pandoc beside two WeasyPrint workers would set the build's peak of memory, for
@@ -635,7 +642,7 @@ class PrintPieces:
     def _sections(self, text: ChapterText) -> Sections:
         from anthology.render.html import chapter_sections
 
-        return chapter_sections(self.book, text, self.cache, digest("html", text.key))
+        return chapter_sections(self.book, text, self.cache, html_key(self.book, text.key))
 
     def sections(self, text: ChapterText) -> Sections:
         """The chapter's HTML sections (pandoc's), read or made once."""
@@ -687,7 +694,7 @@ class PrintPieces:
                 continue
             # The chapter's key covers what its HTML does not show: its images.
             key = digest("piece", self.frame(place), str(self.apart),
-                         *([text.key, digest("html", text.key)] if chapter else []))
+                         *([text.key, html_key(self.book, text.key)] if chapter else []))
             # Laid out without its folios, a piece needs no other's length: the longest
             # chapters go first (by their text's length), so that the last layouts of a cold
             # build are short ones and no worker waits long for the other at the end.

@@ -44,6 +44,7 @@ from anthology.images import IMAGE_RULES, cover_findings
 from anthology.memory import release_memory
 from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import MARKDOWN_READER, pandoc_identity
+from anthology.render.typeset import html_key
 
 RESULT_VERSION = "3"  # 2: word counts have a `code` part; 3: images count by content
 Progress = Callable[[str], None]
@@ -378,7 +379,7 @@ def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any
         if "html" in session.ahead:
             from anthology.render.html import chapter_sections
 
-            chapter_sections(book, text, session.cache, digest("html", text.key))
+            chapter_sections(book, text, session.cache, html_key(book, text.key))
         if "epub" in session.ahead:
             import tempfile
 

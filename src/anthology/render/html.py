@@ -32,6 +32,7 @@ from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.maths import paragraph_splitter, svg_maker
 from anthology.render.sandbox import BookTemplates, template_error_message
+from anthology.render.typeset import print_rules, set_listings, text_width, unbroken_hyphens
 from anthology.typography import typeset_book
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -67,11 +68,13 @@ def _environment(root: Path, has_templates: bool) -> jinja2.Environment:
         folder = root / "build" / ".cache" / "jinja-sandbox"
         folder.mkdir(parents=True, exist_ok=True)
         compiled = jinja2.FileSystemBytecodeCache(str(folder))
-    return jinja2.sandbox.SandboxedEnvironment(
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders), bytecode_cache=compiled,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "j2", "xhtml"),
                                             default_for_string=True),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["unbroken_hyphens"] = unbroken_hyphens
+    return env
 
 
 def render(root: Path, name: str, /, *, env: jinja2.Environment | None = None,
@@ -121,18 +124,22 @@ def names(people: Sequence[Contributor]) -> str:
     return ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
-def chapter_body_ast(text: ChapterText, notes: str, cache: Cache | None = None) -> Node:
-    """The chapter's AST for print: references headed, floats named, ids prefixed, notes placed,
-    maths typeset (render/maths.py)."""
+def chapter_body_ast(text: ChapterText, notes: str, measure: float,
+                     cache: Cache | None = None) -> Node:
+    """The chapter's AST for print: references headed, floats named, ids prefixed, notes
+    placed, maths typeset (render/maths.py), the house typography rules applied for a type
+    area `measure` points wide."""
     ast = with_reference_heading(text.ast)
     if notes == "endnotes":
         named: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                           svg_maker(cache), paragraph_splitter))
-        return notes_to_endnotes(named, text.prefix)
-    # One walk instead of three: this runs on every chapter of every cold build.
-    result: Node = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
-                                        footnote_spanner, svg_maker(cache),
-                                        paragraph_splitter))
+                                           svg_maker(cache), paragraph_splitter, print_rules))
+        result = notes_to_endnotes(named, text.prefix)
+    else:
+        # One walk instead of five: this runs on every chapter of every cold build.
+        result = transform(ast, chain(float_namer(), id_prefixer(text.prefix),
+                                      footnote_spanner, svg_maker(cache), paragraph_splitter,
+                                      print_rules))
+    set_listings(result["blocks"], measure)
     return result
 
 
@@ -207,7 +214,7 @@ def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
             return Sections(stored["body"], stored["abstract"],
                             [Float(*item) for item in stored["floats"]])
     what = f"{text.manuscript.name} (chapter {text.number})"
-    body = chapter_body_ast(text, book.config.build.notes, cache)
+    body = chapter_body_ast(text, book.config.build.notes, text_width(book), cache)
     floats = list_floats(body)
     body_html = pandoc.ast_to_html(body, what)
     abstract_html = ""

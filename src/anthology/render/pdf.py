@@ -313,9 +313,10 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _install_string_hook()
     _install_first_page_hook()
     _install_page_references_cache()
-    from anthology.render import htmltree, speedups, subsetting
+    from anthology.render import htmltree, linebreak, speedups, subsetting
 
     speedups.install()
+    linebreak.install()
     subsetting.install()
     _MESSAGES.clear()
     _START.update(ask=ask, shift=None, entry={}, context=None,
