@@ -408,6 +408,8 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
     return parts
 
 
+# What the merge adds to the pieces: 2 since it labels the pages (roman, then arabic).
+MERGED_FORMAT = "2"
 # What a piece's cached layout records: 2 since it holds the named strings the piece sets.
 PIECES_FORMAT = "2"
 
@@ -471,7 +473,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT if tagged else None,
                               identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
-                              fast_parse=htmltree.allowed(book), process=process)
+                              fast_parse=htmltree.allowed(book), process=process,
+                              page_labels=True)
     pages, refused = int(rendered["pages"]), list(rendered["refused"])
     if cache is not None:
         output_marker(cache, output).unlink(missing_ok=True)
@@ -527,7 +530,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
                 piece.path = assembly.final[number]
         refused = sorted({url for piece in [front, *body]
                           for url in piece.layout.get("refused", [])})
-        merged_key = digest("merged", book.config.language,
+        merged_key = digest("merged", MERGED_FORMAT, book.config.language,
                             *(merge.part_key(piece) for piece in [front, *body]))
         if merge.merged_is_current(cache, output, merged_key):
             return merge.merged_pages(cache, output), refused

@@ -262,10 +262,17 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     """The proposal PDF with WeasyPrint, in the book's typeface."""
     from anthology import __version__
     from anthology.render import htmltree, pandoc
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, font_css, names, render
+    from anthology.render.html import (
+        FONTS_DIR,
+        TEMPLATES_DIR,
+        font_css,
+        names,
+        render,
+        with_header_scope,
+    )
     from anthology.render.pdf import render_pdf
 
-    body = pandoc.ast_to_html(ast, "the proposal")
+    body = with_header_scope(pandoc.ast_to_html(ast, "the proposal"))
     html = render(
         book.root, HTML_TEMPLATE, book=book.config, editors_names=names(book.editors),
         body=Markup(body),
