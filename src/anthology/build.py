@@ -365,11 +365,15 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         result.findings += refusal_findings(texts, result.refused)
         result.outputs.append(output)
     if "epub" in targets:
-        progress("Writing the EPUB")
         from anthology.render.epub import write_epub
+        from anthology.render.print_pages import missed_pages_note, page_list_note, print_edition
 
+        pages, why_not = print_edition(book, out_dir / f"{slug}.pdf", built_now="pdf" in targets)
+        progress("Writing the EPUB" if pages is not None else page_list_note(why_not))
         with atomic_output(out_dir / f"{slug}.epub") as tmp:
-            write_epub(book, texts, tmp, work, created, cache, jobs)
+            _, package = write_epub(book, texts, tmp, work, created, cache, jobs, pages)
+        if package.missed:
+            progress(missed_pages_note(package.missed))
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result

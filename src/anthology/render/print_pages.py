@@ -1,0 +1,258 @@
+"""The print edition's pages in the EPUB: a page-break marker where each page of the book PDF
+begins, for the EPUB's page list (readers and screen readers can go to "page 17" as cited).
+
+Where a page begins is found from its text: the PDF's text, page by page (poppler's pdftotext
+when the machine has it, else pypdf), is matched against the words of the EPUB's files in
+reading order. A chapter or part that opens a page has its marker at its start; another page's
+marker goes before the first word of its first line that is found, in order, a little further
+on in the same chapter (the running head, which is not in the EPUB, is passed over, and a word
+hyphenated across two pages is taken whole). Words are compared letters and digits only, so
+hyphenation, quotation marks and note calls do not stop a match. A blank page has no marker, nor
+has a page whose text cannot be found (the count is reported).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from anthology.errors import ToolError
+from anthology.model import Book
+
+# Words compared to find where a page begins, and how many must agree.
+WINDOW = 8
+AGREE = 6
+# Lines of a page tried as its first (the first may be a running head).
+FIRST_LINES = 4
+_ANCHOR = re.compile(r"^(chapter|part)-\d+$")
+_PIECE = re.compile(r"<[^>]*>|[^<]+")
+_WORD = re.compile(r"\S+")
+_OPEN = re.compile(r"<([A-Za-z][\w:-]*)")
+# What the print page's text never starts in: notes and their calls (at the foot of the page,
+# and numbers in the text), and maths and drawings (not words).
+_SKIP = re.compile(r'<(?:math|svg)\b|<aside\b|class="footnote-ref"|epub:type="footnotes"')
+
+
+@dataclass
+class PrintPages:
+    """The book PDF's pages: each page's label (its folio), its text, and the page where each
+    chapter and part opens."""
+
+    labels: list[str]
+    texts: list[str]
+    openings: dict[str, int] = field(default_factory=dict)
+
+
+def _texts(pdf: Path, count: int) -> list[str]:
+    """Each page's text: pdftotext (fast) if installed, else pypdf."""
+    tool = shutil.which("pdftotext")
+    if tool is not None:
+        done = subprocess.run([tool, "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                              timeout=300, check=False)
+        if done.returncode == 0:
+            pages = done.stdout.decode("utf-8", "replace").split("\f")
+            if len(pages) >= count:
+                return pages[:count]
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(pdf).pages]
+
+
+def read_print_pages(pdf: Path) -> PrintPages | None:
+    """The pages of the book PDF, or None when it has no page labels (made before anthology
+    labelled its pages: build the PDF again)."""
+    from pypdf import PdfReader
+
+    try:
+        reader: Any = PdfReader(pdf)
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
+        labels = list(reader.page_labels)
+        openings = {str(name): int(reader.get_destination_page_number(target))
+                    for name, target in reader.named_destinations.items()
+                    if _ANCHOR.match(str(name))}
+    except Exception as exc:  # pypdf raises many kinds on a damaged file
+        raise ToolError(f"{pdf.name}: cannot read the book PDF for the EPUB's page list "
+                        f"({exc}). Build it again with `anthology build`.") from None
+    return PrintPages(labels, _texts(pdf, len(labels)), openings)
+
+
+def normal(word: str) -> str:
+    """A word as compared: its letters and digits, lower case."""
+    return "".join(ch for ch in unescape(word) if ch.isalnum()).lower()
+
+
+def page_words(text: str) -> list[list[str]]:
+    """A page's words, line by line, a word hyphenated at the end of a line joined with its
+    end on the next."""
+    lines = [line.split() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    for number in range(len(lines) - 1):
+        if lines[number] and lines[number][-1][-1:] in ("-", "\u2010", "\u00ad") and \
+                lines[number + 1]:
+            lines[number][-1] = lines[number][-1] + lines[number + 1].pop(0)
+    return [[w for w in (normal(word) for word in line) if w] for line in lines]
+
+
+@dataclass
+class Words:
+    """A file's words in reading order: each word as compared and where it starts."""
+
+    words: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+
+
+def file_words(xhtml: str) -> Words:
+    """The words of an XHTML file's body, outside notes, note calls, maths and drawings."""
+    found = Words()
+    start = xhtml.find("<body")
+    skipping: list[str] = []  # the element being skipped, and its open copies inside it
+    for match in _PIECE.finditer(xhtml, max(start, 0)):
+        piece = match.group(0)
+        if piece.startswith("<"):
+            if skipping:
+                name = skipping[0]
+                if piece.startswith(f"</{name}"):
+                    skipping.pop()
+                elif piece.startswith(f"<{name}") and not piece.endswith("/>"):
+                    skipping.append(name)
+            elif _SKIP.search(piece) and not piece.endswith("/>"):
+                opened = _OPEN.match(piece)
+                if opened:
+                    skipping.append(opened.group(1))
+            continue
+        if skipping:
+            continue
+        for word in _WORD.finditer(piece):
+            compared = normal(word.group(0))
+            if compared:
+                found.words.append(compared)
+                found.offsets.append(match.start() + word.start())
+    return found
+
+
+def _find(window: Sequence[str], words: Sequence[str], start: int, end: int) -> int | None:
+    """Where `window` (a page's first words) begins in `words[start:end]`: the first place
+    whose word is the window's first (or ends with it: the end of a hyphenated word) and where
+    most of the window follows."""
+    first = window[0]
+    for position in range(start, min(end, len(words))):
+        word = words[position]
+        if word != first and not (len(first) > 1 and word.endswith(first)):
+            continue
+        following = words[position:position + len(window) + 3]
+        matcher = difflib.SequenceMatcher(None, list(window), following, autojunk=False)
+        if sum(block.size for block in matcher.get_matching_blocks()) >= min(AGREE,
+                                                                              len(window)):
+            return position if word == first else position + 1
+    return None
+
+
+def marker(label: str) -> str:
+    """The page-break marker for a page of the print edition."""
+    return (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" '
+            f'aria-label="{label}"></span>')
+
+
+@dataclass
+class Placed:
+    """The page list made: (label, href) in page order, the files with their markers, and the
+    pages with text that could not be placed."""
+
+    pages: list[tuple[str, str]]
+    files: dict[str, str]
+    missed: list[str]
+
+
+def place_page_breaks(pages: PrintPages, files: Mapping[str, str],
+                      anchors: Mapping[str, str]) -> Placed:
+    """Markers for the arabic-numbered pages in `files` (text/ file name to XHTML, in reading
+    order); `anchors` names the file of each chapter and part anchor."""
+    words = {name: file_words(xhtml) for name, xhtml in files.items()}
+    insertions: dict[str, list[tuple[int, str]]] = {name: [] for name in files}
+    listed: list[tuple[str, str]] = []
+    missed: list[str] = []
+    opening_at = {index: anchor for anchor, index in pages.openings.items()
+                  if anchor in anchors}
+    current: str | None = None  # the file the pages are in
+    cursor = 0
+    for index, (label, text) in enumerate(zip(pages.labels, pages.texts, strict=False)):
+        if not label.isdigit():
+            continue  # the front matter: its pages are not the EPUB's
+        anchor = opening_at.get(index)
+        if anchor is not None:
+            current = anchors[anchor]
+            tag = re.search(rf'<section id="{re.escape(anchor)}"[^>]*>', files[current])
+            if tag is None:
+                missed.append(label)
+                continue
+            insertions[current].append((tag.end(), marker(label)))
+            listed.append((label, f"text/{current}#page-{label}"))
+            cursor = 0
+            continue
+        lines = page_words(text)
+        if current is None or not any(lines):
+            continue  # a blank page, or one before any chapter
+        found = _locate(lines, words[current], cursor)
+        if found is None:
+            missed.append(label)
+            continue
+        cursor = found + 1
+        insertions[current].append((words[current].offsets[found], marker(label)))
+        listed.append((label, f"text/{current}#page-{label}"))
+    marked = {}
+    for name, xhtml in files.items():
+        for offset, span in sorted(insertions[name], reverse=True):
+            xhtml = xhtml[:offset] + span + xhtml[offset:]
+        marked[name] = xhtml
+    return Placed(listed, marked, missed)
+
+
+def _locate(lines: Sequence[Sequence[str]], words: Words, cursor: int) -> int | None:
+    """The index in `words` of the word a page begins with."""
+    for first in range(min(FIRST_LINES, len(lines))):
+        window = [w for line in lines[first:] for w in line][:WINDOW]
+        if len(window) < min(AGREE, 3):
+            continue
+        found = _find(window, words.words, cursor, cursor + 20000)
+        if found is not None and found < len(words.words):
+            return found
+    return None
+
+
+def page_list_note(reason: str) -> str:
+    """The progress line of an EPUB written without a page list."""
+    return f"Writing the EPUB (no page list: {reason})"
+
+
+def print_edition(book: Book, pdf: Path, *,
+                  built_now: bool) -> tuple[PrintPages | None, str]:
+    """The book PDF's pages for the EPUB's page list, or None and why not: the PDF built in
+    this run, or the last one if no file the book is made from has changed since."""
+    from anthology.build import newest_input_time
+
+    if not pdf.is_file():
+        return None, "there is no book PDF yet; `anthology build` makes both"
+    newest = newest_input_time(book.root)
+    if not built_now and newest is not None and pdf.stat().st_mtime < newest.timestamp():
+        return None, ("the book PDF is older than the book's files; `anthology build` "
+                      "makes both")
+    pages = read_print_pages(pdf)
+    if pages is None:
+        return None, "the book PDF has no page labels; `anthology build` makes both again"
+    return pages, ""
+
+
+def missed_pages_note(missed: Sequence[str]) -> str:
+    """The progress line naming the PDF's pages the EPUB's page list leaves out."""
+    shown = ", ".join(missed[:10]) + (f" and {len(missed) - 10} more" if len(missed) > 10
+                                      else "")
+    return (f"The EPUB's page list leaves out page{'s' if len(missed) > 1 else ''} {shown}: "
+            "where the text of the print page begins was not found.")
