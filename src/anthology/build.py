@@ -412,7 +412,8 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
     return parts
 
 
-# What the merge adds to the pieces: 2 since it labels the pages (roman, then arabic).
+# What is added to a laid-out PDF (the merge, or the whole-book render's finishing): 2 since
+# its pages are labelled (roman, then arabic).
 MERGED_FORMAT = "2"
 # What a piece's cached layout records: 2 since it holds the named strings the piece sets.
 PIECES_FORMAT = "2"
@@ -465,7 +466,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     key = ""
     if not tagged and cache is not None:
         # The HTML names the chapters' images but does not hold them: their keys do.
-        key = digest("whole-pdf", print_style_key(book), html, *(t.key for t in texts))
+        key = digest("whole-pdf", MERGED_FORMAT, print_style_key(book), html,
+                     *(t.key for t in texts))
         stored = cache.get_json("whole", key)
         if isinstance(stored, dict) and merged_is_current(cache, output, key):
             if process is not None:

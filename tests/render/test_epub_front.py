@@ -165,8 +165,9 @@ def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built)
     files = built_sample.epub_files()
     opener = next(d.decode() for n, d in files.items()
                   if n.startswith("EPUB/text/ch") and b'<section id="chapter-3"' in d)
-    assert ('<p><span class="author-name">Aisha Begum</span><br />'
-            '<span class="author-affiliation">') in opener
+    assert ('<p><span class="author-name">Aisha Begum</span><br />\n'
+            '<span class="author-affiliation">Northgate Independent Advocacy Service</span></p>'
+            ) in opener
     assert re.search(r'<h2 class="unnumbered abstract">Abstract</h2>', opener)
 
 

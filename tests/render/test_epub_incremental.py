@@ -187,7 +187,7 @@ def test_parts_and_figures_pass_epubcheck_with_media_apart(
                        r'contributors)"', nav)
     assert [anchor for _, anchor in order] == [
         "notes-on-contributors", "chapter-1", "part-2", "chapter-2", "part-3", "chapter-3"]
-    assert spine == ["cover_xhtml", "title_page_xhtml", "nav",
+    assert spine == ["cover_xhtml", "title_page_xhtml", "copyright_xhtml", "nav",
                      *(f"{stem}_xhtml" for stem, _ in order)]
     care = files[f"EPUB/text/{order[-1][0]}.xhtml"].decode()
     assert 'id="c3-fig-care"' in care and 'href="#c3-fig-care"' in care

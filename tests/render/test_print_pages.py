@@ -77,6 +77,17 @@ def test_markers_go_at_a_chapters_opening_and_before_a_pages_first_words() -> No
     assert f"the agreement {marker('16')}about what is said" in page
 
 
+def test_the_same_words_close_together_do_not_misplace_a_marker() -> None:
+    """Page 6 of the sample began "as by those who run": not at the "as much as" before it."""
+    chapter = ('<body><section id="chapter-1"><p>read by people who use services as much as '
+               "by those who run them. If the book has one message</p></section></body>")
+    pages = PrintPages(["5", "6"], ["1 Introduction read by people who use services as much",
+                                    "6\nHelen Marsh\nas by those who run them. If the book has "
+                                    "one message"], {"chapter-1": 0})
+    placed = place_page_breaks(pages, {"ch002.xhtml": chapter}, {"chapter-1": "ch002.xhtml"})
+    assert f"services as much {marker('6')}as by those" in placed.files["ch002.xhtml"]
+
+
 def test_a_page_whose_text_is_not_found_is_missed() -> None:
     pages = PrintPages(["15", "16"], ["3 Room to think", "16\nwords that are nowhere in the "
                                       "chapter at all, none of them"], {"chapter-3": 0})

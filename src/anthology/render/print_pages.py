@@ -29,6 +29,9 @@ from anthology.model import Book
 # Words compared to find where a page begins, and how many must agree.
 WINDOW = 8
 AGREE = 6
+# Words that, following exactly, prefer a place a little further on (NEARBY words at most).
+EXACT = 4
+NEARBY = 40
 # Lines of a page tried as its first (the first may be a running head).
 FIRST_LINES = 4
 _ANCHOR = re.compile(r"^(chapter|part)-\d+$")
@@ -138,20 +141,31 @@ def file_words(xhtml: str) -> Words:
     return found
 
 
+def _starts(window: Sequence[str], word: str) -> bool:
+    """Whether `word` is the window's first (or ends with it: the end of a hyphenated word)."""
+    first = window[0]
+    return word == first or (len(first) > 1 and word.endswith(first))
+
+
 def _find(window: Sequence[str], words: Sequence[str], start: int, end: int) -> int | None:
     """Where `window` (a page's first words) begins in `words[start:end]`: the first place
-    whose word is the window's first (or ends with it: the end of a hyphenated word) and where
-    most of the window follows."""
-    first = window[0]
+    whose word is the window's first (or ends with it) and where most of the window follows;
+    or, a few words on, a place where the window's first words follow exactly (the same
+    words may come twice close together: "as much as by")."""
     for position in range(start, min(end, len(words))):
-        word = words[position]
-        if word != first and not (len(first) > 1 and word.endswith(first)):
+        if not _starts(window, words[position]):
             continue
         following = words[position:position + len(window) + 3]
         matcher = difflib.SequenceMatcher(None, list(window), following, autojunk=False)
         if sum(block.size for block in matcher.get_matching_blocks()) >= min(AGREE,
                                                                               len(window)):
-            return position if word == first else position + 1
+            exact = len(window[1:EXACT])
+            for better in range(position, min(position + NEARBY, len(words))):
+                if _starts(window, words[better]) and \
+                        list(words[better + 1:better + 1 + exact]) == list(window[1:EXACT]):
+                    position = better
+                    break
+            return position if words[position] == window[0] else position + 1
     return None
 
 
