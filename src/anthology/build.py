@@ -374,6 +374,9 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
             _, package = write_epub(book, texts, tmp, work, created, cache, jobs, pages)
         if package.missed:
             progress(missed_pages_note(package.missed))
+        if pages is not None and package.unmet:
+            progress("The EPUB claims no accessibility conformance: "
+                     f"{'; '.join(package.unmet)}.")
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result

@@ -10,6 +10,7 @@ import pikepdf
 import pytest
 
 from anthology.config import load_book
+from anthology.render.epub_front import conformance_gaps
 from anthology.render.print_pages import (
     PrintPages,
     file_words,
@@ -88,6 +89,27 @@ def test_the_same_words_close_together_do_not_misplace_a_marker() -> None:
     assert f"services as much {marker('6')}as by those" in placed.files["ch002.xhtml"]
 
 
+def test_words_run_across_inline_elements_as_in_highlighted_code() -> None:
+    code = ('<body><section id="chapter-2"><p>The script:</p>\n<pre><code><span class="va">parser'
+            '</span> <span class="op">=</span> argparse.<span class="fu">ArgumentParser</span>('
+            'description<span class="op">=</span>__doc__)\n<span class="cf">return</span> '
+            'parser</code></pre>\n<ol>\n<li><p>Then type the loop.</p></li>\n</ol></section>'
+            '</body>')
+    assert file_words(code).words == [
+        "the", "script", "parser", "argparseargumentparserdescriptiondoc", "return", "parser",
+        "then", "type", "the", "loop"]
+    pages = PrintPages(["9", "10", "11"], [
+        "2 The script:",
+        "10\nparser = argparse.ArgumentParser(description=__doc__)\nreturn parser\n"
+        "1. Then type the loop.",
+        "Chapter head 11\n1. Then type the loop."], {"chapter-2": 0})
+    placed = place_page_breaks(pages, {"ch004.xhtml": code}, {"chapter-2": "ch004.xhtml"})
+    page = placed.files["ch004.xhtml"]
+    assert f'<code><span class="va">{marker("10")}parser' in page
+    # The list item's number is printed, not written: the page is found without it.
+    assert f"<li><p>{marker('11')}Then type" in page
+
+
 def test_a_page_whose_text_is_not_found_is_missed() -> None:
     pages = PrintPages(["15", "16"], ["3 Room to think", "16\nwords that are nowhere in the "
                                       "chapter at all, none of them"], {"chapter-3": 0})
@@ -118,3 +140,20 @@ def test_why_an_epub_has_no_page_list(tmp_path: Path) -> None:
         None, "the book PDF is older than the book's files; `anthology build` makes both")
     assert print_edition(book, pdf, built_now=True) == (
         None, "the book PDF has no page labels; `anthology build` makes both again")
+
+
+@pytest.mark.parametrize(("pages", "cover_alt", "listed", "missed", "gaps"), [
+    (['<html lang="en"><img src="a.png" alt="A chart" /></html>'], "Cover", [("1", "x")], [],
+     []),
+    (['<html lang="en"><img src="a.png" alt="" /></html>', "<html><p>x</p></html>"], " ",
+     [], [], ["the cover has no text alternative", "an image has no text alternative",
+              "a file does not say its language",
+              "no page list (the print edition's pages are not known)"]),
+    (['<html lang="en"></html>'], "Cover", [("1", "x")], ["2", "3"],
+     ["2 printed pages not in the page list"]),
+])
+def test_what_keeps_an_epub_from_claiming_conformance(
+        pages: list[str], cover_alt: str, listed: list[tuple[str, str]], missed: list[str],
+        gaps: list[str]) -> None:
+    assert conformance_gaps(pages, cover_alt, listed, missed) == gaps
+

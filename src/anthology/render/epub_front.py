@@ -221,11 +221,12 @@ _ALT = re.compile(r'\salt="([^"]*)"')
 
 
 def conformance_gaps(pages: Iterable[str], cover_alt: str,
-                     page_list: Sequence[tuple[str, str]]) -> list[str]:
+                     page_list: Sequence[tuple[str, str]], missed: Sequence[str] = ()) -> list[str]:
     """Why the EPUB may not claim EPUB Accessibility 1.1 (WCAG 2.1 AA), from what anthology
     checks itself: every image with a text alternative, every file with its language, the
-    navigation with the print edition's page list. None: it may (with EPUBCheck clean, which
-    the test suite checks; DAISY Ace is not run)."""
+    navigation with the print edition's page list, every printed page with text in it
+    (`missed`: those not). None: it may (with EPUBCheck clean, which the test suite checks;
+    DAISY Ace is not run)."""
     gaps = []
     if not cover_alt.strip():
         gaps.append("the cover has no text alternative")
@@ -239,4 +240,7 @@ def conformance_gaps(pages: Iterable[str], cover_alt: str,
             gaps.append("a file does not say its language")
     if not page_list:
         gaps.append("no page list (the print edition's pages are not known)")
+    elif missed:
+        gaps.append(f"{len(missed)} printed page{'s' if len(missed) > 1 else ''} not in the "
+                    "page list")
     return list(dict.fromkeys(gaps))

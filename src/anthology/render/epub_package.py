@@ -239,7 +239,7 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
                 for t in texts}
     nav = navigation(book, contents(texts, stubs, sections), made.pages,
                      f"text/{stubs[texts[0].anchor]}" if texts else "text/title_page.xhtml")
-    made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages)
+    made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages, made.missed)
     access = with_page_features(access, bool(made.pages))
     if not made.unmet:
         access = [*access, ("dcterms:conformsTo", CONFORMANCE),

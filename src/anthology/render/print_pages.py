@@ -13,6 +13,7 @@ has a page whose text cannot be found (the count is reported).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import shutil
@@ -38,6 +39,11 @@ _ANCHOR = re.compile(r"^(chapter|part)-\d+$")
 _PIECE = re.compile(r"<[^>]*>|[^<]+")
 _WORD = re.compile(r"\S+")
 _OPEN = re.compile(r"<([A-Za-z][\w:-]*)")
+_CHAR = re.compile(r"&[#\w]+;|.", re.S)
+# Elements inside a word: what a line of text is made of (a word may run across them).
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i",
+                     "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+                     "time", "u", "var"})
 # What the print page's text never starts in: notes and their calls (at the foot of the page,
 # and numbers in the text), and maths and drawings (not words).
 _SKIP = re.compile(r'<(?:math|svg)\b|<aside\b|class="footnote-ref"|epub:type="footnotes"')
@@ -93,15 +99,16 @@ def normal(word: str) -> str:
 
 
 def page_words(text: str) -> list[list[str]]:
-    """A page's words, line by line, a word hyphenated at the end of a line joined with its
-    end on the next."""
+    """A page's words, line by line (lines without a word left out), a word hyphenated at the
+    end of a line joined with its end on the next."""
     lines = [line.split() for line in text.splitlines()]
     lines = [line for line in lines if line]
     for number in range(len(lines) - 1):
         if lines[number] and lines[number][-1][-1:] in ("-", "\u2010", "\u00ad") and \
                 lines[number + 1]:
             lines[number][-1] = lines[number][-1] + lines[number + 1].pop(0)
-    return [[w for w in (normal(word) for word in line) if w] for line in lines]
+    compared = [[w for w in (normal(word) for word in line) if w] for line in lines]
+    return [line for line in compared if line]  # a line of signs only ("+") is no line
 
 
 @dataclass
@@ -113,10 +120,24 @@ class Words:
 
 
 def file_words(xhtml: str) -> Words:
-    """The words of an XHTML file's body, outside notes, note calls, maths and drawings."""
+    """The words of an XHTML file's body, outside notes, note calls, maths and drawings. A
+    word runs on across inline elements (highlighted code: `argparse.ArgumentParser(` is one
+    word, as on the printed page); any other element ends it."""
     found = Words()
     start = xhtml.find("<body")
     skipping: list[str] = []  # the element being skipped, and its open copies inside it
+    text: list[str] = []  # the body's text, a space for each element that ends a word
+    starts: list[int] = []  # where each part of `text` begins in the joined text...
+    offsets: list[int] = []  # ...and in `xhtml` (a part is taken as is, or one character)
+    length = 0
+
+    def add(part: str, offset: int) -> None:
+        nonlocal length
+        text.append(part)
+        starts.append(length)
+        offsets.append(offset)
+        length += len(part)
+
     for match in _PIECE.finditer(xhtml, max(start, 0)):
         piece = match.group(0)
         if piece.startswith("<"):
@@ -126,18 +147,30 @@ def file_words(xhtml: str) -> Words:
                     skipping.pop()
                 elif piece.startswith(f"<{name}") and not piece.endswith("/>"):
                     skipping.append(name)
-            elif _SKIP.search(piece) and not piece.endswith("/>"):
-                opened = _OPEN.match(piece)
-                if opened:
-                    skipping.append(opened.group(1))
+                continue
+            opened = _OPEN.match(piece.replace("</", "<", 1))
+            if _SKIP.search(piece) and not piece.endswith("/>") and not piece.startswith("</"):
+                assert opened is not None
+                skipping.append(opened.group(1))
+            if opened is None or opened.group(1) not in _INLINE:
+                add(" ", match.start())
             continue
         if skipping:
             continue
-        for word in _WORD.finditer(piece):
-            compared = normal(word.group(0))
-            if compared:
-                found.words.append(compared)
-                found.offsets.append(match.start() + word.start())
+        if "&" not in piece:
+            add(piece, match.start())
+            continue
+        for char in _CHAR.finditer(piece):  # an entity stands for one character
+            add(unescape(char.group(0)), match.start() + char.start())
+    joined = "".join(text)
+    for word in _WORD.finditer(joined):
+        compared = normal(word.group(0))
+        if compared:
+            part = bisect.bisect_right(starts, word.start()) - 1
+            inside = word.start() - starts[part] if len(text[part]) > 1 and \
+                "&" not in xhtml[offsets[part]:offsets[part] + 1] else 0
+            found.words.append(compared)
+            found.offsets.append(offsets[part] + inside)
     return found
 
 
@@ -232,12 +265,15 @@ def place_page_breaks(pages: PrintPages, files: Mapping[str, str],
 def _locate(lines: Sequence[Sequence[str]], words: Words, cursor: int) -> int | None:
     """The index in `words` of the word a page begins with."""
     for first in range(min(FIRST_LINES, len(lines))):
-        window = [w for line in lines[first:] for w in line][:WINDOW]
-        if len(window) < min(AGREE, 3):
-            continue
-        found = _find(window, words.words, cursor, cursor + 20000)
-        if found is not None and found < len(words.words):
-            return found
+        # From the line's first word, or its second: a list item's number ("5.") is
+        # printed but is not in the text.
+        for skip in (0, 1) if lines[first][:1] and lines[first][0].isdigit() else (0,):
+            window = [w for line in lines[first:] for w in line][skip:skip + WINDOW]
+            if len(window) < min(AGREE, 3):
+                continue
+            found = _find(window, words.words, cursor, cursor + 20000)
+            if found is not None and found < len(words.words):
+                return found
     return None
 
 
