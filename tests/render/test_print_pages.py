@@ -20,6 +20,7 @@ from anthology.render.print_pages import (
     page_words,
     place_page_breaks,
     print_edition,
+    running_heads,
 )
 from tests.conftest import write_book
 
@@ -108,6 +109,13 @@ def test_words_run_across_inline_elements_as_in_highlighted_code() -> None:
     assert f'<code><span class="va">{marker("10")}parser' in page
     # The list item's number is printed, not written: the page is found without it.
     assert f"<li><p>{marker('11')}Then type" in page
+
+
+def test_running_heads_are_the_lines_atop_several_pages() -> None:
+    pages = PrintPages(["1", "2", "3", "4"], [
+        "1 Dagoba\nfirst words here", "2\nDann Toliver\nsecond words",
+        "Dagoba 3\nthird words", "4 Dann Toliver\nfourth words\nDagoba"], {})
+    assert running_heads(pages) == {("dagoba",)}
 
 
 def test_a_page_whose_text_is_not_found_is_missed() -> None:

@@ -18,6 +18,7 @@ import difflib
 import re
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
@@ -33,6 +34,8 @@ AGREE = 6
 # Words that, following exactly, prefer a place a little further on (NEARBY words at most).
 EXACT = 4
 NEARBY = 40
+# How far on (in words) a page's beginning is looked for: some pages.
+SEARCHED = 6000
 # Lines of a page tried as its first (the first may be a running head).
 FIRST_LINES = 4
 _ANCHOR = re.compile(r"^(chapter|part)-\d+$")
@@ -228,6 +231,7 @@ def place_page_breaks(pages: PrintPages, files: Mapping[str, str],
     missed: list[str] = []
     opening_at = {index: anchor for anchor, index in pages.openings.items()
                   if anchor in anchors}
+    heads = running_heads(pages)
     current: str | None = None  # the file the pages are in
     cursor = 0
     for index, (label, text) in enumerate(zip(pages.labels, pages.texts, strict=False)):
@@ -247,6 +251,9 @@ def place_page_breaks(pages: PrintPages, files: Mapping[str, str],
         lines = page_words(text)
         if current is None or not any(lines):
             continue  # a blank page, or one before any chapter
+        top = [line for line in lines[:FIRST_LINES] if _unlabelled(line, label)
+               and tuple(_unlabelled(line, label)) not in heads]
+        lines = top + lines[FIRST_LINES:] or lines
         found = _locate(lines, words[current], cursor)
         if found is None:
             missed.append(label)
@@ -262,6 +269,29 @@ def place_page_breaks(pages: PrintPages, files: Mapping[str, str],
     return Placed(listed, marked, missed)
 
 
+def _unlabelled(line: Sequence[str], label: str) -> list[str]:
+    """A line without the page's folio at either end."""
+    folio = normal(label)
+    words = list(line)
+    if words[:1] == [folio]:
+        words = words[1:]
+    if words[-1:] == [folio]:
+        words = words[:-1]
+    return words
+
+
+def running_heads(pages: PrintPages) -> set[tuple[str, ...]]:
+    """The lines (folio aside) at the top or the foot of three pages or more: running heads,
+    which are not in the EPUB's text, so a page is not looked for by them."""
+    seen: Counter[tuple[str, ...]] = Counter()
+    for label, text in zip(pages.labels, pages.texts, strict=False):
+        lines = page_words(text)
+        for line in {tuple(_unlabelled(line, label)) for line in lines[:3] + lines[-2:]}:
+            if line:
+                seen[line] += 1
+    return {line for line, count in seen.items() if count >= 3}
+
+
 def _locate(lines: Sequence[Sequence[str]], words: Words, cursor: int) -> int | None:
     """The index in `words` of the word a page begins with."""
     for first in range(min(FIRST_LINES, len(lines))):
@@ -271,7 +301,7 @@ def _locate(lines: Sequence[Sequence[str]], words: Words, cursor: int) -> int | 
             window = [w for line in lines[first:] for w in line][skip:skip + WINDOW]
             if len(window) < min(AGREE, 3):
                 continue
-            found = _find(window, words.words, cursor, cursor + 20000)
+            found = _find(window, words.words, cursor, cursor + SEARCHED)
             if found is not None and found < len(words.words):
                 return found
     return None
