@@ -366,6 +366,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         result.outputs.append(output)
     if "epub" in targets:
         from anthology.render.epub import write_epub
+        from anthology.render.epub_front import conformance_note
         from anthology.render.print_pages import missed_pages_note, page_list_note, print_edition
 
         pages, why_not = print_edition(book, out_dir / f"{slug}.pdf", built_now="pdf" in targets)
@@ -375,8 +376,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         if package.missed:
             progress(missed_pages_note(package.missed))
         if pages is not None and package.unmet:
-            progress("The EPUB claims no accessibility conformance: "
-                     f"{'; '.join(package.unmet)}.")
+            progress(conformance_note(package.unmet))
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from anthology import __version__
 from anthology.cli import cli
 from anthology.render.print_pages import normal
 from tests.render.conftest import EPOCH, Built
@@ -66,7 +67,7 @@ def test_copyright_page_has_imprint_isbns_doi_and_licence(built_sample: Built) -
         "ISBN 978-1-916428-31-7 (print)",
         "ISBN 978-1-916428-32-4 (EPUB)",
         "DOI 10.99999/ngup.9781916428317",
-        "Made with anthology 0.1.0.",
+        f"Made with anthology {__version__}.",
     ]
 
 

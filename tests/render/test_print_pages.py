@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 
 from anthology.config import load_book
-from anthology.render.epub_front import conformance_gaps
+from anthology.render.epub_front import conformance_gaps, conformance_note
 from anthology.render.print_pages import (
     PrintPages,
     file_words,
@@ -165,3 +165,9 @@ def test_what_keeps_an_epub_from_claiming_conformance(
         gaps: list[str]) -> None:
     assert conformance_gaps(pages, cover_alt, listed, missed) == gaps
 
+
+def test_conformance_note() -> None:
+    assert conformance_note(["an image has no text alternative", "2 printed pages not in the "
+                             "page list"]) == (
+        "The EPUB claims no accessibility conformance: an image has no text alternative; 2 "
+        "printed pages not in the page list.")

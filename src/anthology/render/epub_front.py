@@ -244,3 +244,8 @@ def conformance_gaps(pages: Iterable[str], cover_alt: str,
         gaps.append(f"{len(missed)} printed page{'s' if len(missed) > 1 else ''} not in the "
                     "page list")
     return list(dict.fromkeys(gaps))
+
+
+def conformance_note(gaps: Sequence[str]) -> str:
+    """The progress line of an EPUB that claims no conformance, saying why."""
+    return f"The EPUB claims no accessibility conformance: {'; '.join(gaps)}."

@@ -237,8 +237,10 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
         pages, made.pages, made.missed = marked.files, marked.pages, marked.missed
     sections = {t.anchor: chapter_sections(stubs[t.anchor], pages[stubs[t.anchor]])
                 for t in texts}
+    opening = (f"part-{texts[0].number}" if texts[0].chapter.part else texts[0].anchor) \
+        if texts else ""
     nav = navigation(book, contents(texts, stubs, sections), made.pages,
-                     f"text/{stubs[texts[0].anchor]}" if texts else "text/title_page.xhtml")
+                     f"text/{stubs[opening]}" if opening else "text/title_page.xhtml")
     made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages, made.missed)
     access = with_page_features(access, bool(made.pages))
     if not made.unmet:
