@@ -188,3 +188,10 @@ def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) ->
         nav = epub.read("EPUB/nav.xhtml").decode()
     assert "dcterms:conformsTo" not in opf and "pageBreakMarkers" not in opf
     assert "page-list" not in nav
+
+
+def test_table_header_cells_have_their_scope(built_sample: Built) -> None:
+    pages = [d.decode() for n, d in built_sample.epub_files().items()
+             if n.startswith("EPUB/text/ch")]
+    cells = [cell for page in pages for cell in re.findall(r"<th\b[^>]*>", page)]
+    assert cells and all('scope="col"' in cell for cell in cells), cells

@@ -41,6 +41,7 @@ from anthology.render.epub_front import (
     title_page,
     with_page_features,
 )
+from anthology.render.html import with_header_scope
 from anthology.render.print_pages import PrintPages, place_page_breaks
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -229,7 +230,9 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
     for name, data in entries:
         short = name.removeprefix("EPUB/text/")
         if re.fullmatch(r"ch\d+\.xhtml", short):
-            pages[short] = placed_xhtml(placed[short], short, renamed[short], titles[short]) \
+            # Header cells with their scope, as in the PDF (html.with_header_scope).
+            pages[short] = with_header_scope(placed_xhtml(
+                placed[short], short, renamed[short], titles[short])) \
                 if short in placed else _titled(data.decode("utf-8"), short)
     made = Package()
     if print_pages is not None:
