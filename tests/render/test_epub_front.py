@@ -169,7 +169,7 @@ def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built)
     assert ('<p><span class="author-name">Aisha Begum</span><br />\n'
             '<span class="author-affiliation">Northgate Independent Advocacy Service</span></p>'
             ) in opener
-    assert re.search(r'<h2 class="unnumbered abstract">Abstract</h2>', opener)
+    assert re.search(r"<h2 class=\"unnumbered abstract-heading\">Abstract</h2>", opener)
 
 
 def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) -> None:

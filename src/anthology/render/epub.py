@@ -57,7 +57,7 @@ from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
 # handling of it): every chapter's cached file is then made again.
-XHTML_FORMAT = "2"  # 2: authors with affiliations, the abstract headed
+XHTML_FORMAT = "3"  # 3: authors with affiliations, the abstract headed
 PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1")
 # pandoc's EPUB writer allocates about 1 GB for a long chapter; an old generation of at least
 # 64 MB spares it most of its major collections (about a fifth less CPU for some 20 MB more
@@ -257,7 +257,7 @@ def _chapter_blocks(book: Book, text: ChapterText, ast: Node, seen: _Seen) -> li
                        or [{"t": "Para", "c": str_inlines(text.author_names)}]))
     if text.abstract and book.config.build.abstracts:
         abstract: list[Node] = [
-            {"t": "Header", "c": [2, empty_attr(classes=["unnumbered", "abstract"]),
+            {"t": "Header", "c": [2, empty_attr(classes=["unnumbered", "abstract-heading"]),
                                   str_inlines("Abstract")]},
             *transform(text.abstract, image_embedder(book.root))]
         if text.keywords and book.config.build.keywords:

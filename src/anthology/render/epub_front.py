@@ -118,7 +118,7 @@ def chapter_sections(file: str, xhtml: str) -> list[NavEntry]:
     top: list[NavEntry] = []
     current: NavEntry | None = None
     for ident, level, classes, heading in _SECTION.findall(xhtml):
-        if "abstract" in classes.split():
+        if "abstract-heading" in classes.split():
             continue
         entry = NavEntry(f"text/{file}#{ident}", escape(plain_text(heading)))
         if level == "2" or current is None:
