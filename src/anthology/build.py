@@ -381,11 +381,18 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         result.findings += refusal_findings(texts, result.refused)
         result.outputs.append(output)
     if "epub" in targets:
-        progress("Writing the EPUB")
         from anthology.render.epub import write_epub
+        from anthology.render.epub_front import conformance_note
+        from anthology.render.print_pages import missed_pages_note, page_list_note, print_edition
 
+        pages, why_not = print_edition(book, out_dir / f"{slug}.pdf", built_now="pdf" in targets)
+        progress("Writing the EPUB" if pages is not None else page_list_note(why_not))
         with atomic_output(out_dir / f"{slug}.epub") as tmp:
-            write_epub(book, texts, tmp, work, created, cache, jobs)
+            _, package = write_epub(book, texts, tmp, work, created, cache, jobs, pages)
+        if package.missed:
+            progress(missed_pages_note(package.missed))
+        if pages is not None and package.unmet:
+            progress(conformance_note(package.unmet))
         result.outputs.append(out_dir / f"{slug}.epub")
     shutil.rmtree(work, ignore_errors=True)
     return result
@@ -424,6 +431,9 @@ def _files_digest(*folders: Path) -> list[str | bytes]:
     return parts
 
 
+# What is added to a laid-out PDF (the merge, or the whole-book render's finishing): 2 since
+# its pages are labelled (roman, then arabic).
+MERGED_FORMAT = "2"
 # What a piece's cached layout records: 2 since it holds the named strings the piece sets.
 PIECES_FORMAT = "2"
 
@@ -478,7 +488,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     key = ""
     if not tagged and cache is not None:
         # The HTML names the chapters' images but does not hold them: their keys do.
-        key = digest("whole-pdf", print_style_key(book), html, *(t.key for t in texts))
+        key = digest("whole-pdf", MERGED_FORMAT, print_style_key(book), html,
+                     *(t.key for t in texts))
         stored = cache.get_json("whole", key)
         if isinstance(stored, dict) and merged_is_current(cache, output, key):
             if process is not None:
@@ -490,7 +501,8 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
                               variant=PDF_VARIANT if tagged else None,
                               identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
-                              fast_parse=htmltree.allowed(book), process=process)
+                              fast_parse=htmltree.allowed(book), process=process,
+                              page_labels=True)
     pages, refused = int(rendered["pages"]), list(rendered["refused"])
     if cache is not None:
         output_marker(cache, output).unlink(missing_ok=True)
@@ -546,7 +558,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
                 piece.path = assembly.final[number]
         refused = sorted({url for piece in [front, *body]
                           for url in piece.layout.get("refused", [])})
-        merged_key = digest("merged", book.config.language,
+        merged_key = digest("merged", MERGED_FORMAT, book.config.language,
                             *(merge.part_key(piece) for piece in [front, *body]))
         if merge.merged_is_current(cache, output, merged_key):
             return merge.merged_pages(cache, output), refused

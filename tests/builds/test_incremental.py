@@ -107,6 +107,10 @@ def test_incremental_and_release_builds_give_the_same_pages(
     assert {k: v for k, v in inc.metadata.items() if k != "/anthologybuild"} == {  # type: ignore[union-attr]
         k: v for k, v in rel.metadata.items() if k != "/anthologybuild"}  # type: ignore[union-attr]
     assert inc.trailer["/Root"]["/Lang"] == rel.trailer["/Root"]["/Lang"] == "en-GB"
+    # Both label their pages as they are numbered: i-viii, then 1 on the first chapter.
+    assert inc.page_labels == rel.page_labels
+    assert inc.page_labels[:9] == ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "1"]
+    assert inc.page_labels[-1] == str(len(inc.pages) - 8)
     assert "/StructTreeRoot" in rel.trailer["/Root"]
     # Contents lines link to the chapters' named destinations, as in one document.
     links = [a.get_object() for a in inc.pages[4].get("/Annots", [])]

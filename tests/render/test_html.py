@@ -19,7 +19,7 @@ from anthology.render.chapter import prepare_chapter
 from anthology.render.citations import resolve_csl
 from anthology.render.cover import cover_alt
 from anthology.render.epub import accessibility_metadata
-from anthology.render.html import book_html, contributor_note, page_css
+from anthology.render.html import book_html, contributor_note, page_css, with_header_scope
 
 CREATED = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 
@@ -154,3 +154,18 @@ def test_build_prints_a_line_per_chapter_and_nothing_when_quiet(small_book: Path
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
     assert quiet.stdout == ""  # nothing on success
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<table>\n<thead>\n<tr>\n<th>A</th>\n<th style=\"text-align: right;\">B</th>\n</tr>\n"
+     "</thead>\n<tbody>\n<tr>\n<th>Row</th>\n<td>1</td>\n</tr>\n</tbody>\n</table>",
+     "<table>\n<thead>\n<tr>\n<th scope=\"col\">A</th>\n<th scope=\"col\" style=\"text-align: "
+     "right;\">B</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<th scope=\"row\">Row</th>\n<td>1</td>\n"
+     "</tr>\n</tbody>\n</table>"),
+    ('<thead><tr><th scope="colgroup">A</th></tr></thead>',
+     '<thead><tr><th scope="colgroup">A</th></tr></thead>'),
+    ("<p>the <thead> of a <th>eory</p>", "<p>the <thead> of a <th>eory</p>"),
+])
+def test_table_header_cells_get_their_scope(html: str, expected: str) -> None:
+    assert with_header_scope(html) == expected
+

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from anthology.cli import cli
 from anthology.model import Contributor
+from anthology.render.offprint_citation import csl_item, styled_citations, unbroken_pages
 from anthology.render.offprints import (
     COVER_PAGES,
     Offprint,
@@ -164,3 +165,34 @@ def test_folios_are_read_through_nul_characters() -> None:
     from anthology.render.offprints import _folio_candidates
 
     assert _folio_candidates("\x00T\x00e\x00x\x00t\n\x001\x002") == {12}
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("In <em>Book</em>, pp. 15–19. 2027.",
+     'In <em>Book</em>, <span class="page-range">pp.\u00a015–19</span>. 2027.'),
+    ("Book, p. 15.", 'Book, <span class="page-range">p.\u00a015</span>.'),
+    ('edited by X, 15–19. <a href="https://doi.org/10.1/15-19">doi</a>',
+     'edited by X, <span class="page-range">15–19</span>. '
+     '<a href="https://doi.org/10.1/15-19">doi</a>'),
+])
+def test_page_ranges_never_break(html: str, expected: str) -> None:
+    assert unbroken_pages(html) == expected
+
+
+@pytest.mark.slow
+def test_the_citation_is_in_the_books_style_with_the_book_in_italics(
+        built_sample: Built) -> None:
+    book = built_sample.book
+    chapter = book.chapter("safe-spaces")
+    item = csl_item(book, chapter, "Room to think", book.authors_of(chapter), 15, 20)
+    citation = styled_citations(book, [item])["offprint-safe-spaces"]
+    # harvard-cite-them-right, book.yaml's style, as the chapters' reference lists print it.
+    assert citation.text == (
+        "Begum, A. and Whitfield, S. (2027) ‘Room to think’, in H. Marsh and D. Okafor (eds) "
+        "Doing Things Differently: Co-production, Power and Knowledge in Mental Health. "
+        "Northgate: Northgate University Press, pp. 15–20. Available at: "
+        "https://doi.org/10.99999/ngup.9781916428317.")
+    assert ("<em>Doing Things Differently: Co-production, Power and Knowledge in Mental "
+            "Health</em>") in citation.html
+    assert '<span class="page-range">pp.\u00a015–20</span>' in citation.html
+

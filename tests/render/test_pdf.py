@@ -132,6 +132,32 @@ def test_metadata_language_tagging_and_no_attachments(built_sample: Built) -> No
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (156, 234)
 
 
+def test_pages_are_labelled_with_their_folios(built_sample: Built) -> None:
+    import pikepdf
+
+    reader = PdfReader(built_sample.pdf)
+    body = reader.get_destination_page_number(reader.named_destinations["chapter-1"])
+    with pikepdf.open(built_sample.pdf) as pdf:
+        nums = list(pdf.Root.PageLabels.Nums)
+    assert [nums[0], str(nums[1].S), nums[2], str(nums[3].S)] == [0, "/r", body, "/D"]
+    labels = reader.page_labels
+    assert labels[:body] == ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][:body]
+    assert labels[body:] == [str(n) for n in range(1, len(labels) - body + 1)]
+    pages = pages_text(built_sample.pdf)
+    printed = [(folio(text), label) for text, label in zip(pages, labels, strict=True)
+               if folio(text)]
+    assert len(printed) > 30 and all(shown == label for shown, label in printed)
+
+
+def test_the_release_pdf_passes_the_pdfua_checker(built_sample: Built) -> None:
+    """pdfua (16 of PDF/UA-1's 106 rules): no error and no warning; table header cells carry
+    their /Scope (UA-15-003)."""
+    import pdfua
+
+    report = pdfua.validate(str(built_sample.pdf))
+    assert [(f.rule_id, f.severity.name, f.message) for f in report.findings] == []
+
+
 def test_outline_has_every_chapter_under_its_part(built_sample: Built) -> None:
     outline = PdfReader(built_sample.pdf).outline
     top = [item.title for item in outline if not isinstance(item, list)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +90,16 @@ def test_proposal_has_prose_plan_length_schedule_and_citations(proposal_book: Pa
     assert f"**Total** | **{total:,}**" not in text  # a table, not Markdown, in the PDF
     assert f"Total {total:,}" in text
     assert "1 of 4 chapters are written and counted" in text
+    # A document for a publisher: what was done, not the tool's commands.
+    assert "anthology check" not in text
+    assert ("Every chapter written so far has been checked for its citations, bibliography and "
+            "word count (words counted with notes included") in text
+    # The length table is on one page: its head, every chapter and the total.
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(out / "proposal.pdf").pages]
+    table = [p for p in pages if "Chapter Words Basis" in p]
+    assert len(table) == 1
+    assert all(f"{c.number}. " in table[0] for c in result.chapters)
+    assert f"Total {total:,}" in table[0]
 
 
 @pytest.mark.slow
@@ -98,8 +109,14 @@ def test_proposal_epub_is_valid_and_docx_has_the_text(proposal_book: Path) -> No
     assert "No errors or warnings detected." in report, report
     with zipfile.ZipFile(proposal_book / "build" / "proposal.docx") as docx:
         document = docx.read("word/document.xml").decode("utf-8")
+        core_xml = docx.read("docProps/core.xml")
     assert "A Chapter Still Planned" in document
     assert "Abstract to follow." in document
+    # The dates of the other outputs (SOURCE_DATE_EPOCH), not pandoc's 1970-01-01.
+    core = ET.fromstring(core_xml)
+    terms = "{http://purl.org/dc/terms/}"
+    assert core.findtext(f"{terms}created") == core.findtext(f"{terms}modified") == \
+        "2027-01-01T00:00:00Z"
 
 
 @pytest.mark.slow

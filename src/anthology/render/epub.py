@@ -40,24 +40,28 @@ from anthology.document import (
 from anthology.errors import AnthologyError
 from anthology.files import resolve_inside
 from anthology.images import printable_image
-from anthology.model import Book
+from anthology.model import Book, Contributor
 from anthology.rawtext import PAGE_BREAK
 from anthology.render import pandoc
 from anthology.render.chapter import ChapterText, with_reference_heading
 from anthology.render.cover import Cover, book_cover
+from anthology.render.epub_front import publication_date
 from anthology.render.epub_package import (
     ChapterFile,
+    Package,
     chapter_file_of,
     write_package,
 )
 from anthology.render.html import TEMPLATES_DIR, contributor_note, contributors_notes, names
 from anthology.render.maths import tex_as_alttext
+from anthology.render.print_pages import PrintPages
 from anthology.typography import TYPOGRAPHY_RULES, typeset_book
 from anthology.yamlio import dump_yaml
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
 # handling of it): every chapter's cached file is then made again.
-XHTML_FORMAT = "2"  # 2: MathML (--mathml), its TeX as alttext
+# 2: MathML (--mathml), its TeX as alttext; 3: authors with affiliations, the abstract headed
+XHTML_FORMAT = "4"  # 4: both
 PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1", "--mathml")
 # pandoc's EPUB writer allocates about 1 GB for a long chapter; an old generation of at least
 # 64 MB spares it most of its major collections (about a fifth less CPU for some 20 MB more
@@ -230,6 +234,17 @@ def chapter_heading(text: ChapterText) -> Node:
     return {"t": "Header", "c": [1, empty_attr(text.anchor, ["chapter"]), title]}
 
 
+def _author(person: Contributor) -> Node:
+    """An author on a chapter's opening: the name, and the affiliation under it (as in print)."""
+    inlines: list[Node] = [{"t": "Span", "c": [empty_attr(classes=["author-name"]),
+                                               str_inlines(person.name)]}]
+    if person.affiliation:
+        inlines += [{"t": "LineBreak"},
+                    {"t": "Span", "c": [empty_attr(classes=["author-affiliation"]),
+                                        str_inlines(person.affiliation)]}]
+    return {"t": "Para", "c": inlines}
+
+
 def chapter_blocks(book: Book, text: ChapterText, ast: Node | None = None) -> list[Node]:
     """A chapter as EPUB blocks: its opening, abstract, body and references, ids prefixed and
     images embedded (of `ast`, the chapter's cited AST, when given, else of `text.ast`)."""
@@ -244,10 +259,13 @@ def _chapter_blocks(book: Book, text: ChapterText, ast: Node, seen: _Seen) -> li
     if text.subtitle:
         blocks.append(_div(["chapter-subtitle"], [{"t": "Para",
                                                    "c": str_inlines(text.subtitle)}]))
-    blocks.append(_div(["chapter-authors"], [{"t": "Para",
-                                              "c": str_inlines(text.author_names)}]))
+    blocks.append(_div(["chapter-authors"], [_author(person) for person in text.authors]
+                       or [{"t": "Para", "c": str_inlines(text.author_names)}]))
     if text.abstract and book.config.build.abstracts:
-        abstract: list[Node] = transform(text.abstract, image_embedder(book.root))
+        abstract: list[Node] = [
+            {"t": "Header", "c": [2, empty_attr(classes=["unnumbered", "abstract-heading"]),
+                                  str_inlines("Abstract")]},
+            *transform(text.abstract, image_embedder(book.root))]
         if text.keywords and book.config.build.keywords:
             abstract.append({"t": "Para", "c": [{"t": "Emph", "c": str_inlines("Keywords:")},
                                                 {"t": "Space"},
@@ -359,7 +377,7 @@ def chapter_file(book: Book, text: ChapterText, work: Path,
 def skeleton(book: Book, texts: Sequence[ChapterText], created: dt.datetime, work: Path,
              cache: Cache | None) -> tuple[bytes, str]:
     """pandoc's EPUB of the skeleton (cached), and pandoc's warnings when it ran."""
-    meta = dump_yaml(epub_metadata(book, texts, created.strftime("%Y-%m-%d")))
+    meta = dump_yaml(epub_metadata(book, texts, publication_date(book, created)))
     ast = skeleton_ast(book, texts)
     options = [*PANDOC_OPTIONS, "--epub-title-page=true"]
     key = digest("epub-skeleton", XHTML_FORMAT, __version__, pandoc.pandoc_version(), meta,
@@ -382,8 +400,10 @@ def skeleton(book: Book, texts: Sequence[ChapterText], created: dt.datetime, wor
 
 def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
                created: dt.datetime, cache: Cache | None = None,
-               jobs: int | None = None) -> str:
-    """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings.
+               jobs: int | None = None,
+               print_pages: PrintPages | None = None) -> tuple[str, Package]:
+    """Write the EPUB 3 to `output` (a temporary path); return pandoc's warnings and what the
+    package was made with (its page list, from `print_pages`: the book PDF's, if known).
 
     Each chapter's XHTML comes from the cache or from its own sandboxed pandoc run (several at
     once); the skeleton likewise. We then put the package together ourselves (chapters spliced
@@ -417,8 +437,9 @@ def write_epub(book: Book, texts: Sequence[ChapterText], output: Path, work: Pat
     css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
     access = accessibility_metadata(any(c.has_images for c in chapters),
                                     any(c.has_math for c in chapters))
-    write_package(raw, chapters, output, book, texts, created, cover, css, access)
-    return warnings
+    package = write_package(raw, chapters, output, book, texts, created, cover, css, access,
+                            print_pages)
+    return warnings, package
 
 
 def drawn_cover(book: Book, cache: Cache | None) -> Cover:

@@ -5,8 +5,10 @@ pandoc names a book's files by their position (text/ch004.xhtml, media/file0.png
 written on its own is always text/ch001.xhtml with media from file0. Here each chapter takes the
 place of its stub in the skeleton, with its links renamed to that file and its media numbered
 through the book, so the package is the one pandoc would write for the whole book.
-Everything else we add ourselves: cover, stylesheet, accessibility metadata, chapter authors in
-the nav, the modification date, and a zip with fixed timestamps (same inputs, same bytes).
+Everything else we add ourselves: cover, title and copyright pages, stylesheet, accessibility
+metadata, the navigation (render/epub_front.py), the print edition's page breaks
+(render/print_pages.py), the modification date, and a zip with fixed timestamps (same inputs,
+same bytes).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,36 @@ from anthology.errors import ToolError
 from anthology.model import Book
 from anthology.render.chapter import ChapterText
 from anthology.render.cover import Cover
+from anthology.render.epub_front import (
+    CONFORMANCE,
+    COPYRIGHT_FILE,
+    certifier,
+    chapter_sections,
+    conformance_gaps,
+    contents,
+    copyright_page,
+    navigation,
+    plain_text,
+    title_page,
+    with_page_features,
+)
+from anthology.render.html import with_header_scope
+from anthology.render.print_pages import PrintPages, place_page_breaks
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ALONE = "ch001.xhtml"  # the name of a chapter written on its own
 _ITEM = re.compile(r'<item id="[^"]*" href="([^"]+)" media-type="([^"]+)"'
                    r'(?: properties="([^"]*)")? />')
+
+
+@dataclass
+class Package:
+    """What the EPUB was made with: its page list (label, href), the pages of the PDF with
+    text that found no place in it, and why it does not claim conformance (if it does not)."""
+
+    pages: list[tuple[str, str]] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    unmet: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,11 +103,11 @@ def chapter_file_of(epub: bytes, what: str, *, has_images: bool,
                        has_images, has_math)
 
 
-def placed_xhtml(chapter: ChapterFile, name: str, media: dict[str, str]) -> str:
-    """The chapter's XHTML as the file `name` (ch004.xhtml), its media renamed (`media`: the
-    chapter's own name of each, file0.png, to its name in the book)."""
+def placed_xhtml(chapter: ChapterFile, name: str, media: dict[str, str], title: str) -> str:
+    """The chapter's XHTML as the file `name` (ch004.xhtml) titled `title`, its media renamed
+    (`media`: the chapter's own name of each, file0.png, to its name in the book)."""
     xhtml = re.sub(rf'href="{re.escape(ALONE)}(?=[#"])', f'href="{name}', chapter.xhtml)
-    xhtml = xhtml.replace(f"<title>{ALONE}</title>", f"<title>{name}</title>", 1)
+    xhtml = xhtml.replace(f"<title>{ALONE}</title>", f"<title>{escape(title)}</title>", 1)
     if media:
         known = "|".join(re.escape(n) for n in media)
         xhtml = re.sub(rf'="\.\./media/({known})"', lambda m: f'="../media/{media[m[1]]}"',
@@ -113,16 +140,23 @@ def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
     opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
                  f'<meta property="dcterms:modified">{modified}</meta>', opf)
     lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
+    if book.config.isbn_print:  # the edition whose pages the page list gives
+        lines += f"\n    <dc:source>urn:isbn:{book.config.isbn_print.replace('-', '')}</dc:source>"
     lines += '\n    <meta name="cover" content="cover-image" />'
     opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
     items = [*items, f'<item id="cover-image" href="media/{cover.name}" '
              f'media-type="{cover.media_type}" properties="cover-image" />',
              '<item id="cover_xhtml" href="text/cover.xhtml" '
+             'media-type="application/xhtml+xml" />',
+             f'<item id="copyright_xhtml" href="text/{COPYRIGHT_FILE}" '
              'media-type="application/xhtml+xml" />']
     opf = opf.replace("\n  </manifest>", "".join(f"\n    {i}" for i in items)
                       + "\n  </manifest>", 1)
     opf = re.sub(r"(<spine[^>]*>)", r'\1\n    <itemref idref="cover_xhtml" linear="yes" />', opf,
                  count=1)
+    opf = opf.replace('<itemref idref="title_page_xhtml" linear="yes" />',
+                      '<itemref idref="title_page_xhtml" linear="yes" />\n'
+                      '    <itemref idref="copyright_xhtml" linear="yes" />', 1)
     return opf.replace("<guide>", '<guide>\n    <reference type="cover" title="Cover" '
                        'href="text/cover.xhtml" />', 1)
 
@@ -135,21 +169,6 @@ def _with_properties(opf: str, placed: dict[str, ChapterFile]) -> str:
         return match.group(0).removesuffix(" />") + f' properties="{chapter.properties}" />'
 
     return _ITEM.sub(visit, opf)
-
-
-def _finish_nav(nav: str, texts: Sequence[ChapterText]) -> str:
-    by_anchor = {t.anchor: t for t in texts}
-
-    def add_authors(match: re.Match[str]) -> str:
-        text = by_anchor.get(match.group(2))
-        if text is None or not text.author_names:
-            return match.group(0)
-        return (f"{match.group(1)}{match.group(3)}<span class=\"nav-authors\">, "
-                f"{escape(text.author_names)}</span></a>")
-
-    nav = re.sub(r'(<a href="text/[^"#]+#(chapter-\d+)">)(.*?)</a>', add_authors, nav)
-    return nav.replace("<ol>\n    <li>", '<ol>\n    <li>\n      <a href="text/cover.xhtml" '
-                       'epub:type="cover">Cover</a>\n    </li>\n    <li>', 1)
 
 
 def cover_page(book: Book, cover: Cover) -> str:
@@ -166,24 +185,38 @@ def cover_page(book: Book, cover: Cover) -> str:
 
 
 def stub_names(entries: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    """The skeleton's file for each chapter anchor: {'chapter-2': 'ch004.xhtml'}."""
+    """The skeleton's file for each chapter, part and the notes on contributors, by anchor:
+    {'chapter-2': 'ch004.xhtml', 'part-2': 'ch003.xhtml'}."""
     found = {}
     for name, data in entries:
         if re.fullmatch(r"EPUB/text/ch\d+\.xhtml", name):
-            match = re.search(rb'<section id="(chapter-\d+)"', data)
+            match = re.search(rb'<section id="(chapter-\d+|part-\d+|notes-on-contributors)"',
+                              data)
             if match:
                 found[match.group(1).decode()] = name.removeprefix("EPUB/text/")
     return found
 
 
+def _titled(xhtml: str, name: str) -> str:
+    """A file of the skeleton (part title, notes on contributors) titled by its heading."""
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", xhtml, re.S)
+    if heading is None:
+        return xhtml
+    return xhtml.replace(f"<title>{name}</title>",
+                         f"<title>{escape(plain_text(heading.group(1)))}</title>", 1)
+
+
 def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path, book: Book,
                   texts: Sequence[ChapterText], created: dt.datetime, cover: Cover, css: str,
-                  access: list[tuple[str, str]]) -> None:
-    """The EPUB at `output`: the skeleton with each chapter in its stub's place, finished."""
+                  access: list[tuple[str, str]],
+                  print_pages: PrintPages | None = None) -> Package:
+    """The EPUB at `output`: the skeleton with each chapter in its stub's place, finished;
+    with the print edition's page breaks and page list when its pages are given."""
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
     stubs = stub_names(entries)
     placed = {stubs[t.anchor]: c for t, c in zip(texts, chapters, strict=True)}
+    titles = {stubs[t.anchor]: t.title for t in texts}
     renamed = dict(zip(placed, book_media(list(placed.values())), strict=True))
     media: list[tuple[str, bytes]] = []
     items: list[str] = []
@@ -193,19 +226,47 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
             media.append((f"EPUB/media/{new}", data))
             items.append(f'<item id="{media_id(new)}" href="media/{new}" '
                          f'media-type="{media_type}" />')
+    pages: dict[str, str] = {}  # the text/ files in reading order
+    for name, data in entries:
+        short = name.removeprefix("EPUB/text/")
+        if re.fullmatch(r"ch\d+\.xhtml", short):
+            # Header cells with their scope, as in the PDF (html.with_header_scope).
+            pages[short] = with_header_scope(placed_xhtml(
+                placed[short], short, renamed[short], titles[short])) \
+                if short in placed else _titled(data.decode("utf-8"), short)
+    made = Package()
+    if print_pages is not None:
+        marked = place_page_breaks(print_pages, pages, stubs)
+        pages, made.pages, made.missed = marked.files, marked.pages, marked.missed
+    sections = {t.anchor: chapter_sections(stubs[t.anchor], pages[stubs[t.anchor]])
+                for t in texts}
+    opening = (f"part-{texts[0].number}" if texts[0].chapter.part else texts[0].anchor) \
+        if texts else ""
+    nav = navigation(book, contents(texts, stubs, sections), made.pages,
+                     f"text/{stubs[opening]}" if opening else "text/title_page.xhtml")
+    made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages, made.missed)
+    access = with_page_features(access, bool(made.pages))
+    if not made.unmet:
+        access = [*access, ("dcterms:conformsTo", CONFORMANCE),
+                  ("a11y:certifiedBy", certifier(book))]
     finished: list[tuple[str, bytes]] = []
     for name, data in entries:
         short = name.removeprefix("EPUB/text/")
         if media and re.fullmatch(r"ch\d+\.xhtml", short):
             finished += media  # where pandoc puts them: before the first chapter
             media = []
-        if short in placed:
-            data = placed_xhtml(placed[short], short, renamed[short]).encode("utf-8")
+        if short in pages:
+            data = pages[short].encode("utf-8")
+        elif short == "title_page.xhtml":
+            data = title_page(book).encode("utf-8")
+            finished.append((name, data))
+            finished.append((f"EPUB/text/{COPYRIGHT_FILE}", copyright_page(book).encode()))
+            continue
         elif name == "EPUB/content.opf":
             opf = _with_properties(data.decode("utf-8"), placed)
             data = _finish_opf(opf, book, created, cover, access, items).encode("utf-8")
         elif name == "EPUB/nav.xhtml":
-            data = _finish_nav(data.decode("utf-8"), texts).encode("utf-8")
+            data = nav.encode("utf-8")
         elif name == "EPUB/styles/stylesheet1.css":
             data = css.encode("utf-8")
         finished.append((name, data))
@@ -219,3 +280,4 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
                 zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             target.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+    return made

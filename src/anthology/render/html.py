@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,23 @@ def names(people: Sequence[Contributor]) -> str:
     return ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
+_TABLE_PART = re.compile(r"<(thead|tbody|tfoot)\b.*?</\1>", re.S)
+_HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\sscope=)")
+
+
+def with_header_scope(html: str) -> str:
+    """pandoc's tables with each header cell's scope: `col` in the head, `row` in the body.
+    pandoc's HTML writer gives none, and a tagged PDF needs it (PDF/UA-1, UA-15-003)."""
+    if "<th" not in html:
+        return html
+
+    def scoped(match: re.Match[str]) -> str:
+        scope = "col" if match.group(1) == "thead" else "row"
+        return _HEADER_CELL.sub(f'<th scope="{scope}"', match.group(0))
+
+    return _TABLE_PART.sub(scoped, html)
+
+
 def chapter_body_ast(text: ChapterText, notes: str, measure: float,
                      cache: Cache | None = None) -> Node:
     """The chapter's AST for print: references headed, floats named, ids prefixed, notes
@@ -216,12 +234,12 @@ def chapter_sections(book: Book, text: ChapterText, cache: Cache | None = None,
     what = f"{text.manuscript.name} (chapter {text.number})"
     body = chapter_body_ast(text, book.config.build.notes, text_width(book), cache)
     floats = list_floats(body)
-    body_html = pandoc.ast_to_html(body, what)
+    body_html = with_header_scope(pandoc.ast_to_html(body, what))
     abstract_html = ""
     if text.abstract and book.config.build.abstracts:
-        abstract_html = pandoc.ast_to_html(
+        abstract_html = with_header_scope(pandoc.ast_to_html(
             {"pandoc-api-version": text.api, "meta": {},
-             "blocks": transform(text.abstract, svg_maker(cache))}, what)
+             "blocks": transform(text.abstract, svg_maker(cache))}, what))
     if cache is not None and key is not None:
         cache.put_json("html", key, {"body": body_html, "abstract": abstract_html,
                                      "floats": [[f.kind, f.identifier, f.label, f.caption]

@@ -434,6 +434,13 @@ class Joiner:
         for key, value in front_pdf.docinfo.items():
             merged.docinfo[key] = value
         merged.Root.Lang = pikepdf.String(lang)
+        from anthology.render.pdf import page_label_numbers
+
+        nums: list[Any] = []
+        # Roman folios for the front matter, arabic from 1 for the body (what viewers show).
+        for index, style in page_label_numbers(shift) if self.count else [(0, "r")]:
+            nums += [index, pikepdf.Dictionary(S=pikepdf.Name("/" + style))]
+        merged.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
         if "/ViewerPreferences" in front_pdf.Root:
             merged.Root.ViewerPreferences = merged.copy_foreign(
                 front_pdf.Root.ViewerPreferences)

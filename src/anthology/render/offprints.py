@@ -11,6 +11,7 @@ when the book has them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -24,6 +25,12 @@ from typing import Any
 from anthology.errors import AnthologyError, ToolError
 from anthology.files import atomic_output, atomic_write_text
 from anthology.model import Book, Chapter, Contributor
+from anthology.render.offprint_citation import (
+    Citation,
+    csl_item,
+    plain_citation_html,
+    styled_citations,
+)
 from anthology.typography import book_quotes, quoted, smarten, typeset_book
 
 Progress = Callable[[str], None]
@@ -236,11 +243,13 @@ def _chapter_meta(book: Book, chapter: Chapter) -> tuple[str, tuple[Contributor,
 
 @dataclass(frozen=True)
 class Cover:
-    """What an offprint's cover says."""
+    """What an offprint's cover says: `citation` in plain text (for the metadata), and as
+    `citation_html` in the book's citation style."""
 
     title: str
     authors: tuple[Contributor, ...]
     citation: str
+    citation_html: str = ""
 
 
 def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
@@ -253,7 +262,9 @@ def cover_pdfs(book: Book, covers: Sequence[Cover], work: Path) -> list[bytes]:
     from anthology.render.pdf import render_pdf
 
     p = book.config.page
-    html = render(book.root, "offprints/cover.html.j2", book=book.config, covers=covers,
+    html = render(book.root, "offprints/cover.html.j2", book=book.config,
+                  covers=[dataclasses.replace(c, citation_html=Markup(c.citation_html))
+                          for c in covers],
                   editors=name_list([e.name for e in book.editors]),
                   font_css=Markup(font_css()),
                   page_css=Markup(f"@page {{ size: {p.width} {p.height}; }}"))
@@ -356,16 +367,25 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Pa
     reader = _reader(book_pdf)
     work = out_dir_of(book) / ".work-offprints"
     work.mkdir(parents=True, exist_ok=True)
-    plan = []
+    found = []
     for number, chapter in chosen:
         span = spans.get(f"chapter-{number}")
         if span is None:
             raise AnthologyError(f"{book_pdf.name} has no page for chapter {number} "
                                  f"('{chapter.id}'). Build the book again with "
                                  "`anthology build pdf`.")
-        title, authors = _chapter_meta(book, chapter)
-        plan.append((number, chapter, span,
-                     Cover(title, authors, chapter_citation(book, chapter, title, authors, span))))
+        found.append((number, chapter, span, *_chapter_meta(book, chapter)))
+    styled = styled_citations(book, [csl_item(book, chapter, title, authors, span.first_page,
+                                              span.last_page)
+                                     for _, chapter, span, title, authors in found])
+    plan = []
+    for number, chapter, span, title, authors in found:
+        citation = styled.get(f"offprint-{chapter.id}")
+        if citation is None:  # the style printed nothing for it: anthology's own form
+            text = chapter_citation(book, chapter, title, authors, span)
+            citation = Citation(plain_citation_html(text, full_title(book)), text)
+        plan.append((number, chapter, span, Cover(title, authors, citation.text,
+                                                  citation.html)))
     progress(f"Laying out {len(plan)} offprint cover{'' if len(plan) == 1 else 's'}")
     written = []
     try:

@@ -357,7 +357,7 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
             if ParallelDrawing.usable(rendered):
                 drawing = ParallelDrawing(rendered, _MESSAGES)
                 drawing.start(images, options)
-        rendered.write_pdf(job["output"], **options)
+        rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
     finally:
         if drawing is not None:
             drawing.close()
@@ -399,6 +399,64 @@ def _text_lines(page: Any) -> dict[str, Any]:
         if not ordered or y - ordered[-1] > 2:
             ordered.append(y)
     return {"height": page.height, "left": box.content_box_x(), "baselines": ordered}
+
+
+# The elements that open the body (book.html.j2): its first page is page 1.
+_BODY_ANCHOR = re.compile(r"^(chapter|part)-\d+$")
+
+
+def page_label_numbers(front_pages: int) -> list[tuple[int, str]]:
+    """The PDF's page labels for a book whose body starts after `front_pages` pages: (first
+    page index, style), roman (`r`) for the front matter, arabic (`D`) from 1 for the body."""
+    return ([(0, "r")] if front_pages else []) + [(front_pages, "D")]
+
+
+def _label_pages(document: Any, pdf: Any) -> None:
+    """WeasyPrint's finisher: /PageLabels in the catalog, so that viewers show the folios
+    (i, ii... then 1, 2...), not the page's place in the file."""
+    import pydyf
+
+    front = next((index for index, page in enumerate(document.pages)
+                  if any(_BODY_ANCHOR.match(name) for name in page.anchors)), None)
+    if front is None:
+        return
+    nums: list[Any] = []
+    for index, style in page_label_numbers(front):
+        nums += [index, pydyf.Dictionary({"S": f"/{style}"})]
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
+
+
+def _scope_header_cells(pdf: Any) -> None:
+    """Each table header cell's /Scope in a tagged PDF: /Column in the table's head, /Row
+    elsewhere (the scope="col" and scope="row" of our HTML, see html.with_header_scope).
+    WeasyPrint links the data cells to their headers (/Headers) but gives a header cell
+    neither, and PDF/UA-1 checkers want one on the header (UA-15-003)."""
+    import pydyf
+
+    elements = {obj.reference: obj for obj in pdf.objects
+                if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"}
+    for element in elements.values():
+        if element.get("S") != "/TH":
+            continue
+        row = elements.get(element.get("P"))
+        group = elements.get(row.get("P")) if row is not None else None
+        in_head = group is not None and group.get("S") == "/THead"
+        attributes = element.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+        attributes["Scope"] = "/Column" if in_head else "/Row"
+
+
+def _finisher(job: dict[str, Any]) -> Any:
+    """What WeasyPrint does to the PDF before writing it, for `job` (or None)."""
+    steps = ([_label_pages] if job.get("page_labels") else []) + \
+        ([lambda _document, pdf: _scope_header_cells(pdf)] if job.get("variant") else [])
+    if not steps:
+        return None
+
+    def finish(document: Any, pdf: Any) -> None:
+        for step in steps:
+            step(document, pdf)
+
+    return finish
 
 
 def serve() -> None:  # pragma: no cover - runs in a worker process
@@ -464,16 +522,17 @@ def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Pa
                variant: str | None = None, identifier: str | None = None,
                parallel_drawing: bool = False, fast_parse: bool = False,
                process: subprocess.Popen[bytes] | None = None,
-               lines: bool = False) -> dict[str, Any]:
+               lines: bool = False, page_labels: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
     two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
     is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py); with
-    `lines`, the answer has where each page's lines of text are (`_text_lines`)."""
+    `lines`, the answer has where each page's lines of text are (`_text_lines`). With
+    `page_labels` (a whole book), the PDF's pages are labelled as they are numbered."""
     job = {"html": str(html_path), "output": str(output), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
            "identifier": identifier, "parallel_drawing": parallel_drawing,
-           "fast_parse": fast_parse, "lines": lines}
+           "fast_parse": fast_parse, "lines": lines, "page_labels": page_labels}
     child = process or start_render()
     try:
         stdout, stderr = child.communicate(json.dumps(job).encode(), timeout=TIMEOUT_SECONDS)

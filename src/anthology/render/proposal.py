@@ -270,10 +270,17 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     """The proposal PDF with WeasyPrint, in the book's typeface."""
     from anthology import __version__
     from anthology.render import htmltree, pandoc
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, font_css, names, render
+    from anthology.render.html import (
+        FONTS_DIR,
+        TEMPLATES_DIR,
+        font_css,
+        names,
+        render,
+        with_header_scope,
+    )
     from anthology.render.pdf import render_pdf
 
-    body = pandoc.ast_to_html(ast, "the proposal")
+    body = with_header_scope(pandoc.ast_to_html(ast, "the proposal"))
     html = render(
         book.root, HTML_TEMPLATE, book=book.config, editors_names=names(book.editors),
         body=Markup(body),
@@ -287,13 +294,14 @@ def write_pdf(book: Book, ast: Node, output: Path, work: Path, created: dt.datet
     return int(rendered["pages"])
 
 
-def write_pandoc(book: Book, ast: Node, to: str, output: Path, work: Path, date: str) -> None:
+def write_pandoc(book: Book, ast: Node, to: str, output: Path, work: Path,
+                 created: dt.datetime) -> None:
     """The proposal as EPUB 3 or DOCX with pandoc (sandboxed; metadata from a file we write)."""
     from anthology.render import pandoc
     from anthology.render.html import TEMPLATES_DIR
     from anthology.yamlio import dump_yaml
 
-    meta = proposal_metadata(book, date)
+    meta = proposal_metadata(book, created.strftime("%Y-%m-%d"))
     extra = []
     if to == "epub3":
         css = (TEMPLATES_DIR / "epub" / "epub.css").read_text(encoding="utf-8")
@@ -308,6 +316,31 @@ def write_pandoc(book: Book, ast: Node, to: str, output: Path, work: Path, date:
     with atomic_output(output) as tmp:
         pandoc.ast_to_file(ast, to, tmp, [f"--metadata-file={meta_file}", *extra],
                            f"the proposal ({output.name})")
+        if to == "docx":
+            date_docx(tmp, created)
+
+
+_CORE_DATE = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def date_docx(path: Path, created: dt.datetime) -> None:
+    """The DOCX's created and modified dates (docProps/core.xml) set to `created`: pandoc
+    writes 1970-01-01 when it runs sandboxed. Every other entry is copied as it was, in the
+    same order with the same times, so the file stays reproducible."""
+    import io
+    import zipfile
+
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATE.sub(lambda m: f"{m[1]}{stamp}{m[3]}",
+                                      data.decode("utf-8")).encode("utf-8")
+            target.writestr(info, data)
+    path.write_bytes(out.getvalue())
 
 
 def build_proposal(book: Book, *, today: dt.date, force: bool = False,
@@ -333,7 +366,7 @@ def build_proposal(book: Book, *, today: dt.date, force: bool = False,
                              "or build anyway with --force.", problems)
     markdown = render_markdown(book, proposal_context(book, prose, chapters, today))
     ast, _ = proposal_ast(book, markdown, cache)
-    created = build_time()
+    created = build_time(book.root)  # the date of the book's other outputs
     book = typeset_book(book)  # the title page and metadata print what the text prints
     work = out_dir / ".work-proposal"
     work.mkdir(exist_ok=True)
@@ -343,8 +376,7 @@ def build_proposal(book: Book, *, today: dt.date, force: bool = False,
         result.outputs.append(out_dir / "proposal.pdf")
         for to, suffix in (("epub3", "epub"), ("docx", "docx")):
             progress(f"Writing proposal.{suffix}")
-            write_pandoc(book, ast, to, out_dir / f"proposal.{suffix}", work,
-                         created.strftime("%Y-%m-%d"))
+            write_pandoc(book, ast, to, out_dir / f"proposal.{suffix}", work, created)
             result.outputs.append(out_dir / f"proposal.{suffix}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
