@@ -29,6 +29,7 @@ from anthology.render import pandoc
 from anthology.render.chapter import prepare_chapter
 from anthology.render.citations import resolve_csl
 from tests.checks.conftest import texts
+from tests.conftest import REPO
 
 Check = Callable[..., list[Finding]]
 RULES = WordRules(chapter_limit=8000, chapter_minimum=1000, book_limit=100000)
@@ -107,7 +108,9 @@ def test_counts_agree_with_pandoc_plain_text_within_one_percent(sample_book: Pat
 
 # Real books by others converted to anthology books (see the README there); too big to keep in
 # the repository (1.4 MB of text), so the test runs where they are.
-CORPUS_BOOKS = Path(os.environ.get("ANTHOLOGY_CORPUS_BOOKS", "/work/shared/corpus/books"))
+# The real books beside the repository (shared/corpus/books, as CI lays it out).
+CORPUS_BOOKS = Path(os.environ.get("ANTHOLOGY_CORPUS_BOOKS",
+                                   REPO.parent / "shared" / "corpus" / "books"))
 PROSE = ("body", "notes", "captions", "references")  # what pandoc's plain text of a chapter has
 
 
