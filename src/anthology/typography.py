@@ -312,3 +312,59 @@ def apply_typography(ast: Node, style: str | None, language: str) -> Node:
 def typeset_chapter(ast: Node, config: BookConfig) -> Node:
     """`apply_typography` with the book's settings: the step after citeproc."""
     return apply_typography(ast, book_quotes(config), config.language)
+
+
+
+_LETTER = re.compile(r"\w")
+
+
+def _swapped_marks(text: str, depth: list[int]) -> str:
+    """`text` with ‘’ and “” exchanged; `depth` counts the single quotations open so far in
+    the paragraph, so that a ’ is a closing mark only where one is open, it follows a
+    letter or a mark, and it does not stand between two letters (an apostrophe: It’s, ’Tis,
+    carers’ outside a quotation)."""
+    out = []
+    for index, char in enumerate(text):
+        before = text[index - 1] if index else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if char == "‘":
+            depth[0] += 1
+            out.append("“")
+        elif char == "’" and depth[0] and before.strip() and not (
+                _LETTER.match(before) and _LETTER.match(after or " ")):
+            depth[0] -= 1
+            out.append("”")
+        elif char == "“":
+            out.append("‘")
+        elif char == "”":
+            out.append("’")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _swap_words(node: Any, depth: list[int]) -> Any:
+    if isinstance(node, list):
+        return [_swap_words(item, depth) for item in node]
+    if not isinstance(node, dict) or "t" not in node:
+        return node
+    kind = node["t"]
+    if kind == "Str":
+        return {"t": "Str", "c": _swapped_marks(node["c"], depth)}
+    if kind in ("Code", "Math", "RawInline", "RawBlock", "CodeBlock") or "c" not in node:
+        return node
+    if kind in ("Para", "Plain", "Header"):
+        depth = [0]  # a quotation does not run on from one paragraph to the next
+    return {"t": kind, "c": _swap_words(node["c"], depth)}
+
+
+def as_markdown_quotes(ast: Node, config: BookConfig) -> Node:
+    """A tree read from Word with its quotation marks as the book's Markdown writes them: in
+    a single-outside book, Word's ‘...’ is the outer quotation that Markdown writes "..."
+    (the reverse of `apply_typography`, so that a chapter sent out in Word comes back as it
+    was). Word's text holds the marks as characters, exchanged here pair by pair."""
+    if book_quotes(config) != "single":
+        return ast
+    result: Node = dict(ast)
+    result["blocks"] = _swap_words(ast["blocks"], [0])
+    return result

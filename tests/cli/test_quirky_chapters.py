@@ -66,7 +66,7 @@ def test_a_chapter_nested_too_deeply_is_a_finding_in_check(
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [("build", "epub", "--force"),
                                      ("build", "proposal", "--force"),
-                                     ("package", "--force", "--allow-dirty")])
+                                     ("package", "--force", "--allow-dirty", "--draft")])
 def test_a_chapter_nested_too_deeply_stops_no_command(make_book: Callable[..., Path],
                                                       command: tuple[str, ...]) -> None:
     root = make_book({"chapters/02-peer.md": DEEP})

@@ -183,3 +183,23 @@ def test_typeset_chapter_follows_book_yaml() -> None:
         "‘Quoted’."
     config = BookConfig(title="T", slug="t", language="en-US", quotes="single")
     assert stringify(typeset_chapter(ast, config)["blocks"]) == "‘Quoted’."
+
+
+@pytest.mark.parametrize(("word", "markdown"), [
+    ("It’s ‘co-produced’ work.", "It’s “co-produced” work."),
+    ("‘She said “no” to it’, they wrote.", "“She said ‘no’ to it”, they wrote."),
+    ("The carers’ forum met.", "The carers’ forum met."),
+    ("’Tis ‘the season’.", "’Tis “the season”."),
+])
+def test_words_quotation_marks_come_back_as_the_books_markdown_writes_them(
+        word: str, markdown: str) -> None:
+    from anthology.config import BookConfig
+    from anthology.typography import as_markdown_quotes
+
+    ast = {"pandoc-api-version": [1, 23, 1], "meta": {},
+           "blocks": [{"t": "Para", "c": [{"t": "Str", "c": word}]}]}
+    config = BookConfig.__new__(BookConfig)
+    object.__setattr__(config, "language", "en-GB")
+    object.__setattr__(config, "typography", None)
+    result = as_markdown_quotes(ast, config)
+    assert result["blocks"][0]["c"][0]["c"] == markdown

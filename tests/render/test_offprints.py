@@ -119,7 +119,8 @@ def test_unknown_target_is_a_usage_error(small_book: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.endswith(
         "Error: 'pfd' is not something anthology builds. Did you mean 'pdf'? Targets: pdf, "
-        "epub, proposal, offprints, chapter (chapter ids may follow offprints or chapter).\n")
+        "epub, proposal, offprints, chapter, review (chapter ids may follow offprints, chapter or "
+        "review).\n")
 
 
 @pytest.mark.parametrize(("ident", "message"), [

@@ -83,7 +83,7 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
             hint = f" Did you mean '{close}'?" if close else ""
             raise click.UsageError(
                 f"'{word}' is not something anthology builds.{hint} Targets: "
-                f"{', '.join(ALL_TARGETS)} (chapter ids may follow offprints or chapter).")
+                f"{', '.join(ALL_TARGETS)} (chapter ids may follow offprints, chapter or review).")
     return targets or list(BOOK_TARGETS), chapters
 
 

@@ -27,6 +27,7 @@ from anthology.document import Node, each, stringify, transform
 from anthology.errors import AnthologyError, UsageError
 from anthology.files import atomic_write_bytes, atomic_write_text, is_inside, relative_name
 from anthology.model import Book, Chapter
+from anthology.typography import as_markdown_quotes
 from anthology.word.citekeys import Known, assign_keys, identity, normal_item
 from anthology.word.docxscan import CitationField, Unconverted, first_words, scan_docx
 from anthology.word.tidy import (
@@ -407,6 +408,7 @@ def import_docx(book: Book, chapter: Chapter, source: Path, *,
         ast, pictures = _place_pictures(ast, media.resolve(), chapter_dir / "images" /
                                         chapter.id, chapter_dir, report)
         report.notes = len(each(ast["blocks"], "Note"))
+        ast = as_markdown_quotes(ast, book.config)
         body = pandoc.ast_to_markdown(at_signs_apart(ast), what)
     report.unconverted = _kept_text(scan.unconverted, stringify(ast["blocks"])) + \
         report.unconverted
