@@ -350,7 +350,8 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
             if ParallelDrawing.usable(rendered):
                 drawing = ParallelDrawing(rendered, _MESSAGES)
                 drawing.start(images, options)
-        rendered.write_pdf(job["output"], **options)
+        if job["output"]:  # none: the layout only (its anchors' pages), drawing nothing
+            rendered.write_pdf(job["output"], **options)
     finally:
         if drawing is not None:
             drawing.close()
@@ -431,18 +432,19 @@ def stop_render(process: subprocess.Popen[bytes]) -> None:
         process.communicate()
 
 
-def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
+def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
                parallel_drawing: bool = False, fast_parse: bool = False,
-               process: subprocess.Popen[bytes] | None = None) -> dict[str, Any]:
+               process: subprocess.Popen[bytes] | None = None,
+               details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
     two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
     is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py)."""
-    job = {"html": str(html_path), "output": str(output), "base": str(base),
+    job = {"html": str(html_path), "output": str(output or ""), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
            "identifier": identifier, "parallel_drawing": parallel_drawing,
-           "fast_parse": fast_parse}
+           "fast_parse": fast_parse, "details": details}
     child = process or start_render()
     try:
         stdout, stderr = child.communicate(json.dumps(job).encode(), timeout=TIMEOUT_SECONDS)
