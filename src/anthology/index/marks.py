@@ -134,12 +134,20 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
     """The chapter with each index mark made an anchor span, and the marks in text order."""
     marks: list[Mark] = []
     count = [0]
+    cursor = [0]  # marks come in text order: each is looked for after the one before
+
+    def line_of(needle: str) -> int | None:
+        at = locator.body.find(needle, cursor[0])
+        if at < 0:
+            return locator.line_of(needle)
+        cursor[0] = at + 1
+        return locator.first_line + locator.body.count("\n", 0, at)
 
     def anchor(found: list[tuple[tuple[str, ...], str, tuple[str, ...]]], needle: str,
                content: list[Node]) -> Node:
         count[0] += 1
         name = f"ix-{count[0]}"
-        line = locator.line_of(needle)
+        line = line_of(needle)
         marks.extend(Mark(term, kind, name, target, line) for term, kind, target in found)
         return {"t": "Span", "c": [[name, [MARK_CLASS], []], content]}
 
