@@ -6,7 +6,7 @@ chapter and links to the entry's first mark in it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from anthology.index.entries import Entry, Locator, Place, build_entries, groups
@@ -17,7 +17,7 @@ from anthology.render.chapter import ChapterText
 INDEX_FILE = "index.xhtml"  # under EPUB/text/
 
 
-def per_chapter(locators: Sequence[Locator]) -> list[Locator]:
+def per_chapter(locators: Iterable[Locator]) -> list[Locator]:
     """One locator per chapter, at the entry's first mark there (book order)."""
     seen: dict[int, Locator] = {}
     for loc in locators:
