@@ -451,7 +451,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         output_marker,
         remember_merged,
     )
-    from anthology.render.pdf import render_pdf, stop_render
+    from anthology.render.pdf import render_pdf, start_render, stop_render
 
     css, extra = _stylesheets(book)
     sections = _sections(book, texts, cache) if cache is not None else None
@@ -477,7 +477,13 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
 
         # The index's pages are known only once the book is laid out: a first layout (drawn
         # into no PDF) gives the marks' pages, then the book with its index is laid out.
-        html, process = indexed_book(html, texts, layout), None
+        following = start_render()  # loads WeasyPrint for the second layout meanwhile
+        try:
+            html = indexed_book(html, texts, layout)
+        except BaseException:
+            stop_render(following)
+            raise
+        process = following
     html_path = work / "book.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
