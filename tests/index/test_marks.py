@@ -99,3 +99,13 @@ def test_the_sanitizer_keeps_the_index_attributes(tmp_path: object) -> None:
     safe = sanitize(ast, Locator("x.md", ""), tmp_path, tmp_path)
     (span,) = each(safe, "Span")
     assert span["c"][0][2] == [["index", "a!b"], ["index-see", "c"]]
+
+
+def test_an_authors_own_id_is_never_taken(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    text = "[x]{.index} [y]{#ix-2} [z]{.index}"
+    ast = parse_markdown(text, "t", Cache(tmp_path / "cache"))
+    _, marks = mark_index(ast, Locator("x.md", text))
+    assert [m.anchor for m in marks] == ["ix-1", "ix-3"]

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from anthology.document import Locator, Node, stringify, transform
+from anthology.document import _ATTR_INDEX, Locator, Node, each, stringify, transform
 
+MARKS_VERSION = "index-marks-2"  # in the prepared chapter's cache key: change with the marks
 MARK_KEYS = ("index", "index-see", "index-see-also", "index-start", "index-end")
 MARK_CLASS = "index-mark"
 _INDEX_COMMAND = re.compile(r"\\index\s*\{")
@@ -135,6 +136,8 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
     marks: list[Mark] = []
     count = [0]
     cursor = [0]  # marks come in text order: each is looked for after the one before
+    taken = {node["c"][_ATTR_INDEX[node["t"]]][0] for node in each(ast)
+             if node["t"] in _ATTR_INDEX}
 
     def line_of(needle: str) -> int | None:
         at = locator.body.find(needle, cursor[0])
@@ -146,6 +149,8 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
     def anchor(found: list[tuple[tuple[str, ...], str, tuple[str, ...]]], needle: str,
                content: list[Node]) -> Node:
         count[0] += 1
+        while f"ix-{count[0]}" in taken:  # an author's own id stays the author's
+            count[0] += 1
         name = f"ix-{count[0]}"
         line = line_of(needle)
         marks.extend(Mark(term, kind, name, target, line) for term, kind, target in found)

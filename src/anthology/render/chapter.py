@@ -32,7 +32,7 @@ from anthology.document import (
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.images import IMAGE_RULES
-from anthology.index.marks import Mark, mark_index
+from anthology.index.marks import MARKS_VERSION, Mark, mark_index
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
 from anthology.render import pandoc
@@ -165,7 +165,7 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, "index-marks-1", pandoc.pandoc_version(),
+    return digest("chapter", __version__, MARKS_VERSION, pandoc.pandoc_version(),
                   maths_version(), str(number), chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
