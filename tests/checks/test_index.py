@@ -67,6 +67,8 @@ def test_variant_keys() -> None:
     assert variant_key("theories") == variant_key("theory")
     assert variant_key("class") != variant_key("clas")
     assert variant_key("power") != variant_key("powers of attorney")
+    assert variant_key(".") != variant_key("..")
+    assert variant_key("parent directory") != variant_key(".. (parent directory)")
 
 
 def test_wordcount_ignores_marks(make_book: Callable[..., Path]) -> None:

@@ -19,8 +19,8 @@ def variant_key(term: str) -> str:
     """What two spellings of one entry share: case, accents, a leading "the", a plural,
     spaces and hyphens folded."""
     text = re.sub(r"^the\s+", "", folded(term).strip())
-    words = [re.sub(r"[^\w]", "", word) for word in re.split(r"[\s\-\u2010\u2013]+", text)]
-    words = [w for w in words if w]
+    # Other punctuation is kept: "." and ".." are two entries, and so are "C" and "C++".
+    words = [word for word in re.split(r"[\s\-\u2010\u2013]+", text) if word]
     if words and len(words[-1]) > 3 and words[-1].endswith("s") \
             and not words[-1].endswith("ss"):
         words[-1] = words[-1][:-3] + "y" if words[-1].endswith("ies") else words[-1][:-1]
