@@ -247,3 +247,13 @@ def test_an_unreadable_registry(make_book: Callable[..., Path],
     assert problems(book) == [
         "chapters.yaml: error: chapters.yaml cannot be read: permission denied. Let your user "
         "read it (for example: chmod u+rw chapters.yaml). [config.unreadable]"]
+
+
+def test_build_index_is_a_boolean(make_book: Callable[..., Path]) -> None:
+    root = make_book({"book.yaml": BOOK_YAML + "build:\n  index: please\n"})
+    assert problems(root) == [
+        "book.yaml:20: error: 'build.index' should be true or false, not the text 'please'. "
+        "For example: index: true [config.type]"]
+    assert load_book(make_book({"book.yaml": BOOK_YAML + "build:\n  index: true\n"})
+                     ).config.build.index is True
+    assert load_book(make_book({"book.yaml": BOOK_YAML})).config.build.index is False

@@ -98,3 +98,20 @@ def test_groups_by_folded_first_letter() -> None:
         ("P", ["power"]), ("T", ["tokenism"])]
     assert first_letter("1984") == "#"
     assert first_letter("'t Hooft") == "T"
+
+
+def test_the_print_index_html() -> None:
+    from anthology.index.pdf import index_section
+
+    html = index_section(build_entries(_marks()), "anthology:")
+    assert html.startswith('<article class="chapter book-index" id="book-index" '
+                           'data-authors="Index" data-short-title="Index" '
+                           'data-bookmark="Index">')
+    assert ('<li class="index-entry"><span class="index-term">power</span>, '
+            '<a href="anthology:c1-ix-1">3</a>\u2013<a href="anthology:c1-ix-4">5</a>'
+            '<ul class="index-subentries"><li class="index-entry"><span class="index-term">'
+            'and knowledge</span>, <a href="anthology:c1-ix-2">4</a></li></ul></li>') in html
+    assert ('<span class="index-term">control</span>. <span class="index-see">See</span> '
+            'power</li>') in html
+    assert '<h2 class="index-letter">É</h2>' not in html  # filed under E
+    assert '<h2 class="index-letter">E</h2>' in html
