@@ -26,7 +26,8 @@ from anthology.files import atomic_output, atomic_write_text
 from anthology.model import Book, Chapter, Contributor
 
 Progress = Callable[[str], None]
-_ANCHOR = re.compile(r"^(chapter|part)-(\d+)$")
+# Where a chapter ends: the next chapter, part title or the index (index/pdf.py's id).
+_ANCHOR = re.compile(r"^(?:(chapter|part)-(\d+)|book-index)$")
 _FOLIO = re.compile(r"^\d{1,5}$")
 # A front and its verso, so that the chapter opens on a right-hand page as in the book.
 COVER_PAGES = 2

@@ -440,7 +440,9 @@ def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: 
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
     two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
-    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py)."""
+    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py). With
+    `output` None the document is laid out and nothing is drawn; with `details`, the result
+    also gives the page (from 0) of every anchor and the bookmarks."""
     job = {"html": str(html_path), "output": str(output or ""), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
            "identifier": identifier, "parallel_drawing": parallel_drawing,
