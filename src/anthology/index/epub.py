@@ -15,6 +15,11 @@ from anthology.model import Book
 from anthology.render.chapter import ChapterText
 
 INDEX_FILE = "index.xhtml"  # under EPUB/text/
+# The index's own look, in its file: entries without bullets, sub-entries indented, a
+# hanging indent for entries that run over a line.
+INDEX_CSS = (".book-index ul { list-style: none; margin: 0; padding: 0; } "
+             ".book-index li { padding-left: 1.5em; text-indent: -1.5em; } "
+             ".book-index h2 { font-size: 1em; margin: 1em 0 0.2em; }")
 
 
 def per_chapter(locators: Iterable[Locator]) -> list[Locator]:
@@ -67,6 +72,7 @@ def index_xhtml(book: Book, texts: Sequence[ChapterText], files: Mapping[int, st
             f' lang="{lang}" xml:lang="{lang}">\n<head>\n  <meta charset="utf-8" />\n'
             "  <title>Index</title>\n"
             '  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />\n'
+            f"  <style>{INDEX_CSS}</style>\n"
             '</head>\n<body epub:type="backmatter">\n'
             '<section epub:type="index" role="doc-index" id="index" class="book-index">\n'
             '<header><h1>Index</h1></header>\n' + body + "</section>\n</body>\n</html>\n")
