@@ -244,3 +244,35 @@ def test_the_epub_index_points_at_the_marked_elements(built_sample: Built) -> No
     assert '<a href="text/index.xhtml" epub:type="index">Index</a>' in nav
     opf = files["EPUB/content.opf"].decode("utf-8")
     assert re.search(r'<itemref idref="book_index" />\s*</spine>', opf)
+
+
+MARKED = """\
+---
+title: Introduction
+authors: [ada-editor]
+---
+
+""" + "\n\n".join(
+    f"Paragraph {n} on [co-production]{{.index}} and [power]{{index=\"power!and knowledge\"}}, "
+    + "with words enough to fill a page or two of the book. " * 12 for n in range(14)) + """
+
+[Goffman]{index="Goffman, Erving"} ends it.\\index{institutions|see{Goffman, Erving}}
+"""
+
+
+@pytest.mark.parametrize(("css", "kind"), [
+    ("p { orphans: 2; }\n", "incremental"),  # the book's own CSS: folios drawn in place
+    ("a.xref::after { content: target-counter(attr(href), page); }\n", "whole-book"),
+])
+def test_a_books_own_css_gets_the_index_right(tmp_path: Path, css: str, kind: str) -> None:
+    from tests.conftest import BOOK_YAML, write_book
+
+    root = write_book(tmp_path / "book", {
+        "book.yaml": BOOK_YAML + "build:\n  index: true\n", "styles/book.css": css,
+        "chapters/01-intro.md": MARKED})
+    built = build(root, ("pdf",), release=False)
+    count, problems, pages = pdf_problems(built)
+    assert problems == []
+    assert count >= 4 and max(pages.values()) >= 3
+    metadata = pypdf.PdfReader(built.pdf).metadata
+    assert metadata is not None and metadata["/anthologybuild"] == kind
