@@ -109,3 +109,13 @@ def test_an_authors_own_id_is_never_taken(tmp_path: object) -> None:
     ast = parse_markdown(text, "t", Cache(tmp_path / "cache"))
     _, marks = mark_index(ast, Locator("x.md", text))
     assert [m.anchor for m in marks] == ["ix-1", "ix-3"]
+
+
+def test_a_mark_around_formatted_text_is_found_at_its_line(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    text = "One.\n\nTwo [*stigma*]{.index}.\n\nThree []{index-see=\"x\" index=\"y\"}.\n"
+    ast = parse_markdown(text, "t", Cache(tmp_path / "cache"))
+    _, marks = mark_index(ast, Locator("x.md", text, 5))
+    assert [(m.term, m.line) for m in marks] == [(("stigma",), 7), (("y",), 9)]

@@ -14,7 +14,7 @@ from typing import Any
 
 from anthology.document import _ATTR_INDEX, Locator, Node, each, stringify, transform
 
-MARKS_VERSION = "index-marks-2"  # in the prepared chapter's cache key: change with the marks
+MARKS_VERSION = "index-marks-3"  # in the prepared chapter's cache key: change with the marks
 MARK_KEYS = ("index", "index-see", "index-see-also", "index-start", "index-end")
 MARK_CLASS = "index-mark"
 _INDEX_COMMAND = re.compile(r"\\index\s*\{")
@@ -139,20 +139,21 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
     taken = {node["c"][_ATTR_INDEX[node["t"]]][0] for node in each(ast)
              if node["t"] in _ATTR_INDEX}
 
-    def line_of(needle: str) -> int | None:
-        at = locator.body.find(needle, cursor[0])
-        if at < 0:
-            return locator.line_of(needle)
-        cursor[0] = at + 1
-        return locator.first_line + locator.body.count("\n", 0, at)
+    def line_of(*needles: str) -> int | None:
+        for needle in needles:  # the first found after the mark before
+            at = locator.body.find(needle, cursor[0])
+            if at >= 0:
+                cursor[0] = at + 1
+                return locator.first_line + locator.body.count("\n", 0, at)
+        return locator.line_of(*needles)
 
-    def anchor(found: list[tuple[tuple[str, ...], str, tuple[str, ...]]], needle: str,
-               content: list[Node]) -> Node:
+    def anchor(found: list[tuple[tuple[str, ...], str, tuple[str, ...]]],
+               needles: tuple[str, ...], content: list[Node]) -> Node:
         count[0] += 1
         while f"ix-{count[0]}" in taken:  # an author's own id stays the author's
             count[0] += 1
         name = f"ix-{count[0]}"
-        line = line_of(needle)
+        line = line_of(*needles)
         marks.extend(Mark(term, kind, name, target, line) for term, kind, target in found)
         return {"t": "Span", "c": [[name, [MARK_CLASS], []], content]}
 
@@ -162,7 +163,7 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
             commands = index_commands(node["c"][1])
             if commands is None:
                 return None  # other TeX: the sanitizer reports it
-            span = anchor(commands, node["c"][1].strip(), [])
+            span = anchor(commands, (node["c"][1].strip(),), [])
             return span if kind == "RawInline" else {"t": "Plain", "c": [span]}
         if kind == "Span":
             attr, content = node["c"]
@@ -175,7 +176,8 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
             classes = [c for c in attr[1] if c != "index"]
             if attr[0] or classes or kept:  # the author's own span stays inside the anchor
                 inner = [{"t": "Span", "c": [[attr[0], classes, kept], inner]}]
-            return anchor(found, f"[{text}]" if text else "{index", inner)
+            # Its text as written, else its attributes (`[*x*]{.index}`, `[]{index-see=..}`).
+            return anchor(found, (f"[{text}]", "{.index", "{index", " index"), inner)
         return None
 
     result: Node = transform(ast, visit)
