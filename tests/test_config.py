@@ -272,3 +272,13 @@ def test_typography_quotes_errors(make_book: Callable[..., Path], typography: st
 def test_typography_quotes(make_book: Callable[..., Path], typography: str,
                            quotes: str | None) -> None:
     assert load_book(make_book({"book.yaml": BOOK_YAML + typography})).config.quotes == quotes
+
+
+def test_build_index_is_a_boolean(make_book: Callable[..., Path]) -> None:
+    root = make_book({"book.yaml": BOOK_YAML + "build:\n  index: please\n"})
+    assert problems(root) == [
+        "book.yaml:20: error: 'build.index' should be true or false, not the text 'please'. "
+        "For example: index: true [config.type]"]
+    assert load_book(make_book({"book.yaml": BOOK_YAML + "build:\n  index: true\n"})
+                     ).config.build.index is True
+    assert load_book(make_book({"book.yaml": BOOK_YAML})).config.build.index is False

@@ -471,6 +471,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
     WeasyPrint process started ahead (`pdf.start_render`), if any.
     """
+    from anthology.index.pdf import has_marks, indexed_book
     from anthology.render import htmltree
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
     from anthology.render.merge import (
@@ -479,7 +480,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
         output_marker,
         remember_merged,
     )
-    from anthology.render.pdf import render_pdf, stop_render
+    from anthology.render.pdf import render_pdf, start_render, stop_render
 
     css, extra = _stylesheets(book)
     sections = _sections(book, texts, cache) if cache is not None else None
@@ -495,10 +496,28 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
             if process is not None:
                 stop_render(process)
             return merged_pages(cache, output), list(stored.get("refused", []))
+    roots = [book.root, TEMPLATES_DIR, FONTS_DIR]
+    if book.config.build.index and has_marks(texts):
+        def layout(first: str) -> dict[str, int]:
+            atomic_write_text(work / "book-unindexed.html", first)
+            return dict(render_pdf(work / "book-unindexed.html", None, book.root, roots,
+                                   variant=PDF_VARIANT if tagged else None,
+                                   fast_parse=htmltree.allowed(book), process=process,
+                                   details=True)["anchors"])
+
+        # The index's pages are known only once the book is laid out: a first layout (drawn
+        # into no PDF) gives the marks' pages, then the book with its index is laid out.
+        following = start_render()  # loads WeasyPrint for the second layout meanwhile
+        try:
+            html = indexed_book(html, texts, layout)
+        except BaseException:
+            stop_render(following)
+            raise
+        process = following
     html_path = work / "book.html"
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
-        rendered = render_pdf(html_path, tmp, book.root, [book.root, TEMPLATES_DIR, FONTS_DIR],
+        rendered = render_pdf(html_path, tmp, book.root, roots,
                               variant=PDF_VARIANT if tagged else None,
                               identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
                               fast_parse=htmltree.allowed(book), process=process,
@@ -524,6 +543,7 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from anthology.index.pdf import book_index_piece
     from anthology.render import htmltree, merge
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
 
@@ -549,6 +569,11 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         assembly = Assembly(pieces, layouts, cache)
         stack.callback(assembly.close)
         layouts.run(assembly.step)
+        index = book_index_piece(book, texts, pieces, assembly.body) if book.config.build.index \
+            else None
+        if index is not None:  # laid out last: it needs every mark's page
+            layouts.add(index)
+            layouts.run(lambda: False)
         pool.finish()
         body, front = assembly.body, assembly.front
         assert front is not None
@@ -559,13 +584,16 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
         refused = sorted({url for piece in [front, *body]
                           for url in piece.layout.get("refused", [])})
         merged_key = digest("merged", MERGED_FORMAT, book.config.language,
-                            *(merge.part_key(piece) for piece in [front, *body]))
+                            *(merge.part_key(piece) for piece in [front, *body]),
+                            *([merge.part_key(index)] if index is not None else []))
         if merge.merged_is_current(cache, output, merged_key):
             return merge.merged_pages(cache, output), refused
         progress("Joining the pieces")
         joiner = assembly.joiner or stack.enter_context(merge.Joiner())
         for number in range(joiner.count, len(body)):
             joiner.add(body[number], last=number == len(body) - 1)
+        if index is not None:
+            joiner.add_after(index)
         with atomic_output(output) as tmp:
             count = joiner.finish(front, tmp, book.config.language)
     merge.remember_merged(cache, output, merged_key, count)

@@ -520,7 +520,7 @@ def _build_options(root: Path, section: _Section | None) -> BuildOptions:
     if section is None:
         return BuildOptions()
     section.check_keys(("abstracts", "keywords", "notes", "list_of_figures", "list_of_tables",
-                        "raw_html", "cover", "css"), "build")
+                        "raw_html", "cover", "css", "index"), "build")
     notes = section.text("notes", example="footnotes") or "footnotes"
     if notes not in ("footnotes", "endnotes"):
         section.problem("notes", f"'build.notes' should be footnotes or endnotes, not '{notes}'.",
@@ -534,6 +534,7 @@ def _build_options(root: Path, section: _Section | None) -> BuildOptions:
         list_of_figures=section.boolean("list_of_figures", default.list_of_figures),
         list_of_tables=section.boolean("list_of_tables", default.list_of_tables),
         raw_html=section.boolean("raw_html", default.raw_html),
+        index=section.boolean("index", default.index),
         cover=_book_file(root, section, "cover", "covers/front.png"),
         css=_book_file(root, section, "css", "styles/book.css"),
     )

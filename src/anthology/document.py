@@ -24,7 +24,8 @@ Visitor = Callable[[Node], Node | list[Node] | None]
 
 CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-")
 SAFE_LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
-SAFE_KEYS = {"width", "height", "lang"}
+SAFE_KEYS = {"width", "height", "lang", "index", "index-see", "index-see-also", "index-start",
+             "index-end"}  # the index keys: index marks (anthology/index/marks.py)
 MAX_DEPTH = 40
 _NESTING = {"BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList"}
 # Which element of `c` holds the Attr, for elements that carry one.

@@ -169,6 +169,7 @@ class BuildOptions:
     notes: str = "footnotes"
     list_of_figures: bool = False
     list_of_tables: bool = False
+    index: bool = False  # an index at the end of the book, from the chapters' index marks
     raw_html: bool = False
     cover: str | None = None
     css: str | None = None

@@ -68,7 +68,7 @@ def test_spine_and_nav_follow_the_reading_order(built_sample: Built) -> None:
     chapters = [anchor for _, anchor in entries if anchor.startswith("chapter-")]
     assert chapters == [t.anchor for t in built_sample.texts]
     assert spine == ["cover_xhtml", "title_page_xhtml", "copyright_xhtml", "nav",
-                     *(f"{stem}_xhtml" for stem, _ in entries)]
+                     *(f"{stem}_xhtml" for stem, _ in entries), "book_index"]
     for stem, anchor in entries:
         assert f'<section id="{anchor}"'.encode() in files[f"EPUB/text/{stem}.xhtml"]
 

@@ -111,6 +111,10 @@ def test_spans_follow_one_another(built_sample: Built) -> None:
     assert spans[0].first_page == 1
     for before, after in itertools.pairwise(spans):
         assert before.last_page < after.first_page
+    # The last chapter ends before the index (build.index), which is no chapter's.
+    reader = PdfReader(built_sample.pdf)
+    index = reader.get_destination_page_number(reader.named_destinations["book-index"])
+    assert spans[-1].last_index < index
 
 
 def test_unknown_target_is_a_usage_error(small_book: Path) -> None:

@@ -46,7 +46,8 @@ from anthology.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.render.pandoc import MARKDOWN_READER, pandoc_identity
 from anthology.render.typeset import html_key
 
-RESULT_VERSION = "3"  # 2: word counts have a `code` part; 3: images count by content
+# 2: word counts have a `code` part; 3: images count by content; 4: index marks
+RESULT_VERSION = "4"
 Progress = Callable[[str], None]
 
 
@@ -64,12 +65,13 @@ class ChapterResult:
     # Every file the result was made from, inside the book, by its name there: the digest of
     # its contents, or "missing" (a bibliography or image named but absent).
     depends: dict[str, str] = field(default_factory=dict)
+    index: list[list[Any]] = field(default_factory=list)  # index marks (Mark.as_json)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form for the cache."""
         return {"chapter": self.chapter, "file": self.file, "cited": self.cited,
                 "words": self.words, "bibliographies": self.bibliographies, "own": self.own,
-                "depends": self.depends,
+                "depends": self.depends, "index": self.index,
                 "findings": [f.to_dict() for f in self.findings]}
 
     @classmethod
@@ -77,7 +79,8 @@ class ChapterResult:
         """Read back `to_json`."""
         return cls(data["chapter"], data["file"], [finding_from_dict(f) for f in
                                                    data["findings"]], data["cited"],
-                   data["words"], data["bibliographies"], data["own"], data["depends"])
+                   data["words"], data["bibliographies"], data["own"], data["depends"],
+                   list(data.get("index", [])))
 
 
 @dataclass
@@ -253,6 +256,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     from anthology.checks.words import check_chapter_words, count_words, counted
     from anthology.document import Locator, citation_keys, number_crossrefs, sanitize
     from anthology.errors import CapError
+    from anthology.index.marks import mark_index
     from anthology.limits import capped_finding
     from anthology.manuscript import read_manuscript
     from anthology.render.chapter import (
@@ -289,6 +293,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     check_links(raw, locator)
     folder = manuscript.path.parent
     images = _image_urls(raw)
+    raw, index_marks = mark_index(raw, locator)  # before the sanitizer drops raw TeX
+    result.index = [mark.as_json() for mark in index_marks]
     safe = sanitize(raw, locator, book.root, folder, allow_raw_html=book.config.build.raw_html)
     del raw  # each step rebuilds the tree: only the latest is kept (memory, see below)
     numbered, targets = number_crossrefs(safe, str(number), locator,
@@ -334,7 +340,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     del numbered
     result.words = count_words(cited_ast, abstract)
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
-                       [*manuscript.findings, *parsed, *bib_findings, *locator.findings], what)
+                       [*manuscript.findings, *parsed, *bib_findings, *locator.findings], what,
+                       result.index)
     if session.ahead and not has_errors(result.findings):
         _make_ahead(session, chapter, number, cited_ast)
     rules = book.config.words
@@ -347,7 +354,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
 
 def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscript: Any,
                        paths: list[Path], keys: list[str], cited_ast: Any, targets: Any,
-                       findings: list[Finding], what: str) -> None:
+                       findings: list[Finding], what: str, index: list[list[Any]]) -> None:
     """Store the chapter as the build prepares it (same key, same form), so a build after a
     check, and every build (which checks first), does not parse, sanitize and cite it again."""
     from anthology.render.chapter import chapter_key, prepared, remember_prepared
@@ -360,7 +367,7 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
     if session.cache.path_of("chapter", key, ".json") is not None:  # written last
         return  # stored already (a check run again only for the chapter's state, say)
     remember_prepared(session.cache, key, prepared(book, manuscript, cited_ast, keys, targets,
-                                                   findings, what, session.cache))
+                                                   findings, what, session.cache, index))
 
 
 def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
@@ -554,6 +561,9 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
         cited_all = {k for r in results for k in r.cited}
         for bib in wide:
             findings += _unused(bib, cited_all, None)
+    from anthology.checks.index import check_index
+
+    findings += check_index([(r.file, r.chapter, r.index) for r in results], complete=complete)
     if complete and (book.root / "templates").is_dir():
         from anthology.checks.templates import check_templates
 

@@ -36,6 +36,7 @@ from anthology.errors import CapError, ToolError
 from anthology.files import relative_name, resolve_inside
 from anthology.findings import Finding, Severity, error
 from anthology.images import IMAGE_RULES
+from anthology.index.marks import MARKS_VERSION, Mark, mark_index
 from anthology.limits import capped_finding, chapter_size_finding
 from anthology.manuscript import Manuscript, read_manuscript
 from anthology.model import Book, Chapter, Contributor, plan_of
@@ -70,6 +71,7 @@ class ChapterText:
     bibliographies: tuple[Path, ...]
     cited: list[str]
     findings: list[Finding] = field(default_factory=list)
+    index: list[Mark] = field(default_factory=list)  # the chapter's index marks, in order
     key: str = ""  # the cache key of everything this chapter was made from
     api: list[int] = field(default_factory=lambda: [1, 23, 1])  # pandoc's AST version
     # The cited AST, or how to read it from the cache: it is the biggest thing a build holds,
@@ -247,9 +249,9 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     from anthology import __version__
 
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
-    return digest("chapter", __version__, TYPOGRAPHY_RULES, pandoc.pandoc_version(),
-                  pandoc.MARKDOWN_READER, maths_version(), str(number), chapter.id,
-                  plan_of(chapter),
+    return digest("chapter", __version__, TYPOGRAPHY_RULES, MARKS_VERSION,
+                  pandoc.pandoc_version(), pandoc.MARKDOWN_READER, maths_version(), str(number),
+                  chapter.id, plan_of(chapter),
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
@@ -348,6 +350,7 @@ def _chapter_text(book: Book, chapter: Chapter, number: int, manuscript: Manuscr
         keywords=tuple(smarten(k, quotes) for k in manuscript.text_list("keywords")),
         targets={k: Target(*v) for k, v in made["targets"].items()},
         bibliographies=tuple(bibliographies), cited=made["cited"], findings=findings,
+        index=[Mark.from_json(item) for item in made.get("index", [])],
         api=list(made["api"] if "api" in made else made["ast"]["pandoc-api-version"]))
 
 
@@ -361,6 +364,7 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     # A build leaves a chapter too large out; this is for anyone else who asks.
     raw, parsed = parse_body(manuscript, what, cache)
     findings += parsed
+    raw, index_marks = mark_index(raw, locator)  # before the sanitizer drops raw TeX
     safe = sanitize(raw, locator, book.root, manuscript.path.parent,
                     allow_raw_html=book.config.build.raw_html)
     numbered, targets = number_crossrefs(safe, str(number), locator, elsewhere_for(book, body))
@@ -374,12 +378,13 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
                      book.config.language, what, cache)
     cited_ast = typeset_chapter(cited_ast, book.config)
-    return prepared(book, manuscript, cited_ast, cited, targets, findings, what, cache)
+    return prepared(book, manuscript, cited_ast, cited, targets, findings, what, cache,
+                    [mark.as_json() for mark in index_marks])
 
 
 def prepared(book: Book, manuscript: Manuscript, cited_ast: Node, cited: list[str],
              targets: dict[str, Target], findings: Sequence[Finding], what: str,
-             cache: Cache) -> dict[str, Any]:
+             cache: Cache, index: Sequence[list[Any]] = ()) -> dict[str, Any]:
     """A prepared chapter as the cache holds it (the build's and the check's shared form)."""
     abstract_text = manuscript.text("abstract")
     abstract: list[Node] = []
@@ -391,7 +396,7 @@ def prepared(book: Book, manuscript: Manuscript, cited_ast: Node, cited: list[st
                                    book.config)["blocks"]
     return {"ast": cited_ast, "abstract": abstract, "cited": cited,
             "targets": {k: [t.kind, t.label, t.inlines] for k, t in targets.items()},
-            "findings": [_finding_json(f) for f in findings]}
+            "findings": [_finding_json(f) for f in findings], "index": list(index)}
 
 
 def cited_items(keys: Iterable[str], bibs: Sequence[Any]) -> list[dict[str, Any]]:

@@ -271,6 +271,11 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
             data = css.encode("utf-8")
         finished.append((name, data))
     finished += media
+    if book.config.build.index and any(t.index for t in texts):
+        from anthology.index.epub import index_xhtml, with_epub_index
+
+        files = {t.number: stubs[t.anchor] for t in texts}
+        finished = with_epub_index(finished, index_xhtml(book, texts, files))
     finished.append((f"EPUB/media/{cover.name}", cover.data))
     finished.append(("EPUB/text/cover.xhtml", cover_page(book, cover).encode("utf-8")))
     with zipfile.ZipFile(output, "w") as target:

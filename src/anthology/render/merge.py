@@ -360,6 +360,7 @@ class Joiner:
         self.destinations: dict[str, pikepdf.Array] = {}
         self.marks: list[tuple[int, str, int, float, float]] = []  # pages of the body
         self.count = 0  # body pieces joined
+        self.after = 0  # where the pieces after the body (the index) begin, if any
 
     def __enter__(self) -> Joiner:
         return self
@@ -372,6 +373,19 @@ class Joiner:
         it unless `last`)."""
         self.marks += self._copy(piece, len(self.merged.pages), blank=not last, path=path)
         self.count += 1
+
+    def add_after(self, piece: Piece) -> None:
+        """Copy a piece laid out after the body (the index) on a recto; its links
+        (anthology:ANCHOR) are made internal by `finish`, as the front matter's are."""
+        import pikepdf
+
+        if len(self.merged.pages) % 2:
+            box = self.merged.pages[-1].mediabox
+            self.merged.pages.append(pikepdf.Page(self.merged.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, box[2], box[3]]),
+                Contents=self.merged.make_stream(b""), Resources=pikepdf.Dictionary()))))
+        self.after = len(self.merged.pages)
+        self.marks += self._copy(piece, self.after, blank=False)
 
     def _copy(self, piece: Piece, at: int, *, blank: bool,
               path: Path | None = None) -> list[Any]:
@@ -430,7 +444,8 @@ class Joiner:
         merged.Root.Names = pikepdf.Dictionary(Dests=tree)
         with merged.open_outline() as outline:
             outline.root.extend(_outline_items(outline_tree(marks)))
-        _link_front(merged, len(front_pdf.pages), set(self.destinations))
+        _link_front(merged, len(front_pdf.pages), set(self.destinations),
+                    range(shift + self.after, len(merged.pages)) if self.after else range(0))
         for key, value in front_pdf.docinfo.items():
             merged.docinfo[key] = value
         merged.Root.Lang = pikepdf.String(lang)
@@ -470,11 +485,12 @@ def _outline_items(tree: list[Any]) -> list[Any]:
     return items
 
 
-def _link_front(merged: Any, front_pages: int, names: set[str]) -> None:
-    """The front matter's links (anthology:ANCHOR) as links to the body's named destinations."""
+def _link_front(merged: Any, front_pages: int, names: set[str], after: range = range(0)) -> None:
+    """The front matter's links (anthology:ANCHOR) as links to the body's named destinations;
+    and those of the pages `after` the body (the index)."""
     import pikepdf
 
-    for page in merged.pages[:front_pages]:
+    for page in [*merged.pages[:front_pages], *(merged.pages[i] for i in after)]:
         for annotation in page.obj.get("/Annots", []):
             action = annotation.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""

@@ -34,7 +34,8 @@ from anthology.render.offprint_citation import (
 from anthology.typography import book_quotes, quoted, smarten, typeset_book
 
 Progress = Callable[[str], None]
-_ANCHOR = re.compile(r"^(chapter|part)-(\d+)$")
+# Where a chapter ends: the next chapter, part title or the index (index/pdf.py's id).
+_ANCHOR = re.compile(r"^(?:(chapter|part)-(\d+)|book-index)$")
 _FOLIO = re.compile(r"^\d{1,5}$")
 # A front and its verso, so that the chapter opens on a right-hand page as in the book.
 COVER_PAGES = 2

@@ -357,7 +357,8 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
             if ParallelDrawing.usable(rendered):
                 drawing = ParallelDrawing(rendered, _MESSAGES)
                 drawing.start(images, options)
-        rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
+        if job["output"]:  # none: the layout only (its anchors' pages), drawing nothing
+            rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
     finally:
         if drawing is not None:
             drawing.close()
@@ -518,21 +519,25 @@ def stop_render(process: subprocess.Popen[bytes]) -> None:
         process.communicate()
 
 
-def render_pdf(html_path: Path, output: Path, base: Path, allowed_roots: list[Path],
+def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
                parallel_drawing: bool = False, fast_parse: bool = False,
                process: subprocess.Popen[bytes] | None = None,
-               lines: bool = False, page_labels: bool = False) -> dict[str, Any]:
+               lines: bool = False, page_labels: bool = False,
+               details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
     two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
     is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py); with
     `lines`, the answer has where each page's lines of text are (`_text_lines`). With
-    `page_labels` (a whole book), the PDF's pages are labelled as they are numbered."""
-    job = {"html": str(html_path), "output": str(output), "base": str(base),
+    `page_labels` (a whole book), the PDF's pages are labelled as they are numbered. With
+    `output` None the document is laid out and nothing is drawn; with `details`, the result
+    also gives the page (from 0) of every anchor and the bookmarks."""
+    job = {"html": str(html_path), "output": str(output or ""), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
            "identifier": identifier, "parallel_drawing": parallel_drawing,
-           "fast_parse": fast_parse, "lines": lines, "page_labels": page_labels}
+           "fast_parse": fast_parse, "lines": lines, "page_labels": page_labels,
+           "details": details}
     child = process or start_render()
     try:
         stdout, stderr = child.communicate(json.dumps(job).encode(), timeout=TIMEOUT_SECONDS)
