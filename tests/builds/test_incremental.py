@@ -14,7 +14,7 @@ from anthology.build import build_book, print_style_key
 from anthology.cache import Cache
 from anthology.config import load_book
 from anthology.render import merge
-from tests.conftest import BIB, INTRO_MD, write_book
+from tests.conftest import BIB, INTRO_MD, png, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
 pytestmark = pytest.mark.slow
@@ -29,20 +29,6 @@ Peer support grew from mutual aid [@cahn2000].
 
 ![A small figure](images/fig.png)
 """
-
-
-def png(red: int) -> bytes:
-    """A valid 2x2 RGB PNG of one colour."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\0" + bytes([red, 40, 40]) * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 PNG_A, PNG_B = png(200), png(10)

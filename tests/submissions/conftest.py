@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHAPTERS_YAML
-from tests.submissions.gitbook import ADA, BEN, ZED, chapter_text, commit, git, init_repo, tiny_png
+from tests.conftest import CHAPTERS_YAML, png
+from tests.submissions.gitbook import ADA, BEN, ZED, chapter_text, commit, git, init_repo
 
 # 'peer' waits for its draft (agreed) in this plan.
 _INVITED = "      - {date: 2026-01-10, state: invited, by: Ada Editor}\n"
@@ -66,7 +66,7 @@ def history_book(make_book: Callable[..., Path]) -> Path:
            {"chapters.yaml": plan.replace("chapters/02-peer.md", "chapters/02-peer-support.md")})
     commit(book, "Revise peer", ("Ben Writer", "ben@example.org"), "2026-02-06",
            {"chapters/02-peer-support.md": PEER_V2, "chapters/refs-peer.bib": PEER_BIB,
-            "chapters/images/cycle.png": tiny_png(200)})
+            "chapters/images/cycle.png": png(200)})
     commit(book, "Better figure", BEN, "2026-02-07",
-           {"chapters/images/cycle.png": tiny_png(10)})
+           {"chapters/images/cycle.png": png(10)})
     return book

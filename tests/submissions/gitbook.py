@@ -41,20 +41,6 @@ def git(root: Path, *args: str, who: tuple[str, str] = ADA, date: str | None = N
     return done.stdout.strip()
 
 
-def tiny_png(red: int) -> bytes:
-    """A valid 2x2 RGB PNG of one colour (the build embeds only real images)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\0" + bytes([red, 40, 40]) * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def commit(root: Path, message: str, who: tuple[str, str], date: str,
            files: dict[str, str | bytes | None] | None = None) -> str:
     """Write (or with None delete) `files`, stage everything, commit; return the full hash."""

@@ -10,10 +10,12 @@ this chapter alone, laid out by WeasyPrint with the book's typography.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +121,12 @@ def write_docx(book: Book, text: ChapterText, output: Path, created: dt.datetime
     _set_core(output, _core_xml(text, book, created), created)
 
 
-def write_pdf(book: Book, text: ChapterText, output: Path, created: dt.datetime) -> int:
-    """The chapter alone with the book's typography (its opening, running heads, notes and
-    references as in the book); return its page count."""
+@contextlib.contextmanager
+def chapter_laid_out(book: Book, text: ChapterText, created: dt.datetime, kind: str, *,
+                     lines: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The chapter alone laid out with the book's typography, as a PDF in a scratch folder
+    under build/ (kept while the caller finishes it), and what the renderer said (`lines`:
+    where each page's lines of text are, for line numbers)."""
     from anthology.build import _stylesheets, pdf_identifier
     from anthology.render import htmltree
     from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
@@ -129,16 +134,24 @@ def write_pdf(book: Book, text: ChapterText, output: Path, created: dt.datetime)
 
     css, extra = _stylesheets(book)
     html = book_html(book, [text], created, css, extra, include_front=False,
-                     body=[(0, False, True)], build_kind="chapter")
-    with tempfile.TemporaryDirectory(prefix="anthology-chapter-",
+                     body=[(0, False, True)], build_kind=kind)
+    with tempfile.TemporaryDirectory(prefix=f"anthology-{kind}-",
                                      dir=book.root / "build") as work:
         html_path = Path(work) / f"{text.chapter.id}.html"
         atomic_write_text(html_path, html)
         laid_out = Path(work) / f"{text.chapter.id}.pdf"
+        suffix = text.chapter.id if kind == "chapter" else f"{kind}-{text.chapter.id}"
         rendered = render_pdf(html_path, laid_out, book.root,
                               [book.root, TEMPLATES_DIR, FONTS_DIR],
-                              identifier=pdf_identifier(book) + f"-{text.chapter.id}",
-                              fast_parse=htmltree.allowed(book))
+                              identifier=f"{pdf_identifier(book)}-{suffix}",
+                              fast_parse=htmltree.allowed(book), lines=lines)
+        yield laid_out, rendered
+
+
+def write_pdf(book: Book, text: ChapterText, output: Path, created: dt.datetime) -> int:
+    """The chapter alone with the book's typography (its opening, running heads, notes and
+    references as in the book); return its page count."""
+    with chapter_laid_out(book, text, created, "chapter") as (laid_out, rendered):
         _set_pdf_metadata(laid_out, output, text)
     return int(rendered["pages"])
 

@@ -26,14 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from anthology.errors import AnthologyError
-from anthology.files import atomic_output, atomic_write_text
+from anthology.files import atomic_output
 from anthology.findings import Finding, has_errors, info, summary_line, warning
 from anthology.model import Book, Chapter, Status
 from anthology.render.chapter import ChapterText
@@ -263,23 +262,9 @@ def number_lines(source: Path, output: Path, lines: list[dict[str, Any]], title:
 def write_pdf(book: Book, text: ChapterText, output: Path, created: dt.datetime
               ) -> tuple[int, int]:
     """The review copy as a PDF with numbered lines; return its pages and numbered lines."""
-    from anthology.build import _stylesheets, pdf_identifier
-    from anthology.render import htmltree
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
-    from anthology.render.pdf import render_pdf
+    from anthology.render.chapterdoc import chapter_laid_out
 
-    css, extra = _stylesheets(book)
-    html = book_html(book, [text], created, css, extra, include_front=False,
-                     body=[(0, False, True)], build_kind="review")
-    with tempfile.TemporaryDirectory(prefix="anthology-review-",
-                                     dir=book.root / "build") as work:
-        html_path = Path(work) / f"{text.chapter.id}.html"
-        atomic_write_text(html_path, html)
-        laid_out = Path(work) / f"{text.chapter.id}.pdf"
-        rendered = render_pdf(html_path, laid_out, book.root,
-                              [book.root, TEMPLATES_DIR, FONTS_DIR],
-                              identifier=pdf_identifier(book) + f"-review-{text.chapter.id}",
-                              fast_parse=htmltree.allowed(book), lines=True)
+    with chapter_laid_out(book, text, created, "review", lines=True) as (laid_out, rendered):
         numbered = number_lines(laid_out, output, rendered["lines"], text.title)
     return int(rendered["pages"]), numbered
 
