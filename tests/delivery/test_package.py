@@ -47,7 +47,7 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     name = f"doing-things-differently-{commit}-draft"
     folder = root / "build" / "delivery" / name
     zip_path = root / "build" / "delivery" / f"{name}.zip"
-    assert result.stdout.startswith(f"Wrote build/delivery/{name}/ (13 files, 47 pages in "
+    assert result.stdout.startswith(f"Wrote build/delivery/{name}/ (13 files, 49 pages in "
                                     "the PDF)\n")
     assert f"Wrote build/delivery/{name}.zip (" in result.stdout
     return root, folder, zip_path

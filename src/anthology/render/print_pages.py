@@ -39,6 +39,7 @@ SEARCHED = 6000
 # Lines of a page tried as its first (the first may be a running head).
 FIRST_LINES = 4
 _ANCHOR = re.compile(r"^(chapter|part)-\d+$")
+INDEX_ID = "book-index"  # the print index's anchor (index/pdf.py)
 _PIECE = re.compile(r"<[^>]*>|[^<]+")
 _WORD = re.compile(r"\S+")
 _OPEN = re.compile(r"<([A-Za-z][\w:-]*)")
@@ -74,7 +75,7 @@ def _texts(pdf: Path, count: int) -> list[str]:
                 return pages[:count]
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(pdf).pages]
+    return [page.extract_text() or "" for page in PdfReader(pdf).pages[:count]]
 
 
 def read_print_pages(pdf: Path) -> PrintPages | None:
@@ -87,9 +88,14 @@ def read_print_pages(pdf: Path) -> PrintPages | None:
         if "/PageLabels" not in reader.trailer["/Root"]:
             return None
         labels = list(reader.page_labels)
+        destinations = reader.named_destinations
         openings = {str(name): int(reader.get_destination_page_number(target))
-                    for name, target in reader.named_destinations.items()
-                    if _ANCHOR.match(str(name))}
+                    for name, target in destinations.items() if _ANCHOR.match(str(name))}
+        # The print index's pages are not the EPUB's text (the EPUB has an index of its own,
+        # whose locators are links): the print pages the EPUB marks end where it begins.
+        index = destinations.get(INDEX_ID) or destinations.get(f"/{INDEX_ID}")
+        if index is not None:
+            labels = labels[:int(reader.get_destination_page_number(index))]
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise ToolError(f"{pdf.name}: cannot read the book PDF for the EPUB's page list "
                         f"({exc}). Build it again with `anthology build`.") from None
