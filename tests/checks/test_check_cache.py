@@ -15,7 +15,7 @@ from PIL import Image
 from anthology.checks.runner import cached_word_counts, name_inside
 from anthology.cli import cli
 from anthology.config import load_book
-from anthology.render.citations import styles_dir
+from anthology.render.citations import resolve_csl
 
 OWN_CHAPTER = """\
 ---
@@ -93,17 +93,15 @@ def test_an_image_that_appears_or_disappears_is_seen_at_once(peer_book: Path) ->
 
 
 def test_a_replaced_citation_style_is_seen_at_once(peer_book: Path) -> None:
-    styles = styles_dir()
-    assert styles is not None
     (peer_book / "styles").mkdir()
     style = peer_book / "styles" / "house.csl"
-    shutil.copy(styles / "chicago-author-date.csl", style)
+    shutil.copy(resolve_csl(peer_book, "chicago-author-date"), style)
     book_yaml = peer_book / "book.yaml"
     book_yaml.write_text(book_yaml.read_text().replace(
         "csl: chicago-author-date", "csl: styles/house.csl").replace(
         "chapter_limit: 500", "chapter_limit: 5"))
     author_date = run(peer_book, "wordcount", "--format", "csv")[1]
-    shutil.copy(styles / "ieee.csl", style)
+    shutil.copy(resolve_csl(peer_book, "ieee"), style)
     numeric = run(peer_book, "wordcount", "--format", "csv")[1]
     assert author_date.splitlines()[2] != numeric.splitlines()[2]
     assert author_date.splitlines()[2].startswith("peer,7,")  # "(Deegan 1988)": 2 words
@@ -113,11 +111,9 @@ def test_a_replaced_citation_style_is_seen_at_once(peer_book: Path) -> None:
 def test_a_style_changed_in_place_is_seen_though_its_size_and_time_are_the_same(
         peer_book: Path) -> None:
     """Contents decide, not the file's size and modification time."""
-    styles = styles_dir()
-    assert styles is not None
     (peer_book / "styles").mkdir()
     style = peer_book / "styles" / "house.csl"
-    shutil.copy(styles / "chicago-author-date.csl", style)
+    shutil.copy(resolve_csl(peer_book, "chicago-author-date"), style)
     book_yaml = peer_book / "book.yaml"
     book_yaml.write_text(book_yaml.read_text().replace("csl: chicago-author-date",
                                                        "csl: styles/house.csl"))
