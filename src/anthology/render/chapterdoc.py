@@ -41,6 +41,26 @@ class ChapterDocument:
     pages: int | None = None
 
 
+def prepared_alone(book: Book, chapter: Chapter, force: bool, what: str
+                   ) -> tuple[ChapterText, list[Finding], Cache]:
+    """One chapter prepared as the book prepares it (its number, the book's style, the
+    cache), its problems and the cache; refused on errors unless `force` (`what` names the
+    output)."""
+    from anthology.build import out_dir_of
+    from anthology.render.citations import resolve_csl
+
+    out_dir = out_dir_of(book)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache = Cache(out_dir / ".cache")
+    text = prepare_chapter(book, chapter, _number(book, chapter),
+                           resolve_csl(book.root, book.config.csl), cache)
+    problems = [f for f in text.findings if f.severity != "info"]
+    if has_errors(problems) and not force:
+        raise AnthologyError(f"{what} was not built: {summary_line(problems)} Fix them, or "
+                             "build anyway with --force.", problems)
+    return text, problems, cache
+
+
 def _number(book: Book, chapter: Chapter) -> int:
     """The chapter's number in the book (as the book PDF numbers it)."""
     from anthology.build import included_chapters
@@ -172,7 +192,6 @@ def build_chapter_document(book: Book, chapter_id: str, fmt: str, *,
     """Write build/chapters/<id>.docx or .pdf; refuse on errors in the chapter unless
     `force`."""
     from anthology.build import build_time, out_dir_of
-    from anthology.render.citations import resolve_csl
     from anthology.tracking.plan import find_chapter
 
     chapter = find_chapter(book, chapter_id)
@@ -181,16 +200,8 @@ def build_chapter_document(book: Book, chapter_id: str, fmt: str, *,
         raise AnthologyError(f"Chapter '{chapter.id}' has no text yet{where}, so there is "
                              "nothing to build. Add its file (`anthology submit` takes one "
                              "that came by e-mail), then build again.")
-    out_dir = out_dir_of(book)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cache = Cache(out_dir / ".cache")
-    text = prepare_chapter(book, chapter, _number(book, chapter),
-                           resolve_csl(book.root, book.config.csl), cache)
-    problems = [f for f in text.findings if f.severity != "info"]
-    if has_errors(problems) and not force:
-        raise AnthologyError(f"Chapter '{chapter.id}' was not built: {summary_line(problems)} "
-                             "Fix them, or build anyway with --force.", problems)
-    output = out_dir / "chapters" / f"{chapter.id}.{fmt}"
+    text, problems, cache = prepared_alone(book, chapter, force, f"Chapter '{chapter.id}'")
+    output = out_dir_of(book) / "chapters" / f"{chapter.id}.{fmt}"
     output.parent.mkdir(parents=True, exist_ok=True)
     created = build_time(book.root)
     result = ChapterDocument(output, problems)

@@ -33,7 +33,7 @@ from typing import Any
 
 from anthology.errors import AnthologyError
 from anthology.files import atomic_output
-from anthology.findings import Finding, has_errors, info, summary_line, warning
+from anthology.findings import Finding, info, warning
 from anthology.model import Book, Chapter, Status
 from anthology.render.chapter import ChapterText
 
@@ -311,10 +311,7 @@ def build_review_copy(book: Book, chapter_id: str, fmt: str, *,
     """Write build/reviews/<id>-round-<n>.pdf or .docx; refuse on errors in the chapter unless
     `force`."""
     from anthology.build import build_time, out_dir_of
-    from anthology.cache import Cache
-    from anthology.render.chapter import prepare_chapter
-    from anthology.render.chapterdoc import _cited_items, _number, write_docx
-    from anthology.render.citations import resolve_csl
+    from anthology.render.chapterdoc import _cited_items, prepared_alone, write_docx
     from anthology.tracking.plan import find_chapter
 
     chapter = find_chapter(book, chapter_id)
@@ -324,16 +321,8 @@ def build_review_copy(book: Book, chapter_id: str, fmt: str, *,
         where = f" ({chapter.file})" if chapter.file else ""
         raise AnthologyError(f"Chapter '{chapter.id}' has no draft to review yet{where}. "
                              "Add its file and mark it draft, then build the review copy.")
-    out_dir = out_dir_of(book)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cache = Cache(out_dir / ".cache")
-    text = prepare_chapter(book, chapter, _number(book, chapter),
-                           resolve_csl(book.root, book.config.csl), cache)
-    problems = [f for f in text.findings if f.severity != "info"]
-    if has_errors(problems) and not force:
-        raise AnthologyError(f"The review copy of chapter '{chapter.id}' was not built: "
-                             f"{summary_line(problems)} Fix them, or build anyway with --force.",
-                             problems)
+    text, problems, cache = prepared_alone(book, chapter, force,
+                                           f"The review copy of chapter '{chapter.id}'")
     number = copy_round(chapter)
     blind = is_double_blind(chapter, number)
     findings = list(problems)
@@ -346,7 +335,7 @@ def build_review_copy(book: Book, chapter_id: str, fmt: str, *,
                 "Nothing to do: the book keeps it.", chapter=chapter.id))
         findings.extend(identifying(book, text, _cited_items(book, text, cache)))
         text = replace(text, authors=(), loaded=ast, loader=None)
-    output = out_dir / "reviews" / f"{chapter.id}-round-{number}.{fmt}"
+    output = out_dir_of(book) / "reviews" / f"{chapter.id}-round-{number}.{fmt}"
     output.parent.mkdir(parents=True, exist_ok=True)
     created = build_time(book.root)
     result = ReviewCopy(output, number, blind, findings)
