@@ -157,6 +157,30 @@ def _build(node: yaml.Node) -> Any:
     raise YamlError(None, "could not be read as YAML.")  # pragma: no cover - no other node kinds
 
 
+def _unclosed_bracket(mark: yaml.Mark | None) -> tuple[int, str] | None:
+    """The line and kind of the last [ or { still open where YAML stopped (quoted text and
+    comments skipped), or None."""
+    if mark is None or not mark.buffer:
+        return None
+    text = mark.buffer[:mark.pointer]
+    stack: list[tuple[int, str]] = []
+    quote = ""
+    line = 1
+    for index, char in enumerate(text):
+        if char == "\n":
+            line += 1
+            quote = "" if quote == "#" else quote
+        elif quote:
+            quote = "" if char == quote and quote != "#" else quote
+        elif char in "'\"" or (char == "#" and (index == 0 or text[index - 1] in " \n")):
+            quote = char
+        elif char in "[{":
+            stack.append((line, char))
+        elif char in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
 _GENERIC_HINT = "Check the indentation and the colons on this line and the one before."
 
 
@@ -178,6 +202,9 @@ def _explain(exc: yaml.MarkedYAMLError) -> YamlError:
     if context.startswith("while parsing a flow") and ("<stream end>" in problem
                                                        or start != line):
         bracket = "[" if "sequence" in context else "{"
+        opened = _unclosed_bracket(exc.context_mark)
+        if opened is not None:  # "a flow node" names neither, and is marked where YAML gave up
+            start, bracket = opened
         closing = "]" if bracket == "[" else "}"
         return YamlError(start, f"is not valid YAML: the {bracket} on this line is never closed.",
                          f"Close it with {closing} at the end of the line.")

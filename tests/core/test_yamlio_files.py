@@ -54,6 +54,11 @@ def test_refused_yaml(text: str, line: int, message: str) -> None:
      "Close it with ] at the end of the line."),
     ("due: {drafts: 2026-12-01\n", 1, "is not valid YAML: the { on this line is never closed.",
      "Close it with } at the end of the line."),
+    # YAML gives up at the end of the file, in "a flow node": the bracket is found in the text.
+    ("format: 1\ntitle: [\n", 2, "is not valid YAML: the [ on this line is never closed.",
+     "Close it with ] at the end of the line."),
+    ("a: '[x'\n# {\nb: [1, {c: 2}\n", 3, "is not valid YAML: the [ on this line is never "
+     "closed.", "Close it with ] at the end of the line."),
     ("note: @home\n", 1,
      "is not valid YAML: a value on this line starts with '@', which YAML keeps for itself.",
      'Put the value in quotes, as in note: "@home".'),
