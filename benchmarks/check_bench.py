@@ -40,9 +40,9 @@ def main() -> None:
     parser = size_options(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from anthology.manuscript import split_front_matter
-    from anthology.render.citations import resolve_csl
-    from anthology.render.pandoc import pandoc_path
+    from anthology.chapters.csl import resolve_csl
+    from anthology.chapters.manuscript import split_front_matter
+    from anthology.engines.pandoc import pandoc_path
 
     with tempfile.TemporaryDirectory() as folder:
         book = generate_book(Path(folder) / "book", args.chapters, args.words, args.entries)

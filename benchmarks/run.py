@@ -125,7 +125,7 @@ def run(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int
 KEEP_RELEASE_HTML = """
 import shutil, sys
 from anthology.cli import cli
-from anthology.render import pdf
+from anthology.engines.weasyprint import render as pdf
 
 class Kept(Exception):
     pass
@@ -154,7 +154,7 @@ def weasyprint_alone(book: Path) -> tuple[float, float]:
     as anthology sets it, costs. Then the same for that HTML with the chapters' reference
     lists hidden, which says what printing each chapter's own references costs (the plain
     pipeline prints one list for the whole book)."""
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
+    from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR
 
     html = book / "alone.html"
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
@@ -170,7 +170,8 @@ def weasyprint_alone(book: Path) -> tuple[float, float]:
                "allowed_roots": [str(book), str(TEMPLATES_DIR), str(FONTS_DIR)],
                "fast_parse": True}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run([sys.executable, "-m", "anthology.render.pdf"], cwd=book,
+        done = subprocess.run([sys.executable, "-m", "anthology.engines.weasyprint.render"],
+                              cwd=book,
                               env=env, input=json.dumps(job).encode(), capture_output=True,
                               check=False)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -193,9 +194,9 @@ def main() -> None:
     args = parser.parse_args()
     from pypdf import PdfReader
 
-    from anthology.manuscript import split_front_matter
-    from anthology.render.citations import resolve_csl
-    from anthology.render.pandoc import pandoc_path
+    from anthology.chapters.csl import resolve_csl
+    from anthology.chapters.manuscript import split_front_matter
+    from anthology.engines.pandoc import pandoc_path
 
     times: dict[str, list[float]] = {}
     memory: dict[str, list[int]] = {}

@@ -20,6 +20,6 @@ def pdf_text(path: Path) -> str:
 
 def font_names(path: Path) -> list[str]:
     """The base font names of every font the pages use."""
-    from anthology.delivery import pdf_report
+    from anthology.outputs.delivery import pdf_report
 
     return [name for name, _, _ in pdf_report(path).fonts]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from anthology.config import find_book_root, isbn_problem, load_book, orcid_problem, slugify
-from anthology.errors import ConfigError
-from anthology.findings import sort_findings
-from anthology.installation import running_installation
-from anthology.model import Status
+from anthology.core.config import find_book_root, isbn_problem, load_book, orcid_problem, slugify
+from anthology.core.errors import ConfigError
+from anthology.core.findings import sort_findings
+from anthology.core.installation import running_installation
+from anthology.core.model import Status
 from tests.conftest import BOOK_YAML, CHAPTERS_YAML, CONTRIBUTORS_YAML
 
 

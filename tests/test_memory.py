@@ -1,4 +1,4 @@
-"""Giving freed C heap back to the system between big pieces of work (anthology/memory.py)."""
+"""Giving freed C heap back to the system between big pieces of work (anthology/core/memory.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from anthology import memory
+from anthology.core import memory
 
 # Run in a fresh process: in a long-lived one the heap has holes, and the blocks may land at
 # its top, which free() alone gives back.
@@ -16,7 +16,7 @@ FREED_IN_THE_MIDDLE = """
 import ctypes
 from pathlib import Path
 
-from anthology import memory
+from anthology.core import memory
 
 
 def resident():

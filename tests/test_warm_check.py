@@ -12,18 +12,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from anthology.cache import Cache
-from anthology.checks.bibliography import (
+from anthology.cli import cli
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.errors import ConfigError
+from anthology.core.yamlio import YDict, YList, document_from_json, document_to_json, load_yaml
+from anthology.editorial.checks.bibliography import (
     BibEntry,
     BibFile,
     duplicate_works,
     key_conflicts,
     load_bibliography,
 )
-from anthology.cli import cli
-from anthology.config import load_book
-from anthology.errors import ConfigError
-from anthology.yamlio import YDict, YList, document_from_json, document_to_json, load_yaml
 from tests.conftest import CORPUS
 
 
@@ -91,7 +91,7 @@ def test_an_unchanged_file_is_not_parsed_again(small_book: Path,
     def refuse(text: str) -> Any:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr("anthology.config.load_yaml", refuse)
+    monkeypatch.setattr("anthology.core.config.load_yaml", refuse)
     again = load_book(small_book)
     assert again == first
     assert [c.line for c in again.chapters] == [c.line for c in first.chapters]

@@ -17,23 +17,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anthology.cache import Cache, digest
-from anthology.errors import AnthologyError, Interrupted
-from anthology.files import atomic_output, atomic_write_text, sweep_temp_files
-from anthology.findings import Finding, error, has_errors, info, summary_line, warning
-from anthology.model import TEXT_STATES, Book, Chapter
-from anthology.render.chapter import ChapterText, prepare_chapter
-from anthology.render.citations import resolve_csl
-from anthology.render.typeset import html_key, long_table
+from anthology.chapters.csl import resolve_csl
+from anthology.chapters.prepare import ChapterText, prepare_chapter
+from anthology.core.cache import Cache, digest
+from anthology.core.errors import AnthologyError, Interrupted
+from anthology.core.files import atomic_output, atomic_write_text, sweep_temp_files
+from anthology.core.findings import Finding, error, has_errors, info, summary_line, warning
+from anthology.core.model import TEXT_STATES, Book, Chapter
+from anthology.outputs.book.typeset import html_key, long_table
 
 if TYPE_CHECKING:
     import subprocess
     from concurrent.futures import Executor, Future
 
-    from anthology.render.html import Sections
-    from anthology.render.merge import Joiner, Layouts, Piece
-    from anthology.render.onedocument import Reason
-    from anthology.render.workers import WorkerPool
+    from anthology.engines.weasyprint.workers import WorkerPool
+    from anthology.outputs.book.html import Sections
+    from anthology.outputs.book.merge import Joiner, Layouts, Piece
+    from anthology.outputs.book.onedocument import Reason
 
 TARGETS = ("pdf", "epub")
 # A tagged PDF (structure tree, /Lang, alt texts): what accessibility rules ask of publishers.
@@ -95,7 +95,7 @@ def newest_input_time(root: Path) -> dt.datetime | None:
 
 def last_commit_time(root: Path) -> dt.datetime | None:
     """When the book folder's last git commit was made, or None outside git."""
-    from anthology.submissions.git import GitError, open_repository
+    from anthology.editorial.submissions.git import GitError, open_repository
 
     try:
         stamp = open_repository(root).run(["log", "-1", "--format=%ct", "--", "."])
@@ -125,7 +125,7 @@ def prepare_chapters(book: Book, cache: Cache, progress: Progress, jobs: int | N
     skipped, and the others keep their numbers, the ones `anthology check` gave them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from anthology.render.workers import default_jobs
+    from anthology.engines.weasyprint.workers import default_jobs
 
     csl = resolve_csl(book.root, book.config.csl)
     included, skipped = included_chapters(book)
@@ -174,7 +174,7 @@ class Ahead:
             self.thread.start()
 
     def _run(self) -> None:
-        from anthology.render.chapter import prepared_chapter
+        from anthology.chapters.prepare import prepared_chapter
 
         try:
             csl = resolve_csl(self.book.root, self.book.config.csl)
@@ -246,18 +246,18 @@ def build_book(book: Book, targets: Sequence[str] = TARGETS, *, force: bool = Fa
         # laid out as one document every time.
         whole = None
         if "pdf" in targets and not release:
-            from anthology.render.onedocument import reason
+            from anthology.outputs.book.onedocument import reason
 
             whole = reason(book)
         if pool is None and "pdf" in targets and not release and not whole:
-            from anthology.render.workers import WorkerPool, default_jobs
+            from anthology.engines.weasyprint.workers import WorkerPool, default_jobs
 
             pool = stack.enter_context(WorkerPool(jobs or default_jobs(), kept=False))
         render = None
         if (release or whole) and "pdf" in targets:
             # The whole-book render's WeasyPrint process loads while the book is checked and
             # its HTML made; it is stopped if the build stops first.
-            from anthology.render.pdf import start_render, stop_render
+            from anthology.engines.weasyprint.render import start_render, stop_render
 
             render = start_render()
             stack.callback(stop_render, render)
@@ -319,7 +319,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
            pool: WorkerPool | None, *, force: bool, release: bool, jobs: int | None,
            progress: Progress, render: subprocess.Popen[bytes] | None = None,
            whole: Reason | None = None) -> BuildResult:
-    from anthology.checks.runner import check_book
+    from anthology.editorial.checks.runner import check_book
 
     ahead = Ahead(book, cache, style=pool is not None)
 
@@ -381,9 +381,13 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
         result.findings += refusal_findings(texts, result.refused)
         result.outputs.append(output)
     if "epub" in targets:
-        from anthology.render.epub import write_epub
-        from anthology.render.epub_front import conformance_note
-        from anthology.render.print_pages import missed_pages_note, page_list_note, print_edition
+        from anthology.outputs.epub.front import conformance_note
+        from anthology.outputs.epub.page_list import (
+            missed_pages_note,
+            page_list_note,
+            print_edition,
+        )
+        from anthology.outputs.epub.write import write_epub
 
         pages, why_not = print_edition(book, out_dir / f"{slug}.pdf", built_now="pdf" in targets)
         progress("Writing the EPUB" if pages is not None else page_list_note(why_not))
@@ -399,7 +403,7 @@ def _build(book: Book, targets: Sequence[str], cache: Cache, out_dir: Path,
 
 
 def _stylesheets(book: Book) -> tuple[str, str | None]:
-    from anthology.render.html import TEMPLATES_DIR
+    from anthology.outputs.book.html import TEMPLATES_DIR
 
     css = TEMPLATES_DIR / "book" / "book.css"
     local_css = book.root / "styles" / "book.css"
@@ -413,7 +417,7 @@ def _sections(book: Book, texts: Sequence[ChapterText], cache: Cache,
     once (threads suffice: the work is in the pandoc processes)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from anthology.render.html import chapter_sections
+    from anthology.outputs.book.html import chapter_sections
 
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
         made = pool.map(lambda t: chapter_sections(book, t, cache, html_key(book, t.key)),
@@ -443,11 +447,11 @@ def print_style_key(book: Book) -> str:
     templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
     subsetter and the HTML parser."""
     from anthology import __version__
-    from anthology.render import linebreak
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
-    from anthology.render.htmltree import parser_version
-    from anthology.render.pdf import weasyprint_version
-    from anthology.render.subsetting import subsetter_version
+    from anthology.engines.weasyprint import linebreak
+    from anthology.engines.weasyprint.patches.htmltree import parser_version
+    from anthology.engines.weasyprint.patches.subsetting import subsetter_version
+    from anthology.engines.weasyprint.render import weasyprint_version
+    from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR
 
     extra = [book.root / name for name in (book.config.build.css,) if name]
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
@@ -471,16 +475,16 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
     WeasyPrint process started ahead (`pdf.start_render`), if any.
     """
-    from anthology.index.pdf import has_marks, indexed_book
-    from anthology.render import htmltree
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR, book_html
-    from anthology.render.merge import (
+    from anthology.engines.weasyprint.patches import htmltree
+    from anthology.engines.weasyprint.render import render_pdf, start_render, stop_render
+    from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.outputs.book.index import has_marks, indexed_book
+    from anthology.outputs.book.merge import (
         merged_is_current,
         merged_pages,
         output_marker,
         remember_merged,
     )
-    from anthology.render.pdf import render_pdf, start_render, stop_render
 
     css, extra = _stylesheets(book)
     sections = _sections(book, texts, cache) if cache is not None else None
@@ -543,9 +547,10 @@ def write_incremental_pdf(book: Book, texts: Sequence[ChapterText], output: Path
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from anthology.index.pdf import book_index_piece
-    from anthology.render import htmltree, merge
-    from anthology.render.html import FONTS_DIR, TEMPLATES_DIR
+    from anthology.engines.weasyprint.patches import htmltree
+    from anthology.outputs.book import merge
+    from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR
+    from anthology.outputs.book.index import book_index_piece
 
     roots = [str(p) for p in (book.root, TEMPLATES_DIR, FONTS_DIR)]
 
@@ -632,7 +637,7 @@ class PrintPieces:
 
     def __init__(self, book: Book, texts: Sequence[ChapterText], created: dt.datetime,
                  cache: Cache, threads: Executor, style: str | None = None) -> None:
-        from anthology.render.html import Sections, toc_entries
+        from anthology.outputs.book.html import Sections, toc_entries
 
         self.book, self.texts, self.created, self.cache = book, texts, created, cache
         self.css, self.extra = _stylesheets(book)
@@ -680,7 +685,7 @@ class PrintPieces:
         self.frames: dict[Place, str] = {}
 
     def _sections(self, text: ChapterText) -> Sections:
-        from anthology.render.html import chapter_sections
+        from anthology.outputs.book.html import chapter_sections
 
         return chapter_sections(self.book, text, self.cache, html_key(self.book, text.key))
 
@@ -696,7 +701,7 @@ class PrintPieces:
         """The book's HTML with only the chapters at `shown` holding their own HTML sections
         (no piece shows another chapter's text); all of them with `floats` (the lists of
         figures and tables) or with a book's own template."""
-        from anthology.render.html import book_html
+        from anthology.outputs.book.html import book_html
 
         everything = floats or self.own_template
         sections = {t.chapter.id: self.sections(t) if everything or i in shown else self.blank
@@ -721,7 +726,7 @@ class PrintPieces:
 
     def body(self) -> list[Piece]:
         """The part titles and chapters, in book order, keyed, their HTML made on demand."""
-        from anthology.render.merge import Piece
+        from anthology.outputs.book.merge import Piece
 
         pieces = []
         for number, (name, place, _) in enumerate(self.places):
@@ -744,7 +749,7 @@ class PrintPieces:
         return pieces
 
     def _content(self, number: int) -> str:
-        from anthology.render.merge import without_margins
+        from anthology.outputs.book.merge import without_margins
 
         _, place, _ = self.places[number]
         html = self.render([place], [place[0]] if place[2] else [])
@@ -769,7 +774,7 @@ class PrintPieces:
     def margins(self, number: int, pages: int, start: int) -> Piece:
         """The running heads and folios of body piece `number`, for `pages` pages from
         `start`: its head and opening element over empty pages (its text is not needed)."""
-        from anthology.render.merge import Piece, margins_only
+        from anthology.outputs.book.merge import Piece, margins_only
 
         name, place, _ = self.places[number]
         return Piece(f"the running heads and folios of {name}", "",
@@ -779,7 +784,7 @@ class PrintPieces:
 
     def front(self, pages: dict[str, int]) -> Piece:
         """The front matter, with the page numbers of the body."""
-        from anthology.render.merge import LINK_SCHEME, Piece
+        from anthology.outputs.book.merge import LINK_SCHEME, Piece
 
         html = self.render([], include_front=True, pages=pages, link_prefix=LINK_SCHEME,
                            floats=self.lists)
@@ -829,7 +834,7 @@ class Assembly:
     def step(self) -> bool:
         """Start what became possible, or lay one piece's layers over each other; return
         whether anything was done."""
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         done = False
         starts = merge.starts_of(self.body)
@@ -858,7 +863,7 @@ class Assembly:
     def _layer(self, number: int, pages: int, start: int) -> Piece:
         """The running heads and folios of body piece `number`, now that its length and first
         page are known: the one laid out ahead for them if there is one, else a new one."""
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         layer = self.pieces.margins(number, pages, start)
         guess = self.guesses.pop(number, None)
@@ -872,7 +877,7 @@ class Assembly:
     def _guess(self) -> bool:
         """Lay out ahead the running heads and folios the body pieces will most likely need,
         from the foreseen lengths of those being laid out (see the class's docstring)."""
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         added = False
         foreseen = self.pieces.foreseen
@@ -914,7 +919,7 @@ class Assembly:
 
     def _front_for(self, starts: Sequence[int | None]) -> Piece:
         """The front matter for the body pieces starting at `starts`."""
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         return self.pieces.front(merge.pages_of(self.body, starts, [
             opening for _, _, opening in self.pieces.places]))
@@ -923,7 +928,7 @@ class Assembly:
         """Copy the next body piece into the joined PDF if it is final, while a worker is on
         something else (with nothing left to lay out, joining is the next step anyway, if the
         PDF is not already the one these pieces make)."""
-        from anthology.render.merge import Joiner
+        from anthology.outputs.book.merge import Joiner
 
         number = self.joiner.count if self.joiner is not None else 0
         if number >= len(self.body) or not self.layouts.busy:
@@ -946,12 +951,12 @@ class Assembly:
 
     @staticmethod
     def _composed(piece: Piece, layer: Piece) -> str:
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         return digest("composed", merge.part_key(piece), merge.part_key(layer))
 
     def _compose_one(self) -> bool:
-        from anthology.render import merge
+        from anthology.outputs.book import merge
 
         for number, layer in self.layers.items():
             piece = self.body[number]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anthology.build import BuildResult, build_book
-from anthology.errors import AnthologyError
+from anthology.core.errors import AnthologyError
 
 # Folders that are outputs or tools' own, never inputs of the book.
 IGNORED = {"build", "__pycache__", "node_modules"}
@@ -75,8 +75,8 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
 
     `report` is told how each build ended, `changed` which files set it off.
     """
-    from anthology.config import load_book
-    from anthology.render.workers import WorkerPool, default_jobs
+    from anthology.core.config import load_book
+    from anthology.engines.weasyprint.workers import WorkerPool, default_jobs
 
     stop = stop or threading.Event()
     with WorkerPool(jobs or default_jobs()) as pool:

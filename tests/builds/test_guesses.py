@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from anthology.build import Assembly, PrintPieces
-from anthology.cache import Cache
-from anthology.render import merge
-from anthology.render.workers import WorkerPool
+from anthology.core.cache import Cache
+from anthology.engines.weasyprint.workers import WorkerPool
+from anthology.outputs.book import merge
 from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
 from tests.render.conftest import copy_sample
 

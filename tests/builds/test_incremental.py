@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from anthology.build import build_book, print_style_key
-from anthology.cache import Cache
-from anthology.config import load_book
-from anthology.render import merge
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.outputs.book import merge
 from tests.conftest import BIB, INTRO_MD, png, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
@@ -191,7 +191,7 @@ def small(tmp_path: Path) -> Path:
 
 
 def _csl_file(root: Path) -> None:
-    from anthology.render.citations import resolve_csl
+    from anthology.chapters.csl import resolve_csl
 
     style = resolve_csl(root, "chicago-author-date").read_text(encoding="utf-8")
     (root / "styles").mkdir(exist_ok=True)
@@ -259,7 +259,8 @@ def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
 def test_fonts_and_versions_are_in_the_print_key(small: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import anthology
-    from anthology.render import html, pdf
+    from anthology.engines.weasyprint import render as pdf
+    from anthology.outputs.book import html
 
     book = load_book(small)
     base = print_style_key(book)
@@ -269,7 +270,7 @@ def test_fonts_and_versions_are_in_the_print_key(small: Path,
     monkeypatch.setattr(anthology, "__version__", "0.0-test")
     assert print_style_key(book) != base
     monkeypatch.undo()
-    from anthology.render import subsetting
+    from anthology.engines.weasyprint.patches import subsetting
 
     monkeypatch.setattr(subsetting, "subsetter_version", lambda: "uharfbuzz 0.0-test")
     assert print_style_key(book) != base
@@ -286,10 +287,10 @@ def test_fonts_and_versions_are_in_the_print_key(small: Path,
 
 def test_pandoc_version_is_in_the_chapter_key(small: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.manuscript import read_manuscript
-    from anthology.render import chapter as chapter_module
-    from anthology.render import pandoc
-    from anthology.render.citations import resolve_csl
+    from anthology.chapters import prepare as chapter_module
+    from anthology.chapters.csl import resolve_csl
+    from anthology.chapters.manuscript import read_manuscript
+    from anthology.engines import pandoc
 
     book = load_book(small)
     chapter = book.active_chapters[0]
@@ -325,8 +326,8 @@ def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
 def test_a_build_after_a_check_prepares_no_chapter_again(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`anthology check` stores each chapter as the build prepares it (same key, same form)."""
-    from anthology.checks.runner import check_book
-    from anthology.render import chapter
+    from anthology.chapters import prepare as chapter
+    from anthology.editorial.checks.runner import check_book
 
     clean = pdf_build(small, monkeypatch, clean=True)
     shutil.rmtree(small / "build")
@@ -354,7 +355,7 @@ def test_nothing_changed_reads_no_chapter_ast(small: Path,
 
 
 def test_a_worker_started_early_and_never_used_is_stopped() -> None:
-    from anthology.render.workers import WorkerPool
+    from anthology.engines.weasyprint.workers import WorkerPool
 
     pool = WorkerPool(2)
     pool.prestart(5)
@@ -366,7 +367,7 @@ def test_a_worker_started_early_and_never_used_is_stopped() -> None:
 
 
 def test_a_pool_for_one_build_lets_its_workers_go_once_no_job_comes() -> None:
-    from anthology.render.workers import WorkerPool
+    from anthology.engines.weasyprint.workers import WorkerPool
 
     pool = WorkerPool(2, kept=False)
     pool.prestart(2)
@@ -381,7 +382,7 @@ def test_a_pool_for_one_build_lets_its_workers_go_once_no_job_comes() -> None:
 
 
 def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> None:
-    from anthology.render.workers import WorkerPool
+    from anthology.engines.weasyprint.workers import WorkerPool
 
     with WorkerPool(1) as pool:
         pool.prestart(1)
@@ -392,7 +393,7 @@ def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> No
 
 def test_an_edit_makes_the_html_of_the_edited_chapter_only(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.render import html
+    from anthology.outputs.book import html
 
     first = pdf_build(small, monkeypatch)
     read: list[str] = []
@@ -536,8 +537,8 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     """A running element (a box, not a string) cannot be carried from one piece into the
     next: the everyday PDF of such a book is one untagged whole-book render, the release's
     pages, kept while nothing changes."""
-    from anthology.render import onedocument
-    from anthology.render import pdf as pdf_module
+    from anthology.engines.weasyprint import render as pdf_module
+    from anthology.outputs.book import onedocument
 
     (sample / "styles").mkdir(exist_ok=True)
     (sample / "styles" / "book.css").write_text(RUNNING_ELEMENT_CSS, encoding="utf-8")
@@ -596,8 +597,8 @@ def test_recording_a_step_makes_nothing_again(sample: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from anthology.render import chapter
-    from anthology.tracking.plan import mark_chapter
+    from anthology.chapters import prepare as chapter
+    from anthology.editorial.tracking.plan import mark_chapter
 
     first = pdf_build(sample, monkeypatch)
     mark_chapter(sample, "power-sharing", "copyedited", date=dt.date(2026, 11, 20),
@@ -657,8 +658,8 @@ def test_a_cold_build_and_an_unchanged_one_prepare_nothing_early(
 def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.build import included_chapters
-    from anthology.render.chapter import prepare_chapter, prepared_chapter
-    from anthology.render.citations import resolve_csl
+    from anthology.chapters.csl import resolve_csl
+    from anthology.chapters.prepare import prepare_chapter, prepared_chapter
 
     book = load_book(small)
     cache = Cache(small / "build" / ".cache")
@@ -680,7 +681,7 @@ def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
 def test_a_failure_while_preparing_early_is_left_to_the_build(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The early thread gives up quietly; the build prepares the chapters itself."""
-    from anthology.render import chapter
+    from anthology.chapters import prepare as chapter
 
     first = pdf_build(small, monkeypatch)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
@@ -698,7 +699,7 @@ def test_a_build_stopped_by_its_checks_stops_the_early_thread(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from anthology.errors import AnthologyError
+    from anthology.core.errors import AnthologyError
 
     pdf_build(small, monkeypatch)
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
@@ -710,7 +711,7 @@ def test_a_build_stopped_by_its_checks_stops_the_early_thread(
 
 def started_renders(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The WeasyPrint processes the release starts ahead, as they are started."""
-    from anthology.render import pdf
+    from anthology.engines.weasyprint import render as pdf
 
     started: list[Any] = []
     start = pdf.start_render
@@ -737,7 +738,7 @@ def test_the_release_renders_in_the_process_it_started_ahead(
 
 def test_a_release_stopped_by_its_checks_stops_the_process_started_ahead(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.errors import AnthologyError
+    from anthology.core.errors import AnthologyError
 
     started = started_renders(monkeypatch)
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")

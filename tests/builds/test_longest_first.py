@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.manuscript import split_front_matter
-from anthology.render import merge
+from anthology.chapters.manuscript import split_front_matter
+from anthology.core.config import load_book
+from anthology.outputs.book import merge
 from tests.builds.test_incremental import laid_out_names, pages, same_pages
 from tests.render.conftest import copy_sample
 

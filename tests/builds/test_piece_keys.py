@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from anthology.build import PrintPieces, prepare_chapters
-from anthology.cache import Cache
-from anthology.config import load_book
-from anthology.render import merge
-from anthology.render.html import book_html
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.outputs.book import merge
+from anthology.outputs.book.html import book_html
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 

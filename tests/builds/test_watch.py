@@ -123,8 +123,8 @@ def test_a_second_build_at_the_same_time_is_refused(tmp_path: Path) -> None:
     from filelock import FileLock
 
     from anthology.build import build_book
-    from anthology.config import load_book
-    from anthology.errors import AnthologyError
+    from anthology.core.config import load_book
+    from anthology.core.errors import AnthologyError
 
     root = write_book(tmp_path / "book")
     (root / "build").mkdir()

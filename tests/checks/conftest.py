@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from anthology.checks.runner import check_book
-from anthology.config import load_book
-from anthology.findings import Finding
+from anthology.core.config import load_book
+from anthology.core.findings import Finding
+from anthology.editorial.checks.runner import check_book
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "checks"
 
@@ -20,7 +20,7 @@ def check(make_book: Callable[..., Path]) -> Callable[..., list[Finding]]:
     def run(files: dict[str, str] | None = None, chapters: set[str] | None = None
             ) -> list[Finding]:
         root = make_book(files)
-        from anthology.findings import sort_findings
+        from anthology.core.findings import sort_findings
 
         return sort_findings(check_book(load_book(root), chapters))
     return run

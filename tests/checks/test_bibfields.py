@@ -11,9 +11,14 @@ from typing import Any
 
 import pytest
 
-from anthology.checks.bibfields import normal_doi, normal_url, unlink_bad_urls, url_problem
-from anthology.checks.bibliography import load_bibliography, read_bibliography
-from anthology.findings import Finding
+from anthology.core.findings import Finding
+from anthology.editorial.checks.bibfields import (
+    normal_doi,
+    normal_url,
+    unlink_bad_urls,
+    url_problem,
+)
+from anthology.editorial.checks.bibliography import load_bibliography, read_bibliography
 from tests.checks.conftest import texts
 from tests.conftest import CORPUS
 
@@ -88,7 +93,7 @@ BAD = """\
 
 
 def test_bad_urls_and_markup_are_reported_at_their_entries(tmp_path: Path) -> None:
-    from anthology.render.pandoc import bibliography_to_csl
+    from anthology.engines.pandoc import bibliography_to_csl
 
     path = tmp_path / "refs.bib"
     path.write_text(BAD)

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.checks.bibliography import load_bibliography, read_bibliography, scan_bibtex
-from anthology.findings import Finding
+from anthology.core.cache import Cache
+from anthology.core.findings import Finding
+from anthology.editorial.checks.bibliography import (
+    load_bibliography,
+    read_bibliography,
+    scan_bibtex,
+)
 from tests.checks.conftest import FIXTURES, texts
 from tests.conftest import BIB, CORPUS
 

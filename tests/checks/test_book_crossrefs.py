@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anthology.build import prepare_chapters
-from anthology.cache import Cache
-from anthology.checks.runner import check_book
-from anthology.config import load_book
-from anthology.document import stringify
+from anthology.chapters.document import stringify
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.editorial.checks.runner import check_book
 from tests.conftest import INTRO_MD
 
 PEER = ("---\ntitle: Peer Support\nauthors: [ben-writer]\n---\n\n"
@@ -50,7 +50,7 @@ def test_labels_are_not_read_through_a_symlinked_chapter(make_book: Callable[...
     book = load_book(root)  # (a book naming a symlink is refused: made one after loading)
     (root / "chapters" / "01-intro.md").unlink()
     (root / "chapters" / "01-intro.md").symlink_to(secret)
-    from anthology.crossrefs import book_labels
+    from anthology.chapters.crossrefs import book_labels
 
     labels = book_labels(book)
     assert "intro" in labels and "secret" not in labels

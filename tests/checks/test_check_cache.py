@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from anthology.checks.runner import cached_word_counts, name_inside
+from anthology.chapters.csl import resolve_csl
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.render.citations import resolve_csl
+from anthology.core.config import load_book
+from anthology.editorial.checks.runner import cached_word_counts, name_inside
 
 OWN_CHAPTER = """\
 ---

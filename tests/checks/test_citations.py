@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.checks.citations import CitationPlaces, find_citations, mask_code
-from anthology.findings import Finding
-from anthology.render.chapter import parse_markdown
+from anthology.chapters.prepare import parse_markdown
+from anthology.core.cache import Cache
+from anthology.core.findings import Finding
+from anthology.editorial.checks.citations import CitationPlaces, find_citations, mask_code
 from tests.checks.conftest import FIXTURES, texts
 
 Check = Callable[..., list[Finding]]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from anthology.checks.index import check_index, variant_key
+from anthology.chapters.index_marks import Mark
 from anthology.cli import cli
-from anthology.findings import Finding
-from anthology.index.marks import Mark
+from anthology.core.findings import Finding
+from anthology.editorial.checks.index import check_index, variant_key
 from tests.checks.conftest import texts
 
 PEER = """\

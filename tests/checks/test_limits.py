@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from anthology.cache import Cache
-from anthology.checks.runner import run_checks
+from anthology.chapters.manuscript import drop_extra_blocks
+from anthology.chapters.prepare import parse_chapter
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.findings import Finding
-from anthology.limits import (
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.findings import Finding
+from anthology.core.limits import (
     MAX_BIBLIOGRAPHY_BYTES,
     MAX_BIBLIOGRAPHY_ENTRIES,
     MAX_ELEMENTS,
@@ -32,9 +33,8 @@ from anthology.limits import (
     count_entries,
     measure_chapter,
 )
-from anthology.manuscript import drop_extra_blocks
-from anthology.render import pandoc
-from anthology.render.chapter import parse_chapter
+from anthology.editorial.checks.runner import run_checks
+from anthology.engines import pandoc
 from tests.checks.conftest import texts
 from tests.conftest import FIXTURES
 

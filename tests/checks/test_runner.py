@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from anthology.build import build_book
-from anthology.checks.runner import cached_word_counts, check_book, run_checks
-from anthology.config import load_book
-from anthology.errors import AnthologyError, UsageError
-from anthology.findings import Finding, has_errors
-from anthology.manuscript import MAX_CHAPTER_BYTES
+from anthology.chapters.manuscript import MAX_CHAPTER_BYTES
+from anthology.core.config import load_book
+from anthology.core.errors import AnthologyError, UsageError
+from anthology.core.findings import Finding, has_errors
+from anthology.editorial.checks.runner import cached_word_counts, check_book, run_checks
 from tests.checks.conftest import texts
 
 Check = Callable[..., list[Finding]]
@@ -114,7 +114,7 @@ def test_second_check_runs_no_pandoc(small_book: Path, monkeypatch: pytest.Monke
     book = load_book(small_book)
     assert cached_word_counts(book) == {}
     first = check_book(book)
-    from anthology.render import pandoc
+    from anthology.engines import pandoc
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("pandoc ran on a warm check")
@@ -187,7 +187,7 @@ def test_one_job_checks_every_chapter_in_this_thread(sample_book: Path,
     import concurrent.futures
     import multiprocessing
 
-    from anthology.checks import runner
+    from anthology.editorial.checks import runner
 
     started: list[int] = []
     real = concurrent.futures.ThreadPoolExecutor
@@ -217,9 +217,9 @@ def test_after_a_chapter_fails_the_chapters_not_begun_are_not_checked(
     import threading
     import time
 
-    from anthology.checks import runner
-    from anthology.errors import ToolError
-    from anthology.render import pandoc
+    from anthology.core.errors import ToolError
+    from anthology.editorial.checks import runner
+    from anthology.engines import pandoc
 
     real = pandoc.markdown_to_json
     parsed: list[str] = []

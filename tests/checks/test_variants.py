@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from anthology.checks.bibliography import BibEntry
-from anthology.checks.variants import differing_fields, one_work, same_title
-from anthology.findings import Finding
+from anthology.core.findings import Finding
+from anthology.editorial.checks.bibliography import BibEntry
+from anthology.editorial.checks.variants import differing_fields, one_work, same_title
 from tests.checks.conftest import texts
 
 Check = Callable[..., list[Finding]]

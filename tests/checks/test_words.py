@@ -11,9 +11,14 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.checks.runner import checkable_chapters, run_checks
-from anthology.checks.words import (
+from anthology.chapters.csl import resolve_csl
+from anthology.chapters.prepare import prepare_chapter
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.findings import Finding
+from anthology.core.model import WordRules
+from anthology.editorial.checks.runner import checkable_chapters, run_checks
+from anthology.editorial.checks.words import (
     check_book_words,
     check_chapter_words,
     count_text,
@@ -22,12 +27,7 @@ from anthology.checks.words import (
     rule_words,
     split_parts,
 )
-from anthology.config import load_book
-from anthology.findings import Finding
-from anthology.model import WordRules
-from anthology.render import pandoc
-from anthology.render.chapter import prepare_chapter
-from anthology.render.citations import resolve_csl
+from anthology.engines import pandoc
 from tests.checks.conftest import texts
 from tests.conftest import REPO
 

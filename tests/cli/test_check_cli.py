@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from anthology.cli import cli
-from anthology.findings import FIELDS
+from anthology.core.findings import FIELDS
 
 
 def run(book: Path, *args: str) -> tuple[int, str, str]:

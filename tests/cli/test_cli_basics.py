@@ -114,7 +114,7 @@ def test_broken_book_yaml_exits_2_with_the_line(make_book: Callable[..., Path]) 
 
 
 def test_debug_shows_the_traceback(make_book: Callable[..., Path]) -> None:
-    from anthology.errors import ConfigError
+    from anthology.core.errors import ConfigError
 
     book = make_book({"book.yaml": BOOK_YAML.replace("year: 2027", "year: [2027")})
     result = CliRunner().invoke(cli, ["--book", str(book), "--debug", "build"])
@@ -157,7 +157,7 @@ def test_init_then_build(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0].startswith("Wrote build/a-new-book.pdf (")
     assert (folder / "build" / "a-new-book.epub").stat().st_size > 1000
     # Code (the example chapter has some) and characters Charis lacks use the bundled DejaVu.
-    from anthology.delivery import pdf_report
+    from anthology.outputs.delivery import pdf_report
 
     fonts = pdf_report(folder / "build" / "a-new-book.pdf").fonts
     families = sorted({name.split("+", 1)[1] for name, _, _ in fonts})
@@ -181,7 +181,7 @@ def test_init_refuses_an_empty_title_or_editor(tmp_path: Path, args: list[str],
 
 
 def test_init_gives_an_editor_with_a_chinese_name_an_id_from_the_email(tmp_path: Path) -> None:
-    from anthology.config import load_book
+    from anthology.core.config import load_book
 
     folder = tmp_path / "b"
     result = CliRunner().invoke(cli, ["init", str(folder), "--editor", "王小明", "--email",
@@ -211,7 +211,7 @@ def _git(folder: Path, *args: str) -> str:
 
 def test_init_starts_a_git_repository_without_a_git_identity(tmp_path: Path,
                                                               no_git_identity: None) -> None:
-    from anthology.installation import running_command
+    from anthology.core.installation import running_command
 
     folder = tmp_path / "new-book"
     result = CliRunner().invoke(cli, ["init", str(folder), "--title", "A New Book", "--editor",
@@ -260,7 +260,7 @@ def test_init_inside_a_repository_leaves_the_commit_to_it(tmp_path: Path,
 
 
 def test_the_command_in_hints_is_the_one_that_ran(tmp_path: Path) -> None:
-    from anthology.installation import running_command
+    from anthology.core.installation import running_command
 
     script = tmp_path / "my venv" / "bin" / "anthology"
     script.parent.mkdir(parents=True)

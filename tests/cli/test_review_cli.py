@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
-from anthology.config import load_book
+from anthology.core.config import load_book
 from tests.conftest import CONTRIBUTORS_YAML
 
 TODAY = "2026-06-01"
@@ -201,7 +201,7 @@ def test_status_and_remind_know_about_reviews(book: Path, monkeypatch: pytest.Mo
 def test_init_keeps_reviews_out_of_git(tmp_path: Path) -> None:
     import datetime as dt
 
-    from anthology.init import init_book
+    from anthology.editorial.init import init_book
 
     init_book(tmp_path / "new", "A Book", "Jane Doe", "jane@example.org", dt.date(2026, 6, 1))
     assert "/reviews/\n" in (tmp_path / "new/.gitignore").read_text()

@@ -158,7 +158,7 @@ def test_sync_dry_run_then_sync(history_book: Path) -> None:
 def test_sync_flags_changes_after_final(history_book: Path) -> None:
     import datetime as dt
 
-    from anthology.tracking.plan import mark_chapter
+    from anthology.editorial.tracking.plan import mark_chapter
 
     for state, day in (("draft", 8), ("review", 9), ("accepted", 10), ("copyedited", 11),
                        ("proofs", 12), ("final", 13)):

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
-from anthology.config import load_book
+from anthology.core.config import load_book
 
 TODAY = "2026-10-20"
 
@@ -281,7 +281,7 @@ def test_workflow_bad_input(small_book: Path, args: list[str], message: str) -> 
 
 
 def test_busy_lock(small_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.tracking.store import book_lock
+    from anthology.editorial.tracking.store import book_lock
 
     monkeypatch.setenv("ANTHOLOGY_LOCK_TIMEOUT", "0.2")
     with book_lock(small_book):

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.document import (
+from anthology.chapters.document import (
     Locator,
     each,
     notes_to_endnotes,
@@ -19,7 +18,8 @@ from anthology.document import (
     sanitize,
     stringify,
 )
-from anthology.render.chapter import parse_markdown
+from anthology.chapters.prepare import parse_markdown
+from anthology.core.cache import Cache
 
 
 def parse(text: str, tmp_path: Path) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def test_notes_become_footnote_spans_or_endnotes(tmp_path: Path) -> None:
 
 
 def test_dangling_internal_links_become_text(tmp_path: Path) -> None:
-    from anthology.document import unwrap_dangling_links
+    from anthology.chapters.document import unwrap_dangling_links
 
     ast = parse("## Here {#sec-here}\n\n[ok](#sec-here) [gone](#ref-nobody) [web](https://x.org)\n",
                 tmp_path)

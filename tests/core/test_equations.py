@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from anthology.cache import Cache
-from anthology.document import Locator, each, number_crossrefs, stringify
-from anthology.render.chapter import parse_markdown
+from anthology.chapters.document import Locator, each, number_crossrefs, stringify
+from anthology.chapters.prepare import parse_markdown
+from anthology.core.cache import Cache
 
 TEXT = """\
 The share is

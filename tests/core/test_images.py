@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from anthology.images import (
+from anthology.core.images import (
     MAX_PIXELS,
     ImageInfo,
     ImageProblem,
@@ -22,7 +22,7 @@ from anthology.images import (
     inspect_image,
     printable_image,
 )
-from anthology.svg import SvgError, sanitise_svg
+from anthology.core.svg import SvgError, sanitise_svg
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -253,9 +253,9 @@ def test_the_cover_is_inspected_like_any_image(tmp_path: Path) -> None:
 
 
 def test_a_symlink_to_git_config_is_refused_where_it_leads(tmp_path: Path) -> None:
-    from anthology.cache import Cache
-    from anthology.document import Locator, each, sanitize, stringify
-    from anthology.render.chapter import parse_markdown
+    from anthology.chapters.document import Locator, each, sanitize, stringify
+    from anthology.chapters.prepare import parse_markdown
+    from anthology.core.cache import Cache
 
     write(tmp_path, ".git/config", b'[remote "origin"]\n\turl = https://token@example.org\n')
     (tmp_path / "chapters" / "images").mkdir(parents=True)
@@ -275,7 +275,7 @@ def test_a_symlink_to_git_config_is_refused_where_it_leads(tmp_path: Path) -> No
 
 def test_the_rules_are_in_the_chapters_cache_key(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.render import chapter
+    from anthology.chapters import prepare as chapter
 
     write(tmp_path, "chapters/images/a.png", encoded("PNG"))
     before = chapter.image_digest(tmp_path, tmp_path / "chapters", "![a](images/a.png)")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anthology.init import init_book
-from anthology.installation import PLACEHOLDER, Installation, installation_from
+from anthology.core.installation import PLACEHOLDER, Installation, installation_from
+from anthology.editorial.init import init_book
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.document import Locator, each, number_crossrefs, sanitize, stringify
-from anthology.rawtext import (
+from anthology.chapters.document import Locator, each, number_crossrefs, sanitize, stringify
+from anthology.chapters.prepare import parse_markdown
+from anthology.chapters.rawtext import (
     INDEX_ENTRY,
     conflict_markers,
     limit_nesting,
     tex_meaning,
     tree_too_deep,
 )
-from anthology.render.chapter import parse_markdown
+from anthology.core.cache import Cache
 
 RAW_TEX_HINT = ("Write what it should show in Markdown instead (a page break, \\newpage on a "
                 "line of its own, is kept).")
@@ -240,9 +240,9 @@ def test_nesting_is_cut_before_pandoc(tmp_path: Path) -> None:
 
 def test_a_body_pandoc_cannot_read_is_left_out_with_a_finding(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.manuscript import read_manuscript
-    from anthology.render import pandoc
-    from anthology.render.chapter import parse_body
+    from anthology.chapters.manuscript import read_manuscript
+    from anthology.chapters.prepare import parse_body
+    from anthology.engines import pandoc
 
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "x.md").write_text(
@@ -260,8 +260,8 @@ def test_a_body_pandoc_cannot_read_is_left_out_with_a_finding(
 
 
 def test_a_body_nested_too_deeply_to_read_is_left_out_with_a_finding(tmp_path: Path) -> None:
-    from anthology.manuscript import read_manuscript
-    from anthology.render.chapter import parse_body
+    from anthology.chapters.manuscript import read_manuscript
+    from anthology.chapters.prepare import parse_body
 
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "x.md").write_text(

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from anthology.document import each, stringify
-from anthology.model import BookConfig
-from anthology.render import pandoc
-from anthology.render.citations import resolve_csl
-from anthology.typography import (
+from anthology.chapters.csl import resolve_csl
+from anthology.chapters.document import each, stringify
+from anthology.core.model import BookConfig
+from anthology.core.typography import (
     apply_typography,
     quote_style,
     quoted,
     smarten,
     typeset_chapter,
 )
+from anthology.engines import pandoc
 
 NBSP = "\u00a0"
 # Plain text as it comes from the registries, and what pandoc's `smart` makes of it.
@@ -193,8 +193,8 @@ def test_typeset_chapter_follows_book_yaml() -> None:
 ])
 def test_words_quotation_marks_come_back_as_the_books_markdown_writes_them(
         word: str, markdown: str) -> None:
-    from anthology.config import BookConfig
-    from anthology.typography import as_markdown_quotes
+    from anthology.core.config import BookConfig
+    from anthology.core.typography import as_markdown_quotes
 
     ast = {"pandoc-api-version": [1, 23, 1], "meta": {},
            "blocks": [{"t": "Para", "c": [{"t": "Str", "c": word}]}]}

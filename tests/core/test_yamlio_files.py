@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache, digest
-from anthology.files import atomic_output, atomic_write_text, resolve_inside, sweep_temp_files
-from anthology.yamlio import YamlError, dump_yaml, load_yaml
+from anthology.core.cache import Cache, digest
+from anthology.core.files import atomic_output, atomic_write_text, resolve_inside, sweep_temp_files
+from anthology.core.yamlio import YamlError, dump_yaml, load_yaml
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -141,7 +141,7 @@ def test_cache_json_is_utf8_and_keeps_what_json_kept(tmp_path: Path) -> None:
     `json` wrote before reads back the same."""
     import json
 
-    from anthology.cache import dump_json
+    from anthology.core.cache import dump_json
 
     cache = Cache(tmp_path)
     value = {"t": "Str", "c": "Müller’s “café” — 東京", "z": [1, 2.5, None, True], "a": {}}
@@ -157,7 +157,7 @@ def test_cache_json_is_utf8_and_keeps_what_json_kept(tmp_path: Path) -> None:
 
 
 def test_missing_pango_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.render import pdf
+    from anthology.engines.weasyprint import render as pdf
 
     real_import = builtins.__import__
 
@@ -182,7 +182,7 @@ def test_missing_pango_names_the_package(monkeypatch: pytest.MonkeyPatch) -> Non
     ("eii", "1 problem (1 error, 2 notes) in 1 file."),
 ])
 def test_summary_line_counts_notes_apart_from_problems(kinds: str, line: str) -> None:
-    from anthology.findings import error, info, summary_line, warning
+    from anthology.core.findings import error, info, summary_line, warning
 
     make = {"e": error, "w": warning, "i": info}
     assert summary_line([make[k]("x.code", "a.md", n, "m") for n, k in enumerate(kinds)]) == line

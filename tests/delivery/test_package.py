@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.delivery import GitState, checksums, git_state, package_version, write_zip
-from anthology.render.offprints import chapter_page_spans
+from anthology.core.config import load_book
+from anthology.outputs.delivery import GitState, checksums, git_state, package_version, write_zip
+from anthology.outputs.offprints.write import chapter_page_spans
 from tests.conftest import BOOK_YAML, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
@@ -93,7 +93,7 @@ def test_metadata_matches_the_book(delivered: tuple[Path, Path, Path]) -> None:
     assert [ch["id"] for ch in data["chapters"]] == [ch.id for ch in with_files]
     for number, (entry, chapter) in enumerate(zip(data["chapters"], with_files, strict=True),
                                               start=1):
-        from anthology.manuscript import read_manuscript
+        from anthology.chapters.manuscript import read_manuscript
 
         assert chapter.file is not None
         manuscript = read_manuscript(root, chapter.file, chapter.id)
@@ -215,7 +215,7 @@ def test_refuses_with_every_reason(small_book: Path, monkeypatch: pytest.MonkeyP
                        encoding="utf-8")
     # The forced build's EPUB is valid (dangling links are unwrapped), so EPUBCheck's verdict
     # is stood in for here, to show that every reason is listed at once.
-    import anthology.delivery as delivery
+    import anthology.outputs.delivery as delivery
 
     monkeypatch.setattr(delivery, "run_epubcheck", lambda epub: delivery.EpubCheck(
         True, False, "5.3.0", ("ERROR(RSC-012): a broken link",),
@@ -242,9 +242,9 @@ def test_refuses_with_every_reason(small_book: Path, monkeypatch: pytest.MonkeyP
 
 def test_refuses_outside_git(small_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(small_book.parent))
-    monkeypatch.setattr("anthology.delivery._check", lambda book, progress: ([], {}))
+    monkeypatch.setattr("anthology.outputs.delivery._check", lambda book, progress: ([], {}))
     monkeypatch.setattr("anthology.build.build_book", _no_build)
-    monkeypatch.setattr("anthology.delivery.run_epubcheck", _passing_epubcheck)
+    monkeypatch.setattr("anthology.outputs.delivery.run_epubcheck", _passing_epubcheck)
     result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q", "--draft"])
     assert result.exit_code == 1
     assert result.stderr == (
@@ -258,7 +258,7 @@ def _no_build(*args: object, **kwargs: object) -> None:
 
 
 def _passing_epubcheck(epub: Path) -> object:
-    from anthology.delivery import EpubCheck
+    from anthology.outputs.delivery import EpubCheck
 
     return EpubCheck(True, True, "5.3.0", (), "Messages: 0 fatals / 0 errors")
 
@@ -307,7 +307,7 @@ def test_allow_dirty_and_force_package_anyway(small_book: Path,
 
 
 def test_a_final_book_with_its_imprint_is_ready(make_book: Callable[..., Path]) -> None:
-    from anthology.delivery import delivery_reasons
+    from anthology.outputs.delivery import delivery_reasons
 
     book = make_book({"chapters.yaml": FINAL_CHAPTERS,
                       "book.yaml": BOOK_YAML + "isbn:\n  print: 978-1-916428-31-7\n"})
@@ -319,9 +319,9 @@ def test_refuses_a_book_that_is_not_ready(make_book: Callable[..., Path],
     book = make_book({"book.yaml": BOOK_YAML.replace("publisher: Test University Press\n", "")
                       .replace("year: 2027\n", "")})
     commit_all(book)
-    monkeypatch.setattr("anthology.delivery._check", lambda book, progress: ([], {}))
+    monkeypatch.setattr("anthology.outputs.delivery._check", lambda book, progress: ([], {}))
     monkeypatch.setattr("anthology.build.build_book", _no_build)
-    monkeypatch.setattr("anthology.delivery.run_epubcheck", _passing_epubcheck)
+    monkeypatch.setattr("anthology.outputs.delivery.run_epubcheck", _passing_epubcheck)
     result = CliRunner().invoke(cli, ["--book", str(book), "package", "-q"])
     assert result.exit_code == 1
     assert result.stderr == (
@@ -336,7 +336,7 @@ def test_refuses_a_book_that_is_not_ready(make_book: Callable[..., Path],
 def test_a_draft_pdf_says_so_in_its_metadata(tmp_path: Path) -> None:
     import pikepdf
 
-    from anthology.delivery import mark_draft
+    from anthology.outputs.delivery import mark_draft
 
     pdf = tmp_path / "book-draft.pdf"
     with pikepdf.new() as document:
@@ -352,7 +352,7 @@ def test_a_draft_pdf_says_so_in_its_metadata(tmp_path: Path) -> None:
 
 
 def test_a_draft_epub_says_so_in_its_title(tmp_path: Path) -> None:
-    from anthology.delivery import mark_draft_epub
+    from anthology.outputs.delivery import mark_draft_epub
 
     epub = tmp_path / "book-draft.epub"
     opf = ('<metadata><dc:title id="epub-title-1">A Small Book</dc:title>'

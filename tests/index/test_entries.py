@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anthology.index.entries import (
+from anthology.chapters.index_entries import (
     Entry,
     Locator,
     Place,
@@ -14,7 +14,7 @@ from anthology.index.entries import (
     merge_pages,
     sort_key,
 )
-from anthology.index.marks import Mark
+from anthology.chapters.index_marks import Mark
 
 
 def test_sorting_is_letter_by_letter_with_case_and_accents_folded_and_mc_as_written() -> None:
@@ -101,7 +101,7 @@ def test_groups_by_folded_first_letter() -> None:
 
 
 def test_the_print_index_html() -> None:
-    from anthology.index.pdf import index_section
+    from anthology.outputs.book.index import index_section
 
     html = index_section(build_entries(_marks()), "anthology:")
     assert html.startswith('<article class="chapter book-index" id="book-index" '

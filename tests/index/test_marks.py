@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.document import Locator, each, sanitize
-from anthology.index.marks import Mark, index_commands, mark_index, parse_index_command
-from anthology.render.chapter import parse_markdown
+from anthology.chapters.document import Locator, each, sanitize
+from anthology.chapters.index_marks import Mark, index_commands, mark_index, parse_index_command
+from anthology.chapters.prepare import parse_markdown
+from anthology.core.cache import Cache
 
 
 @pytest.mark.parametrize(("argument", "expected"), [

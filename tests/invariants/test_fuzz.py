@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from anthology.build import prepare_chapters
-from anthology.cache import Cache
 from anthology.cli import cli
-from anthology.config import load_book
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
 from tests.conftest import write_book
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))

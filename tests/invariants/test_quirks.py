@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 
 from anthology.cli import cli
-from anthology.delivery import run_epubcheck
+from anthology.outputs.delivery import run_epubcheck
 from tests.conftest import FIXTURES
 from tests.pdftext import pdf_text
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from anthology.build import BuildResult, build_book, prepare_chapters
-from anthology.cache import Cache
-from anthology.config import load_book
-from anthology.model import Book
-from anthology.render.chapter import ChapterText
+from anthology.chapters.prepare import ChapterText
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.model import Book
 from tests.conftest import REPO, write_book
 
 EPOCH = "1798761600"  # 2027-01-01T00:00:00Z

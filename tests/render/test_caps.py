@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from anthology.errors import ToolError
-from anthology.render import pandoc
-from anthology.render.pdf import PIECE_MEMORY_LIMIT_BYTES
-from anthology.render.workers import WorkerPool
+from anthology.core.errors import ToolError
+from anthology.engines import pandoc
+from anthology.engines.weasyprint.render import PIECE_MEMORY_LIMIT_BYTES
+from anthology.engines.weasyprint.workers import WorkerPool
 
 
 def test_pandoc_out_of_memory_names_the_chapter(monkeypatch: pytest.MonkeyPatch) -> None:

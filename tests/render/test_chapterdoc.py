@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
-from anthology.render.chapterdoc import core_properties
-from anthology.render.pandoc import pandoc_path
+from anthology.engines.pandoc import pandoc_path
+from anthology.outputs.chapterdoc import core_properties
 from tests.pdftext import font_names, pdf_text
 
 
@@ -81,8 +81,8 @@ def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(
         small_book: Path, tmp_path: Path) -> None:
     """Word out, Word in: citations travel as Zotero fields, the reference list as Zotero's,
     figure and table numbers are the book's; the Markdown comes back as it was."""
-    from anthology.config import load_book
-    from anthology.word.wordimport import import_docx
+    from anthology.core.config import load_book
+    from anthology.editorial.word.wordimport import import_docx
     from tests.word.docxmaker import sample_docx
 
     book = load_book(small_book)
@@ -104,8 +104,8 @@ def test_a_chapter_sent_out_in_word_comes_back_with_the_same_keys(
 
 def test_citations_in_the_text_and_cross_references_make_the_round_trip(
         small_book: Path) -> None:
-    from anthology.config import load_book
-    from anthology.word.wordimport import import_docx
+    from anthology.core.config import load_book
+    from anthology.editorial.word.wordimport import import_docx
     from tests.word.docxmaker import PNG
 
     chapter = small_book / "chapters/02-peer.md"
@@ -134,8 +134,8 @@ def test_citations_in_the_text_and_cross_references_make_the_round_trip(
 def test_a_markdown_chapter_through_word_and_back_is_the_same_file(small_book: Path) -> None:
     """The front matter as it was written, quotes and apostrophes as typed, notes, lists,
     headings with their own ids and with ids longer than Word's bookmarks allow."""
-    from anthology.config import load_book
-    from anthology.word.wordimport import import_docx
+    from anthology.core.config import load_book
+    from anthology.editorial.word.wordimport import import_docx
 
     chapter = small_book / "chapters/01-intro.md"
     text = ("---\ntitle: Introduction\nauthors: [ada-editor]\nabstract: What this small book is "

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from anthology.render.drawing import split_at
-from anthology.render.html import FONTS_DIR, font_css
-from anthology.render.pdf import render_pdf
+from anthology.engines.weasyprint.patches.drawing import split_at
+from anthology.engines.weasyprint.render import render_pdf
+from anthology.outputs.book.html import FONTS_DIR, font_css
 from tests.builds.test_incremental import PNG_A, PNG_B, copy_sample, pdf_build
 
 STYLE = """
@@ -109,7 +109,7 @@ def test_a_release_with_one_job_gives_the_bytes_of_two(
     shutil.copytree(sample, twin)
     two = pdf_build(sample, monkeypatch, release=True)  # jobs=2
     from anthology.build import build_book
-    from anthology.config import load_book
+    from anthology.core.config import load_book
 
     one = build_book(load_book(twin), ("pdf",), force=True, jobs=1, release=True).outputs[0]
     assert len(PdfReader(two).pages) >= 16
@@ -122,7 +122,7 @@ def test_a_glyph_width_worked_out_at_another_size_is_not_taken_in() -> None:
     hinted font at another size) is drawn here, and nothing of it is taken in."""
     from types import SimpleNamespace
 
-    from anthology.render import drawing
+    from anthology.engines.weasyprint.patches import drawing
 
     font = SimpleNamespace(widths={5: 500}, to_unicode={5: "a"})
     tables = {name: {} for name in ("ExtGState", "XObject", "Pattern", "Shading")}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anthology.render.chapter import split_references
+from anthology.chapters.prepare import split_references
 from tests.render.conftest import Built, build, epubcheck
 
 pytestmark = pytest.mark.slow
@@ -140,7 +140,7 @@ def test_a_given_cover_is_used(make_book: object, tmp_path: Path) -> None:
 def test_epubcheck_on_inits_book(tmp_path: Path) -> None:
     import datetime as dt
 
-    from anthology.init import init_book
+    from anthology.editorial.init import init_book
 
     root = tmp_path / "new-book"
     init_book(root, "A New Collection", "Ada Editor", "ada@example.org", dt.date(2026, 1, 5))

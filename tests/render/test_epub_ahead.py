@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from anthology.build import build_book
-from anthology.cache import Cache
-from anthology.checks import runner
-from anthology.checks.runner import check_book, run_checks
-from anthology.config import load_book
-from anthology.errors import ToolError
-from anthology.findings import has_errors
-from anthology.render import epub, pandoc
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.errors import ToolError
+from anthology.core.findings import has_errors
+from anthology.editorial.checks import runner
+from anthology.editorial.checks.runner import check_book, run_checks
+from anthology.engines import pandoc
+from anthology.outputs.epub import write as epub
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 from tests.render.conftest import EPOCH

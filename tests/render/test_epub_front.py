@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from anthology import __version__
 from anthology.cli import cli
-from anthology.render.print_pages import normal
+from anthology.outputs.epub.page_list import normal
 from tests.render.conftest import EPOCH, Built
 
 pytestmark = pytest.mark.slow

@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from anthology.build import build_book
+from anthology.chapters.prepare import ChapterText
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.render import epub, pandoc
-from anthology.render.chapter import ChapterText
-from anthology.render.epub_package import ChapterFile, book_media, media_id, placed_xhtml
+from anthology.core.config import load_book
+from anthology.engines import pandoc
+from anthology.outputs.epub import write as epub
+from anthology.outputs.epub.package import ChapterFile, book_media, media_id, placed_xhtml
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import CHAPTERS_YAML, write_book
 from tests.render.conftest import EPOCH, copy_sample, epubcheck

@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from anthology.document import (
+from anthology.chapters.document import (
     each,
     id_prefixer,
     str_inlines,
     transform,
     unwrap_dangling_links,
 )
-from anthology.render.epub import _prefixed, _Seen, image_embedder
+from anthology.outputs.epub.write import _prefixed, _Seen, image_embedder
 from tests.builds.test_incremental import PNG_A
 
 

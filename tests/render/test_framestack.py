@@ -6,7 +6,7 @@ import resource
 
 import pytest
 
-from anthology.render import framestack
+from anthology.engines.weasyprint.patches import framestack
 
 
 def deep(depth: int) -> int:

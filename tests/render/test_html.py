@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from anthology.cache import Cache
-from anthology.config import load_book
-from anthology.document import Locator, list_floats, name_floats, number_crossrefs
-from anthology.errors import ConfigError
-from anthology.model import Contributor
-from anthology.render.chapter import prepare_chapter
-from anthology.render.citations import resolve_csl
-from anthology.render.cover import cover_alt
-from anthology.render.epub import accessibility_metadata
-from anthology.render.html import book_html, contributor_note, page_css, with_header_scope
+from anthology.chapters.csl import resolve_csl
+from anthology.chapters.document import Locator, list_floats, name_floats, number_crossrefs
+from anthology.chapters.prepare import prepare_chapter
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.core.errors import ConfigError
+from anthology.core.model import Contributor
+from anthology.outputs.book.html import book_html, contributor_note, page_css, with_header_scope
+from anthology.outputs.cover import cover_alt
+from anthology.outputs.epub.write import accessibility_metadata
 
 CREATED = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 

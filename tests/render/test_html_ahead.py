@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.checks import runner
-from anthology.checks.runner import check_book, run_checks
-from anthology.config import load_book
-from anthology.render import html, pandoc
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.editorial.checks import runner
+from anthology.editorial.checks.runner import check_book, run_checks
+from anthology.engines import pandoc
+from anthology.outputs.book import html
 from tests.builds.test_incremental import pdf_build
 from tests.render.test_epub_ahead import parted  # noqa: F401  (a fixture)
 from tests.render.test_epub_incremental import cached, pandoc_epubs

@@ -16,9 +16,10 @@ import tinyhtml5
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anthology.render import htmltree, pdf
-from anthology.render.html import FONTS_DIR
-from anthology.render.pandoc import pandoc_path
+from anthology.engines.pandoc import pandoc_path
+from anthology.engines.weasyprint import render as pdf
+from anthology.engines.weasyprint.patches import htmltree
+from anthology.outputs.book.html import FONTS_DIR
 from tests.conftest import write_book
 from tests.render.conftest import Built
 
@@ -118,8 +119,8 @@ def test_what_pandoc_writes_parses_to_weasyprints_tree(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_sample_books_release_html_parses_to_weasyprints_tree(built_sample: Built) -> None:
     from anthology import build
-    from anthology.cache import Cache
-    from anthology.render.html import book_html
+    from anthology.core.cache import Cache
+    from anthology.outputs.book.html import book_html
 
     book = built_sample.book
     css, extra = build._stylesheets(book)
@@ -250,7 +251,7 @@ def test_a_book_that_allows_raw_html_is_parsed_by_tinyhtml5(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch
                                                              ) -> None:
     from anthology import build
-    from anthology.config import load_book
+    from anthology.core.config import load_book
     from tests.conftest import BOOK_YAML
 
     seen: dict[str, bool] = {}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from anthology.render.chapter import image_digest
+from anthology.chapters.prepare import image_digest
 
 BODY = """\
 Text with a figure ![A figure](images/a.png) and a link [see](notes.html).

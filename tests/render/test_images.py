@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from anthology.render.pdf import make_fetcher
+from anthology.engines.weasyprint.render import make_fetcher
 from tests.checks.imagebook import COVER_SECRET, EMAIL, EXPECTED, PNG, TOKEN, bomb_png, image_book
 from tests.render.conftest import Built, build
 
@@ -97,8 +97,8 @@ def test_no_byte_of_a_forbidden_file_is_in_the_pdf(built: Built) -> None:
 
 @pytest.mark.slow
 def test_no_byte_of_a_forbidden_file_is_in_the_delivery(built: Built) -> None:
-    from anthology.config import load_book
-    from anthology.delivery import package_book
+    from anthology.core.config import load_book
+    from anthology.outputs.delivery import package_book
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1798761600")
@@ -143,8 +143,8 @@ def test_the_fetcher_serves_only_the_books_images_styles_and_fonts(tmp_path: Pat
 
 
 def test_the_epub_embeds_no_image_that_changed_into_something_else(tmp_path: Path) -> None:
-    from anthology.document import str_inlines, stringify
-    from anthology.render.epub import embed_images
+    from anthology.chapters.document import str_inlines, stringify
+    from anthology.outputs.epub.write import embed_images
 
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "a.png").write_text(f"Now a note: {TOKEN}\n")

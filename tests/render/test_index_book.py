@@ -20,8 +20,8 @@ from typing import Any
 import pypdf
 import pytest
 
-from anthology.document import each, stringify
-from anthology.render.maths import FONT_SIZE, measure_of
+from anthology.chapters.document import each, stringify
+from anthology.chapters.maths import FONT_SIZE, measure_of
 from tests.render.conftest import Built, build, copy_sample
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from anthology.render.pdf import quick_library_lookup
+from anthology.engines.weasyprint.render import quick_library_lookup
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the shortcut is Linux's")
 
@@ -32,7 +32,7 @@ def test_names_that_begin_with_lib_are_not_looked_up(monkeypatch: pytest.MonkeyP
 def test_weasyprint_loads_the_same_libraries_either_way() -> None:
     code = ("import sys\n"
             "if sys.argv[1] == 'quick':\n"
-            "    from anthology.render.pdf import quick_library_lookup\n"
+            "    from anthology.engines.weasyprint.render import quick_library_lookup\n"
             "    quick_library_lookup()\n"
             "from weasyprint.text import ffi\n"
             "names = ['gobject', 'pango', 'harfbuzz', 'harfbuzz_subset', 'fontconfig', "
@@ -50,7 +50,7 @@ def test_without_pango_a_render_answers_how_to_install_it(monkeypatch: pytest.Mo
                                                           ) -> None:
     import builtins
 
-    from anthology.render import pdf
+    from anthology.engines.weasyprint import render as pdf
 
     real_import = builtins.__import__
 

@@ -10,8 +10,8 @@ import pytest
 import weasyprint
 from weasyprint.layout import block, inline
 
-from anthology.render import linebreak
-from anthology.render.linebreak import EXCEPTIONS, HousePyphen
+from anthology.engines.weasyprint import linebreak
+from anthology.engines.weasyprint.linebreak import EXCEPTIONS, HousePyphen
 from tests.render.conftest import Built
 from tests.render.test_typeset import pdf_pages
 

@@ -10,11 +10,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.document import Locator
-from anthology.render import maths, pandoc
-from anthology.render.chapter import parse_markdown
-from anthology.render.maths import Formula, check_maths, formula, image_html, typeset
+from anthology.chapters import maths
+from anthology.chapters.document import Locator
+from anthology.chapters.maths import Formula, check_maths, formula, image_html, typeset
+from anthology.chapters.prepare import parse_markdown
+from anthology.core.cache import Cache
+from anthology.engines import pandoc
 
 
 def test_a_formula_is_an_svg_of_paths_without_ids_or_text() -> None:
@@ -148,8 +149,8 @@ def test_epub_mathml_carries_its_tex_as_alttext_not_as_an_annotation() -> None:
 
 
 def test_text_after_display_maths_continues_the_paragraph_unindented(tmp_path: Path) -> None:
-    from anthology.document import chain, each, footnote_spanner, stringify, transform
-    from anthology.render.maths import paragraph_splitter, svg_maker
+    from anthology.chapters.document import chain, each, footnote_spanner, stringify, transform
+    from anthology.chapters.maths import paragraph_splitter, svg_maker
 
     text = ("Before\n$$ x = 1 $$\nand after.\n\nEnds with\n$$ y $$\n\nNote.[^1]\n\n"
             "[^1]: A note\n    $$ z $$\n    with more.\n")
@@ -168,8 +169,8 @@ def test_text_after_display_maths_continues_the_paragraph_unindented(tmp_path: P
 
 
 def test_a_display_formula_too_wide_for_the_page_is_a_warning(tmp_path: Path) -> None:
-    from anthology.document import number_crossrefs
-    from anthology.render.maths import measure_of
+    from anthology.chapters.document import number_crossrefs
+    from anthology.chapters.maths import measure_of
 
     assert measure_of("156mm", "20mm", "16mm") == pytest.approx(34.02, abs=0.01)
     assert measure_of("6in", "1in", "72pt") == pytest.approx(28.8)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from anthology.cli import cli
-from anthology.render.html import chapter_sections
+from anthology.outputs.book.html import chapter_sections
 from tests.conftest import INTRO_MD, write_book
 from tests.render.conftest import Built, build, epubcheck
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from anthology.cli import cli
-from anthology.model import Contributor
-from anthology.render.offprint_citation import csl_item, styled_citations, unbroken_pages
-from anthology.render.offprints import (
+from anthology.core.model import Contributor
+from anthology.outputs.offprints.citation import csl_item, styled_citations, unbroken_pages
+from anthology.outputs.offprints.write import (
     COVER_PAGES,
     Offprint,
     PageSpan,
@@ -160,14 +160,14 @@ def test_a_one_page_chapter_takes_the_folio_the_book_agrees_on() -> None:
     # other pages of the book are numbered index - 9.
     from collections import Counter
 
-    from anthology.render.offprints import best_offset
+    from anthology.outputs.offprints.write import best_offset
 
     assert best_offset(Counter({5 - 24: 1, 15 - 24: 1}), Counter({-9: 30, -19: 1, 3: 1})) == -9
 
 
 def test_folios_are_read_through_nul_characters() -> None:
     # pypdf reads some PDFs' text with a NUL after each character.
-    from anthology.render.offprints import _folio_candidates
+    from anthology.outputs.offprints.write import _folio_candidates
 
     assert _folio_candidates("\x00T\x00e\x00x\x00t\n\x001\x002") == {12}
 

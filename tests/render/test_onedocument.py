@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.render.onedocument import Reason, reason
+from anthology.core.config import load_book
+from anthology.outputs.book.onedocument import Reason, reason
 from tests.conftest import write_book
 
 
@@ -109,7 +109,7 @@ def test_anthologys_own_templates_copied_into_a_book_need_no_one_document(
     """A book that starts its own templates from anthology's keeps its pieces."""
     import shutil
 
-    from anthology.render.html import TEMPLATES_DIR
+    from anthology.outputs.book.html import TEMPLATES_DIR
 
     write_book(tmp_path)
     shutil.copytree(TEMPLATES_DIR / "book", tmp_path / "templates" / "book")

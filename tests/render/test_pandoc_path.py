@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from anthology.render import pandoc
+from anthology.engines import pandoc
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def identity_of(path: Path) -> str:
 
 
 def test_the_shipped_binary_is_found_without_importing_pypandoc() -> None:
-    code = ("import sys\nfrom anthology.render.pandoc import pandoc_path, pandoc_identity\n"
+    code = ("import sys\nfrom anthology.engines.pandoc import pandoc_path, pandoc_identity\n"
             "print(pandoc_path()); print(pandoc_identity()); "
             "print('pypandoc' in sys.modules)")
     env = {k: v for k, v in os.environ.items() if k != "PYPANDOC_PANDOC"}
@@ -93,7 +93,7 @@ def test_no_pandoc_is_a_plain_error(fresh_lookup: None, monkeypatch: pytest.Monk
                                     tmp_path: Path, named: bool) -> None:
     import pypandoc
 
-    from anthology.errors import ToolError
+    from anthology.core.errors import ToolError
 
     def missing() -> str:
         raise OSError("No pandoc was found")
@@ -113,7 +113,7 @@ def test_pandoc_reads_every_ast_we_write() -> None:
     """ASTs go to pandoc as UTF-8 JSON written by orjson; text UTF-8 cannot hold (a lone
     surrogate, which a YAML escape can make) goes as U+FFFD: with the surrogate escaped, as
     `json.dumps` wrote it, pandoc refused the whole input."""
-    from anthology.render.pandoc import as_input, ast_to_html
+    from anthology.engines.pandoc import as_input, ast_to_html
 
     def para(text: str) -> dict[str, Any]:
         return {"pandoc-api-version": [1, 23, 1], "meta": {},

@@ -108,7 +108,7 @@ def test_running_heads_verso_authors_recto_short_title(built_sample: Built) -> N
 
 def test_every_font_is_embedded_and_bundled(built_sample: Built) -> None:
     # pypdf rather than poppler's pdffonts: CI machines need nothing outside PyPI.
-    from anthology.delivery import pdf_report
+    from anthology.outputs.delivery import pdf_report
 
     fonts = pdf_report(built_sample.pdf).fonts
     assert fonts
@@ -203,7 +203,7 @@ PLAIN_PAGE_REFERENCES = property(  # pydyf 0.13's own definition, rebuilt at eve
 def test_page_references_are_kept_until_a_page_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
     import pydyf
 
-    from anthology.render.pdf import _install_page_references_cache
+    from anthology.engines.weasyprint.render import _install_page_references_cache
 
     monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
     _install_page_references_cache()
@@ -223,8 +223,8 @@ def test_tagged_pdf_is_the_same_with_page_references_kept(
     import pydyf
     import weasyprint
 
-    from anthology.render import subsetting
-    from anthology.render.pdf import _install_page_references_cache
+    from anthology.engines.weasyprint.patches import subsetting
+    from anthology.engines.weasyprint.render import _install_page_references_cache
 
     sections = "".join(f"<section><h2>Section {n}</h2><p>{'Words and more words. ' * 200}</p>"
                        f"<p><a href='#s{n}'>Back</a></p></section>" for n in range(8))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from anthology.config import load_book
-from anthology.render.epub_front import conformance_gaps, conformance_note
-from anthology.render.print_pages import (
+from anthology.core.config import load_book
+from anthology.outputs.epub.front import conformance_gaps, conformance_note
+from anthology.outputs.epub.page_list import (
     PrintPages,
     file_words,
     marker,

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from anthology.chapters.document import stringify
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.document import stringify
-from anthology.render import pandoc
-from anthology.render.proposal import build_proposal, md
+from anthology.core.config import load_book
+from anthology.engines import pandoc
+from anthology.outputs.proposal import build_proposal, md
 from tests.conftest import CHAPTERS_YAML
 from tests.render.conftest import EPOCH, epubcheck
 
@@ -171,8 +171,8 @@ def test_errors_in_the_prose_stop_the_proposal(proposal_book: Path) -> None:
 def test_proposal_words_are_the_checks_words(proposal_book: Path) -> None:
     # Counted after citeproc, as `anthology check` and `wordcount` count them: the raw text
     # "[see @goffman1961, p. 4]" is fewer words than the printed "(see Goffman 1961, 4)".
-    from anthology.cache import Cache
-    from anthology.render.proposal import plan_chapters
+    from anthology.core.cache import Cache
+    from anthology.outputs.proposal import plan_chapters
 
     book = load_book(proposal_book)
     chapters, _ = plan_chapters(book, Cache(proposal_book / "build" / ".cache"))

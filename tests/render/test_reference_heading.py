@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.document import each, stringify
-from anthology.render.chapter import parse_markdown, with_reference_heading
+from anthology.chapters.document import each, stringify
+from anthology.chapters.prepare import parse_markdown, with_reference_heading
+from anthology.core.cache import Cache
 
 REFS = {"t": "Div", "c": [["refs", ["references", "csl-bib-body"], []],
                           [{"t": "Para", "c": [{"t": "Str", "c": "Cahn."}]}]]}

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
-from anthology.render.reviewcopy import with_line_numbers
+from anthology.outputs.reviewcopy import with_line_numbers
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 from tests.pdftext import pdf_text
 

@@ -106,7 +106,7 @@ def test_every_refusal_is_reported_with_chapter_and_line(hostile: Built) -> None
 
 
 def test_fetcher_serves_only_files_inside_the_book(tmp_path: Path) -> None:
-    from anthology.render.pdf import make_fetcher
+    from anthology.engines.weasyprint.render import make_fetcher
 
     root = tmp_path / "book"
     (root / "images").mkdir(parents=True)
@@ -128,7 +128,7 @@ def test_fetcher_serves_only_files_inside_the_book(tmp_path: Path) -> None:
 
 
 def test_svg_generic_families_ask_for_the_bundled_face() -> None:
-    from anthology.render.pdf import book_face_svg
+    from anthology.engines.weasyprint.render import book_face_svg
 
     svg = (b'<text font-family="serif">a</text><text font-family=\'sans-serif\'>b</text>'
            b'<text style="font-family: serif; fill: red">c</text>'

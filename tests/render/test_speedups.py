@@ -16,7 +16,7 @@ from weasyprint import css
 from weasyprint.draw import text
 from weasyprint.formatting_structure import boxes
 
-from anthology.render import fasttext, speedups, subsetting
+from anthology.engines.weasyprint.patches import fasttext, speedups, subsetting
 
 ORIGINAL_WRITE = getattr(pydyf.PDF.write, "anthology_original", pydyf.PDF.write)
 

@@ -14,9 +14,9 @@ from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from anthology.render import subsetting
-from anthology.render.html import FONTS_DIR, font_css
-from anthology.render.pdf import render_pdf
+from anthology.engines.weasyprint.patches import subsetting
+from anthology.engines.weasyprint.render import render_pdf
+from anthology.outputs.book.html import FONTS_DIR, font_css
 
 CHARIS = FONTS_DIR / "CharisSIL-Regular.ttf"
 

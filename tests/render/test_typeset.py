@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from anthology.document import transform
-from anthology.render.typeset import (
+from anthology.chapters.document import transform
+from anthology.outputs.book.typeset import (
     CONTINUATION,
     SHORT_TABLE_CLASS,
     SMALL_CODE_CLASS,
@@ -107,7 +107,7 @@ def _listing(width: int) -> dict[str, Any]:
 def test_long_tables_are_found_wherever_they_are(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from anthology.cache import Cache
+    from anthology.core.cache import Cache
 
     assert not has_long_table([_table(15), {"t": "BlockQuote", "c": [_table(15)]}])
     assert has_long_table([{"t": "Div", "c": [["", [], []], [_table(16)]]}])
@@ -280,7 +280,7 @@ def listing_lines_per_page(css: str, filler_words: int) -> list[int]:
 
 @pytest.mark.slow
 def test_a_listing_leaves_no_line_alone_on_a_page() -> None:
-    from anthology.render.html import TEMPLATES_DIR
+    from anthology.outputs.book.html import TEMPLATES_DIR
 
     css = (TEMPLATES_DIR / "book" / "book.css").read_text(encoding="utf-8")
     # Wherever the page breaks in the listing, each side holds two lines or more...

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.config import load_book
-from anthology.document import each, stringify
-from anthology.render.chapter import prepare_chapter
-from anthology.render.citations import resolve_csl
-from anthology.render.proposal import build_proposal
+from anthology.chapters.csl import resolve_csl
+from anthology.chapters.document import each, stringify
+from anthology.chapters.prepare import prepare_chapter
+from anthology.core.cache import Cache
+from anthology.core.config import load_book
+from anthology.outputs.proposal import build_proposal
 from tests.conftest import BOOK_YAML, CONTRIBUTORS_YAML, INTRO_MD
 from tests.render.conftest import EPOCH, Built
 

@@ -87,8 +87,8 @@ def test_csv_and_json_name_the_files(book: Path) -> None:
 
 
 def test_status_does_not_take_the_flagged_commit_for_the_submission(book: Path) -> None:
-    from anthology.config import load_book
-    from anthology.submissions.history import last_submissions
+    from anthology.core.config import load_book
+    from anthology.editorial.submissions.history import last_submissions
 
     assert "peer" not in last_submissions(load_book(book))
     commit(book, "Revise peer", BEN, "2026-02-04",

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from anthology.cli import cli
-from anthology.errors import AnthologyError
-from anthology.render.html import render
+from anthology.core.errors import AnthologyError
+from anthology.outputs.book.html import render
 
 ATTACK = ("<p>{{ book.title }}</p>\n"
           "{% set x = cycler.__init__.__globals__.os.system('id > {marker}') %}\n")
@@ -70,8 +70,8 @@ def test_a_template_linking_outside_the_book_is_refused(tmp_path: Path) -> None:
 def test_the_built_in_templates_still_render(small_book: Path) -> None:
     import datetime as dt
 
-    from anthology.config import load_book
-    from anthology.render.html import book_html
+    from anthology.core.config import load_book
+    from anthology.outputs.book.html import book_html
 
     book = load_book(small_book)
     html = book_html(book, [], dt.datetime(2027, 1, 1), "book.css", None)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
-from anthology.terminal import safe_for_terminal
+from anthology.core.terminal import safe_for_terminal
 from tests.submissions.gitbook import chapter_text, commit, init_repo, isolate_git
 
 SEQUENCES = {

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from anthology.cli import cli
-from anthology.config import load_book
-from anthology.errors import ConfigError
+from anthology.core.config import load_book
+from anthology.core.errors import ConfigError
 from tests.conftest import BOOK_YAML, CHAPTERS_YAML, CONTRIBUTORS_YAML, INTRO_MD
 
 

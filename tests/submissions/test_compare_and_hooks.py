@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.errors import UsageError
-from anthology.model import Status
-from anthology.submissions.compare import diff_chapter, render_html, render_text
-from anthology.submissions.hooks import (
+from anthology.core.config import load_book
+from anthology.core.errors import UsageError
+from anthology.core.model import Status
+from anthology.editorial.submissions.compare import diff_chapter, render_html, render_text
+from anthology.editorial.submissions.hooks import (
     MARKER,
     ForeignHook,
     chapters_for_paths,
     install_hook,
 )
-from anthology.tracking.plan import mark_chapter
+from anthology.editorial.tracking.plan import mark_chapter
 from tests.submissions.conftest import PEER_V2
 from tests.submissions.gitbook import BEN, chapter_text, commit, git, init_repo
 
@@ -193,8 +193,8 @@ def test_which_chapters_files_concern(history_book: Path) -> None:
 def test_a_new_book_gets_a_workflow(tmp_path: Path) -> None:
     import yaml
 
-    from anthology.init import init_book
-    from anthology.installation import Installation
+    from anthology.core.installation import Installation
+    from anthology.editorial.init import init_book
 
     init_book(tmp_path / "b", "T", "Jane Doe", "jane@example.org", dt.date(2026, 1, 1),
               Installation("anthology-press==0.1.0"))

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.submissions.git import (
+from anthology.core.config import load_book
+from anthology.editorial.submissions.git import (
     NotARepository,
     ShallowHistory,
     UnknownRevision,
     open_repository,
 )
-from anthology.submissions.history import Role, attribute, last_submissions, read_history
+from anthology.editorial.submissions.history import Role, attribute, last_submissions, read_history
 from tests.conftest import write_book
 from tests.submissions.conftest import AGREED_PLAN
 from tests.submissions.gitbook import ADA, BEN, chapter_text, commit, git, init_repo

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.model import Book, Chapter, Event, Status
-from anthology.submissions.history import Role, Submission
-from anthology.submissions.sync import Kind, plan_sync, sync_book
+from anthology.core.config import load_book
+from anthology.core.model import Book, Chapter, Event, Status
+from anthology.editorial.submissions.history import Role, Submission
+from anthology.editorial.submissions.sync import Kind, plan_sync, sync_book
 from tests.submissions.gitbook import BEN, ZED, commit, git
 
 D = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
@@ -123,7 +123,7 @@ def test_sync_records_draft_then_review_round_with_the_commit(history_book: Path
     assert sync_book(history_book, load_book(history_book)) == []
 
     # The editor sends it to review and asks for revisions; Ben's next commit is round 2.
-    from anthology.tracking.plan import mark_chapter
+    from anthology.editorial.tracking.plan import mark_chapter
 
     mark_chapter(history_book, "peer", "review", date=dt.date(2026, 2, 10))
     mark_chapter(history_book, "peer", "revisions", date=dt.date(2026, 2, 20))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from anthology.cache import Cache
-from anthology.submissions.worddiff import (
+from anthology.core.cache import Cache
+from anthology.editorial.submissions.worddiff import (
     BREAK,
     Segment,
     UnreadableText,

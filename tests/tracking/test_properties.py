@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anthology.config import load_book
-from anthology.errors import AnthologyError
-from anthology.model import Status
-from anthology.tracking import workflow
-from anthology.tracking.plan import mark_chapter
+from anthology.core.config import load_book
+from anthology.core.errors import AnthologyError
+from anthology.core.model import Status
+from anthology.editorial.tracking import workflow
+from anthology.editorial.tracking.plan import mark_chapter
 from tests.conftest import write_book
 
 STATES = list(Status)
@@ -21,7 +21,7 @@ STATES = list(Status)
 
 @given(st.lists(st.tuples(st.sampled_from(STATES), st.booleans()), max_size=25))
 def test_pure_marks_keep_status_and_history(moves: list[tuple[Status, bool]]) -> None:
-    from anthology.model import Chapter
+    from anthology.core.model import Chapter
 
     chapter = Chapter("ch", "Ch")
     accepted = 0

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from anthology.config import load_book
-from anthology.tracking.report import Milestone, board, stagger
-from anthology.tracking.status import build_status
+from anthology.core.config import load_book
+from anthology.editorial.tracking.report import Milestone, board, stagger
+from anthology.editorial.tracking.status import build_status
 from tests.conftest import BOOK_YAML
 
 

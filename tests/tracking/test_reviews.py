@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.errors import ConfigError
-from anthology.model import Review, Status
-from anthology.tracking import reviews
-from anthology.tracking.reviewing import assign_review, record_review
+from anthology.core.config import load_book
+from anthology.core.errors import ConfigError
+from anthology.core.model import Review, Status
+from anthology.editorial.tracking import reviews
+from anthology.editorial.tracking.reviewing import assign_review, record_review
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 
 TODAY = dt.date(2026, 6, 1)
@@ -98,7 +98,7 @@ def test_only_reviewers_are_assigned(book_dir: Path) -> None:
 
 
 def test_rounds_follow_the_workflow() -> None:
-    from anthology.model import Chapter, Event
+    from anthology.core.model import Chapter, Event
 
     draft = Chapter("c", "C", status=Status.DRAFT,
                     history=(Event(TODAY, Status.DRAFT),))
@@ -113,7 +113,7 @@ def test_rounds_follow_the_workflow() -> None:
 
 def test_a_decision_needs_every_review(book_dir: Path) -> None:
     assign_review(book_dir, "intro", "rita-reviewer", TODAY)
-    from anthology.tracking.plan import mark_chapter
+    from anthology.editorial.tracking.plan import mark_chapter
 
     chapter = mark_chapter(book_dir, "intro", "review", date=TODAY)
     with pytest.raises(reviews.ReviewRefused) as caught:
@@ -193,8 +193,8 @@ def test_reviews_are_validated_on_load(tmp_path: Path, review: str, message: str
 
 
 def test_a_reviewer_with_reviews_is_not_removed(book_dir: Path) -> None:
-    from anthology.errors import AnthologyError
-    from anthology.tracking.people import remove_contributor
+    from anthology.core.errors import AnthologyError
+    from anthology.editorial.tracking.people import remove_contributor
 
     assign_review(book_dir, "intro", "rita-reviewer", TODAY)
     with pytest.raises(AnthologyError) as caught:

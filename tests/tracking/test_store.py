@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.errors import AnthologyError, ConfigError
-from anthology.tracking.plan import add_chapter, mark_chapter, move_chapter
-from anthology.tracking.store import LOCK_FILE, book_lock
+from anthology.core.config import load_book
+from anthology.core.errors import AnthologyError, ConfigError
+from anthology.editorial.tracking.plan import add_chapter, mark_chapter, move_chapter
+from anthology.editorial.tracking.store import LOCK_FILE, book_lock
 from tests.conftest import CHAPTERS_YAML, REPO
 
 D = dt.date(2026, 6, 1)
@@ -51,7 +51,7 @@ def test_hand_edits_survive(small_book: Path) -> None:
 
 
 def test_new_key_goes_in_its_place(small_book: Path) -> None:
-    from anthology.tracking.plan import edit_chapter
+    from anthology.editorial.tracking.plan import edit_chapter
 
     edit_chapter(small_book, "peer", due={"drafts": dt.date(2026, 12, 1)}, part="Part I")
     text = (small_book / "chapters.yaml").read_text()
@@ -119,7 +119,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 WRITER = """
 import datetime as dt, sys
 from pathlib import Path
-from anthology.tracking.plan import mark_chapter
+from anthology.editorial.tracking.plan import mark_chapter
 root, chapter, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 states = ["review", "revisions"] if chapter == "intro" else ["agreed", "abstract"]
 n = 0
@@ -178,7 +178,7 @@ def test_two_writers_lose_no_update(small_book: Path) -> None:
 HOLDER = """
 import sys, time
 from pathlib import Path
-from anthology.tracking.store import book_lock
+from anthology.editorial.tracking.store import book_lock
 with book_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(30)

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from anthology.errors import UsageError
-from anthology.model import Chapter, Event, Status
-from anthology.tracking import workflow
-from anthology.tracking.workflow import Mover, TransitionRefused
+from anthology.core.errors import UsageError
+from anthology.core.model import Chapter, Event, Status
+from anthology.editorial.tracking import workflow
+from anthology.editorial.tracking.workflow import Mover, TransitionRefused
 
 S = Status
 D = dt.date(2026, 5, 1)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from anthology.word.citekeys import Known, ascii_fold, assign_keys, base_key, identity
+from anthology.editorial.word.citekeys import Known, ascii_fold, assign_keys, base_key, identity
 
 CAHN: dict[str, Any] = {"type": "book", "title": "No More Throw-Away People",
                         "author": [{"family": "Cahn", "given": "Edgar S."}],

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from anthology.config import load_book
-from anthology.word.docxscan import UnreadableDocx, scan_docx
-from anthology.word.wordimport import TrackedChanges, import_docx
+from anthology.core.config import load_book
+from anthology.editorial.word.docxscan import UnreadableDocx, scan_docx
+from anthology.editorial.word.wordimport import TrackedChanges, import_docx
 from tests.word.docxmaker import Docx, cahn, sample_docx, work
 
 
@@ -141,7 +141,7 @@ def test_the_reference_list_zotero_wrote_gives_way_to_the_books(small_book: Path
 
 def test_a_file_that_unpacks_too_big_is_refused(docs: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.word import docxscan
+    from anthology.editorial.word import docxscan
 
     monkeypatch.setattr(docxscan, "MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(UnreadableDocx) as caught:

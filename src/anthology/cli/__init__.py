@@ -16,8 +16,8 @@ import click
 
 from anthology import __version__
 from anthology.cli.common import CliState, echo
-from anthology.errors import AnthologyError, Interrupted
-from anthology.findings import render_text
+from anthology.core.errors import AnthologyError, Interrupted
+from anthology.core.findings import render_text
 
 # The module that defines each command: a command's module is imported only when it runs (or
 # when help lists every command), so that `anthology check` does not build all the others.
@@ -109,7 +109,7 @@ def _accept_book_option(command: click.Command) -> None:
 
 def os_error_message(exc: OSError) -> str:
     """What the system refused, in plain words, naming the file or folder concerned."""
-    from anthology.files import TEMP_PREFIX
+    from anthology.core.files import TEMP_PREFIX
 
     name = exc.filename if isinstance(exc.filename, str) else None
     why = "permission denied" if isinstance(exc, PermissionError) else \

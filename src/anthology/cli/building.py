@@ -32,10 +32,10 @@ def init_command(folder: Path, title: str, editor: str | None, email: str | None
     \b
         anthology init my-book --title "Co-production in Practice" --editor "Jane Doe"
     """
-    from anthology.init import init_book
-    from anthology.installation import running_command
-    from anthology.submissions.git import config_value as _git_config
-    from anthology.submissions.git import start_repository
+    from anthology.core.installation import running_command
+    from anthology.editorial.init import init_book
+    from anthology.editorial.submissions.git import config_value as _git_config
+    from anthology.editorial.submissions.git import start_repository
 
     git_name, git_email = _git_config("user.name"), _git_config("user.email")
     editor = editor or git_name or "Your Name"
@@ -68,7 +68,7 @@ def parse_targets(words: tuple[str, ...]) -> tuple[list[str], list[str]]:
 
     No target means the book's PDF and EPUB.
     """
-    from anthology.config import suggest
+    from anthology.core.config import suggest
 
     targets: list[str] = []
     chapters: list[str] = []
@@ -122,7 +122,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         anthology build pdf offprints power-sharing safe-spaces
     """
     from anthology.build import build_book
-    from anthology.findings import render_text
+    from anthology.core.findings import render_text
 
     targets, chapter_ids = parse_targets(words)
     book = state().book()
@@ -151,13 +151,13 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             if path.suffix == ".pdf":
                 book_pdf = path
     if "offprints" in targets:
-        from anthology.render.offprints import build_offprints
+        from anthology.outputs.offprints.write import build_offprints
 
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):
             wrote(f"Wrote {offprint.path.relative_to(book.root)} ({offprint.span.page_range})")
     if "chapter" in targets:
-        from anthology.render.chapterdoc import build_chapter_document
+        from anthology.outputs.chapterdoc import build_chapter_document
 
         if not chapter_ids:
             raise click.UsageError("Say which chapter to build: anthology build chapter "
@@ -169,7 +169,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             extra = f" ({made.pages} pages)" if made.pages else ""
             wrote(f"Wrote {made.path.relative_to(book.root)}{extra}")
     if "review" in targets:
-        from anthology.render.reviewcopy import build_review_copy
+        from anthology.outputs.reviewcopy import build_review_copy
 
         if not chapter_ids:
             raise click.UsageError("Say which chapter to build: anthology build review "
@@ -184,7 +184,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             wrote(f"Wrote {copy.path.relative_to(book.root)} ({kind}review round "
                   f"{copy.round}{extra})")
     if "proposal" in targets:
-        from anthology.render.proposal import build_proposal
+        from anthology.outputs.proposal import build_proposal
 
         proposal = build_proposal(book, today=today(), force=force, progress=progress)
         if proposal.findings and not quiet:
@@ -217,7 +217,7 @@ def watch_command(targets: tuple[str, ...], force: bool, interval: float,
     """
     import time
 
-    from anthology.findings import render_text, summary_line
+    from anthology.core.findings import render_text, summary_line
     from anthology.watch import Built, Event, watch
 
     root = state().root()

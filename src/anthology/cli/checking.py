@@ -11,8 +11,8 @@ import click
 from anthology.cli.common import echo, format_option, quiet_option, state
 
 if TYPE_CHECKING:
-    from anthology.cache import Cache
-    from anthology.model import Book
+    from anthology.core.cache import Cache
+    from anthology.core.model import Book
 
 COMMANDS: list[click.Command] = []
 
@@ -22,8 +22,8 @@ def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
     """Check the chapters (all when `chapter_ids` is None), print the findings, return the exit
     code. Other commands (such as `check --changed`) pass their own set of ids, and the
     pre-commit check its own copy of the book (as staged) and the working book's cache."""
-    from anthology.checks.runner import check_book
-    from anthology.findings import Severity, render
+    from anthology.core.findings import Severity, render
+    from anthology.editorial.checks.runner import check_book
 
     book = book or state().book(caching=True)
 
@@ -96,9 +96,9 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
     \b
         anthology wordcount --format csv
     """
-    from anthology.checks.runner import run_checks
-    from anthology.checks.words import counted
-    from anthology.model import WORD_PARTS
+    from anthology.core.model import WORD_PARTS
+    from anthology.editorial.checks.runner import run_checks
+    from anthology.editorial.checks.words import counted
 
     book = state().book(caching=True)
     report = run_checks(book, set(chapters) if chapters else None)

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from anthology.model import Book
-from anthology.terminal import safe_for_terminal
+from anthology.core.model import Book
+from anthology.core.terminal import safe_for_terminal
 
 if TYPE_CHECKING:
-    from anthology.tracking.status import LastSubmission
+    from anthology.editorial.tracking.status import LastSubmission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ class CliState:
 
     def root(self) -> Path:
         """The book folder, found as git finds a repository."""
-        from anthology.config import find_book_root
+        from anthology.core.config import find_book_root
 
         return find_book_root(Path.cwd(), self.book_dir)
 
@@ -39,7 +39,7 @@ class CliState:
         """Load and validate the book (once per command); `caching` for a command that fills
         build/.cache, which then keeps the parsed YAML files there too."""
         if self._book is None:
-            from anthology.config import load_book
+            from anthology.core.config import load_book
 
             self._book = load_book(self.root(), keep_parsed=caching)
         return self._book
@@ -91,7 +91,7 @@ def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:
     Counts cached by `anthology check` or a build are exact; a chapter changed since (or never
     checked) is counted from pandoc's parse, without citeproc (about 0.1 s a chapter).
     """
-    from anthology.checks.runner import (
+    from anthology.editorial.checks.runner import (
         cached_word_counts,
         checkable_chapters,
         estimated_word_counts,
@@ -107,8 +107,8 @@ def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:
 def known_submissions(book: Book) -> Mapping[str, LastSubmission] | None:
     """The last submission per chapter id (one `git log`); outside a repository, or with no
     commits yet, None and status shows "–"."""
-    from anthology.submissions.history import last_submissions
-    from anthology.tracking.status import LastSubmission
+    from anthology.editorial.submissions.history import last_submissions
+    from anthology.editorial.tracking.status import LastSubmission
 
     found = last_submissions(book)
     return {cid: LastSubmission(s.date.date(), s.author_name, s.short)

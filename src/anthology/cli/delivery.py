@@ -33,8 +33,8 @@ def package_command(allow_dirty: bool, force: bool, draft: bool, quiet: bool) ->
     \b
         anthology package
     """
-    from anthology.delivery import package_book
-    from anthology.findings import Severity, render_text
+    from anthology.core.findings import Severity, render_text
+    from anthology.outputs.delivery import package_book
 
     book = state().book()
 

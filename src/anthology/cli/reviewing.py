@@ -1,8 +1,8 @@
 """Peer review run by the editor: assign reviewers, record their reports, decide.
 
-Commands of this group are registered in anthology.cli. Each parses options, calls one function
-of `anthology.tracking.reviewing` and prints; domain errors are turned into messages by the
-group. The review copy a reviewer reads is `anthology build review CHAPTER`.
+Commands of this group are registered in anthology.cli. Each parses options, calls one
+function of `anthology.editorial.tracking.reviewing` and prints; domain errors are turned
+into messages by the group. The review copy a reviewer reads is `anthology build review CHAPTER`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from anthology.cli.common import echo, format_option, state, today
-from anthology.model import BLIND_MODES, RECOMMENDATIONS
+from anthology.core.model import BLIND_MODES, RECOMMENDATIONS
 
 COMMANDS: list[click.Command] = []
 
@@ -52,8 +52,8 @@ def review_assign_command(chapter_id: str, reviewer: str, due: str | None, blind
     \b
         anthology review assign peer-support jane-roe --due 2027-02-15 --blind double
     """
-    from anthology.tracking.plan import parse_date
-    from anthology.tracking.reviewing import assign_review
+    from anthology.editorial.tracking.plan import parse_date
+    from anthology.editorial.tracking.reviewing import assign_review
 
     review = assign_review(state().root(), chapter_id, reviewer, today(),
                            due=parse_date(due) if due else None, blind=blind, force=force)
@@ -73,7 +73,7 @@ def review_list_command(fmt: str) -> None:
     \b
         anthology review list --format json
     """
-    from anthology.tracking.reviewing import review_record
+    from anthology.editorial.tracking.reviewing import review_record
 
     book = state().book()
     rows = [(c, r) for c in book.chapters for r in c.reviews]
@@ -116,7 +116,7 @@ def review_record_command(chapter_id: str, reviewer: str, recommendation: str,
     \b
         anthology review record peer-support jane-roe --recommendation minor --report r.md
     """
-    from anthology.tracking.reviewing import record_review
+    from anthology.editorial.tracking.reviewing import record_review
 
     review = record_review(state().root(), chapter_id, reviewer, recommendation, today(),
                            report)
@@ -144,8 +144,8 @@ def review_decide_command(chapter_id: str, decision: str, note: str | None,
         anthology review decide peer-support revise --note "Please shorten section 2."
     """
     from anthology.cli.tracking import _who
-    from anthology.findings import render_text
-    from anthology.tracking.reviewing import decide_review
+    from anthology.core.findings import render_text
+    from anthology.editorial.tracking.reviewing import decide_review
 
     root = state().root()
     result = decide_review(root, chapter_id, decision, today(), by=_who(root), note=note,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from anthology.cli.common import echo, format_option, state, today, use_colour
-from anthology.terminal import safe_for_terminal
+from anthology.core.terminal import safe_for_terminal
 
 COMMANDS: list[click.Command] = []
 
@@ -46,8 +46,8 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
     \b
         anthology submissions --since 2026-09-01 --format json
     """
-    from anthology.submissions.history import read_history
-    from anthology.tracking.plan import parse_date
+    from anthology.editorial.submissions.history import read_history
+    from anthology.editorial.tracking.plan import parse_date
 
     since = parse_date(since_text) if since_text is not None else None
     book = state().book()
@@ -137,7 +137,7 @@ def sync_command(dry_run: bool) -> None:
     \b
         anthology sync --dry-run
     """
-    from anthology.submissions.sync import Kind, sync_book
+    from anthology.editorial.submissions.sync import Kind, sync_book
 
     cli_state = state()
     book = cli_state.book()
@@ -149,7 +149,7 @@ def sync_command(dry_run: bool) -> None:
             recorded += 1
             round_text = ""
             if action.state.value == "review":
-                from anthology.tracking.workflow import review_round
+                from anthology.editorial.tracking.workflow import review_round
 
                 history = book.chapter(action.chapter).history
                 round_text = f" (round {review_round(history, action.state)})"
@@ -189,8 +189,8 @@ def diff_command(chapter_id: str, since_state: str | None, round_number: int | N
     \b
         anthology diff peer-support --round 1 --format html > peer-support-changes.html
     """
-    from anthology.submissions.compare import diff_chapter, render_html, render_text
-    from anthology.tracking.plan import find_chapter, parse_state
+    from anthology.editorial.submissions.compare import diff_chapter, render_html, render_text
+    from anthology.editorial.tracking.plan import find_chapter, parse_state
 
     book = state().book()
     chapter = find_chapter(book, chapter_id)
@@ -223,8 +223,8 @@ def hooks_install_command(force: bool) -> None:
     \b
         anthology hooks install
     """
-    from anthology.files import relative_name
-    from anthology.submissions.hooks import install_hook
+    from anthology.core.files import relative_name
+    from anthology.editorial.submissions.hooks import install_hook
 
     root = state().root()
     done = install_hook(root, force=force)
@@ -239,7 +239,7 @@ def check_changed(named: set[str] | None, base: str | None, fmt: str, strict: bo
                   quiet: bool) -> int:
     """`check --changed [--base REF]`: check the chapters changed against the main branch."""
     from anthology.cli.checking import check_chapters
-    from anthology.submissions.hooks import changed_chapters
+    from anthology.editorial.submissions.hooks import changed_chapters
 
     book = state().book()
     ids, against = changed_chapters(book, base)
@@ -263,8 +263,8 @@ def check_changed(named: set[str] | None, base: str | None, fmt: str, strict: bo
 def check_staged(fmt: str, strict: bool, quiet: bool) -> int:
     """`check --staged` (the pre-commit hook): check the chapters as they are staged."""
     from anthology.cli.checking import check_chapters
-    from anthology.submissions.history import cache_for
-    from anthology.submissions.hooks import staged_book
+    from anthology.editorial.submissions.history import cache_for
+    from anthology.editorial.submissions.hooks import staged_book
 
     with staged_book(state().root()) as (book, ids, working):
         if ids is not None and not ids:

@@ -1,7 +1,7 @@
 """Tracking the book: contributors, chapters, the workflow, status, report and reminders.
 
 Commands of this group are registered in anthology.cli. Each parses options, calls one function
-of `anthology.tracking` and prints; domain errors are turned into messages by the group.
+of `anthology.editorial.tracking` and prints; domain errors are turned into messages by the group.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from anthology.cli.common import (
     today,
     use_colour,
 )
-from anthology.errors import UsageError
-from anthology.model import TEXT_STATES, Book, Chapter, Contributor, Event, Status
+from anthology.core.errors import UsageError
+from anthology.core.model import TEXT_STATES, Book, Chapter, Contributor, Event, Status
 
 COMMANDS: list[click.Command] = []
 
 
 def _who(root: Path) -> str:
     """`git config user.name` in the book, else the name of the user running the command."""
-    from anthology.submissions.git import config_value
+    from anthology.editorial.submissions.git import config_value
 
     name = config_value("user.name", root)
     if name:
@@ -45,7 +45,7 @@ def _who(root: Path) -> str:
 def _date_or_today(value: str | None) -> dt.date:
     """`--date` as a date, today when it is not given; a day still to come is refused, since
     the history records what has happened (and a later event could not be dated before it)."""
-    from anthology.tracking.plan import parse_date
+    from anthology.editorial.tracking.plan import parse_date
 
     if value is None:
         return today()
@@ -80,7 +80,7 @@ def contributor_group() -> None:
 
 
 def _person_lines(book: Book, person: Contributor) -> list[str]:
-    from anthology.tracking.people import chapters_of
+    from anthology.editorial.tracking.people import chapters_of
 
     lines = [f"{person.name} ({person.id})"]
     for label, value in (("Sorting name", person.sort_name),
@@ -120,7 +120,7 @@ def contributor_add_command(name: str, ident: str | None, emails: tuple[str, ...
     \b
         anthology contributor add "Jane Doe" --email jane.doe@example.ac.uk
     """
-    from anthology.tracking.people import add_contributor
+    from anthology.editorial.tracking.people import add_contributor
 
     person = add_contributor(state().root(), name, emails, ident, sort_name=sort_name,
                              affiliation=affiliation, orcid=orcid, bio=bio,
@@ -138,7 +138,7 @@ def contributor_list_command(fmt: str) -> None:
     \b
         anthology contributor list
     """
-    from anthology.tracking.people import chapters_of
+    from anthology.editorial.tracking.people import chapters_of
 
     book = state().book()
     if fmt == "json":
@@ -174,7 +174,7 @@ def contributor_show_command(contributor_id: str) -> None:
     \b
         anthology contributor show jane-doe
     """
-    from anthology.tracking.people import find_contributor
+    from anthology.editorial.tracking.people import find_contributor
 
     book = state().book()
     echo("\n".join(_person_lines(book, find_contributor(book, contributor_id))))
@@ -201,7 +201,7 @@ def contributor_edit_command(contributor_id: str, name: str | None, sort_name: s
     \b
         anthology contributor edit jane-doe --affiliation "University of Leeds"
     """
-    from anthology.tracking.people import edit_contributor
+    from anthology.editorial.tracking.people import edit_contributor
 
     person = edit_contributor(state().root(), contributor_id, name=name, sort_name=sort_name,
                               emails=list(emails) or None, affiliation=affiliation,
@@ -219,7 +219,7 @@ def contributor_remove_command(contributor_id: str) -> None:
     \b
         anthology contributor remove jane-doe
     """
-    from anthology.tracking.people import remove_contributor
+    from anthology.editorial.tracking.people import remove_contributor
 
     person = remove_contributor(state().root(), contributor_id)
     echo(f"Removed {person.name} ({person.id}).")
@@ -259,7 +259,7 @@ def chapter_add_command(chapter_id: str, title: str, authors: tuple[str, ...],
     \b
         anthology chapter add peer-support --title "Peer support" --author jane-doe
     """
-    from anthology.tracking.plan import add_chapter
+    from anthology.editorial.tracking.plan import add_chapter
 
     root = state().root()
     chapter = add_chapter(root, chapter_id, title, authors, file=file, part=part,
@@ -302,7 +302,7 @@ def _chapter_dict(book: Book, chapter: Chapter) -> dict[str, object]:
 
 
 def _event_dict(event: Event) -> dict[str, object]:
-    from anthology.tracking.store import event_record
+    from anthology.editorial.tracking.store import event_record
 
     record = event_record(event)
     record["date"] = record["date"].isoformat()
@@ -319,8 +319,8 @@ def chapter_show_command(chapter_id: str) -> None:
     \b
         anthology chapter show peer-support
     """
-    from anthology.tracking import workflow
-    from anthology.tracking.plan import find_chapter
+    from anthology.editorial.tracking import workflow
+    from anthology.editorial.tracking.plan import find_chapter
 
     book = state().book()
     chapter = find_chapter(book, chapter_id)
@@ -370,7 +370,7 @@ def chapter_edit_command(chapter_id: str, title: str | None, authors: tuple[str,
     \b
         anthology chapter edit peer-support --due drafts=2026-12-15
     """
-    from anthology.tracking.plan import edit_chapter, parse_due
+    from anthology.editorial.tracking.plan import edit_chapter, parse_due
 
     chapter = edit_chapter(state().root(), chapter_id, title=title, authors=authors, file=file,
                            part=part, word_limit=word_limit, due=parse_due(due))
@@ -391,7 +391,7 @@ def chapter_move_command(chapter_id: str, before: str | None, after: str | None,
     \b
         anthology chapter move peer-support --after introduction
     """
-    from anthology.tracking.plan import move_chapter
+    from anthology.editorial.tracking.plan import move_chapter
 
     book = move_chapter(state().root(), chapter_id, before=before, after=after, to=to)
     order = [c.id for c in book.chapters]
@@ -410,7 +410,7 @@ def chapter_remove_command(chapter_id: str, force: bool) -> None:
     \b
         anthology chapter remove peer-support
     """
-    from anthology.tracking.plan import remove_chapter
+    from anthology.editorial.tracking.plan import remove_chapter
 
     chapter = remove_chapter(state().root(), chapter_id, force)
     kept = f" Its file {chapter.file} was kept." if chapter.file and (
@@ -440,7 +440,7 @@ def mark_command(chapter_id: str, new_state: str, note: str | None, date: str | 
     \b
         anthology mark ch04 draft --note "arrived by email"
     """
-    from anthology.tracking.plan import mark_chapter
+    from anthology.editorial.tracking.plan import mark_chapter
 
     root = state().root()
     chapter = mark_chapter(root, chapter_id, new_state, date=_date_or_today(date),
@@ -485,7 +485,7 @@ def history_command(chapter_id: str, fmt: str) -> None:
     \b
         anthology history ch04
     """
-    from anthology.tracking.plan import find_chapter
+    from anthology.editorial.tracking.plan import find_chapter
 
     chapter = find_chapter(state().book(), chapter_id)
     if fmt == "json":
@@ -512,9 +512,9 @@ def status_command(overdue: bool, state_name: str | None, author: str | None,
     \b
         anthology status --overdue
     """
-    from anthology.tracking.people import find_contributor
-    from anthology.tracking.plan import parse_state
-    from anthology.tracking.status import build_status, render
+    from anthology.editorial.tracking.people import find_contributor
+    from anthology.editorial.tracking.plan import parse_state
+    from anthology.editorial.tracking.status import build_status, render
 
     book = state().book()
     wanted = parse_state(state_name) if state_name else None
@@ -541,9 +541,9 @@ def report_command() -> None:
     \b
         anthology report
     """
-    from anthology.files import atomic_write_text, relative_name
-    from anthology.tracking.report import render_report
-    from anthology.tracking.status import build_status
+    from anthology.core.files import atomic_write_text, relative_name
+    from anthology.editorial.tracking.report import render_report
+    from anthology.editorial.tracking.status import build_status
 
     book = state().book()
     report = build_status(book, today(), words=known_words(book)[0],
@@ -568,9 +568,9 @@ def remind_command(chapter_ids: Sequence[str], overdue: bool) -> None:
     \b
         anthology remind --overdue
     """
-    from anthology.files import relative_name
-    from anthology.tracking.reminders import write_reminders
-    from anthology.tracking.reviewing import write_review_reminders
+    from anthology.core.files import relative_name
+    from anthology.editorial.tracking.reminders import write_reminders
+    from anthology.editorial.tracking.reviewing import write_review_reminders
 
     book = state().book()
     written = write_reminders(book, today(), book.root / "build" / "mail",

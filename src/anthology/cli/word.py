@@ -1,7 +1,7 @@
 """Word in, Word out: chapters that arrive by e-mail (Markdown or .docx) and Word imports.
 
 Commands of this group are registered in anthology.cli. Each parses options, calls one core
-function (anthology.submissions.submit, anthology.word.wordimport) and prints.
+function (anthology.editorial.submissions.submit, anthology.editorial.word.wordimport) and prints.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import click
 from anthology.cli.common import echo, state
 
 if TYPE_CHECKING:
-    from anthology.model import Book
-    from anthology.word.wordimport import ImportReport
+    from anthology.core.model import Book
+    from anthology.editorial.word.wordimport import ImportReport
 
 COMMANDS: list[click.Command] = []
 
@@ -24,7 +24,7 @@ _SOURCE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def _import_lines(book: Book, report: ImportReport) -> list[str]:
     """What an import wrote, what it accepted and what did not come through."""
-    from anthology.files import relative_name
+    from anthology.core.files import relative_name
 
     lines = [f"Wrote {relative_name(book.root, p)}" for p in report.written[:3]]
     if len(report.written) > 3:
@@ -47,9 +47,9 @@ def _import_lines(book: Book, report: ImportReport) -> list[str]:
 def _check_lines(book: Book, chapter_id: str) -> list[str]:
     """`anthology check` of the chapter: its findings (the chapter is in place whatever they
     are, so they do not change the exit code)."""
-    from anthology.checks.runner import check_book
-    from anthology.config import load_book
-    from anthology.findings import render_text, sort_findings
+    from anthology.core.config import load_book
+    from anthology.core.findings import render_text, sort_findings
+    from anthology.editorial.checks.runner import check_book
 
     findings = sort_findings(check_book(load_book(book.root), [chapter_id]))
     shown = [f for f in findings if f.severity != "info"]
@@ -79,8 +79,8 @@ def import_command(chapter_id: str, source: Path, accept_changes: bool) -> None:
     \b
         anthology import peer-support ~/Downloads/peer-support-v2.docx
     """
-    from anthology.tracking.plan import find_chapter
-    from anthology.word.wordimport import import_docx
+    from anthology.editorial.tracking.plan import find_chapter
+    from anthology.editorial.word.wordimport import import_docx
 
     book = state().book()
     report = import_docx(book, find_chapter(book, chapter_id), source,
@@ -117,7 +117,7 @@ def submit_command(chapter_id: str, source: Path, sender: str | None, date: str 
         anthology submit peer-support peer-support.docx --from ben-writer
     """
     from anthology.cli.tracking import _date_or_today
-    from anthology.submissions.submit import submit_chapter
+    from anthology.editorial.submissions.submit import submit_chapter
 
     root = state().root()
     result = submit_chapter(root, chapter_id, source, sender=sender,

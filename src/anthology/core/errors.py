@@ -1,0 +1,58 @@
+"""Errors a user can cause. The CLI turns these into messages and exit codes, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anthology.core.findings import Finding
+
+
+class AnthologyError(Exception):
+    """A problem the user can fix: printed without a traceback, exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings = tuple(findings)
+
+
+class ConfigError(AnthologyError):
+    """The book's configuration is wrong: nothing was written, exit code 2."""
+
+    exit_code = 2
+
+
+class UsageError(AnthologyError):
+    """The command was asked for something impossible (unknown id, bad date): exit code 2."""
+
+    exit_code = 2
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a command that cleaned up after itself: exit 128 + signal.
+
+    A KeyboardInterrupt, so that what cleans up after Ctrl-C cleans up after this too.
+    """
+
+    def __init__(self, signum: int, message: str) -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.message = message
+
+
+class ToolError(AnthologyError):
+    """An outside program (pandoc, WeasyPrint, git) failed on something we gave it: exit code 1."""
+
+
+class CapError(ToolError):
+    """An outside program was stopped at its memory or time cap: the input was too much for it
+    (`reason` says which cap, in plain words)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

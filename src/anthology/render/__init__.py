@@ -1,1 +1,0 @@
-"""Rendering: pandoc, HTML, PDF (WeasyPrint) and EPUB."""
