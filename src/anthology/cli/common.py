@@ -89,7 +89,7 @@ def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:
     """Words counted against the limit per chapter id, and the ids whose count is estimated.
 
     Counts cached by `anthology check` or a build are exact; a chapter changed since (or never
-    checked) is counted from pandoc's parse, without citeproc (about 0.1 s a chapter).
+    checked) is counted from pandoc's parse, without citeproc, which is quick.
     """
     from anthology.editorial.checks.runner import (
         cached_word_counts,

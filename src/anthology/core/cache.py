@@ -8,8 +8,8 @@ sections for print), `xhtml` (a chapter's EPUB file), `epub-skeleton` (the EPUB 
 chapters), `cover` (the drawn cover), `layout` (a laid-out piece of the PDF: pages, anchors,
 bookmarks) and `part` (a piece's PDF: laid out without margins, its running heads and folios
 for a first page, or both laid over each other). Compiled templates are kept in `jinja/`. Each
-key is a digest of everything its product depends on; see build.py, render/chapter.py and
-render/epub.py for what goes into each.
+key is a digest of everything its product depends on; see `chapter_key` in chapters/prepare.py
+and in outputs/epub/write.py, and the keys of outputs/book/, for what goes into each.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ def digest(*parts: str | bytes) -> str:
 
 
 def dump_json(value: Any) -> bytes:
-    """`value` as compact UTF-8 JSON, in its own key order (orjson: a chapter's AST in a
-    fifteenth of the time `json.dumps` takes; dictionary keys that are not strings are
-    written as strings, as `json` does). What orjson will not write goes through `json`:
-    an integer beyond 64 bits is written, text UTF-8 cannot hold (a lone surrogate, from
-    a YAML escape) raises UnicodeEncodeError."""
+    """`value` as compact UTF-8 JSON, in its own key order (orjson, for speed: a cold build
+    writes every chapter's AST; keys that are not strings are written as strings, as `json`
+    does). What orjson will not write goes through `json`: an integer beyond 64 bits is
+    written, text UTF-8 cannot hold (a lone surrogate, from a YAML escape) raises
+    UnicodeEncodeError."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:

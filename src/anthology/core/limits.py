@@ -5,8 +5,7 @@ handed to pandoc at all (its size is read from the file system, its entries coun
 pattern over the bytes); a chapter's notes are counted before pandoc reads it, and its AST is
 measured on pandoc's JSON before it is decoded, sanitized, cited or laid out. The limits leave
 generous room for a real long chapter: one of about 40,000 words (100 printed pages) has some
-72,000 elements (1.7 to 1.8 per word, measured on the sample book and on the longest chapters
-of the corpus books), a few hundred notes at most and a few dozen tables.
+72,000 elements, a few hundred notes at most and a few dozen tables.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ MAX_BIBLIOGRAPHY_BYTES = 5_000_000
 MAX_BIBLIOGRAPHY_ENTRIES = 20_000
 MAX_NOTES = 2_000
 MAX_TABLES = 500
-# Table cells lay out into more pages per element than prose: one table of 38,000 rows (230,000
-# elements) ran a WeasyPrint worker to 1.9 GB and past 5 minutes, while 10,000 cells in two
-# columns made 167 pages in 15 s of CPU and 326 MB.
+# Table cells lay out into more pages per element than prose: 10,000 cells in two columns are
+# some 160 pages, well within a worker's memory and time caps.
 MAX_TABLE_CELLS = 10_000
 # About 140,000 words, three and a half times a 100-page chapter.
 MAX_ELEMENTS = 250_000
@@ -77,8 +75,7 @@ def measure_chapter(data: bytes) -> tuple[int, int, int, int]:
 
     pandoc writes each element as `{"t":"Kind",...}` with no spaces (a cell as its alignment,
     row span and column span: `{"t":"AlignDefault"},1,1,`), and a quote inside text is
-    escaped, so these counts are exact; they cost milliseconds where decoding the JSON of a
-    hostile chapter costs seconds and hundreds of MB.
+    escaped, so these counts are exact, and a hostile chapter is measured without decoding it.
     """
     return (data.count(b'"t":'), data.count(b'"t":"Note"'), data.count(b'"t":"Table"'),
             sum(1 for _ in _CELL.finditer(data)))
@@ -115,8 +112,8 @@ def capped_finding(name: str, reason: str, chapter: str | None) -> Finding:
 def note_definitions_finding(body: str, first_line: int, name: str,
                              chapter: str | None) -> Finding | None:
     """`manuscript.too-large` when the body defines more notes (`[^label]: ...` lines) than a
-    chapter may have, found before pandoc reads it (pandoc spends about 0.1 ms of CPU and
-    5 KB on each: 100,000 took 10 s and 514 MB), at the line of the first beyond the limit."""
+    chapter may have, found before pandoc reads it (pandoc's time and memory grow with each
+    note), at the line of the first beyond the limit."""
     if body.count("[^") <= MAX_NOTES:
         return None
     starts = [match.start() for match in _NOTE_DEFINITION.finditer(body)]

@@ -1,8 +1,8 @@
 """Giving memory back to the system once a big piece of work is over.
 
 Python returns its own arenas when they empty, but what it and the C libraries (Pango, cairo's
-fonts, harfbuzz) freed through malloc stays resident until the C heap is trimmed. Between the
-checks and the layout, and between two layouts in a worker, that is 6 to 10 MB a process.
+fonts, harfbuzz) freed through malloc stays resident until the C heap is trimmed: trimmed
+between the checks and the layout, and between two layouts in a worker.
 """
 
 from __future__ import annotations

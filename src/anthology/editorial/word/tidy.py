@@ -1,6 +1,6 @@
 """What pandoc's reading of a Word file needs before it is the book's Markdown: the reference
 list heading Zotero left, the book's own figure and table numbers and cross-references in a
-chapter the book sent out in Word (render/chapterdoc.py), and stray spaces. Pure: AST in, AST
+chapter the book sent out in Word (outputs/chapterdoc.py), and stray spaces. Pure: AST in, AST
 out.
 """
 

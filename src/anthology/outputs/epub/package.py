@@ -6,9 +6,8 @@ written on its own is always text/ch001.xhtml with media from file0. Here each c
 place of its stub in the skeleton, with its links renamed to that file and its media numbered
 through the book, so the package is the one pandoc would write for the whole book.
 Everything else we add ourselves: cover, title and copyright pages, stylesheet, accessibility
-metadata, the navigation (render/epub_front.py), the print edition's page breaks
-(render/print_pages.py), the modification date, and a zip with fixed timestamps (same inputs,
-same bytes).
+metadata, the navigation (front.py), the print edition's page breaks (page_list.py), the
+modification date, and a zip with fixed timestamps (same inputs, same bytes).
 """
 
 from __future__ import annotations

@@ -2,11 +2,10 @@
 spliced into a package whose skeleton comes from one cheap pandoc run.
 
 A rebuild after one chapter changed runs pandoc for that chapter only. A build that writes an
-EPUB has each chapter's file made by the checks as soon as the chapter is checked
-(checks/runner.py), so what is left here is mostly reading the cache. The skeleton
-(title page, notes on contributors, part titles, nav, OPF metadata) is pandoc's EPUB of the
-front matter and the headings alone, cached too; render/epub_package.py puts the pieces
-together.
+EPUB has each chapter's file made as soon as the chapter is checked, so what is left here is
+mostly reading the cache. The skeleton (title page, notes on contributors, part titles, nav,
+OPF metadata) is pandoc's EPUB of the front matter and the headings alone, cached too;
+package.py puts the pieces together.
 
 pandoc runs sandboxed: images reach it as data: URLs that we read ourselves from inside the book,
 and the metadata is a file we write and name on its command line.
@@ -60,12 +59,10 @@ from anthology.outputs.epub.page_list import PrintPages
 
 # Change when the XHTML made from the same chapter changes (this module's or the package's
 # handling of it): every chapter's cached file is then made again.
-# 2: MathML (--mathml), its TeX as alttext; 3: authors with affiliations, the abstract headed
-XHTML_FORMAT = "4"  # 4: both
+XHTML_FORMAT = "4"
 PANDOC_OPTIONS = ("--split-level=1", "--toc", "--toc-depth=1", "--mathml")
-# pandoc's EPUB writer allocates about 1 GB for a long chapter; an old generation of at least
-# 64 MB spares it most of its major collections (about a fifth less CPU for some 20 MB more
-# resident). It changes no byte of what is written, so it is not in the cache keys.
+# pandoc's EPUB writer allocates a lot for a long chapter: a larger old generation spares it
+# most of its major collections. It changes no byte written, so it is not in the cache keys.
 CHAPTER_RTS = ("+RTS", "-O64m", "-RTS")
 API_VERSION = [1, 23, 1]
 
