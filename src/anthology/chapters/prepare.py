@@ -19,16 +19,20 @@ from typing import Any
 import orjson
 
 from anthology.chapters.citeframe import frame_of, in_text_style, splice
-from anthology.chapters.crossrefs import REFERS_ELSEWHERE, Elsewhere, book_labels, labels_digest
+from anthology.chapters.crossrefs import (
+    REFERS_ELSEWHERE,
+    Elsewhere,
+    Target,
+    book_labels,
+    labels_digest,
+    number_crossrefs,
+)
 from anthology.chapters.document import (
     Locator,
     Node,
-    Target,
     citation_keys,
     each,
     empty_attr,
-    number_crossrefs,
-    sanitize,
     str_inlines,
     stringify,
 )
@@ -36,6 +40,7 @@ from anthology.chapters.index_marks import MARKS_VERSION, Mark, mark_index
 from anthology.chapters.manuscript import Manuscript, read_manuscript
 from anthology.chapters.maths import check_maths, maths_version, measure_of
 from anthology.chapters.rawtext import omitted_chapter, tree_too_deep
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache, digest
 from anthology.core.errors import CapError, ToolError
 from anthology.core.files import relative_name, resolve_inside

@@ -250,7 +250,8 @@ def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
 
 
 def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
-    from anthology.chapters.document import Locator, citation_keys, number_crossrefs, sanitize
+    from anthology.chapters.crossrefs import number_crossrefs
+    from anthology.chapters.document import Locator, citation_keys
     from anthology.chapters.index_marks import mark_index
     from anthology.chapters.manuscript import read_manuscript
     from anthology.chapters.maths import check_maths, measure_of
@@ -260,6 +261,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
         parse_body,
         parse_markdown,
     )
+    from anthology.chapters.safety import sanitize
     from anthology.core.errors import CapError
     from anthology.core.limits import capped_finding
     from anthology.editorial.checks.citations import CitationPlaces, check_citations, find_citations
