@@ -5,7 +5,7 @@ A chapter names its images, and a contributor writes the chapter: without these 
 in the book folder could be named as an image and copied into the EPUB (git's `.git/config`
 with the remote's access token, contributors.yaml with everyone's e-mail address), and a small
 PNG declaring 30,000 x 30,000 pixels would make the renderers allocate gigabytes. The chapter
-pipeline (document.py's `_safe_image`, so `check` and `build` agree), the EPUB's embedding, the
+pipeline (safety.py's `_safe_image`, so `check` and `build` agree), the EPUB's embedding, the
 PDF's URL fetcher and the book's cover all ask `inspect_image`, and print only what
 `printable_image` gives: the file's bytes, or for an SVG a sanitised copy (see svg.py).
 """

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from anthology import __version__
+from anthology.chapters.bibentries import BibFile, finding_from_dict
+from anthology.chapters.bibliography import load_bibliography
 from anthology.core.cache import Cache, digest
 from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.files import relative_name, resolve_inside
@@ -35,14 +37,7 @@ from anthology.core.findings import Finding, Severity, error, has_errors, warnin
 from anthology.core.images import IMAGE_RULES, cover_findings
 from anthology.core.memory import release_memory
 from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
-from anthology.editorial.checks.bibliography import (
-    BibFile,
-    duplicate_keys,
-    duplicate_works,
-    finding_from_dict,
-    key_conflicts,
-    load_bibliography,
-)
+from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_works, key_conflicts
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
 from anthology.outputs.book.typeset import html_key
 
