@@ -27,11 +27,15 @@ from anthology.core.files import resolve_inside
 from anthology.core.images import SVG_HINT, inspect_image, removed_list
 from anthology.core.raster import ImageProblem
 
+# Links a reader can follow: the web, e-mail, a place in the book.
 SAFE_LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
+# The attributes kept (the rest could run code or change the page).
 SAFE_KEYS = {"width", "height", "lang", "index", "index-see", "index-see-also", "index-start",
              "index-end"}  # the index keys: index marks (anthology/chapters/index_marks.py)
+# How deep quotations and lists may nest before a passage is left out.
 MAX_DEPTH = 40
 _NESTING = {"BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList"}
+
 
 def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
              allow_raw_html: bool = False) -> Node:
