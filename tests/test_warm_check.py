@@ -12,18 +12,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from anthology.chapters.bibentries import BibEntry, BibFile
+from anthology.chapters.bibliography import load_bibliography
 from anthology.cli import cli
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.core.errors import ConfigError
 from anthology.core.yamlio import YDict, YList, document_from_json, document_to_json, load_yaml
-from anthology.editorial.checks.bibliography import (
-    BibEntry,
-    BibFile,
-    duplicate_works,
-    key_conflicts,
-    load_bibliography,
-)
+from anthology.editorial.checks.bibliography import duplicate_works, key_conflicts
 from tests.conftest import CORPUS
 
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from anthology.core.findings import Finding
-from anthology.editorial.checks.bibfields import (
+from anthology.chapters.bibfields import (
     normal_doi,
     normal_url,
     unlink_bad_urls,
     url_problem,
 )
-from anthology.editorial.checks.bibliography import load_bibliography, read_bibliography
+from anthology.chapters.bibliography import load_bibliography, read_bibliography
+from anthology.core.findings import Finding
 from tests.checks.conftest import texts
 from tests.conftest import CORPUS
 

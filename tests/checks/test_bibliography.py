@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from anthology.chapters.bibliography import load_bibliography, read_bibliography, scan_bibtex
 from anthology.core.cache import Cache
 from anthology.core.findings import Finding
-from anthology.editorial.checks.bibliography import (
-    load_bibliography,
-    read_bibliography,
-    scan_bibtex,
-)
 from tests.checks.conftest import FIXTURES, texts
 from tests.conftest import BIB, CORPUS
 

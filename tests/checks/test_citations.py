@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from anthology.chapters.prepare import parse_markdown
+from anthology.chapters.rawtext import mask_code
 from anthology.core.cache import Cache
 from anthology.core.findings import Finding
-from anthology.editorial.checks.citations import CitationPlaces, find_citations, mask_code
+from anthology.editorial.checks.citations import CitationPlaces, find_citations
 from tests.checks.conftest import FIXTURES, texts
 
 Check = Callable[..., list[Finding]]

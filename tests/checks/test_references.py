@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from anthology.editorial.checks.bibliography import load_bibliography
-from anthology.editorial.checks.references import raw_fields
+from anthology.chapters.bibliography import load_bibliography
+from anthology.chapters.bibprinting import raw_fields
 from tests.checks.conftest import texts
 from tests.conftest import CORPUS
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from anthology.chapters.bibentries import BibEntry
 from anthology.core.findings import Finding
-from anthology.editorial.checks.bibliography import BibEntry
 from anthology.editorial.checks.variants import differing_fields, one_work, same_title
 from tests.checks.conftest import texts
 

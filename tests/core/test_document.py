@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
+from anthology.chapters.crossrefs import number_crossrefs
 from anthology.chapters.document import (
     Locator,
     each,
     notes_to_endnotes,
     notes_to_footnotes,
-    number_crossrefs,
     prefix_ids,
-    sanitize,
     stringify,
 )
 from anthology.chapters.prepare import parse_markdown
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache
 
 

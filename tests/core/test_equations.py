@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from anthology.chapters.document import Locator, each, number_crossrefs, stringify
+from anthology.chapters.crossrefs import number_crossrefs
+from anthology.chapters.document import Locator, each, stringify
 from anthology.chapters.prepare import parse_markdown
 from anthology.core.cache import Cache
 

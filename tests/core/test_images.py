@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from anthology.core.images import (
-    MAX_PIXELS,
-    ImageInfo,
-    ImageProblem,
-    cover_findings,
-    inspect_bytes,
-    inspect_image,
-    printable_image,
-)
+from anthology.core.images import cover_findings, inspect_bytes, inspect_image, printable_image
+from anthology.core.raster import MAX_PIXELS, ImageInfo, ImageProblem
 from anthology.core.svg import SvgError, sanitise_svg
 
 
@@ -253,8 +246,9 @@ def test_the_cover_is_inspected_like_any_image(tmp_path: Path) -> None:
 
 
 def test_a_symlink_to_git_config_is_refused_where_it_leads(tmp_path: Path) -> None:
-    from anthology.chapters.document import Locator, each, sanitize, stringify
+    from anthology.chapters.document import Locator, each, stringify
     from anthology.chapters.prepare import parse_markdown
+    from anthology.chapters.safety import sanitize
     from anthology.core.cache import Cache
 
     write(tmp_path, ".git/config", b'[remote "origin"]\n\turl = https://token@example.org\n')

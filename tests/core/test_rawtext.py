@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from anthology.chapters.document import Locator, each, number_crossrefs, sanitize, stringify
+from anthology.chapters.crossrefs import number_crossrefs
+from anthology.chapters.document import Locator, each, stringify
 from anthology.chapters.prepare import parse_markdown
 from anthology.chapters.rawtext import (
     INDEX_ENTRY,
@@ -17,6 +18,7 @@ from anthology.chapters.rawtext import (
     tex_meaning,
     tree_too_deep,
 )
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache
 
 RAW_TEX_HINT = ("Write what it should show in Markdown instead (a page break, \\newpage on a "

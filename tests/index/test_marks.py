@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from anthology.chapters.document import Locator, each, sanitize
+from anthology.chapters.document import Locator, each
 from anthology.chapters.index_marks import Mark, index_commands, mark_index, parse_index_command
 from anthology.chapters.prepare import parse_markdown
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache
 
 

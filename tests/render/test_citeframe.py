@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
+from anthology.chapters.bibliography import load_bibliography
 from anthology.chapters.citeframe import frame_of, in_text_style, splice
 from anthology.chapters.csl import styles_dir
 from anthology.chapters.document import Node, citation_keys, each
 from anthology.chapters.manuscript import split_front_matter
 from anthology.chapters.prepare import _citeproc, cite, cited_items
 from anthology.core.cache import Cache
-from anthology.editorial.checks.bibliography import load_bibliography
 from anthology.engines import pandoc
 from benchmarks.generate import bibliography, chapter_text
 from tests.conftest import REPO

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from anthology.chapters.crossrefs import number_crossrefs
 from anthology.chapters.csl import resolve_csl
-from anthology.chapters.document import Locator, list_floats, name_floats, number_crossrefs
+from anthology.chapters.document import Locator, list_floats, name_floats
 from anthology.chapters.prepare import prepare_chapter
 from anthology.core.cache import Cache
 from anthology.core.config import load_book

@@ -169,7 +169,7 @@ def test_text_after_display_maths_continues_the_paragraph_unindented(tmp_path: P
 
 
 def test_a_display_formula_too_wide_for_the_page_is_a_warning(tmp_path: Path) -> None:
-    from anthology.chapters.document import number_crossrefs
+    from anthology.chapters.crossrefs import number_crossrefs
     from anthology.chapters.maths import measure_of
 
     assert measure_of("156mm", "20mm", "16mm") == pytest.approx(34.02, abs=0.01)

@@ -4,23 +4,37 @@ bookdown writes `\\@ref(fig:x)` (pandoc reads `@ref(fig:x)` as text) and labels 
 tables with `(\\#fig:x)` at the start of their caption; pandoc-crossref writes `@fig:x`,
 `@tbl:x` (pandoc reads them as citations) and labels with `{#fig:x}`. Both are read here as
 cross-references to the same targets as anthology's own `@fig-x`: a label's colon becomes a
-hyphen in the id (`fig:x` is the id `fig-x`). Pure: no files, no pandoc.
+hyphen in the id (`fig:x` is the id `fig-x`). Here too each chapter's figures, tables and
+labelled equations are numbered and every cross-reference resolved (`number_crossrefs`).
+Pure: no files, no pandoc (`book_labels` reads the other chapters' headings).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from anthology.chapters.document import (
+    CROSSREF_PREFIXES,
+    Locator,
+    Node,
+    each,
+    empty_attr,
+    str_inlines,
+    stringify,
+    transform,
+)
+from anthology.chapters.equations import equation_ids, number_equations
 from anthology.chapters.manuscript import MAX_CHAPTER_BYTES
+from anthology.chapters.rawtext import mask_code, masked_text
 from anthology.core.files import is_inside
 from anthology.core.findings import error
 
 if TYPE_CHECKING:
-    from anthology.chapters.document import Locator, Node, Target
     from anthology.core.model import Book
 
 WRITTEN = "crossref-written"  # the class of a link that stands for a reference as written
@@ -144,8 +158,6 @@ class IdKeeper:
 
     def _lines(self, written: str) -> list[int]:
         if self._masked is None:
-            from anthology.chapters.rawtext import masked_text
-
             self._masked = masked_text(self.locator.body)
         pattern = re.compile(r"#" + re.escape(written) + r"(?![\w:.-])")
         return [self.locator.first_line + self._masked.count("\n", 0, m.start())
@@ -166,6 +178,15 @@ def chunk_hint(body: str, key: str) -> str | None:
     return (f"The label {key} belongs to a code block, and anthology does not run code: save "
             "what the code makes as an image and add it, for example "
             f"![Caption](images/{ident}.png){{#{ident}}}.")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a cross-reference can point at."""
+
+    kind: str
+    label: str
+    inlines: list[Node]
 
 
 def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
@@ -192,8 +213,6 @@ def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
 
     hint = chunk_hint(locator.body, label) or did_you_mean(key, targets) or \
         f"Give the {what} that label, for example {example}."
-    from anthology.chapters.rawtext import masked_text
-
     masked = masked_text(locator.body)
     index = -1
     for _ in range(missed.get(written, 0) + 1):  # the next place it is written
@@ -262,8 +281,6 @@ def book_labels(book: Book) -> dict[str, Elsewhere]:
 
 @functools.lru_cache(maxsize=8)
 def _labels(entries: tuple[tuple[str, int, int, int, str, str], ...]) -> dict[str, Elsewhere]:
-    from anthology.editorial.checks.citations import mask_code
-
     labels: dict[str, Elsewhere] = {}
     for path, _, _, number, ident, title in entries:
         labels.setdefault(ident, Elsewhere(number, title, True))
@@ -283,3 +300,104 @@ def labels_digest(labels: dict[str, Elsewhere]) -> str:
     """What a chapter that refers elsewhere depends on, for its cache keys."""
     return repr(sorted((key, value.number, value.title, value.chapter)
                        for key, value in labels.items()))
+
+
+def number_crossrefs(ast: Node, number: str, locator: Locator,
+                     elsewhere: dict[str, Any] | None = None) -> tuple[Node, dict[str, Target]]:
+    """Number figures, tables and labelled equations per chapter (Figure 3.2, (3.2)) and
+    resolve @fig-/@tbl-/@sec-/@eq- refs (`elsewhere`: chapters and sections of other chapters,
+    see crossrefs.book_labels)."""
+    targets: dict[str, Target] = {}
+    counts = {"Figure": 0, "Table": 0}
+    labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
+
+    def label_caption(caption: list[Any], label: str) -> None:
+        blocks = caption[1]
+        prefix = [{"t": "Span", "c": [empty_attr(classes=["caption-label"]),
+                                      str_inlines(label)]}]
+        if blocks and blocks[0]["t"] in ("Plain", "Para"):
+            blocks[0]["c"] = [*prefix, {"t": "Space"}, *blocks[0]["c"]]
+        else:
+            blocks.insert(0, {"t": "Plain", "c": prefix})
+
+    equations: dict[str, str] = {}  # eq-x -> "(3.2)"
+    for node in each(ast["blocks"]):
+        kind = node["t"]
+        if kind in ("Para", "Plain"):
+            for identifier in equation_ids(node["c"]):
+                label = f"{number}.{len(equations) + 1}" if number else str(len(equations) + 1)
+                equations.setdefault(identifier, f"({label})")
+                targets.setdefault(identifier, Target("Equation", f"Equation {label}",
+                                                      str_inlines(f"Equation {label}")))
+        elif kind in ("Figure", "Table"):
+            word = "Figure" if kind == "Figure" else "Table"
+            counts[word] += 1
+            label = f"{word} {number}.{counts[word]}" if number else f"{word} {counts[word]}"
+            labels[id(node)] = label
+            identifier = node["c"][0][0]
+            if identifier:
+                targets[identifier] = Target(word, label, str_inlines(label))
+        elif kind == "Header" and node["c"][1][0]:
+            identifier = node["c"][1][0]
+            title = stringify(node["c"][2])
+            targets[identifier] = Target("Section", title, [
+                # An outer quotation, as pandoc reads "...": printed in the book's style.
+                {"t": "Quoted", "c": [{"t": "DoubleQuote"}, copy.deepcopy(node["c"][2])]}])
+    # Figures and tables in document order, matched to the rebuilt nodes in the same order
+    # (the transform visits them in that order too, as they do not nest).
+    pending = [labels[key] for key in labels]
+    missed: dict[str, int] = {}
+
+    def visit(node: Node) -> Node | list[Node] | None:
+        if equations and node["t"] in ("Para", "Plain"):
+            node["c"] = number_equations(node["c"], equations)
+            return None
+        if node["t"] == "Link" and WRITTEN in node["c"][0][1]:
+            return resolve_written(node, targets, locator, copy.deepcopy, missed, elsewhere)
+        if node["t"] in ("Figure", "Table") and pending:
+            label_caption(node["c"][1], pending.pop(0))
+            return None
+        if node["t"] != "Cite":
+            return None
+        citations = node["c"][0]
+        keys = [c["citationId"] for c in citations]
+        refs = [k for k in keys if k.startswith(CROSSREF_PREFIXES)]
+        if not refs:
+            return None
+        if len(refs) != len(keys):
+            locator.error("crossref.mixed", f"@{refs[0]}",
+                          f"mixes the cross-reference @{refs[0]} with citations in one "
+                          "bracket.", "Put cross-references outside the citation brackets: "
+                          "see @fig-x and [@smith2020].")
+            return None
+        out: list[Node] = []
+        for index, citation in enumerate(citations):
+            key = citation["citationId"]
+            if index:
+                out += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+            if citation["citationPrefix"]:
+                out += [*citation["citationPrefix"], {"t": "Space"}]
+            target = targets.get(key)
+            if target is None and elsewhere and key in elsewhere:
+                out += elsewhere[key].inlines()
+            elif target is None:
+                kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
+                         "eq-": "equation"}
+                what = next(v for k, v in kinds.items() if key.startswith(k))
+                from anthology.core.config import did_you_mean
+
+                locator.error("crossref.missing", f"@{key}",
+                              f"refers to @{key}, but this chapter has no {what} with the id "
+                              f"'{key}'.", chunk_hint(locator.body, key) or
+                              did_you_mean(key, targets) or
+                              f"Give the {what} that id, for example {{#{key}}} after it.")
+                out.append({"t": "Str", "c": "??"})
+            else:
+                out.append({"t": "Link", "c": [empty_attr(classes=["crossref"]),
+                                               copy.deepcopy(target.inlines), [f"#{key}", ""]]})
+            if citation["citationSuffix"]:
+                out += citation["citationSuffix"]
+        return out
+
+    result: Node = transform(ast, visit)
+    return result, targets

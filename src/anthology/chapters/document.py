@@ -1,9 +1,10 @@
 """Pure transformations of pandoc's JSON AST: no files, no subprocesses.
 
-The same parse feeds the checks, the word counts and the renderers. Here we make a chapter's
-AST safe (no raw HTML, no dangerous attributes or links, images only from inside the book,
-bounded nesting), number its figures and tables and resolve its cross-references, give its ids
-a per-chapter prefix, and turn notes into footnotes or endnotes.
+The same parse feeds the checks, the word counts and the renderers. Here are the tree's
+primitives (walking, rebuilding, plain text, a Locator for messages), and what the outputs do
+to a prepared chapter: give its ids a per-chapter prefix, turn notes into footnotes or
+endnotes, name and list its figures and tables. Making the tree safe is safety.py's work;
+numbering and cross-references are crossrefs.py's.
 """
 
 from __future__ import annotations
@@ -12,25 +13,17 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from anthology.chapters.equations import equation_ids, number_equations
-from anthology.core.files import resolve_inside
 from anthology.core.findings import Finding, error, warning
 
 Node = dict[str, Any]
 Visitor = Callable[[Node], Node | list[Node] | None]
 
 CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-")
-SAFE_LINK = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
-SAFE_KEYS = {"width", "height", "lang", "index", "index-see", "index-see-also", "index-start",
-             "index-end"}  # the index keys: index marks (anthology/chapters/index_marks.py)
-MAX_DEPTH = 40
-_NESTING = {"BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList"}
 # Which element of `c` holds the Attr, for elements that carry one.
-_ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Code": 0, "CodeBlock": 0, "Image": 0,
-               "Link": 0, "Table": 0, "Figure": 0}
+ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Code": 0, "CodeBlock": 0, "Image": 0,
+              "Link": 0, "Table": 0, "Figure": 0}
 
 
 def transform(node: Any, visit: Visitor) -> Any:
@@ -174,266 +167,6 @@ class Locator:
                                      chapter=self.chapter))
 
 
-def sanitize(ast: Node, locator: Locator, root: Path, chapter_dir: Path,
-             allow_raw_html: bool = False) -> Node:
-    """Make a chapter's AST safe to render; every refusal becomes a finding.
-
-    Image targets become paths relative to the book folder (the renderers' base). Attributes
-    other than SAFE_KEYS are dropped, and reported once for the chapter.
-    """
-    removed: list[str] = []
-
-    from anthology.chapters.crossrefs import IdKeeper, caption_label, crossref_cite, split_bookdown
-    from anthology.chapters.rawtext import RawReader, TemplateFinder
-
-    raw = RawReader(locator, allow_raw_html)
-    templates = TemplateFinder(locator)
-    ids = IdKeeper(locator)
-
-    def visit(node: Node) -> Node | list[Node] | None:
-        kind = node["t"]
-        if kind == "Str":
-            text = node["c"]
-            if "{" in text:
-                templates.see(text)
-            return split_bookdown(text) if "@ref(" in text else None
-        if kind in ("RawBlock", "RawInline"):
-            return raw.read(node)
-        if kind == "Cite":
-            return crossref_cite(node)
-        if kind in ("Figure", "Table"):
-            caption_label(node)
-        index = _ATTR_INDEX.get(kind)
-        if index is not None:
-            attr = node["c"][index]
-            if attr[2]:
-                removed.extend(k for k, _ in attr[2] if k not in SAFE_KEYS)
-                attr[2] = [[k, v] for k, v in attr[2] if k in SAFE_KEYS]
-            ids.see(attr)
-        if kind == "Link":
-            url = node["c"][2][0]
-            if url.startswith("#") and ":" in url:
-                node["c"][2][0] = url = url.replace(":", "-")  # as ids are (crossrefs.py)
-            if not SAFE_LINK.match(url):
-                locator.warning("link.unsafe", f"]({url}",
-                                f"links to '{url}', which readers of the book cannot follow.",
-                                "Link to a web address (https://...) or remove the link.")
-                return {"t": "Span", "c": [empty_attr(), node["c"][1]]}
-        if kind == "Image":
-            return _safe_image(node, locator, root, chapter_dir)
-        return None
-
-    result: Node = transform(ast, visit)
-    raw.finish()
-    result["blocks"] = _bound_depth(result["blocks"], 0, locator)
-    if removed:
-        _report_removed(removed, locator)
-    return result
-
-
-def _safe_image(node: Node, locator: Locator, root: Path, chapter_dir: Path) -> Node:
-    url = node["c"][2][0]
-    alt = node["c"][1]
-    label = stringify(alt)
-    replacement: Node = {"t": "Emph", "c": str_inlines(
-        f"[Image not included{': ' + label if label else ''}]")}
-    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and not url.lower().startswith(
-            "file:"):
-        locator.error("image.remote", f"]({url}",
-                      f"uses the image {url} from the internet; the book only uses images "
-                      "stored with it.", "Download the image into the chapter's images/ folder "
-                      "and refer to it there, for example ![Caption](images/figure.png).")
-        return replacement
-    resolved = resolve_inside(root, chapter_dir, url)
-    if resolved is None:
-        outside = url.startswith(("/", "file:")) or ".." in url or (chapter_dir / url).is_symlink()
-        if outside:
-            locator.error("image.outside", f"]({url}",
-                          f"uses the image {url}, which is outside the book folder.",
-                          "Copy the image into the chapter's images/ folder and refer to it "
-                          "there.")
-        else:
-            locator.error("image.missing", f"]({url}", f"uses the image {url}, which does "
-                          "not exist.", "Check the file name (capitals count) or add the image "
-                          "to the images/ folder.")
-        return replacement
-    from anthology.core.images import SVG_HINT, ImageProblem, inspect_image, removed_list
-
-    found = inspect_image(root, resolved)
-    if isinstance(found, ImageProblem):  # never printed, even by a forced build
-        locator.error(found.code, f"]({url}", f"uses the image {url}, which {found.what}.",
-                      found.hint)
-        return replacement
-    if found.removed:  # the renderers print its sanitised copy
-        locator.warning("image.svg-unsafe", f"]({url}", f"uses the SVG image {url}, which "
-                        f"contains {removed_list(found.removed)}; the book prints it without "
-                        "them.", SVG_HINT)
-    node["c"][2][0] = resolved.relative_to(root.resolve()).as_posix()
-    return node
-
-
-def _bound_depth(blocks: list[Node], depth: int, locator: Locator) -> list[Node]:
-    out = []
-    for block in blocks:
-        if block.get("t") in _NESTING:
-            if depth + 1 > MAX_DEPTH:
-                words = each(block, "Str")
-                locator.error("markdown.too-deep", words[0]["c"] if words else "",
-                              f"nests quotations or lists more than {MAX_DEPTH} levels deep, "
-                              "which cannot be printed.",
-                              "Flatten the nesting: most books never go beyond three levels.")
-                out.append({"t": "Para", "c": str_inlines("[Passage omitted: nested too deeply.]")})
-                continue
-            block = {**block, "c": _descend(block["c"], depth + 1, locator)}
-        out.append(block)
-    return out
-
-
-def _descend(content: Any, depth: int, locator: Locator) -> Any:
-    if isinstance(content, list):
-        if content and all(isinstance(x, dict) and "t" in x for x in content) and any(
-                x["t"] in _NESTING or x["t"] in ("Para", "Plain") for x in content):
-            return _bound_depth(content, depth, locator)
-        return [_descend(item, depth, locator) for item in content]
-    return content
-
-
-def _report_removed(removed: list[str], locator: Locator) -> None:
-    """One warning for every attribute `sanitize` dropped in a chapter, at the first one.
-
-    The tree is rebuilt bottom-up, so `removed` is not in reading order: the first is the one
-    whose text comes first in the body.
-    """
-    found = {name: re.search(rf"(?<![\w-]){re.escape(name)}\s*=", locator.body)
-             for name in dict.fromkeys(removed)}
-    where = {name: match.start() if match else len(locator.body)
-             for name, match in found.items()}
-    names = sorted(found, key=lambda name: where[name])
-    first = found[names[0]]
-    needle = first.group() if first else names[0]
-    count = len(removed)
-    shown = ", ".join(name[:40] for name in names[:5]) + (
-        f" and {len(names) - 5} more" if len(names) > 5 else "")
-    locator.warning("markdown.attribute-removed", needle,
-                    f"removed {count} attribute{'s' if count > 1 else ''} that could run code "
-                    f"or change the page ({shown}), {'the first ' if count > 1 else ''}here; "
-                    f"the text is printed without {'them' if count > 1 else 'it'}.",
-                    "Delete the attribute in {...} after the text; only width, height and lang "
-                    "are kept. Ask the editor if the passage needs a special style.")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Something a cross-reference can point at."""
-
-    kind: str
-    label: str
-    inlines: list[Node]
-
-
-def number_crossrefs(ast: Node, number: str, locator: Locator,
-                     elsewhere: dict[str, Any] | None = None) -> tuple[Node, dict[str, Target]]:
-    """Number figures, tables and labelled equations per chapter (Figure 3.2, (3.2)) and
-    resolve @fig-/@tbl-/@sec-/@eq- refs (`elsewhere`: chapters and sections of other chapters,
-    see crossrefs.book_labels)."""
-    targets: dict[str, Target] = {}
-    counts = {"Figure": 0, "Table": 0}
-    labels: dict[int, str] = {}  # id() of a figure or table in `ast` -> its label
-
-    def label_caption(caption: list[Any], label: str) -> None:
-        blocks = caption[1]
-        prefix = [{"t": "Span", "c": [empty_attr(classes=["caption-label"]),
-                                      str_inlines(label)]}]
-        if blocks and blocks[0]["t"] in ("Plain", "Para"):
-            blocks[0]["c"] = [*prefix, {"t": "Space"}, *blocks[0]["c"]]
-        else:
-            blocks.insert(0, {"t": "Plain", "c": prefix})
-
-    equations: dict[str, str] = {}  # eq-x -> "(3.2)"
-    for node in each(ast["blocks"]):
-        kind = node["t"]
-        if kind in ("Para", "Plain"):
-            for identifier in equation_ids(node["c"]):
-                label = f"{number}.{len(equations) + 1}" if number else str(len(equations) + 1)
-                equations.setdefault(identifier, f"({label})")
-                targets.setdefault(identifier, Target("Equation", f"Equation {label}",
-                                                      str_inlines(f"Equation {label}")))
-        elif kind in ("Figure", "Table"):
-            word = "Figure" if kind == "Figure" else "Table"
-            counts[word] += 1
-            label = f"{word} {number}.{counts[word]}" if number else f"{word} {counts[word]}"
-            labels[id(node)] = label
-            identifier = node["c"][0][0]
-            if identifier:
-                targets[identifier] = Target(word, label, str_inlines(label))
-        elif kind == "Header" and node["c"][1][0]:
-            identifier = node["c"][1][0]
-            title = stringify(node["c"][2])
-            targets[identifier] = Target("Section", title, [
-                # An outer quotation, as pandoc reads "...": printed in the book's style.
-                {"t": "Quoted", "c": [{"t": "DoubleQuote"}, copy.deepcopy(node["c"][2])]}])
-    # Figures and tables in document order, matched to the rebuilt nodes in the same order
-    # (the transform visits them in that order too, as they do not nest).
-    pending = [labels[key] for key in labels]
-    from anthology.chapters.crossrefs import WRITTEN, chunk_hint, resolve_written
-
-    missed: dict[str, int] = {}
-
-    def visit(node: Node) -> Node | list[Node] | None:
-        if equations and node["t"] in ("Para", "Plain"):
-            node["c"] = number_equations(node["c"], equations)
-            return None
-        if node["t"] == "Link" and WRITTEN in node["c"][0][1]:
-            return resolve_written(node, targets, locator, copy.deepcopy, missed, elsewhere)
-        if node["t"] in ("Figure", "Table") and pending:
-            label_caption(node["c"][1], pending.pop(0))
-            return None
-        if node["t"] != "Cite":
-            return None
-        citations = node["c"][0]
-        keys = [c["citationId"] for c in citations]
-        refs = [k for k in keys if k.startswith(CROSSREF_PREFIXES)]
-        if not refs:
-            return None
-        if len(refs) != len(keys):
-            locator.error("crossref.mixed", f"@{refs[0]}",
-                          f"mixes the cross-reference @{refs[0]} with citations in one "
-                          "bracket.", "Put cross-references outside the citation brackets: "
-                          "see @fig-x and [@smith2020].")
-            return None
-        out: list[Node] = []
-        for index, citation in enumerate(citations):
-            key = citation["citationId"]
-            if index:
-                out += [{"t": "Str", "c": ";"}, {"t": "Space"}]
-            if citation["citationPrefix"]:
-                out += [*citation["citationPrefix"], {"t": "Space"}]
-            target = targets.get(key)
-            if target is None and elsewhere and key in elsewhere:
-                out += elsewhere[key].inlines()
-            elif target is None:
-                kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
-                         "eq-": "equation"}
-                what = next(v for k, v in kinds.items() if key.startswith(k))
-                from anthology.core.config import did_you_mean
-
-                locator.error("crossref.missing", f"@{key}",
-                              f"refers to @{key}, but this chapter has no {what} with the id "
-                              f"'{key}'.", chunk_hint(locator.body, key) or
-                              did_you_mean(key, targets) or
-                              f"Give the {what} that id, for example {{#{key}}} after it.")
-                out.append({"t": "Str", "c": "??"})
-            else:
-                out.append({"t": "Link", "c": [empty_attr(classes=["crossref"]),
-                                               copy.deepcopy(target.inlines), [f"#{key}", ""]]})
-            if citation["citationSuffix"]:
-                out += citation["citationSuffix"]
-        return out
-
-    result: Node = transform(ast, visit)
-    return result, targets
-
-
 def chain(*visitors: Visitor) -> Visitor:
     """One visitor doing the work of several in a single walk: each sees what the previous
     made of the node; a list (splice) or a node of another type ends the chain."""
@@ -455,7 +188,7 @@ def chain(*visitors: Visitor) -> Visitor:
 def id_prefixer(prefix: str) -> Visitor:
     """A visitor for `prefix_ids`."""
     def visit(node: Node) -> Node | list[Node] | None:
-        index = _ATTR_INDEX.get(node["t"])
+        index = ATTR_INDEX.get(node["t"])
         if index is not None and node["c"][index][0]:
             node["c"][index][0] = prefix + node["c"][index][0]
         if node["t"] == "Link":
@@ -601,7 +334,7 @@ def unwrap_dangling_links(ast: Node) -> Node:
     ids = set()
     links = []
     for node in each(ast["blocks"]):
-        index = _ATTR_INDEX.get(node["t"])
+        index = ATTR_INDEX.get(node["t"])
         if index is not None and node["c"][index][0]:
             ids.add(node["c"][index][0])
         if node["t"] == "Link":

@@ -2,7 +2,7 @@
 
 pandoc reads the label as text after the formula (the display maths, a space, the text
 "{#eq-energy}"); here a labelled formula is found and made into a span with its id and its
-number. `document.number_crossrefs` numbers them per chapter and resolves `@eq-energy`.
+number. `crossrefs.number_crossrefs` numbers them per chapter and resolves `@eq-energy`.
 Pure: no files, no subprocesses.
 """
 

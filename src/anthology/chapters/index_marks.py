@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from anthology.chapters.document import _ATTR_INDEX, Locator, Node, each, stringify, transform
+from anthology.chapters.document import ATTR_INDEX, Locator, Node, each, stringify, transform
 
 MARKS_VERSION = "index-marks-3"  # in the prepared chapter's cache key: change with the marks
 MARK_KEYS = ("index", "index-see", "index-see-also", "index-start", "index-end")
@@ -136,8 +136,8 @@ def mark_index(ast: Node, locator: Locator) -> tuple[Node, list[Mark]]:
     marks: list[Mark] = []
     count = [0]
     cursor = [0]  # marks come in text order: each is looked for after the one before
-    taken = {node["c"][_ATTR_INDEX[node["t"]]][0] for node in each(ast)
-             if node["t"] in _ATTR_INDEX}
+    taken = {node["c"][ATTR_INDEX[node["t"]]][0] for node in each(ast)
+             if node["t"] in ATTR_INDEX}
 
     def line_of(*needles: str) -> int | None:
         for needle in needles:  # the first found after the mark before

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from anthology.chapters.rawtext import conflict_markers, limit_nesting
 from anthology.core.files import is_inside, relative_name
 from anthology.core.findings import Finding, error, warning
 from anthology.core.limits import note_definitions_finding
@@ -252,8 +253,6 @@ def read_manuscript(root: Path, name: str, chapter: str | None = None) -> Manusc
     if too_many is not None:
         return Manuscript(path, shown, chapter, meta, meta_lines, body, body_line,
                           (*findings, too_many), readable=False)
-    from anthology.chapters.rawtext import conflict_markers, limit_nesting
-
     body, deep = limit_nesting(body, body_line, shown, chapter)
     findings += deep + conflict_markers(body, body_line, shown, chapter)
     if not body.strip() and not unclosed:

@@ -18,17 +18,23 @@ from typing import Any
 
 import orjson
 
+from anthology.chapters.bibfields import has_bad_links, unlink_bad_urls
+from anthology.chapters.bibliography import load_bibliography
 from anthology.chapters.citeframe import frame_of, in_text_style, splice
-from anthology.chapters.crossrefs import REFERS_ELSEWHERE, Elsewhere, book_labels, labels_digest
+from anthology.chapters.crossrefs import (
+    REFERS_ELSEWHERE,
+    Elsewhere,
+    Target,
+    book_labels,
+    labels_digest,
+    number_crossrefs,
+)
 from anthology.chapters.document import (
     Locator,
     Node,
-    Target,
     citation_keys,
     each,
     empty_attr,
-    number_crossrefs,
-    sanitize,
     str_inlines,
     stringify,
 )
@@ -36,6 +42,7 @@ from anthology.chapters.index_marks import MARKS_VERSION, Mark, mark_index
 from anthology.chapters.manuscript import Manuscript, read_manuscript
 from anthology.chapters.maths import check_maths, maths_version, measure_of
 from anthology.chapters.rawtext import omitted_chapter, tree_too_deep
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache, digest
 from anthology.core.errors import CapError, ToolError
 from anthology.core.files import relative_name, resolve_inside
@@ -372,8 +379,6 @@ def _prepare(book: Book, chapter: Chapter, number: int, csl: Path, cache: Cache,
     check_maths(numbered, locator, cache, measure_of(page.width, page.inner, page.outer))
     findings += bib_findings + locator.findings
     cited = citation_keys(numbered)
-    from anthology.editorial.checks.bibliography import load_bibliography
-
     bibs = [load_bibliography(p, relative_name(book.root, p), cache) for p in bibliographies]
     cited_ast = cite(numbered, cited_items(dict.fromkeys(cited), bibs), csl,
                      book.config.language, what, cache)
@@ -423,8 +428,6 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
     """
     if not items and not each(ast["blocks"], "Cite"):
         return ast
-    from anthology.editorial.checks.bibfields import has_bad_links, unlink_bad_urls
-
     if has_bad_links(items):  # links no reader can follow (bibliography.bad-url): as text
         return unlink_bad_urls(_cite(ast, items, csl, lang, what, cache))
     return _cite(ast, items, csl, lang, what, cache)

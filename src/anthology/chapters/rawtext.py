@@ -4,7 +4,9 @@ Chapters converted from Quarto, bookdown, Manubot or LaTeX bring raw TeX (fenced
 ```` ```{=tex} ```` blocks, `\\newpage`, `\\index{...}`, environments), HTML comments meant for
 the editor, git conflict markers, template syntax, and nesting deeper than a page can hold.
 Here each is given its meaning (a page break, a note to the editor) or reported once, with its
-line, and left out of every output with the text around it intact. Pure: no files, no pandoc.
+line, and left out of every output with the text around it intact. Also here: the body with
+its code blanked (`mask_code`), where messages look for what they name. Pure: no files, no
+pandoc.
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from anthology.chapters.document import Locator, Node
 from anthology.core.findings import Finding, error, warning
-
-if TYPE_CHECKING:
-    from anthology.chapters.document import Locator, Node
 
 # The class of the division a page break becomes: the print CSS breaks after it.
 PAGE_BREAK = "page-break"
@@ -36,6 +35,8 @@ _MATH_ENVIRONMENTS = {"align", "align*", "equation", "equation*", "gather", "gat
                       "flalign", "flalign*"}
 _FENCE = re.compile(r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)(?P<fence>`{3,}|~{3,})[ \t]*"
                     r"\{=(?P<format>[\w-]+)\}[ \t]*$")
+# A line opening or closing a fenced code block, as mask_code reads it.
+_CODE_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.DOTALL)
 _UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|link|style|meta|base|form)|"
                           r"\son\w+\s*=|javascript:|url\(|src\s*=|href\s*=", re.IGNORECASE)
@@ -46,9 +47,35 @@ _TEX_FORMATS = {"tex", "latex", "context"}
 def masked_text(body: str) -> str:
     """The body with code, code spans and HTML comments blanked (lines kept), where messages
     look for what they name: made once per chapter for all of them."""
-    from anthology.editorial.checks.citations import mask_code
-
     return mask_code(body)
+
+
+def mask_code(body: str) -> str:
+    """The body with code blocks, code spans and HTML comments blanked (same length and lines)."""
+    chars = list(body)
+    lines = body.split("\n")
+    offset = 0
+    fence: str | None = None
+    for line in lines:
+        match = _CODE_FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)[0] * len(match.group(1))
+            blank = True
+        elif fence is not None:
+            blank = True
+            if match and match.group(1).startswith(fence):
+                fence = None
+        else:
+            blank = False
+        if blank:
+            for index in range(offset, offset + len(line)):
+                chars[index] = " "
+        offset += len(line) + 1
+    text = "".join(chars)
+    for pattern in (re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL),
+                    re.compile(r"<!--.*?-->", re.DOTALL)):
+        text = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return text
 
 
 def tex_meaning(text: str) -> str | None:

@@ -40,6 +40,47 @@ def check_chapters(chapter_ids: Collection[str] | None, fmt: str, strict: bool,
     return 1 if any(f.severity in failing for f in findings) else 0
 
 
+def check_changed(named: set[str] | None, base: str | None, fmt: str, strict: bool,
+                  quiet: bool) -> int:
+    """`check --changed [--base REF]`: check the chapters changed against the main branch."""
+    from anthology.editorial.submissions.hooks import changed_chapters
+
+    book = state().book()
+    ids, against = changed_chapters(book, base)
+    if ids is not None and named is not None:
+        ids &= named
+    elif ids is None:
+        ids = named
+    if ids is not None and not ids:
+        if fmt == "json":
+            echo("[]")
+        elif fmt == "text" and not quiet:
+            echo(f"No chapter has changed since {against}; nothing to check.")
+        return 0
+    if fmt == "text" and not quiet:
+        what = "every chapter (a file the whole book depends on changed)" if ids is None \
+            else ", ".join(sorted(ids))
+        echo(f"Checking what changed since {against}: {what}.", err=True)
+    return check_chapters(ids, fmt, strict, quiet)
+
+
+def check_staged(fmt: str, strict: bool, quiet: bool) -> int:
+    """`check --staged` (the pre-commit hook): check the chapters as they are staged."""
+    from anthology.editorial.submissions.history import cache_for
+    from anthology.editorial.submissions.hooks import staged_book
+
+    with staged_book(state().root()) as (book, ids, working):
+        if ids is not None and not ids:
+            return 0
+        code = check_chapters(ids, fmt, strict, True, book=book, cache=cache_for(working))
+    if code:
+        echo("The commit was stopped: the chapters being committed have problems (listed "
+             "above, each with its file and line). Fix them, stage the files again with "
+             "`git add`, and commit again. To commit anyway, use "
+             "`git commit --no-verify`.", err=True)
+    return code
+
+
 @click.command("check")
 @click.argument("chapters", nargs=-1)
 @format_option("text", "json", "github")
@@ -67,8 +108,6 @@ def check_command(chapters: tuple[str, ...], fmt: str, strict: bool, changed: bo
         anthology check peer-support --format github
     """
     if staged or changed or base:
-        from anthology.cli.submitting import check_changed, check_staged
-
         code = check_staged(fmt, strict, quiet) if staged else \
             check_changed(set(chapters) if chapters else None, base, fmt, strict, quiet)
     else:

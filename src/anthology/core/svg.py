@@ -19,6 +19,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
+from anthology.core.raster import ImageInfo, inspect_raster_bytes
+
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -174,8 +176,6 @@ def _safe_reference(value: str) -> bool:
     match = _DATA_IMAGE.match(value)
     if match is None:
         return False
-    from anthology.core.images import ImageInfo, inspect_bytes
-
     payload = value[match.end():]
     try:
         if ";base64" in (match[2] or "").lower():
@@ -186,7 +186,7 @@ def _safe_reference(value: str) -> bool:
             raw = unquote_to_bytes(payload)
     except (binascii.Error, ValueError):
         return False
-    return isinstance(inspect_bytes(raw, _KINDS[match[1].lower()]), ImageInfo)
+    return isinstance(inspect_raster_bytes(raw, _KINDS[match[1].lower()]), ImageInfo)
 
 
 def _clean_css(text: str, removed: dict[str, None], *, stylesheet: bool) -> str:

@@ -105,9 +105,9 @@ def _set_core(docx: Path, core: bytes, created: dt.datetime) -> None:
 
 def _cited_items(book: Book, text: ChapterText, cache: Cache) -> dict[str, dict[str, Any]]:
     """The CSL JSON of each work the chapter cites, by key."""
+    from anthology.chapters.bibliography import load_bibliography
     from anthology.chapters.prepare import cited_items
     from anthology.core.files import relative_name
-    from anthology.editorial.checks.bibliography import load_bibliography
 
     bibs = [load_bibliography(p, relative_name(book.root, p), cache)
             for p in text.bibliographies]

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anthology.core.images import EXTENSIONS, ImageInfo, printable_image
+from anthology.core.images import printable_image
 from anthology.core.model import Book
+from anthology.core.raster import EXTENSIONS, ImageInfo
 from anthology.core.resources import FONTS_DIR
 
 WIDTH, HEIGHT = 1600, 2400

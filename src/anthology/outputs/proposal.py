@@ -4,7 +4,7 @@ The structure is a Jinja2 template that writes pandoc Markdown (`proposal/propos
 book may override in its own `templates/proposal/`). The editors' prose (`proposal/*.md`) goes in
 as Markdown; everything contributors wrote (abstracts, biographies, titles) goes in through the
 `md` filter, which escapes every Markdown symbol, so it is printed as text and never read as
-markup. pandoc reads the result once into one AST, which is made safe (`document.sanitize`) and
+markup. pandoc reads the result once into one AST, which is made safe (`safety.sanitize`) and
 cited with the book's bibliography and style; that one AST becomes the EPUB and the DOCX, and,
 as an HTML fragment in `proposal/proposal.html.j2` with the book's fonts, the PDF.
 """
@@ -21,8 +21,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from anthology.chapters.document import Locator, Node, each, sanitize
+from anthology.chapters.document import Locator, Node, each
 from anthology.chapters.manuscript import read_manuscript
+from anthology.chapters.safety import sanitize
 from anthology.core.cache import Cache
 from anthology.core.files import atomic_output, atomic_write_text, relative_name, resolve_inside
 from anthology.core.findings import Finding, has_errors, summary_line

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from anthology.chapters.document import CROSSREF_PREFIXES, Node
+from anthology.chapters.rawtext import mask_code
 from anthology.core.findings import Finding, error
 
 _KEY_CHAR = re.compile(r"[\w]")
 _INTERNAL = set(":.#$%&-+?<>~/")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -123,34 +123,6 @@ def find_citations(ast: Node) -> list[Citation]:
 
     walk(ast.get("blocks", []))
     return found
-
-
-def mask_code(body: str) -> str:
-    """The body with code blocks, code spans and HTML comments blanked (same length and lines)."""
-    chars = list(body)
-    lines = body.split("\n")
-    offset = 0
-    fence: str | None = None
-    for line in lines:
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)[0] * len(match.group(1))
-            blank = True
-        elif fence is not None:
-            blank = True
-            if match and match.group(1).startswith(fence):
-                fence = None
-        else:
-            blank = False
-        if blank:
-            for index in range(offset, offset + len(line)):
-                chars[index] = " "
-        offset += len(line) + 1
-    text = "".join(chars)
-    for pattern in (re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL),
-                    re.compile(r"<!--.*?-->", re.DOTALL)):
-        text = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-    return text
 
 
 class CitationPlaces:

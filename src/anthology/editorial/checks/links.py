@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from anthology.chapters.document import Locator, Node, each, stringify
+from anthology.chapters.document import ATTR_INDEX, Locator, Node, each, stringify
 from anthology.core.findings import error, warning
-
-_ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Code": 0, "CodeBlock": 0, "Image": 0,
-               "Link": 0, "Table": 0, "Figure": 0}
 
 
 def anchors(ast: Node) -> set[str]:
     """Every id in the chapter (headings get theirs from pandoc automatically)."""
     found = set()
     for node in each(ast.get("blocks", [])):
-        index = _ATTR_INDEX.get(node["t"])
+        index = ATTR_INDEX.get(node["t"])
         if index is not None and node["c"][index][0]:
             found.add(node["c"][index][0])
     return found

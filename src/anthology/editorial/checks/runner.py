@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from anthology import __version__
+from anthology.chapters.bibentries import BibFile, finding_from_dict
+from anthology.chapters.bibliography import load_bibliography
 from anthology.core.cache import Cache, digest
 from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.files import relative_name, resolve_inside
@@ -35,14 +37,7 @@ from anthology.core.findings import Finding, Severity, error, has_errors, warnin
 from anthology.core.images import IMAGE_RULES, cover_findings
 from anthology.core.memory import release_memory
 from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
-from anthology.editorial.checks.bibliography import (
-    BibFile,
-    duplicate_keys,
-    duplicate_works,
-    finding_from_dict,
-    key_conflicts,
-    load_bibliography,
-)
+from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_works, key_conflicts
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
 from anthology.outputs.book.typeset import html_key
 
@@ -250,7 +245,8 @@ def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
 
 
 def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
-    from anthology.chapters.document import Locator, citation_keys, number_crossrefs, sanitize
+    from anthology.chapters.crossrefs import number_crossrefs
+    from anthology.chapters.document import Locator, citation_keys
     from anthology.chapters.index_marks import mark_index
     from anthology.chapters.manuscript import read_manuscript
     from anthology.chapters.maths import check_maths, measure_of
@@ -260,6 +256,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
         parse_body,
         parse_markdown,
     )
+    from anthology.chapters.safety import sanitize
     from anthology.core.errors import CapError
     from anthology.core.limits import capped_finding
     from anthology.editorial.checks.citations import CitationPlaces, check_citations, find_citations

@@ -11,10 +11,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from anthology.editorial.checks.bibliography import BibEntry
+from anthology.chapters.bibentries import BibEntry
 
 # How much two normalised titles may differ (difflib's ratio) and still name one work, when the
 # authors and the year are the same.

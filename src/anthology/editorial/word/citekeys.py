@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anthology.editorial.checks.bibliography import BibEntry
+from anthology.chapters.bibentries import BibEntry
 
 # Words skipped when a title has to stand in for a missing author.
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "on", "in", "and", "for", "to", "la", "le",

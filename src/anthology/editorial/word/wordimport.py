@@ -209,9 +209,9 @@ def _in_text_flags(cites: Sequence[Node], fields: Sequence[CitationField]
 
 def _known_works(book: Book, chapter: Chapter, own_name: str) -> list[Known]:
     """Every work in the book's bibliographies, with its key; the book-wide ones marked."""
+    from anthology.chapters.bibliography import load_bibliography
     from anthology.chapters.manuscript import read_manuscript
     from anthology.core.files import resolve_inside
-    from anthology.editorial.checks.bibliography import load_bibliography
     from anthology.editorial.checks.runner import default_cache
 
     root = book.root

@@ -25,7 +25,7 @@ from typing import Any
 
 from anthology import __version__
 from anthology.chapters.document import (
-    _ATTR_INDEX,
+    ATTR_INDEX,
     Node,
     Visitor,
     each,
@@ -199,7 +199,7 @@ def _prefixed(blocks: list[Node], prefix: str, root: Path, seen: _Seen) -> list[
             return item if fields is None else fields
         content = item.get("c")
         walked = walk(content) if type(content) is list or type(content) is dict else content
-        index = _ATTR_INDEX.get(kind)
+        index = ATTR_INDEX.get(kind)
         if (index is not None and walked[index][0]) or kind in ("Link", "Image"):
             # Changed by the visitors, which change a node in place: their own copy.
             walked = list(walked)
@@ -270,7 +270,7 @@ def _chapter_blocks(book: Book, text: ChapterText, ast: Node, seen: _Seen) -> li
         blocks.append(_div(["abstract"], abstract))
     top_heading = seen.top_heading  # in the body: the opening's own heading is level 1
     for node in each(blocks):
-        seen.note(node, _ATTR_INDEX.get(node["t"]))
+        seen.note(node, ATTR_INDEX.get(node["t"]))
     blocks += _shift_headers(body) if top_heading else body
     return blocks
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from anthology.chapters.bibentries import BibEntry
 from anthology.core.findings import Finding, warning
-
-if TYPE_CHECKING:
-    from anthology.editorial.checks.bibliography import BibEntry
 
 _WRAPPER = r"^\\(?:url|path|nolinkurl)\s*\{(.*)\}$"
 _HREF = r"^\\href\s*\{([^{}]*)\}\s*\{.*\}$"

@@ -8,12 +8,9 @@ reading of it (what citeproc will print).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from anthology.chapters.bibentries import BibEntry, BibFile
 from anthology.core.findings import Finding, warning
-
-if TYPE_CHECKING:
-    from anthology.editorial.checks.bibliography import BibEntry, BibFile
 
 # Words that make a name an organisation's, not a person's.
 _INSTITUTIONAL = re.compile(
