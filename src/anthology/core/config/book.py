@@ -162,14 +162,15 @@ def _quotes(field: Field, quotes: str) -> str | None:
 _PAGE, _BUILD = PageSetup(), BuildOptions()
 
 MARGINS = Table(tuple(
-    Key(side, Kind.TEXT, f"the {side} margin", "20mm", default=getattr(_PAGE, side),
-        check=_length) for side in ("top", "bottom", "inner", "outer")))
+    Key(side, Kind.TEXT, f"the {side} margin{note}", "20mm", default=getattr(_PAGE, side),
+        check=_length) for side, note in (("top", ""), ("bottom", ""),
+                                          ("inner", " (by the spine; mirrored on facing pages)"),
+                                          ("outer", " (mirrored on facing pages)"))))
 
 PAGE = Table((
     Key("size", Kind.LIST, "trim size, `[width, height]` (default royal octavo "
         "`[156mm, 234mm]`)", "[156mm, 234mm]", check=_size),
-    Key("margins", Kind.GROUP, "`top`, `bottom`, `inner`, `outer` (mirrored on facing pages)",
-        keys=MARGINS),
+    Key("margins", Kind.GROUP, "the margins", keys=MARGINS),
 ))
 
 WORDS = Table((
@@ -177,7 +178,7 @@ WORDS = Table((
     Key("chapter_minimum", Kind.WHOLE, "per-chapter minimum"),
     Key("book_limit", Kind.WHOLE, "the contract's total", "100000"),
     Key("count", Kind.LIST, "which parts count toward limits: "
-        f"{', '.join(f'`{part}`' for part in WORD_PARTS)} (default `[body, notes]`)",
+        f"{', '.join(f'`{part}`' for part in WORD_PARTS)}",
         "[body, notes]", default=("body", "notes"), check=_count),
 ))
 
@@ -185,9 +186,9 @@ SCHEDULE = Table(tuple(Key(name, Kind.DATE, f"the deadline for {name}")
                        for name in SCHEDULE_KEYS))
 
 BUILD = Table((
-    Key("abstracts", Kind.BOOL, "print each chapter's abstract (default true)",
+    Key("abstracts", Kind.BOOL, "print each chapter's abstract",
         default=_BUILD.abstracts),
-    Key("keywords", Kind.BOOL, "print each chapter's keywords (default true)",
+    Key("keywords", Kind.BOOL, "print each chapter's keywords",
         default=_BUILD.keywords),
     Key("notes", Kind.TEXT, "`footnotes` (foot of the page) or `endnotes` (end of each "
         "chapter)", "footnotes", default="footnotes", check=_notes),
@@ -195,14 +196,14 @@ BUILD = Table((
         default=_BUILD.list_of_figures),
     Key("list_of_tables", Kind.BOOL, "add a list of tables to the front matter",
         default=_BUILD.list_of_tables),
-    Key("raw_html", Kind.BOOL, "allow harmless raw HTML in chapters (default false: reported "
+    Key("raw_html", Kind.BOOL, "allow harmless raw HTML in chapters (otherwise it is reported "
         "and left out)", default=_BUILD.raw_html),
     Key("cover", Kind.TEXT, "a cover image, inside the book folder", "covers/front.png",
         check=_book_file),
     Key("css", Kind.TEXT, "an extra stylesheet, inside the book folder", "styles/book.css",
         check=_book_file),
     Key("index", Kind.BOOL, "an index at the end of the PDF and the EPUB, from the chapters' "
-        "index marks (default false; see \"The index\")", default=_BUILD.index),
+        "index marks (see \"The index\")", default=_BUILD.index),
 ))
 
 TYPOGRAPHY = Table((
@@ -220,20 +221,21 @@ ISBN = Table(tuple(
 
 BOOK = Table((
     Key("format", Kind.WHOLE, "file format version (1); a newer format is refused rather than "
-        "misread", "1", minimum=1),
+        "misread", "1"),
     Key("title", Kind.TEXT, "the book's title", "Co-production in Mental Health",
         required=True),
     Key("subtitle", Kind.TEXT, "the book's subtitle"),
-    Key("slug", Kind.TEXT, "the outputs' file name (default: from the title)", "my-book",
+    Key("slug", Kind.TEXT, "the outputs' file name (default: made from the title)", "my-book",
         check=_slug),
-    Key("editors", Kind.LIST, "list of contributor ids", "[jane-doe]", required=True),
+    Key("editors", Kind.LIST, "the volume's editors, as contributor ids", "[jane-doe]",
+        required=True),
     Key("publisher", Kind.TEXT, "imprint, for the title and copyright pages"),
     Key("place", Kind.TEXT, "the publisher's place, for the title and copyright pages"),
     Key("year", Kind.WHOLE, "year of publication", "2027", minimum=1000, maximum=9999),
     Key("edition", Kind.TEXT, "the edition, for the title and copyright pages",
         number_ok=True),
-    Key("language", Kind.TEXT, "language tag (`en-GB`): hyphenation, quotation marks, EPUB "
-        "language", "en-GB", default="en-GB", check=_language),
+    Key("language", Kind.TEXT, "language tag: hyphenation, quotation marks, EPUB language",
+        "en-GB", default="en-GB", check=_language),
     Key("isbn", Kind.GROUP, "ISBN-13s, `print` and `epub`, check digits verified", keys=ISBN),
     Key("doi", Kind.TEXT, "the book's DOI, for the PDF, EPUB and delivery metadata"),
     Key("licence", Kind.TEXT, "the licence, for the PDF, EPUB and delivery metadata"),
@@ -248,7 +250,7 @@ BOOK = Table((
         "[references/book.bib]", check=_bibliography),
     Key("page", Kind.GROUP, "trim size and margins", keys=PAGE, check=_page),
     Key("words", Kind.GROUP, "word limits and what counts", keys=WORDS, check=_words),
-    Key("schedule", Kind.GROUP, "deadlines", keys=SCHEDULE, check=deadlines),
+    Key("schedule", Kind.GROUP, "deadlines", keys=SCHEDULE, check=deadlines, summary=True),
     Key("build", Kind.GROUP, "house choices for the built book", keys=BUILD, check=_build),
     Key("typography", Kind.GROUP, "typographic choices", keys=TYPOGRAPHY),
 ), what=BOOK_FILE)

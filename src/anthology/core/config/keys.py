@@ -278,6 +278,7 @@ class Key:
     keys: Table | None = None  # GROUP and ITEMS: the keys inside
     items: Items | None = None  # ITEMS
     needs: tuple[str, ...] = ()  # keys read first, for the example or the check
+    summary: bool = False  # GROUP: one row in the README, naming its keys
 
     def example_in(self, values: Values) -> str:
         """The example messages give, which may depend on the keys read before (`needs`)."""

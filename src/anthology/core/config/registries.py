@@ -98,13 +98,14 @@ CONTRIBUTOR = Table((
         needs=("name",)),
     Key("name", Kind.TEXT, "the name as printed", "Jane Doe", required=True),
     Key("sort_name", Kind.TEXT, "the name as sorted (`Surname, Given`)"),
-    Key("emails", Kind.LIST, "the first is for mail; all are matched against git commits",
+    Key("emails", Kind.LIST, "e-mail addresses: the first is for mail; all are matched "
+        "against git commits",
         "[jane.doe@example.ac.uk]", check=_emails),
     Key("affiliation", Kind.TEXT, "university or organisation"),
     Key("orcid", Kind.TEXT, "ORCID iD, checksum verified", "0000-0002-1825-0097",
         check=_orcid, needs=("id", "name")),
-    Key("bio", Kind.TEXT, "for the Notes on Contributors"),
-    Key("roles", Kind.LIST, "academic, practitioner, carer, lived experience, ..."),
+    Key("bio", Kind.TEXT, "a short biography, for the Notes on Contributors"),
+    Key("roles", Kind.LIST, "such as academic, practitioner, carer, lived experience, reviewer"),
 ), what="a contributor")
 
 
@@ -126,7 +127,8 @@ EVENT = Table((
     Key("by", Kind.TEXT, "who made the change"),
     Key("note", Kind.TEXT, "a note on the change"),
     Key("commit", Kind.TEXT, "the git commit it came from", number_ok=True),
-    Key("round", Kind.WHOLE, "the review round", minimum=1, maximum=1000),
+    Key("round", Kind.WHOLE, "the review round the change belongs to", minimum=1,
+        maximum=1000),
     Key("forced", Kind.BOOL, "recorded with --force, against the workflow", default=False),
 ), what="a history event")
 
@@ -176,9 +178,10 @@ CHAPTER = Table((
         needs=("id",)),
     Key("file", Kind.TEXT, "the chapter's Markdown file, from the book folder",
         lambda values: f"chapters/{values['id']}.md", check=_file, needs=("id",)),
-    Key("status", Kind.TEXT, "the chapter's workflow state", "draft", check=_status),
-    Key("history", Kind.ITEMS, "events with `date`, `state`, `by`, `note`, and where known "
-        "`commit`, `round`, `forced`", keys=EVENT, check=_history, items=Items(
+    Key("status", Kind.TEXT, "the chapter's workflow state (default `proposed`)", "draft",
+        check=_status),
+    Key("history", Kind.ITEMS, "the chapter's events, one group of keys each (a history "
+        "event, below)", keys=EVENT, check=_history, items=Items(
             ("'history' should be a list of events.",
              "Each event looks like: - {date: 2026-05-01, state: draft}"),
             ("event {n} of 'history' should have 'date:' and 'state:'.",
@@ -186,7 +189,7 @@ CHAPTER = Table((
     Key("part", Kind.TEXT, "the part of the book it belongs to"),
     Key("word_limit", Kind.WHOLE, "this chapter's word limit (overrides `words.chapter_limit`)"),
     Key("due", Kind.GROUP, "deadline overrides, keys as in `schedule`", keys=SCHEDULE,
-        check=deadlines),
+        check=deadlines, summary=True),
     Key("abstract", Kind.TEXT, "the planned abstract, for the proposal until the chapter's "
         "file exists"),
     Key("doi", Kind.TEXT, "the chapter's own DOI, for its offprint and the delivery metadata"),
@@ -222,7 +225,7 @@ def _chapters(field: Field, items: list[Values]) -> tuple[Chapter, ...]:
 def _registry(file: str, key: str, table: Table, check: Check) -> Table:
     """A registry file: `format`, and the list under `key`."""
     return Table((
-        Key("format", Kind.WHOLE, "file format version (1)", "1", minimum=1),
+        Key("format", Kind.WHOLE, "file format version (1)", "1"),
         Key(key, Kind.ITEMS, f"the list of {key}", keys=table, check=check,
             items=Items((f"'{key}' should be a list (each item starting with '- id:'), not "
                          "{value}.", "Compare it with the example in the README."),

@@ -49,11 +49,13 @@ REVIEW = Table((
         check=_reviewer),
     Key("round", Kind.WHOLE, "the review round, from 1", "1", required=True, minimum=1,
         maximum=1000),
-    Key("blind", Kind.TEXT, f"{', '.join(BLIND_MODES)} (default {BLIND_MODES[0]})",
+    Key("blind", Kind.TEXT, "`double` (neither side knows the other), `single` (the reviewer "
+        "knows the authors) or `open` (both do)",
         BLIND_MODES[0], default=BLIND_MODES[0], check=_one_of(BLIND_MODES)),
     Key("assigned", Kind.DATE, "the date the review was asked for", required=True),
     Key("due", Kind.DATE, "the date the report is due"),
-    Key("recommendation", Kind.TEXT, f"{', '.join(RECOMMENDATIONS)}", RECOMMENDATIONS[0],
+    Key("recommendation", Kind.TEXT, ", ".join(f"`{r}`" for r in RECOMMENDATIONS),
+        RECOMMENDATIONS[0],
         check=_one_of(RECOMMENDATIONS)),
     Key("recorded", Kind.DATE, "the date the recommendation was recorded"),
     Key("report", Kind.TEXT, "the report, a file under reviews/",
@@ -87,7 +89,7 @@ def _reviews(field: Field, items: list[Values]) -> tuple[Review, ...]:
 
 
 REVIEWS = Key("reviews", Kind.ITEMS, "the chapter's peer reviews, one group of keys each "
-              "(see *Peer review*)", keys=REVIEW, check=_reviews, items=Items(
+              "(a review, below; see *Peer review*)", keys=REVIEW, check=_reviews, items=Items(
                   ("'reviews' should be a list of reviews.", f"Each review looks like: {EXAMPLE}"),
                   ("review {n} of 'reviews' should be a group of keys.",
                    f"For example: {EXAMPLE}"), where="reviews."))
