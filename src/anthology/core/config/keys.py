@@ -197,6 +197,7 @@ class Kind(Enum):
     ITEMS = "list of groups of keys"
 
 
+_SCALARS = frozenset((Kind.TEXT, Kind.WHOLE, Kind.BOOL, Kind.DATE, Kind.LIST))
 _EXAMPLES = {Kind.TEXT: "...", Kind.WHOLE: "8000", Kind.BOOL: "true", Kind.DATE: "2027-03-31",
              Kind.LIST: "[a, b]", Kind.GROUP: "(indented keys)", Kind.ITEMS: ""}
 
@@ -288,6 +289,8 @@ class Key:
 
     def read(self, section: Section, values: Values, context: Context) -> Any:
         """The key's value in `section`: typed, checked, or its default."""
+        if self.name not in section.data and not self.required and self.kind in _SCALARS:
+            return () if self.kind is Kind.LIST and self.default is None else self.default
         example = self.example_in(values)
         if self.kind is Kind.GROUP:
             value: Any = self._group(section, context)
@@ -353,6 +356,7 @@ class Table:
 
     keys: tuple[Key, ...]
     what: str | None = None
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     order: tuple[Key, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -368,15 +372,7 @@ class Table:
             done.add(ready.name)
             pending.remove(ready)
         object.__setattr__(self, "order", tuple(order))
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The keys' names, in order."""
-        return tuple(key.name for key in self.keys)
-
-    def key(self, name: str) -> Key:
-        """The key called `name`."""
-        return next(key for key in self.keys if key.name == name)
+        object.__setattr__(self, "names", tuple(key.name for key in self.keys))
 
     def read(self, section: Section, context: Context) -> Values:
         """Every key of the mapping, checked; unknown keys reported."""
