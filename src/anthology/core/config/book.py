@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from anthology.core.config.identifiers import ID_PATTERN, isbn_problem, slugify
-from anthology.core.config.keys import Context, Field, Key, Kind, Section, Table, Values
+from anthology.core.config.keys import Context, Field, Key, Kind, Section, Table, Values, make
 from anthology.core.config.reading import BOOK_FILE, inside_file
 from anthology.core.config.suggest import did_you_mean
 from anthology.core.findings import Finding
@@ -95,9 +95,7 @@ def _length(field: Field, value: str) -> str | None:
 def _page(field: Field, values: Values) -> PageSetup:
     default = PageSetup()
     width, height = values["size"] or (default.width, default.height)
-    margins = values["margins"]
-    return PageSetup(width, height, margins["top"], margins["bottom"], margins["inner"],
-                     margins["outer"])
+    return make(PageSetup, values["margins"], width=width, height=height)
 
 
 def _count(field: Field, parts: tuple[str, ...]) -> tuple[str, ...]:
@@ -110,8 +108,7 @@ def _count(field: Field, parts: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _words(field: Field, values: Values) -> WordRules:
-    return WordRules(values["chapter_limit"], values["chapter_minimum"], values["book_limit"],
-                     values["count"])
+    return make(WordRules, values)
 
 
 def deadlines(field: Field, values: Values) -> dict[str, Any]:
@@ -147,7 +144,7 @@ def _book_file(field: Field, name: str) -> str | None:
 
 
 def _build(field: Field, values: Values) -> BuildOptions:
-    return BuildOptions(**values)
+    return make(BuildOptions, values)
 
 
 def _quotes(field: Field, quotes: str) -> str | None:
@@ -260,15 +257,6 @@ def book_config(root: Path, data: YDict, findings: list[Finding]) -> BookConfig:
     """book.yaml as a BookConfig; its problems go to `findings`."""
     values = BOOK.read(Section(BOOK_FILE, data, findings), Context(root))
     title = values["title"] or ""
-    isbn = values["isbn"]
-    return BookConfig(
-        title=title, slug=values["slug"] or slugify(title), subtitle=values["subtitle"],
-        editors=values["editors"], publisher=values["publisher"], place=values["place"],
-        year=values["year"], edition=values["edition"], language=values["language"],
-        isbn_print=isbn["print"], isbn_epub=isbn["epub"], doi=values["doi"],
-        licence=values["licence"], subject=values["subject"], keywords=values["keywords"],
-        description=values["description"], csl=values["csl"],
-        bibliography=values["bibliography"], page=values["page"], words=values["words"],
-        schedule=values["schedule"], build=values["build"],
-        quotes=values["typography"]["quotes"],
-    )
+    return make(BookConfig, values, title=title, slug=values["slug"] or slugify(title),
+                isbn_print=values["isbn"]["print"], isbn_epub=values["isbn"]["epub"],
+                quotes=values["typography"]["quotes"])

@@ -9,16 +9,19 @@ values by name; the README's tables of keys are written from the same declaratio
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from anthology.core.config.suggest import did_you_mean
 from anthology.core.findings import Finding, error
 from anthology.core.yamlio import ImpossibleDate, YDict, YList
+
+T = TypeVar("T")
 
 # The largest count (words, rounds) a book can mean: larger is a typing slip.
 MAX_COUNT = 10_000_000
@@ -183,6 +186,14 @@ class Section:
                 continue
             items.append(item.strip())
         return tuple(items)
+
+
+def make(model: type[T], values: Values, **given: Any) -> T:
+    """The model's object (a Chapter, a Review...) from the values of the keys named as its
+    fields, and the fields `given`: a key added to a table and to the model needs nothing
+    else."""
+    names = {f.name for f in dataclasses.fields(model)}  # type: ignore[arg-type]
+    return model(**{**{key: value for key, value in values.items() if key in names}, **given})
 
 
 class Kind(Enum):

@@ -17,6 +17,7 @@ from anthology.core.config.keys import (
     Section,
     Table,
     Values,
+    make,
 )
 from anthology.core.config.reading import (
     CHAPTERS_FILE,
@@ -114,9 +115,7 @@ def _people(field: Field, items: list[Values]) -> tuple[Contributor, ...]:
     for item, ident in zip(items, _unique(items, "person"), strict=True):
         if ident is None or item["name"] is None:
             continue
-        people.append(Contributor(ident, item["name"], item["sort_name"], item["emails"],
-                                  item["affiliation"], item["orcid"], item["bio"],
-                                  item["roles"], item.section.data.line))
+        people.append(make(Contributor, item, id=ident, line=item.section.data.line))
     return tuple(people)
 
 
@@ -134,8 +133,7 @@ EVENT = Table((
 
 
 def _history(field: Field, items: list[Values]) -> tuple[Event, ...]:
-    return tuple(Event(e["date"], e["state"], e["by"], e["note"], e["commit"], e["round"],
-                       e["forced"]) for e in items if e["date"] is not None
+    return tuple(make(Event, e) for e in items if e["date"] is not None
                  and e["state"] is not None)
 
 
@@ -214,11 +212,8 @@ def _chapters(field: Field, items: list[Values]) -> tuple[Chapter, ...]:
             files[file] = ident or "?"
         if ident is None or item["title"] is None:
             continue
-        chapters.append(Chapter(ident, item["title"], item["authors"], file,
-                                status or Status.PROPOSED, history, item["part"],
-                                item["word_limit"], item["due"], s.data.line, item["abstract"],
-                                item["doi"], file_line=s.data.line_of("file"),
-                                reviews=item["reviews"]))
+        chapters.append(make(Chapter, item, id=ident, status=status or Status.PROPOSED,
+                             line=s.data.line, file_line=s.data.line_of("file")))
     return tuple(chapters)
 
 

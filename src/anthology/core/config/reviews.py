@@ -3,7 +3,7 @@ key, and the reviews made from them."""
 
 from __future__ import annotations
 
-from anthology.core.config.keys import Check, Field, Items, Key, Kind, Table, Values
+from anthology.core.config.keys import Check, Field, Items, Key, Kind, Table, Values, make
 from anthology.core.config.reading import inside_file
 from anthology.core.config.suggest import did_you_mean
 from anthology.core.model import BLIND_MODES, RECOMMENDATIONS, Review
@@ -83,8 +83,7 @@ def _reviews(field: Field, items: list[Values]) -> tuple[Review, ...]:
                       "config.duplicate-id")
             continue
         seen[reviewer, number] = s.data.line
-        reviews.append(Review(reviewer, number, assigned, r["blind"], r["due"],
-                              r["recommendation"], r["recorded"], r["report"], r["forced"]))
+        reviews.append(make(Review, r))
     return tuple(reviews)
 
 
