@@ -93,8 +93,7 @@ def _length(field: Field, value: str) -> str | None:
 
 
 def _page(field: Field, values: Values) -> PageSetup:
-    default = PageSetup()
-    width, height = values["size"] or (default.width, default.height)
+    width, height = values["size"] or (_PAGE.width, _PAGE.height)
     return make(PageSetup, values["margins"], width=width, height=height)
 
 

@@ -100,8 +100,7 @@ CONTRIBUTOR = Table((
     Key("name", Kind.TEXT, "the name as printed", "Jane Doe", required=True),
     Key("sort_name", Kind.TEXT, "the name as sorted (`Surname, Given`)"),
     Key("emails", Kind.LIST, "e-mail addresses: the first is for mail; all are matched "
-        "against git commits",
-        "[jane.doe@example.ac.uk]", check=_emails),
+        "against git commits", "[jane.doe@example.ac.uk]", check=_emails),
     Key("affiliation", Kind.TEXT, "university or organisation"),
     Key("orcid", Kind.TEXT, "ORCID iD, checksum verified", "0000-0002-1825-0097",
         check=_orcid, needs=("id", "name")),
