@@ -282,3 +282,61 @@ def test_build_index_is_a_boolean(make_book: Callable[..., Path]) -> None:
     assert load_book(make_book({"book.yaml": BOOK_YAML + "build:\n  index: true\n"})
                      ).config.build.index is True
     assert load_book(make_book({"book.yaml": BOOK_YAML})).config.build.index is False
+
+
+def test_an_unknown_key_with_nothing_close_lists_the_keys(make_book: Callable[..., Path]
+                                                          ) -> None:
+    assert problems(make_book({"book.yaml": BOOK_YAML + "colour: blue\n"})) == [
+        "book.yaml:19: error: unknown key 'colour'. Remove it; book.yaml accepts: format, "
+        "title, subtitle, slug, editors, publisher, place, year, edition, language, isbn, doi, "
+        "licence, subject, keywords, description, csl, bibliography, page, words, schedule, "
+        "build, typography. [config.unknown-key]"]
+
+
+def test_every_key_of_an_item_is_checked_even_when_its_id_is_wrong(
+        make_book: Callable[..., Path]) -> None:
+    # The id's problem does not hide the others: all are fixed in one pass.
+    people = CONTRIBUTORS_YAML + "  - {id: Cara R, name: Cara Roe, bio: 7}\n"
+    plan = CHAPTERS_YAML + "  - {id: peer, title: Again, word_limit: lots}\n"
+    assert problems(make_book({"contributors.yaml": people, "chapters.yaml": plan})) == [
+        "chapters.yaml:19: error: the id 'peer' is used twice (also on line 12). Give each "
+        "chapter a different id. [config.duplicate-id]",
+        "chapters.yaml:19: error: 'word_limit' should be a whole number, not the text 'lots'. "
+        "For example: word_limit: 8000 [config.type]",
+        "contributors.yaml:15: error: the id 'Cara R' should be lowercase letters, digits and "
+        "hyphens. For example: id: cara-r [config.id]",
+        "contributors.yaml:15: error: 'bio' should be text, not the number 7. Put it in quotes: "
+        "bio: \"7\" [config.type]",
+    ]
+
+
+def test_a_chapter_with_a_duplicate_id_is_named_in_its_other_problems(
+        make_book: Callable[..., Path]) -> None:
+    plan = CHAPTERS_YAML + "  - {id: peer, title: Again, authors: [nobody]}\n"
+    assert problems(make_book({"chapters.yaml": plan})) == [
+        "chapters.yaml:19: error: the id 'peer' is used twice (also on line 12). Give each "
+        "chapter a different id. [config.duplicate-id]",
+        "chapters.yaml:19: error: chapter 'peer' names the author 'nobody', who is not in "
+        "contributors.yaml. Add them with `anthology contributor add`, or fix the id. "
+        "[config.unknown-contributor]",
+    ]
+
+
+@pytest.mark.parametrize("state", ["state:", "state: ''"])
+def test_an_event_whose_state_is_empty(make_book: Callable[..., Path], state: str) -> None:
+    plan = CHAPTERS_YAML.replace("state: agreed", state)
+    expected = ("chapters.yaml:10: error: the required key 'history.state' is missing. Add it, "
+                "for example: state: draft [config.missing-key]") if state == "state:" else (
+        "chapters.yaml:10: error: 'history.state' is empty. Write it, for example: state: draft "
+        "[config.missing-key]")
+    assert problems(make_book({"chapters.yaml": plan})) == [expected]
+
+
+def test_a_person_without_id_or_name(make_book: Callable[..., Path]) -> None:
+    people = CONTRIBUTORS_YAML + "  - {emails: [cara@example.org]}\n"
+    assert problems(make_book({"contributors.yaml": people})) == [
+        "contributors.yaml:15: error: the required key 'name' is missing. Add it, for example: "
+        "name: Jane Doe [config.missing-key]",
+        "contributors.yaml:15: error: the required key 'id' is missing. Add it, for example: "
+        "id: jane-doe [config.missing-key]",
+    ]

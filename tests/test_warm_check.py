@@ -87,7 +87,7 @@ def test_an_unchanged_file_is_not_parsed_again(small_book: Path,
     def refuse(text: str) -> Any:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr("anthology.core.config.load_yaml", refuse)
+    monkeypatch.setattr("anthology.core.config.reading.load_yaml", refuse)
     again = load_book(small_book)
     assert again == first
     assert [c.line for c in again.chapters] == [c.line for c in first.chapters]
