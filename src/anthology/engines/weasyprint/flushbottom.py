@@ -1,0 +1,202 @@
+"""Pages of a chapter's run that end on the same line, taught to WeasyPrint 70's page maker
+(installed in the WeasyPrint process by render.py, for whole-book and piecewise layouts alike).
+
+A page breaks where the next thing no longer fits: a heading kept with the two lines after it
+(`break-after: avoid`, orphans 2), a block quote, a short table kept whole. The room it leaves
+at the foot makes that page end a line or more above the page facing it. A typesetter closes
+the gap by opening the space around the page's headings, quotations, tables, figures and lists
+(TeX's "flush bottom"). So does this, after a page is laid out and before it is drawn:
+
+- only on the pages named in PAGES (a chapter's), that break because the text runs on (not at
+  a forced break, not at the end of the document), that set no columns (the index);
+- the foot the text should reach is the last whole line of the body's leading that fits above
+  the footnotes, counted from the top of the type area, so a stretched page ends where a page
+  of plain text ends;
+- the shortfall is shared among the gaps before headings (up to HEADING_STRETCH lines each)
+  and before and after block quotes, tables, figures, lists, listings (up to BLOCK_STRETCH);
+  never before the page's first box, never inside a paragraph; a page short by more than
+  MAX_SHORT lines (a long table or figure carried over) is left as it is.
+
+What moves is only where things are drawn: which text is on which page does not change.
+It checks that WeasyPrint's code is the version it was written against, or does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import Any
+
+from anthology.engines.weasyprint.patches.speedups import source_digest
+
+WEASYPRINT_VERSION = "70.0"
+WEASYPRINT_PAGE_SOURCE = "656f183328e8b1b56311a342621442056c067422958dcaf6730acdfb6c7b8971"
+
+# The pages to fill: book.css's names for a chapter's pages.
+PAGES = frozenset({"chapter", "chapter-start"})
+# How far (in lines of the body's leading) one gap may open, and how short a page may be.
+HEADING_STRETCH = 1.5
+BLOCK_STRETCH = 1.0
+MAX_SHORT = 4.0
+# Less than this (CSS px) is not worth moving anything for.
+EPSILON = 0.5
+
+HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+# Blocks with space around them that may open; and the containers whose children are looked
+# at (what is inside a table, list, quotation or paragraph keeps its spacing).
+BLOCKS = frozenset({"blockquote", "table", "figure", "ul", "ol", "dl", "pre"})
+CONTAINERS = frozenset({"html", "body", "main", "article", "section", "div"})
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
+
+
+def _leading(flow: Any) -> float | None:
+    """The body's leading (CSS px): the root element's line-height, None if it is `normal`
+    (then it depends on the font, and no line is a whole line)."""
+    height = flow.style["line_height"]
+    if isinstance(height, (int, float)):
+        return float(height) * float(flow.style["font_size"])
+    if getattr(height, "unit", None) == "px":
+        return float(height.value)
+    return None
+
+
+def _bottom(flow: Any) -> float:
+    """Where the page's text ends (CSS px from the top of the page): the foot of its last
+    line, table cell or block image."""
+    from weasyprint.formatting_structure import boxes
+
+    feet = [0.0]
+    for box in _descendants(flow):
+        if isinstance(box, boxes.LineBox):
+            feet.append(box.position_y + box.height)
+        elif isinstance(box, boxes.TableCellBox):
+            feet.append(box.position_y + box.border_height())
+        elif isinstance(box, boxes.BlockReplacedBox):
+            feet.append(box.position_y + box.margin_top + box.border_height())
+    return max(feet)
+
+
+def _columns(flow: Any) -> bool:
+    return any(box.style["column_width"] != "auto" or box.style["column_count"] != "auto"
+               for box in _descendants(flow) if hasattr(box, "style"))
+
+
+def gaps(flow: Any, top: float) -> list[tuple[Any, float]]:
+    """The boxes of a page's flow before which space may open, each with how many lines it
+    may open by, in the order they are laid out (none before the page's first box)."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[tuple[Any, float]] = []
+
+    def visit(parent: Any) -> None:
+        before = None
+        for child in parent.children:
+            if not isinstance(child, boxes.BlockLevelBox) or not child.is_in_normal_flow():
+                continue
+            tag = child.element_tag
+            stretch = 0.0
+            if tag in HEADINGS:
+                stretch = HEADING_STRETCH
+            elif tag in BLOCKS or (before is not None and before.element_tag in BLOCKS):
+                stretch = BLOCK_STRETCH
+            if stretch and child.position_y > top + EPSILON:
+                found.append((child, stretch))
+            if tag in CONTAINERS and not getattr(child, "is_table_wrapper", False):
+                visit(child)
+            before = child
+
+    visit(flow)
+    return found
+
+
+def fill(page: Any) -> float:
+    """Open the gaps of a laid-out page so that its text ends on the last line of the body's
+    leading that fits (see the module's docstring); return how far it moved the foot (px)."""
+    flow, notes = page.children[0], page.children[1]
+    leading = _leading(flow)
+    if leading is None or _columns(flow):
+        return 0.0
+    top = page.content_box_y()
+    floor = notes.position_y if notes.children else top + page.height
+    target = top + int((floor - top) / leading + 1e-6) * leading
+    short = target - _bottom(flow)
+    if short < EPSILON or short > MAX_SHORT * leading:
+        return 0.0
+    found = gaps(flow, top)
+    room = sum(stretch for _, stretch in found) * leading
+    if not found or room <= 0:
+        return 0.0
+    share = min(1.0, short / room)
+    moved = 0.0
+    for box, stretch in found:
+        moved += stretch * leading * share
+        _shift_from(flow, box, stretch * leading * share)
+    return moved
+
+
+def _shift_from(flow: Any, box: Any, dy: float) -> None:
+    """Move `box` and everything laid out after it on the page down by `dy`."""
+    path = _path(flow, box)
+    if path is None:
+        return
+    for parent, child in pairwise(path):
+        siblings = parent.children
+        at = next(i for i, sibling in enumerate(siblings) if sibling is child)
+        for later in siblings[at + 1:]:
+            later.translate(0, dy)
+        parent.height += dy
+    box.translate(0, dy)
+
+
+def _path(root: Any, box: Any) -> list[Any] | None:
+    """The boxes from `root` down to `box` (both included), None if `box` is not under it."""
+    if root is box:
+        return [root]
+    for child in getattr(root, "children", ()):
+        below = _path(child, box)
+        if below is not None:
+            return [root, *below]
+    return None
+
+
+def house_make_page(original: Any) -> Any:
+    """WeasyPrint's `make_page`, with a page of a chapter's run that breaks because its text
+    runs on filled to its last line (see `fill`)."""
+
+    def make_page(context: Any, root_box: Any, page_type: Any, resume_at: Any,
+                  page_number: int, page_state: Any) -> Any:
+        page, next_resume_at, next_page = original(context, root_box, page_type, resume_at,
+                                                   page_number, page_state)
+        # The text runs on: the page broke neither at a forced break nor at a change of
+        # named page (a new chapter's first page is named otherwise, or breaks "right").
+        if (next_resume_at is not None and next_page["break"] == "any"
+                and next_page["page"] in (None, page_type.name) and not page_type.blank
+                and page_type.name in PAGES):
+            fill(page)
+        return page, next_resume_at, next_page
+
+    make_page.anthology_house = True  # type: ignore[attr-defined]
+    make_page.anthology_original = original  # type: ignore[attr-defined]
+    return make_page
+
+
+def install() -> bool:
+    """Install the filled pages if WeasyPrint is the version this was written for
+    (idempotent); whether it is installed."""
+    import weasyprint
+    from weasyprint.layout import page
+
+    if getattr(page.make_page, "anthology_house", False):
+        return True
+    if (weasyprint.__version__ != WEASYPRINT_VERSION
+            or source_digest(page.make_page) != WEASYPRINT_PAGE_SOURCE):
+        return False
+    # make_all_pages and remake_page call make_page by its module's name.
+    page.make_page = house_make_page(page.make_page)
+    return True
+
