@@ -23,6 +23,7 @@ It checks that WeasyPrint's code is the version it was written against, or does 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
@@ -40,6 +41,10 @@ BLOCK_STRETCH = 1.0
 MAX_SHORT = 4.0
 # Less than this (CSS px) is not worth moving anything for.
 EPSILON = 0.5
+
+# Kept blocks that may go after the paragraphs that follow them, and how many paragraphs.
+KEPT = frozenset({"table", "figure"})
+MAX_FLOATED = 3
 
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 # Blocks with space around them that may open; and the containers whose children are looked
@@ -114,19 +119,30 @@ def gaps(flow: Any, top: float) -> list[tuple[Any, float]]:
     return found
 
 
-def fill(page: Any) -> float:
-    """Open the gaps of a laid-out page so that its text ends on the last line of the body's
-    leading that fits (see the module's docstring); return how far it moved the foot (px)."""
+def shortfall(page: Any) -> tuple[float, float] | None:
+    """How far above the last whole line of the body's leading that fits above its footnotes
+    a laid-out page's text ends, and that leading (CSS px); None where lines are not whole
+    lines of one leading (`line-height: normal`, columns)."""
     flow, notes = page.children[0], page.children[1]
     leading = _leading(flow)
     if leading is None or _columns(flow):
-        return 0.0
+        return None
     top = page.content_box_y()
     floor = notes.position_y if notes.children else top + page.height
     target = top + int((floor - top) / leading + 1e-6) * leading
-    short = target - _bottom(flow)
+    return target - _bottom(flow), leading
+
+
+def fill(page: Any) -> float:
+    """Open the gaps of a laid-out page so that its text ends on the last line of the body's
+    leading that fits (see the module's docstring); return how far it moved the foot (px)."""
+    measured = shortfall(page)
+    if measured is None:
+        return 0.0
+    short, leading = measured
     if short < EPSILON or short > MAX_SHORT * leading:
         return 0.0
+    flow, top = page.children[0], page.content_box_y()
     found = gaps(flow, top)
     room = sum(stretch for _, stretch in found) * leading
     if not found or room <= 0:
@@ -164,25 +180,112 @@ def _path(root: Any, box: Any) -> list[Any] | None:
     return None
 
 
+def _kept(box: Any) -> bool:
+    """Whether `box` is a table or figure kept on one page (`break-inside: avoid`)."""
+    if box.element_tag not in KEPT:
+        return False
+    return any(part.style["break_inside"] in ("avoid", "avoid-page")
+               for part in (box, *getattr(box, "children", ())))
+
+
+def kept_opening(root_box: Any, resume_at: Any) -> tuple[Any, int] | None:
+    """Where the next page starts, if it starts with a kept table or figure followed by a
+    paragraph of the same parent: that parent and the kept block's index among its children;
+    else None."""
+    parent, stack = root_box, resume_at
+    while stack is not None and len(stack) == 1:
+        (index, below), = stack.items()
+        if index >= len(parent.children):
+            return None
+        if below is None:
+            box = parent.children[index]
+            after = parent.children[index + 1] if index + 1 < len(parent.children) else None
+            if _kept(box) and after is not None and after.element_tag == "p":
+                return parent, index
+            return None
+        parent, stack = parent.children[index], below
+    return None
+
+
+def _saved(context: Any, page_state: Any, page_number: int) -> tuple[Any, ...]:
+    """What laying out a page changes of the layout's state (to lay it out again)."""
+    remake = context.page_maker[page_number - 1][-1]
+    return (copy.deepcopy(page_state), list(context.footnotes),
+            list(context.reported_footnotes), dict(context.broken_out_of_flow),
+            list(remake["anchors"]), list(remake["content_lookups"]))
+
+
+def _restore(context: Any, page_state: Any, page_number: int, saved: tuple[Any, ...]) -> None:
+    """The layout's state as `_saved` found it before the page was laid out."""
+    state, footnotes, reported, broken, anchors, lookups = saved
+    for mine, kept in zip(page_state, copy.deepcopy(state), strict=True):
+        if isinstance(mine, dict):
+            mine.clear()
+            mine.update(kept)
+        elif isinstance(mine, list):
+            mine[:] = kept
+    context.footnotes[:] = footnotes
+    context.reported_footnotes = list(reported)
+    context.broken_out_of_flow = dict(broken)
+    remake = context.page_maker[page_number - 1][-1]
+    remake["anchors"], remake["content_lookups"] = list(anchors), list(lookups)
+
+
 def house_make_page(original: Any) -> Any:
     """WeasyPrint's `make_page`, with a page of a chapter's run that breaks because its text
-    runs on filled to its last line (see `fill`)."""
+    runs on filled to its last line: a kept table or figure that would leave it short by
+    more than MAX_SHORT lines goes after the paragraphs that follow it (see `float_kept`),
+    and the rest is closed by opening its gaps (see `fill`)."""
 
     def make_page(context: Any, root_box: Any, page_type: Any, resume_at: Any,
                   page_number: int, page_state: Any) -> Any:
+        ours = page_type.name in PAGES and not page_type.blank
+        # Kept blocks move on a page's first layout only: a page laid out again (WeasyPrint
+        # remakes pages whose counters change) keeps the order the pages after it were
+        # laid out from.
+        floats = ours and page_number not in _floated(context)
+        saved = _saved(context, page_state, page_number) if floats else None
         page, next_resume_at, next_page = original(context, root_box, page_type, resume_at,
                                                    page_number, page_state)
-        # The text runs on: the page broke neither at a forced break nor at a change of
-        # named page (a new chapter's first page is named otherwise, or breaks "right").
-        if (next_resume_at is not None and next_page["break"] == "any"
-                and next_page["page"] in (None, page_type.name) and not page_type.blank
-                and page_type.name in PAGES):
-            fill(page)
+        if not ours or not _runs_on(next_resume_at, next_page, page_type):
+            return page, next_resume_at, next_page
+        if saved is not None:
+            _floated(context).add(page_number)
+            for _ in range(MAX_FLOATED):
+                measured = shortfall(page)
+                place = kept_opening(root_box, next_resume_at)
+                if measured is None or place is None or measured[0] <= MAX_SHORT * measured[1]:
+                    break
+                parent, index = place
+                # The kept block goes after the paragraph that followed it; that paragraph
+                # is laid out on this page, and runs over to the next above the kept block.
+                parent.children.insert(index + 1, parent.children.pop(index))
+                _restore(context, page_state, page_number, saved)
+                page, next_resume_at, next_page = original(
+                    context, root_box, page_type, resume_at, page_number, page_state)
+                if not _runs_on(next_resume_at, next_page, page_type):
+                    return page, next_resume_at, next_page
+        fill(page)
         return page, next_resume_at, next_page
 
     make_page.anthology_house = True  # type: ignore[attr-defined]
     make_page.anthology_original = original  # type: ignore[attr-defined]
     return make_page
+
+
+def _runs_on(next_resume_at: Any, next_page: Any, page_type: Any) -> bool:
+    """Whether a page broke because its text runs on: neither at the document's end, nor at
+    a forced break, nor at a change of named page (a new chapter's first page)."""
+    return (next_resume_at is not None and next_page["break"] == "any"
+            and next_page["page"] in (None, page_type.name))
+
+
+def _floated(context: Any) -> set[int]:
+    """The pages of this layout whose kept blocks have been placed."""
+    found: set[int] | None = getattr(context, "anthology_floated", None)
+    if found is None:
+        found = context.anthology_floated = set()
+    return found
 
 
 def install() -> bool:
