@@ -14,10 +14,17 @@ the gap by opening the space around the page's headings, quotations, tables, fig
   of plain text ends;
 - the shortfall is shared among the gaps before headings (up to HEADING_STRETCH lines each)
   and before and after block quotes, tables, figures, lists, listings (up to BLOCK_STRETCH);
-  never before the page's first box, never inside a paragraph; a page short by more than
-  MAX_SHORT lines (a long table or figure carried over) is left as it is.
+  and only what they cannot take between paragraphs (up to PARAGRAPH_STRETCH each); never
+  before the page's first box, never inside a paragraph; a page short by more than
+  MAX_SHORT lines is left as it is.
 
-What moves is only where things are drawn: which text is on which page does not change.
+Where that is not enough, because a table or figure kept whole (`break-inside: avoid`) would
+open the next page and leave this one short by more than MAX_SHORT lines, the kept block goes
+after the paragraph that follows it (up to MAX_FLOATED paragraphs), as a press floats a table
+to the next page's head: the page is laid out again with the paragraph, which runs over to the
+next page above the table. This happens on a page's first layout only, so the pages after it
+are laid out from one order of the boxes. Otherwise what moves is only where things are drawn.
+
 It checks that WeasyPrint's code is the version it was written against, or does nothing.
 """
 
@@ -38,7 +45,8 @@ PAGES = frozenset({"chapter", "chapter-start"})
 # How far (in lines of the body's leading) one gap may open, and how short a page may be.
 HEADING_STRETCH = 1.5
 BLOCK_STRETCH = 1.0
-MAX_SHORT = 4.0
+PARAGRAPH_STRETCH = 0.5
+MAX_SHORT = 5.0
 # Less than this (CSS px) is not worth moving anything for.
 EPSILON = 0.5
 
@@ -91,12 +99,14 @@ def _columns(flow: Any) -> bool:
                for box in _descendants(flow) if hasattr(box, "style"))
 
 
-def gaps(flow: Any, top: float) -> list[tuple[Any, float]]:
+def gaps(flow: Any, top: float) -> tuple[list[tuple[Any, float]], list[Any]]:
     """The boxes of a page's flow before which space may open, each with how many lines it
-    may open by, in the order they are laid out (none before the page's first box)."""
+    may open by, in the order they are laid out (none before the page's first box); and the
+    paragraphs that follow a paragraph, where space opens only if that is not enough."""
     from weasyprint.formatting_structure import boxes
 
     found: list[tuple[Any, float]] = []
+    paragraphs: list[Any] = []
 
     def visit(parent: Any) -> None:
         before = None
@@ -109,14 +119,17 @@ def gaps(flow: Any, top: float) -> list[tuple[Any, float]]:
                 stretch = HEADING_STRETCH
             elif tag in BLOCKS or (before is not None and before.element_tag in BLOCKS):
                 stretch = BLOCK_STRETCH
-            if stretch and child.position_y > top + EPSILON:
+            below_top = child.position_y > top + EPSILON
+            if stretch and below_top:
                 found.append((child, stretch))
+            elif tag == "p" and before is not None and before.element_tag == "p" and below_top:
+                paragraphs.append(child)
             if tag in CONTAINERS and not getattr(child, "is_table_wrapper", False):
                 visit(child)
             before = child
 
     visit(flow)
-    return found
+    return found, paragraphs
 
 
 def shortfall(page: Any) -> tuple[float, float] | None:
@@ -143,16 +156,17 @@ def fill(page: Any) -> float:
     if short < EPSILON or short > MAX_SHORT * leading:
         return 0.0
     flow, top = page.children[0], page.content_box_y()
-    found = gaps(flow, top)
+    found, paragraphs = gaps(flow, top)
     room = sum(stretch for _, stretch in found) * leading
-    if not found or room <= 0:
-        return 0.0
-    share = min(1.0, short / room)
-    moved = 0.0
-    for box, stretch in found:
-        moved += stretch * leading * share
-        _shift_from(flow, box, stretch * leading * share)
-    return moved
+    share = min(1.0, short / room) if room else 0.0
+    # What the gaps around headings and blocks cannot take, the paragraphs share.
+    rest = short - share * room
+    each = min(PARAGRAPH_STRETCH * leading, rest / len(paragraphs)) if paragraphs else 0.0
+    opened = [(box, stretch * leading * share) for box, stretch in found]
+    opened += [(box, each) for box in paragraphs] if rest > EPSILON else []
+    for box, dy in opened:
+        _shift_from(flow, box, dy)
+    return sum(dy for _, dy in opened)
 
 
 def _shift_from(flow: Any, box: Any, dy: float) -> None:
