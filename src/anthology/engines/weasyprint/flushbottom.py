@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from itertools import pairwise
 from typing import Any
 
 from anthology.engines.weasyprint.patches.speedups import source_digest
@@ -99,6 +98,15 @@ def _columns(flow: Any) -> bool:
                for box in _descendants(flow) if hasattr(box, "style"))
 
 
+def _container(box: Any) -> bool:
+    """Whether space may open among `box`'s children (a section, an article: not a table,
+    list, quotation or paragraph)."""
+    from weasyprint.formatting_structure import boxes
+
+    return (isinstance(box, boxes.BlockBox) and box.is_in_normal_flow()
+            and box.element_tag in CONTAINERS and not getattr(box, "is_table_wrapper", False))
+
+
 def gaps(flow: Any, top: float) -> tuple[list[tuple[Any, float]], list[Any]]:
     """The boxes of a page's flow before which space may open, each with how many lines it
     may open by, in the order they are laid out (none before the page's first box); and the
@@ -124,7 +132,7 @@ def gaps(flow: Any, top: float) -> tuple[list[tuple[Any, float]], list[Any]]:
                 found.append((child, stretch))
             elif tag == "p" and before is not None and before.element_tag == "p" and below_top:
                 paragraphs.append(child)
-            if tag in CONTAINERS and not getattr(child, "is_table_wrapper", False):
+            if _container(child):
                 visit(child)
             before = child
 
@@ -164,34 +172,24 @@ def fill(page: Any) -> float:
     each = min(PARAGRAPH_STRETCH * leading, rest / len(paragraphs)) if paragraphs else 0.0
     opened = [(box, stretch * leading * share) for box, stretch in found]
     opened += [(box, each) for box in paragraphs] if rest > EPSILON else []
-    for box, dy in opened:
-        _shift_from(flow, box, dy)
+    _open(flow, {id(box): dy for box, dy in opened})
     return sum(dy for _, dy in opened)
 
 
-def _shift_from(flow: Any, box: Any, dy: float) -> None:
-    """Move `box` and everything laid out after it on the page down by `dy`."""
-    path = _path(flow, box)
-    if path is None:
-        return
-    for parent, child in pairwise(path):
-        siblings = parent.children
-        at = next(i for i, sibling in enumerate(siblings) if sibling is child)
-        for later in siblings[at + 1:]:
-            later.translate(0, dy)
-        parent.height += dy
-    box.translate(0, dy)
-
-
-def _path(root: Any, box: Any) -> list[Any] | None:
-    """The boxes from `root` down to `box` (both included), None if `box` is not under it."""
-    if root is box:
-        return [root]
-    for child in getattr(root, "children", ()):
-        below = _path(child, box)
-        if below is not None:
-            return [root, *below]
-    return None
+def _open(parent: Any, opened: dict[int, float], offset: float = 0.0) -> float:
+    """Move each child of `parent` down by the space opened before it: `opened` maps boxes
+    (by id) to the space opened before them, `offset` is what opened before `parent`'s
+    content; return what opened by its end (one pass over the page's boxes)."""
+    for child in parent.children:
+        offset += opened.get(id(child), 0.0)
+        if _container(child):
+            child.position_y += offset  # itself only: its children move one by one
+            inside = _open(child, opened, offset)
+            child.height += inside - offset
+            offset = inside
+        elif offset:
+            child.translate(0, offset)
+    return offset
 
 
 def _kept(box: Any) -> bool:
