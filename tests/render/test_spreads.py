@@ -149,6 +149,16 @@ def test_a_kept_table_goes_after_the_paragraph_that_follows_it() -> None:
     assert len(baselines(pages[0])) == 20
 
 
+def test_a_kept_table_stays_before_a_heading() -> None:
+    # Only paragraphs of its own section go before it: not the next section's heading.
+    assert flushbottom.install()
+    table = "<table>" + "".join(f"<tr><td>Row {n}</td></tr>" for n in range(1, 13)) + "</table>"
+    body = lines_of(10) + table + "<h2>A subheading</h2>" + lines_of(30, "After")
+    pages = layout(body, 20)
+    assert texts(pages[1]).startswith("Row 1")
+    assert texts(pages[1]).index("Row 12") < texts(pages[1]).index("A subheading")
+
+
 def test_weasyprint_alone_carries_the_table_over(weasyprint_own: None) -> None:
     table = "<table>" + "".join(f"<tr><td>Row {n}</td></tr>" for n in range(1, 13)) + "</table>"
     pages = layout(lines_of(10) + table + long_paragraph(14) + lines_of(20, "After"), 20)
