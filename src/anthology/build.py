@@ -447,7 +447,7 @@ def print_style_key(book: Book) -> str:
     templates and CSS, the fonts, and the versions of anthology, WeasyPrint, the font
     subsetter and the HTML parser."""
     from anthology import __version__
-    from anthology.engines.weasyprint import linebreak
+    from anthology.engines.weasyprint import flushbottom, linebreak
     from anthology.engines.weasyprint.patches.htmltree import parser_version
     from anthology.engines.weasyprint.patches.subsetting import subsetter_version
     from anthology.engines.weasyprint.render import weasyprint_version
@@ -457,7 +457,7 @@ def print_style_key(book: Book) -> str:
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
                           book.root / "styles")
     # The line breaker's rules shape the pages as much as the CSS does.
-    breaker = Path(linebreak.__file__).read_bytes()
+    breaker = Path(linebreak.__file__).read_bytes() + Path(flushbottom.__file__).read_bytes()
     return digest("print-style", __version__, PIECES_FORMAT, weasyprint_version(),
                   subsetter_version(), parser_version(), breaker, *files,
                   *(p.read_bytes() if p.is_file() else b"-" for p in extra))

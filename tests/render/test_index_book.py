@@ -129,12 +129,14 @@ def pdf_problems(built: Built) -> tuple[int, list[str], dict[str, int]]:
 def test_the_release_pdf_index_points_at_the_marked_pages(built_sample: Built) -> None:
     count, problems, _ = pdf_problems(built_sample)
     assert problems == []
-    assert count >= 100
+    assert count >= 95  # the marks fall on fewer pages where a table moves after its text
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(built_sample.pdf).pages[-4:])
     assert "Goffman, Erving," in text
     assert re.search(r"service users\.\s+See\s+people\s+who\s+use\s+services", text)
     assert re.search(r"tokenism, \d+\.\s+See\s+also\s+ladder\s+of\s+participation", text)
-    assert re.search(r"ladder of participation, \d+–\d+", text)  # the range
+    # The marked range: one page since Table 2.1 goes after the text that fills its page.
+    assert re.search(r"ladder of participation, \d+(–\d+)?\n", text)
+    assert re.search(r", \d+–\d+", text)  # pages that run on print as a range
 
 
 def test_the_release_pdf_has_the_index_in_its_outline(built_sample: Built) -> None:
@@ -169,9 +171,9 @@ def test_the_everyday_pdf_index_is_right_before_and_after_a_chapter_grows(
         everyday: tuple[Built, Built]) -> None:
     before, after = everyday
     count, problems, pages_before = pdf_problems(before)
-    assert problems == [] and count >= 100
+    assert problems == [] and count >= 95
     count, problems, pages_after = pdf_problems(after)
-    assert problems == [] and count >= 100
+    assert problems == [] and count >= 95
     metadata = pypdf.PdfReader(after.pdf).metadata
     assert metadata is not None and metadata["/anthologybuild"] == "incremental"
     assert after.result.pages is not None and before.result.pages is not None

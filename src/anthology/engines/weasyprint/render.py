@@ -317,11 +317,12 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _install_string_hook()
     _install_first_page_hook()
     _install_page_references_cache()
-    from anthology.engines.weasyprint import linebreak
+    from anthology.engines.weasyprint import flushbottom, linebreak
     from anthology.engines.weasyprint.patches import htmltree, speedups, subsetting
 
     speedups.install()
     linebreak.install()
+    flushbottom.install()
     subsetting.install()
     _MESSAGES.clear()
     _START.update(ask=ask, shift=None, entry={}, context=None,
