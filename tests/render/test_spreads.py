@@ -1,5 +1,5 @@
 """Facing pages that end on the same line (engines/weasyprint/flushbottom.py, measured by
-outputs/book/spreads.py): on WeasyPrint's own boxes against its unchanged page maker, and on
+tests/spreads.py): on WeasyPrint's own boxes against its unchanged page maker, and on
 a tiny book's PDF."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from weasyprint.layout import page as page_layout
 
 from anthology.engines.weasyprint import flushbottom
 from anthology.outputs.book.html import TEMPLATES_DIR
-from anthology.outputs.book.spreads import (
+from tests.spreads import (
     PageEnd,
     Spread,
     book_leading,
