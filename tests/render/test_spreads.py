@@ -15,6 +15,10 @@ from weasyprint.layout import page as page_layout
 
 from anthology.engines.weasyprint import flushbottom
 from anthology.outputs.book.html import TEMPLATES_DIR
+from anthology.outputs.book.typeset import points
+from tests.conftest import write_book
+from tests.pdftext import page_texts
+from tests.render.conftest import build
 from tests.spreads import (
     PageEnd,
     Spread,
@@ -24,10 +28,6 @@ from tests.spreads import (
     spreads,
     uneven,
 )
-from anthology.outputs.book.typeset import points
-from tests.conftest import write_book
-from tests.pdftext import page_texts
-from tests.render.conftest import build
 
 LEADING = 13.8  # points: book.css's 10pt at 1.38
 PX = 0.75  # points in a CSS px
