@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from anthology.build import BuildResult, build_book
+from anthology.build import BuildOptions, BuildResult, build_book
 from anthology.core.errors import AnthologyError
 
 # Folders that are outputs or tools' own, never inputs of the book.
@@ -79,6 +79,7 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
     from anthology.engines.weasyprint.workers import WorkerPool, default_jobs
 
     stop = stop or threading.Event()
+    options = BuildOptions(tuple(targets), force=force, jobs=jobs)
     with WorkerPool(jobs or default_jobs()) as pool:
         seen: Snapshot | None = None
         while not stop.is_set():
@@ -99,8 +100,7 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
             seen = current  # taken before the build: a save during the build builds again
             started = time.monotonic()
             try:
-                result = build_book(load_book(root), targets, force=force, jobs=jobs,
-                                    progress=progress, pool=pool)
+                result = build_book(load_book(root), options, progress=progress, pool=pool)
             except AnthologyError as exc:
                 pool.discard_busy()
                 report(Failed(exc, time.monotonic() - started))
