@@ -10,11 +10,11 @@ that a file that appears, disappears or changes is seen), so a second check with
 runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
 different works in different chapters, the book's word total) are cheap Python over the results.
 
-A build that follows the check gives it a `FollowUp` (build.py's work ahead): each chapter
-checked afresh is handed to it in the thread that checked it, while its cited AST is still in
-memory, and the calling thread is lent to it while the chapters are checked, so that the cores
-are kept busy instead of waiting for the last checks. The check itself reads only the chapter
-pipeline, never an output.
+A build that follows the check gives it a `FollowUp` (workahead.py, the build's work ahead):
+each chapter checked afresh is handed to it in the thread that checked it, while its cited AST
+is still in memory, and the calling thread is lent to it while the chapters are checked, so that
+the cores are kept busy instead of waiting for the last checks. The check itself reads only the
+chapter pipeline, never an output.
 """
 
 from __future__ import annotations
