@@ -30,30 +30,11 @@ KNOWN_UNTIL_MERGED = frozenset({
     "engines.weasyprint.patches.drawing -> engines.weasyprint.workers",
     "engines.weasyprint.render -> engines.weasyprint.patches.drawing",
     "engines.weasyprint.workers -> engines.weasyprint.render",
-    # branch build: the check's work ahead draws outputs; outputs reach up into build.py.
-    "build -> editorial.checks.runner",
-    "build -> outputs.book.index",
-    "build -> outputs.epub.page_list",
-    "build -> outputs.epub.write",
-    "editorial.checks.runner -> outputs.book.html",
-    "editorial.checks.runner -> outputs.book.typeset",
-    "editorial.checks.runner -> outputs.epub.write",
-    "outputs.book.index -> build",
-    "outputs.chapterdoc -> build",
-    "outputs.delivery -> build",
-    "outputs.epub.package -> outputs.epub.page_list",
-    "outputs.epub.page_list -> build",
-    "outputs.epub.write -> outputs.epub.package",
-    "outputs.epub.write -> outputs.epub.page_list",
-    "outputs.offprints.write -> build",
-    "outputs.proposal -> build",
-    "outputs.reviewcopy -> build",
-    "watch -> cli",
 })
 
 # Lowest first. The first part of a module's name says its layer.
 LAYERS = {"core": 0, "engines": 1, "chapters": 2, "editorial": 3, "outputs": 4, "build": 5,
-          "watch": 5, "cli": 6, "__main__": 7}
+          "watch": 5, "workahead": 5, "packaging": 5, "cli": 6, "__main__": 7}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from anthology.build import BuildResult, build_book
+from anthology.build import BuildOptions, BuildResult, build_book
 from anthology.core.errors import AnthologyError
 
 # Folders that are outputs or tools' own, never inputs of the book.
@@ -79,6 +79,7 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
     from anthology.engines.weasyprint.workers import WorkerPool, default_jobs
 
     stop = stop or threading.Event()
+    options = BuildOptions(tuple(targets), force=force, jobs=jobs)
     with WorkerPool(jobs or default_jobs()) as pool:
         seen: Snapshot | None = None
         while not stop.is_set():
@@ -99,15 +100,14 @@ def watch(root: Path, targets: Sequence[str], report: Callable[[Event], None], *
             seen = current  # taken before the build: a save during the build builds again
             started = time.monotonic()
             try:
-                result = build_book(load_book(root), targets, force=force, jobs=jobs,
-                                    progress=progress, pool=pool)
+                result = build_book(load_book(root), options, progress=progress, pool=pool)
             except AnthologyError as exc:
                 pool.discard_busy()
                 report(Failed(exc, time.monotonic() - started))
             except OSError as exc:
                 # A file the system refuses (a read-only build folder, a full disk): reported
                 # like any failed build, and the watch goes on; the next save builds again.
-                from anthology.cli import os_error_message
+                from anthology.core.errors import os_error_message
 
                 pool.discard_busy()
                 report(Failed(AnthologyError(os_error_message(exc)),

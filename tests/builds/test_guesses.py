@@ -1,5 +1,5 @@
 """Running heads and folios laid out ahead, while a changed chapter is laid out, for the length
-foreseen for it (build.Assembly._guess): a right guess is used and nothing is laid out twice; a
+foreseen for it (Assembly.margins_ahead): a right guess is used and nothing is laid out twice; a
 wrong one never reaches the PDF."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from anthology.build import Assembly, PrintPieces
 from anthology.core.cache import Cache
 from anthology.engines.weasyprint.workers import WorkerPool
 from anthology.outputs.book import merge
+from anthology.outputs.book.assembly import Assembly
+from anthology.outputs.book.pieces import PrintPieces
 from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
 from tests.render.conftest import copy_sample
 
@@ -31,38 +32,39 @@ def grow(root: Path) -> None:
 
 
 def spy(monkeypatch: pytest.MonkeyPatch, forced: dict[str, int]) -> dict[str, Any]:
-    """Record what is guessed and the lengths laid out; with forced["delta"], the foreseen
-    length of the changed chapter is its real one (forced["real"]) plus that."""
+    """Record what is laid out ahead (after each step of the assembly) and the lengths laid
+    out; with forced["delta"], the likely length of the changed chapter is its real one
+    (forced["real"]) plus that."""
     seen: dict[str, Any] = {"guesses": [], "real": {}, "unknown_when_guessed": True}
-    content, guess, remember = PrintPieces._content, Assembly._guess, PrintPieces.remember_size
+    likely, step, remember = (PrintPieces.likely_length, Assembly.step,
+                              PrintPieces.remember_length)
 
-    def forced_content(self: PrintPieces, number: int) -> str:
-        html = content(self, number)
-        if "delta" in forced and number in self.foreseen:
-            self.foreseen[number] = forced["real"] + forced["delta"]
-        return html
+    def forced_length(self: PrintPieces, last_pages: int, last_size: int, size: int) -> int:
+        if "delta" in forced:
+            return forced["real"] + forced["delta"]
+        return likely(self, last_pages, last_size, size)
 
-    def recorded_guess(self: Assembly) -> bool:
-        before = set(self.guesses)
-        front = self.front_guess
-        added = guess(self)
-        for number in set(self.guesses) - before:
-            layer = self.guesses[number]
-            seen["guesses"].append((number, layer.pages, layer.start))
-            changed = [n for n in self.pieces.foreseen]
+    def recorded_step(self: Assembly) -> bool:
+        before = dict(self.margins_ahead)
+        front = self.front.ahead or self.front.chosen
+        done = step(self)
+        for number in set(self.margins_ahead) - set(before):
+            margins = self.margins_ahead[number]
+            seen["guesses"].append((number, margins.pages, margins.start))
+            changed = list(self.pieces.likely_pages)
             seen["unknown_when_guessed"] &= all(self.body[n].pages is None for n in changed)
-        if front is None and self.front_guess is not None:
+        if front is None and self.front.ahead is not None:
             seen["guesses"].append(("front", None, None))
-        return added
+        return done
 
     def recorded_remember(self: PrintPieces, number: int, pages: int) -> None:
-        if number in self.sizes:  # laid out in this build
+        if number in self.html_sizes:  # laid out in this build
             seen["real"][number] = pages
         remember(self, number, pages)
 
-    monkeypatch.setattr(PrintPieces, "_content", forced_content)
-    monkeypatch.setattr(Assembly, "_guess", recorded_guess)
-    monkeypatch.setattr(PrintPieces, "remember_size", recorded_remember)
+    monkeypatch.setattr(PrintPieces, "likely_length", forced_length)
+    monkeypatch.setattr(Assembly, "step", recorded_step)
+    monkeypatch.setattr(PrintPieces, "remember_length", recorded_remember)
     return seen
 
 

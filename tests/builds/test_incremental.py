@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from anthology.build import build_book, print_style_key
+from anthology.build import BuildOptions, build_book
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
-from anthology.outputs.book import merge
+from anthology.outputs.book import merge, print_style_key
 from tests.conftest import BIB, INTRO_MD, png, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
@@ -59,10 +59,16 @@ def outline(pdf: Path) -> list[tuple[int, str, int]]:
 def pdf_build(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> Path:
     """Build the PDF of the book at `root`; return it (a copy, safe from the next build)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    result = build_book(load_book(root), ("pdf",), force=True, jobs=2, **options)  # type: ignore[arg-type]
+    result = build_book(load_book(root), BuildOptions(("pdf",), force=True, jobs=2, **options))  # type: ignore[arg-type]
     copy = root.parent / f"{root.name}-{len(list(root.parent.glob('*.pdf')))}.pdf"
     shutil.copyfile(result.outputs[0], copy)
     return copy
+
+
+def stored_chapters(root: Path) -> dict[str, tuple[int, int]]:
+    """Each prepared chapter stored in the cache, with what changes when it is stored again."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (root / "build" / ".cache" / "chapter").rglob("*.json")}
 
 
 def laid_out(root: Path) -> set[str]:
@@ -155,7 +161,7 @@ def test_a_new_build_date_lays_out_only_the_front_matter(
     pdf_build(sample, monkeypatch)
     before = laid_out(sample)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
-    build_book(load_book(sample), ("pdf",), force=True, jobs=2)
+    build_book(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2))
     assert len(laid_out(sample) - before) == 1
 
 
@@ -237,13 +243,13 @@ def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
     _csl_file(small)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     book = load_book(small)
-    build_book(book, ("pdf", "epub"), force=True, jobs=2)
+    build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
     slug = book.config.slug
     pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
     before = (pdf.read_bytes(), epub.read_bytes())
     CHANGES[what](small)
     book = load_book(small)
-    build_book(book, ("pdf", "epub"), force=True, jobs=2)
+    build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
     slug = book.config.slug
     pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
     after = (pdf.read_bytes(), epub.read_bytes())
@@ -251,7 +257,7 @@ def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
     if what not in ("template", "css"):  # print-only inputs
         assert after[1] != before[1], f"a change of {what} did not change the EPUB"
     incremental = pdf.read_bytes()
-    build_book(book, ("pdf",), force=True, clean=True, jobs=2)
+    build_book(book, BuildOptions(("pdf",), force=True, clean=True, jobs=2))
     assert pdf.read_bytes() == incremental, f"after a change of {what}, the incremental PDF " \
         "is not the clean one"
 
@@ -326,18 +332,15 @@ def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
 def test_a_build_after_a_check_prepares_no_chapter_again(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`anthology check` stores each chapter as the build prepares it (same key, same form)."""
-    from anthology.chapters import prepare as chapter
     from anthology.editorial.checks.runner import check_book
 
     clean = pdf_build(small, monkeypatch, clean=True)
     shutil.rmtree(small / "build")
     check_book(load_book(small))
-
-    def refuse(*_: object) -> None:
-        raise AssertionError("a chapter was prepared again")
-
-    monkeypatch.setattr(chapter, "_prepare", refuse)
+    stored = stored_chapters(small)
+    assert len(stored) == 2
     same_pages(pdf_build(small, monkeypatch), clean)
+    assert stored_chapters(small) == stored, "a chapter was prepared again"
 
 
 def test_nothing_changed_reads_no_chapter_ast(small: Path,
@@ -433,7 +436,7 @@ def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
 
     monkeypatch.setattr(merge.Joiner, "add", recorded)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    build_book(load_book(small), ("pdf",), force=True, jobs=2, progress=lines.append)
+    build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2), progress=lines.append)
     assert joined == [("chapter 1", False), ("chapter 2", True)]
     edited = small / "build" / "a-small-book.pdf"
     assert len(pages(edited)) == len(pages(first))
@@ -444,8 +447,8 @@ def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: objec
     """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    build_book(load_book(root), ("pdf",), force=True, jobs=2, progress=lines.append,
-               **options)  # type: ignore[arg-type]
+    build_book(load_book(root), BuildOptions(("pdf",), force=True, jobs=2, **options),  # type: ignore[arg-type]
+               progress=lines.append)
     return [line.removeprefix("Laying out ") for line in lines
             if line.startswith("Laying out ") and line != "Laying out the PDF"]
 
@@ -546,7 +549,8 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     assert found == onedocument.Reason("styles/book.css", 3, "running elements")
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    built = build_book(load_book(sample), ("pdf",), force=True, jobs=2, progress=lines.append)
+    built = build_book(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2),
+                       progress=lines.append)
     everyday = root_copy(built.outputs[0])
     assert ("Laying out the PDF (one whole-book render: styles/book.css, line 3, uses running "
             "elements)") in lines
@@ -597,18 +601,14 @@ def test_recording_a_step_makes_nothing_again(sample: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from anthology.chapters import prepare as chapter
     from anthology.editorial.tracking.plan import mark_chapter
 
     first = pdf_build(sample, monkeypatch)
     mark_chapter(sample, "power-sharing", "copyedited", date=dt.date(2026, 11, 20),
                  force=True)
-
-    def refuse(*_: object) -> None:
-        raise AssertionError("a chapter was prepared again")
-
-    monkeypatch.setattr(chapter, "_prepare", refuse)
+    stored = stored_chapters(sample)
     assert laid_out_names(sample, monkeypatch) == []
+    assert stored_chapters(sample) == stored, "a chapter was prepared again"
     assert (sample / "build" / "doing-things-differently.pdf").read_bytes() == \
         first.read_bytes()
 
@@ -617,49 +617,29 @@ def test_after_an_edit_the_other_chapters_are_prepared_during_the_check(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While the edited chapter is checked, a thread prepares the others from the cache, so
     that the build itself prepares none of them (and the PDF is what a clean build gives)."""
-    import anthology.build as build_module
-
     pdf_build(small, monkeypatch)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
-    started: list[bool] = []
-    start = build_module.Ahead.start
-
-    def recorded_start(self: build_module.Ahead) -> None:
-        started.append(True)
-        start(self)
-
-    prepared: list[str] = []
-    prepare = build_module.prepare_chapter
-
-    def counted(book: Any, chapter: Any, *args: Any) -> Any:
-        prepared.append(chapter.id)
-        return prepare(book, chapter, *args)
-
-    monkeypatch.setattr(build_module.Ahead, "start", recorded_start)
-    monkeypatch.setattr(build_module, "prepare_chapter", counted)
-    edited = pdf_build(small, monkeypatch)
-    assert started == [True]
-    assert "intro" not in prepared  # the unchanged chapter came from the thread
-    assert set(prepared) <= {"peer"}  # the edited one, unless the thread found it stored
-    same_pages(edited, pdf_build(small, monkeypatch, clean=True))
+    result = build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
+    assert "intro" in result.prepared_while_checking  # the unchanged chapter: from the thread
+    # The edited one, unless the thread found it stored.
+    assert set(result.prepared_after_checks) <= {"peer"}
+    same_pages(root_copy(result.outputs[0]), pdf_build(small, monkeypatch, clean=True))
 
 
 def test_a_cold_build_and_an_unchanged_one_prepare_nothing_early(
         small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import anthology.build as build_module
-
-    started: list[bool] = []
-    monkeypatch.setattr(build_module.Ahead, "start", lambda self: started.append(True))
-    pdf_build(small, monkeypatch)
-    pdf_build(small, monkeypatch)
-    assert started == []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for _ in ("cold", "unchanged"):
+        result = build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
+        assert result.prepared_while_checking == []
+        assert result.prepared_after_checks == ["intro", "peer"]
 
 
 def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.build import included_chapters
     from anthology.chapters.csl import resolve_csl
     from anthology.chapters.prepare import prepare_chapter, prepared_chapter
+    from anthology.outputs.common import included_chapters
 
     book = load_book(small)
     cache = Cache(small / "build" / ".cache")
@@ -705,7 +685,7 @@ def test_a_build_stopped_by_its_checks_stops_the_early_thread(
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     with pytest.raises(AnthologyError, match="The build stopped"):
-        build_book(load_book(small), ("pdf",), jobs=2)
+        build_book(load_book(small), BuildOptions(("pdf",), jobs=2))
     assert not [t for t in threading.enumerate() if t.name == "anthology-ahead"]
 
 
@@ -744,7 +724,7 @@ def test_a_release_stopped_by_its_checks_stops_the_process_started_ahead(
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     with pytest.raises(AnthologyError, match="The build stopped"):
-        build_book(load_book(small), ("pdf",), release=True)
+        build_book(load_book(small), BuildOptions(("pdf",), release=True))
     assert len(started) == 1
     assert started[0].returncode not in (None, 0)  # killed, and its pipes read and closed
     assert started[0].stdout.closed and started[0].stdin.closed

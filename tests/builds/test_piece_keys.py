@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import PrintPieces, prepare_chapters
+from anthology.build import prepare_chapters
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.outputs.book import merge
 from anthology.outputs.book.html import book_html
+from anthology.outputs.book.pieces import PrintPieces
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 
@@ -92,9 +93,9 @@ def snapshot(root: Path) -> Snapshot:
         sections = {t.chapter.id: pieces.sections(t) for t in texts}
         for number, (piece, (name, place, _)) in enumerate(
                 zip(pieces.body(), pieces.places, strict=True)):
-            whole = book_html(book, texts, CREATED, pieces.css, pieces.extra, sections=sections,
+            whole = book_html(book, texts, CREATED, pieces.css, pieces.extra_css, sections=sections,
                               build_kind="incremental", include_front=False, body=[place])
-            expected = merge.without_margins(whole) if pieces.apart else whole
+            expected = merge.without_margins(whole) if pieces.margins_apart else whole
             assert piece.source() == expected, name
             layer = pieces.margins(number, 3, 7)
             assert layer.source() == merge.margins_only(whole, 3), name
@@ -249,7 +250,7 @@ def test_the_front_matter_starts_before_the_chapters_end_and_is_checked_after(
         book: Path) -> None:
     """Laid out once every first page is known (the contents show where chapters begin), and
     laid out again if the chapters' anchors, once known, say otherwise."""
-    from anthology.build import Assembly
+    from anthology.outputs.book.assembly import Assembly
 
     loaded = load_book(book)
     cache = Cache(book / "build" / ".cache")
@@ -279,10 +280,10 @@ def test_the_front_matter_starts_before_the_chapters_end_and_is_checked_after(
 
 def test_a_chapter_set_to_change_length_starts_the_other_workers(
         book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from anthology.build import build_book
+    from anthology.build import BuildOptions, build_book
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")
-    build_book(load_book(book), ("pdf",), force=True, jobs=2)
+    build_book(load_book(book), BuildOptions(("pdf",), force=True, jobs=2))
 
     def foreseen() -> int:
         loaded = load_book(book)
@@ -290,8 +291,8 @@ def test_a_chapter_set_to_change_length_starts_the_other_workers(
         texts, _ = prepare_chapters(loaded, cache, lambda _: None, jobs=2)
         calls: list[int] = []
         with ThreadPoolExecutor(2) as threads:
-            pieces = PrintPieces(loaded, texts, CREATED, cache, threads)
-            pieces.moving = lambda: calls.append(1)
+            pieces = PrintPieces(loaded, texts, CREATED, cache, threads,
+                                 on_length_change=lambda: calls.append(1))
             pieces.body()[0].source()
         return len(calls)
 

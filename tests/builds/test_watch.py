@@ -122,7 +122,7 @@ def test_ctrl_c_stops_the_watch_quietly(tmp_path: Path,
 def test_a_second_build_at_the_same_time_is_refused(tmp_path: Path) -> None:
     from filelock import FileLock
 
-    from anthology.build import build_book
+    from anthology.build import BuildOptions, build_book
     from anthology.core.config import load_book
     from anthology.core.errors import AnthologyError
 
@@ -130,7 +130,7 @@ def test_a_second_build_at_the_same_time_is_refused(tmp_path: Path) -> None:
     (root / "build").mkdir()
     with FileLock(root / "build" / ".build.lock"):
         with pytest.raises(AnthologyError, match="Another build of this book is running"):
-            build_book(load_book(root), ("pdf",))
+            build_book(load_book(root), BuildOptions(("pdf",)))
         result = CliRunner().invoke(cli, ["--book", str(root), "build", "pdf"])
         assert result.exit_code == 1
         assert "Another build of this book is running" in result.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import build_book
+from anthology.build import BuildOptions, build_book
 from anthology.chapters.manuscript import MAX_CHAPTER_BYTES
 from anthology.core.config import load_book
 from anthology.core.errors import AnthologyError, UsageError
@@ -138,7 +138,7 @@ def test_the_build_refuses_when_check_finds_errors(small_book: Path) -> None:
     intro = small_book / "chapters" / "01-intro.md"
     intro.write_text(intro.read_text() + "\nAnd [@nobody].\n")
     with pytest.raises(AnthologyError) as caught:
-        build_book(load_book(small_book), ("epub",))
+        build_book(load_book(small_book), BuildOptions(("epub",)))
     assert caught.value.message == (
         "The build stopped: 1 problem (1 error) in 1 file. Fix them (run `anthology check` for "
         "the full list), or build anyway with --force.")

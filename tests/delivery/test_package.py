@@ -242,7 +242,7 @@ def test_refuses_with_every_reason(small_book: Path, monkeypatch: pytest.MonkeyP
 
 def test_refuses_outside_git(small_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(small_book.parent))
-    monkeypatch.setattr("anthology.outputs.delivery._check", lambda book, progress: ([], {}))
+    monkeypatch.setattr("anthology.packaging.delivery_check", lambda book, progress: ([], {}))
     monkeypatch.setattr("anthology.build.build_book", _no_build)
     monkeypatch.setattr("anthology.outputs.delivery.run_epubcheck", _passing_epubcheck)
     result = CliRunner().invoke(cli, ["--book", str(small_book), "package", "-q", "--draft"])
@@ -319,7 +319,7 @@ def test_refuses_a_book_that_is_not_ready(make_book: Callable[..., Path],
     book = make_book({"book.yaml": BOOK_YAML.replace("publisher: Test University Press\n", "")
                       .replace("year: 2027\n", "")})
     commit_all(book)
-    monkeypatch.setattr("anthology.outputs.delivery._check", lambda book, progress: ([], {}))
+    monkeypatch.setattr("anthology.packaging.delivery_check", lambda book, progress: ([], {}))
     monkeypatch.setattr("anthology.build.build_book", _no_build)
     monkeypatch.setattr("anthology.outputs.delivery.run_epubcheck", _passing_epubcheck)
     result = CliRunner().invoke(cli, ["--book", str(book), "package", "-q"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import BuildResult, build_book, prepare_chapters
+from anthology.build import BuildOptions, BuildResult, build_book, prepare_chapters
 from anthology.chapters.prepare import ChapterText
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
@@ -64,7 +64,7 @@ def build(root: Path, targets: tuple[str, ...] = ("pdf", "epub"), force: bool = 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         book = load_book(root)
-        result = build_book(book, targets, force=force, release=release)
+        result = build_book(book, BuildOptions(targets, force=force, release=release))
         texts, _ = prepare_chapters(book, Cache(root / "build" / ".cache"), lambda _: None)
     return Built(root, book, result, texts)
 

@@ -108,10 +108,11 @@ def test_a_release_with_one_job_gives_the_bytes_of_two(
     twin = tmp_path / "twin"
     shutil.copytree(sample, twin)
     two = pdf_build(sample, monkeypatch, release=True)  # jobs=2
-    from anthology.build import build_book
+    from anthology.build import BuildOptions, build_book
     from anthology.core.config import load_book
 
-    one = build_book(load_book(twin), ("pdf",), force=True, jobs=1, release=True).outputs[0]
+    one = build_book(load_book(twin), BuildOptions(("pdf",), force=True, jobs=1,
+                                                   release=True)).outputs[0]
     assert len(PdfReader(two).pages) >= 16
     assert two.read_bytes() == one.read_bytes()
 

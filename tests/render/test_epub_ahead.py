@@ -1,5 +1,6 @@
-"""Each chapter's EPUB file made while the checks run: a build that writes an EPUB asks the
-checks to make it as soon as the chapter is checked; a check alone makes none."""
+"""Each chapter's EPUB file made while the checks run: a build that writes an EPUB makes it as
+soon as the chapter is checked (its work ahead, handed each checked chapter); a check alone
+makes none."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from anthology.build import build_book
+from anthology.build import BuildOptions, build_book
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.core.errors import ToolError
 from anthology.core.findings import has_errors
 from anthology.editorial.checks import runner
-from anthology.editorial.checks.runner import check_book, run_checks
+from anthology.editorial.checks.runner import CheckReport, check_book, run_checks
 from anthology.engines import pandoc
 from anthology.outputs.epub import write as epub
+from anthology.workahead import WorkAhead
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 from tests.render.conftest import EPOCH
@@ -49,6 +51,13 @@ def cache_of(root: Path, enabled: bool = True) -> Cache:
     return Cache(root / "build" / ".cache", enabled)
 
 
+def checked_for_build(root: Path, targets: tuple[str, ...], jobs: int,
+                      enabled: bool = True) -> CheckReport:
+    """The checks as a build of `targets` runs them: with its work ahead."""
+    book, cache = load_book(root), cache_of(root, enabled)
+    return run_checks(book, cache=cache, jobs=jobs, follow_up=WorkAhead(book, cache, targets))
+
+
 @pytest.mark.slow
 def test_a_cold_build_makes_the_chapter_files_while_it_checks(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +81,7 @@ def test_a_cold_build_makes_the_chapter_files_while_it_checks(
 @pytest.mark.slow
 def test_the_cover_is_drawn_while_the_chapters_are_checked(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
+    checked_for_build(parted, ("epub",), jobs=2)
     assert len(cached(parted, "cover")) == 1
     monkeypatch.setattr(epub, "book_cover", lambda *_: pytest.fail("the cover was drawn again"))
     assert "EPUB/text/cover.xhtml" in files_of(epub_build(parted, monkeypatch))
@@ -82,7 +91,7 @@ def test_the_cover_is_drawn_while_the_chapters_are_checked(
 def test_a_build_after_a_check_with_epub_makes_no_chapter_file_again(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = pandoc_epubs(monkeypatch)
-    run_checks(load_book(parted), cache=cache_of(parted), jobs=1, epub=True)
+    checked_for_build(parted, ("epub",), jobs=1)
     assert runs == ["chapters/01-intro.md (chapter 1, 'intro')",
                     "chapters/02-peer.md (chapter 2, 'peer')",
                     "chapters/03-care.md (chapter 3, 'care')"]
@@ -107,7 +116,7 @@ def test_a_check_alone_does_no_epub_work(parted: Path, monkeypatch: pytest.Monke
 def test_a_clean_build_makes_nothing_ahead_it_would_not_read(
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = pandoc_epubs(monkeypatch)
-    run_checks(load_book(parted), cache=cache_of(parted, enabled=False), jobs=1, epub=True)
+    checked_for_build(parted, ("epub",), jobs=1, enabled=False)
     assert runs == []
     assert cached(parted, "xhtml") == set()
 
@@ -130,7 +139,7 @@ def test_a_chapter_with_errors_is_left_to_the_forced_build(
     care.write_text(care.read_text(encoding="utf-8").replace("[@goffman1961]",
                                                              "[@nobody2020]"),
                     encoding="utf-8")
-    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
+    report = checked_for_build(parted, ("epub",), jobs=2)
     assert [f.code for f in report.findings if f.severity == "error"] == ["citation.missing"]
     assert len(cached(parted, "xhtml")) == 2
     runs = pandoc_epubs(monkeypatch)
@@ -150,7 +159,7 @@ def test_a_file_that_fails_ahead_is_left_to_the_epub_step(
         return real(ast, to, output, extra, what)
 
     monkeypatch.setattr(pandoc, "ast_to_file", failing)
-    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=1, epub=True)
+    report = checked_for_build(parted, ("epub",), jobs=1)
     assert not has_errors(report.findings)
     assert len(cached(parted, "xhtml")) == 2
     with pytest.raises(ToolError, match=r"^chapters/02-peer.md \(chapter 2, 'peer'\): pandoc "
@@ -172,8 +181,8 @@ def test_the_book_bibliography_is_read_once(
 
     monkeypatch.setattr(pandoc, "bibliography_to_csl", logged)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    report = run_checks(load_book(parted), cache=cache_of(parted), jobs=2, epub=True)
+    report = checked_for_build(parted, ("epub",), jobs=2)
     assert len(report.chapters) == 3
     assert log.read_text(encoding="utf-8") == "references/book.bib\n"
-    build_book(load_book(parted), ("epub",), jobs=2)
+    build_book(load_book(parted), BuildOptions(("epub",), jobs=2))
     assert log.read_text(encoding="utf-8") == "references/book.bib\n"

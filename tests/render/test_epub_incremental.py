@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from anthology.build import build_book
+from anthology.build import BuildOptions, build_book
 from anthology.chapters.prepare import ChapterText
 from anthology.cli import cli
 from anthology.core.config import load_book
@@ -63,7 +63,7 @@ def epub_build(root: Path, monkeypatch: pytest.MonkeyPatch, **options: bool) -> 
     """Build the EPUB of the book at `root`; return it."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     book = load_book(root)
-    build_book(book, ("epub",), force=True, jobs=2, **options)
+    build_book(book, BuildOptions(("epub",), force=True, jobs=2, **options))
     return root / "build" / f"{book.config.slug}.epub"
 
 
@@ -138,7 +138,7 @@ def test_a_new_date_runs_no_pandoc_and_changes_only_the_modification_date(
     epub_build(parted, monkeypatch)
     runs = pandoc_epubs(monkeypatch)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
-    build_book(load_book(parted), ("epub",), force=True, jobs=2)
+    build_book(load_book(parted), BuildOptions(("epub",), force=True, jobs=2))
     assert runs == []
     opf = files_of(parted / "build" / "a-small-book.epub")["EPUB/content.opf"].decode()
     assert '<meta property="dcterms:modified">2027-01-02T00:00:00Z</meta>' in opf

@@ -1,6 +1,7 @@
-"""Each chapter's HTML made while the checks run: a build that writes a PDF asks the checks to
-make it as soon as the chapter is checked, and the book's bibliography is read by one of the
-checking threads while another parses a chapter; a check alone makes none."""
+"""Each chapter's HTML made while the checks run: a build that writes a PDF makes it as soon as
+the chapter is checked (its work ahead, handed each checked chapter), and the book's
+bibliography is read by one of the checking threads while another parses a chapter; a check
+alone makes none."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from anthology.editorial.checks.runner import check_book, run_checks
 from anthology.engines import pandoc
 from anthology.outputs.book import html
 from tests.builds.test_incremental import pdf_build
-from tests.render.test_epub_ahead import parted  # noqa: F401  (a fixture)
+from tests.render.test_epub_ahead import checked_for_build, parted  # noqa: F401  (a fixture)
 from tests.render.test_epub_incremental import cached, pandoc_epubs
 
 
@@ -42,7 +43,7 @@ def test_a_check_for_a_pdf_build_makes_each_chapters_html_and_the_build_makes_no
         parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     runs = html_runs(monkeypatch)
     epubs = pandoc_epubs(monkeypatch)
-    run_checks(load_book(parted), cache=cache_of(parted), jobs=1, html=True)
+    checked_for_build(parted, ("pdf",), jobs=1)
     assert sorted({what.split(" ")[0] for what in runs}) == [
         "chapters/01-intro.md", "chapters/02-peer.md", "chapters/03-care.md"]
     assert epubs == []  # only what was asked
@@ -79,7 +80,7 @@ def test_a_check_alone_makes_no_html(parted: Path, jobs: int) -> None:  # noqa: 
 def test_a_clean_build_makes_no_html_ahead(parted: Path,  # noqa: F811
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     runs = html_runs(monkeypatch)
-    run_checks(load_book(parted), cache=cache_of(parted, enabled=False), jobs=1, html=True)
+    checked_for_build(parted, ("pdf",), jobs=1, enabled=False)
     assert runs == []
 
 

@@ -118,15 +118,16 @@ def test_what_pandoc_writes_parses_to_weasyprints_tree(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_sample_books_release_html_parses_to_weasyprints_tree(built_sample: Built) -> None:
-    from anthology import build
     from anthology.core.cache import Cache
     from anthology.outputs.book.html import book_html
+    from anthology.outputs.book.write import chapters_html
+    from anthology.outputs.common import build_time, stylesheets
 
     book = built_sample.book
-    css, extra = build._stylesheets(book)
-    sections = build._sections(book, built_sample.texts, Cache(built_sample.root / "build" /
-                                                               ".cache"))
-    html = book_html(book, built_sample.texts, build.build_time(), css, extra,
+    css, extra = stylesheets(book)
+    sections = chapters_html(book, built_sample.texts, Cache(built_sample.root / "build" /
+                                                             ".cache"))
+    html = book_html(book, built_sample.texts, build_time(), css, extra,
                      sections=sections, build_kind="release")
     assert html.count("<section") > 5
     assert_same_tree(html)
@@ -265,5 +266,5 @@ def test_a_book_that_allows_raw_html_is_parsed_by_tinyhtml5(tmp_path: Path,
         root = write_book(tmp_path / str(allowed),
                           {"book.yaml": BOOK_YAML + f"build:\n  raw_html: {json.dumps(allowed)}\n"})
         with pytest.raises(SystemExit):
-            build.build_book(load_book(root), ("pdf",), release=True)
+            build.build_book(load_book(root), build.BuildOptions(("pdf",), release=True))
         assert seen["fast_parse"] is not allowed

@@ -98,7 +98,7 @@ def test_no_byte_of_a_forbidden_file_is_in_the_pdf(built: Built) -> None:
 @pytest.mark.slow
 def test_no_byte_of_a_forbidden_file_is_in_the_delivery(built: Built) -> None:
     from anthology.core.config import load_book
-    from anthology.outputs.delivery import package_book
+    from anthology.packaging import package_book
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1798761600")

@@ -17,10 +17,10 @@ from anthology.outputs.offprints.write import (
     COVER_PAGES,
     Offprint,
     PageSpan,
-    build_offprints,
     chapter_citation,
     chapter_page_spans,
     initials_name,
+    write_offprints,
 )
 from tests.render.conftest import EPOCH, Built
 
@@ -62,7 +62,7 @@ def offprints(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> 
     out = tmp_path_factory.mktemp("offprints")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return build_offprints(built_sample.book, book_pdf=built_sample.pdf, out_dir=out)
+        return write_offprints(built_sample.book, built_sample.pdf, out_dir=out)
 
 
 def _folios(text: str) -> set[int]:

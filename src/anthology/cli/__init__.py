@@ -16,7 +16,7 @@ import click
 
 from anthology import __version__
 from anthology.cli.common import CliState, echo
-from anthology.core.errors import AnthologyError, Interrupted
+from anthology.core.errors import AnthologyError, Interrupted, os_error_message
 from anthology.core.findings import render_text
 
 # The module that defines each command: a command's module is imported only when it runs (or
@@ -105,26 +105,6 @@ def _accept_book_option(command: click.Command) -> None:
     command.params.append(click.Option(
         ["--book"], type=click.Path(file_okay=False, path_type=Path), expose_value=False,
         callback=_set_book, help=BOOK_HELP))
-
-
-def os_error_message(exc: OSError) -> str:
-    """What the system refused, in plain words, naming the file or folder concerned."""
-    from anthology.core.files import TEMP_PREFIX
-
-    name = exc.filename if isinstance(exc.filename, str) else None
-    why = "permission denied" if isinstance(exc, PermissionError) else \
-        (exc.strerror or str(exc)).lower()
-    if name is None:
-        return f"The system refused: {why}. Nothing in the book's files refers to it; run " \
-            "the command again with --debug to see where."
-    path = Path(name)
-    if path.name.startswith(TEMP_PREFIX) or path.name == ".anthology.lock":
-        # The temporary file (or lock) anthology writes beside the real one: name the folder.
-        return f"Cannot write in the folder {path.parent}: {why}. Make the folder writable " \
-            "for your user (or work on a copy you own), then run the command again; nothing " \
-            "was changed."
-    return f"Cannot use {name}: {why}. Check the file's permissions (ls -l) and the disk, " \
-        "then run the command again."
 
 
 @click.group(cls=AnthologyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -121,7 +121,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     \b
         anthology build pdf offprints power-sharing safe-spaces
     """
-    from anthology.build import build_book
+    from anthology.build import BuildOptions, build_book
     from anthology.core.findings import render_text
 
     targets, chapter_ids = parse_targets(words)
@@ -138,8 +138,9 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
     if book_targets:
-        result = build_book(book, book_targets, force=force, clean=clean, release=release,
-                            jobs=jobs, progress=progress)
+        options = BuildOptions(tuple(book_targets), force=force, clean=clean, release=release,
+                               jobs=jobs)
+        result = build_book(book, options, progress=progress)
         if result.findings and not quiet:
             echo(render_text(result.findings), err=True)
         for url in result.refused:
@@ -151,7 +152,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
             if path.suffix == ".pdf":
                 book_pdf = path
     if "offprints" in targets:
-        from anthology.outputs.offprints.write import build_offprints
+        from anthology.build import build_offprints
 
         for offprint in build_offprints(book, chapter_ids, book_pdf=book_pdf, force=force,
                                         progress=progress):

@@ -34,7 +34,7 @@ def package_command(allow_dirty: bool, force: bool, draft: bool, quiet: bool) ->
         anthology package
     """
     from anthology.core.findings import Severity, render_text
-    from anthology.outputs.delivery import package_book
+    from anthology.packaging import package_book
 
     book = state().book()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -56,3 +57,23 @@ class CapError(ToolError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def os_error_message(exc: OSError) -> str:
+    """What the system refused, in plain words, naming the file or folder concerned."""
+    from anthology.core.files import TEMP_PREFIX
+
+    name = exc.filename if isinstance(exc.filename, str) else None
+    why = "permission denied" if isinstance(exc, PermissionError) else \
+        (exc.strerror or str(exc)).lower()
+    if name is None:
+        return f"The system refused: {why}. Nothing in the book's files refers to it; run " \
+            "the command again with --debug to see where."
+    path = Path(name)
+    if path.name.startswith(TEMP_PREFIX) or path.name == ".anthology.lock":
+        # The temporary file (or lock) anthology writes beside the real one: name the folder.
+        return f"Cannot write in the folder {path.parent}: {why}. Make the folder writable " \
+            "for your user (or work on a copy you own), then run the command again; nothing " \
+            "was changed."
+    return f"Cannot use {name}: {why}. Check the file's permissions (ls -l) and the disk, " \
+        "then run the command again."

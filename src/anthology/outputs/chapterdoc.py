@@ -46,8 +46,8 @@ def prepared_alone(book: Book, chapter: Chapter, force: bool, what: str
     """One chapter prepared as the book prepares it (its number, the book's style, the
     cache), its problems and the cache; refused on errors unless `force` (`what` names the
     output)."""
-    from anthology.build import out_dir_of
     from anthology.chapters.csl import resolve_csl
+    from anthology.outputs.common import out_dir_of
 
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def prepared_alone(book: Book, chapter: Chapter, force: bool, what: str
 
 def _number(book: Book, chapter: Chapter) -> int:
     """The chapter's number in the book (as the book PDF numbers it)."""
-    from anthology.build import included_chapters
+    from anthology.outputs.common import included_chapters
 
     included, _ = included_chapters(book)
     return next(n for n, c in enumerate(included, start=1) if c.id == chapter.id)
@@ -147,12 +147,12 @@ def chapter_laid_out(book: Book, text: ChapterText, created: dt.datetime, kind: 
     """The chapter alone laid out with the book's typography, as a PDF in a scratch folder
     under build/ (kept while the caller finishes it), and what the renderer said (`lines`:
     where each page's lines of text are, for line numbers)."""
-    from anthology.build import _stylesheets, pdf_identifier
     from anthology.engines.weasyprint.patches import htmltree
     from anthology.engines.weasyprint.render import render_pdf
     from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR, book_html
+    from anthology.outputs.common import pdf_identifier, stylesheets
 
-    css, extra = _stylesheets(book)
+    css, extra = stylesheets(book)
     html = book_html(book, [text], created, css, extra, include_front=False,
                      body=[(0, False, True)], build_kind=kind)
     with tempfile.TemporaryDirectory(prefix=f"anthology-{kind}-",
@@ -191,8 +191,8 @@ def build_chapter_document(book: Book, chapter_id: str, fmt: str, *,
                            force: bool = False) -> ChapterDocument:
     """Write build/chapters/<id>.docx or .pdf; refuse on errors in the chapter unless
     `force`."""
-    from anthology.build import build_time, out_dir_of
     from anthology.editorial.tracking.plan import find_chapter
+    from anthology.outputs.common import build_time, out_dir_of
 
     chapter = find_chapter(book, chapter_id)
     if not chapter.file or not (book.root / chapter.file).is_file():

@@ -1,13 +1,12 @@
 """The publisher's delivery: build/delivery/<slug>-<version>/ and a reproducible zip of it.
 
-A straight pipeline: find every reason not to deliver (uncommitted changes to the book, errors
-from `check`, a build that fails, an EPUB that EPUBCheck rejects) and refuse once, listing them
-all, unless told otherwise (`allow_dirty` for the git tree, `force` for the rest). Then the
-folder is assembled beside its final place and moved there whole: the book PDF and EPUB, the
-offprints, the cover, metadata.json, validation.txt, provenance.json and checksums.sha256 (in
-the format `sha256sum -c` reads). The zip has its entries in sorted order with fixed times
-(SOURCE_DATE_EPOCH, else the last commit's time) and fixed permissions, so the same book gives
-the same bytes.
+The reasons not to deliver (`delivery_reasons`, `git_reason`), EPUBCheck, the reports, and the
+folder itself (`write_delivery`), assembled from a release build beside its final place and moved
+there whole: the book PDF and EPUB, the offprints, the cover, metadata.json, validation.txt,
+provenance.json and checksums.sha256 (in the format `sha256sum -c` reads). The zip has its
+entries in sorted order with fixed times (SOURCE_DATE_EPOCH, else the last commit's time) and
+fixed permissions, so the same book gives the same bytes. packaging.py runs the pipeline: the
+check, the release build, EPUBCheck, then this.
 
 The version in the folder's name is `git describe --tags --always` (with `-dirty` when the tree
 has changes), or the build date (YYYYMMDD) outside git.
@@ -29,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from anthology import __version__
-from anthology.core.errors import AnthologyError
 from anthology.core.files import atomic_output, sweep_temp_files
-from anthology.core.findings import Finding, Severity, has_errors, summary_line
+from anthology.core.findings import Finding, Severity, summary_line
 from anthology.core.model import Book, Contributor, Status
 
 Progress = Callable[[str], None]
@@ -278,7 +276,7 @@ def checksums(folder: Path, names: Sequence[str]) -> str:
 
 def zip_time(root: Path) -> dt.datetime:
     """The zip entries' time: SOURCE_DATE_EPOCH, else the last commit, else now (>= 1980)."""
-    from anthology.build import build_time
+    from anthology.outputs.common import build_time
 
     return max(build_time(root), ZIP_EPOCH_MIN)
 
@@ -312,17 +310,7 @@ class PackageResult:
     pages: int = 0
 
 
-def _check(book: Book, progress: Progress) -> tuple[list[Finding], dict[str, int]]:
-    from anthology.editorial.checks.runner import run_checks
-    from anthology.editorial.checks.words import counted
-
-    report = run_checks(book, progress=progress)
-    words = {r.chapter: counted(r.words, book.config.words) for r in report.chapters
-             if r.words is not None}
-    return report.findings, words
-
-
-def _git_reason(state: GitState) -> str | None:
+def git_reason(state: GitState) -> str | None:
     if not state.repository:
         return ("the book folder is not in a git repository, so the delivery cannot say which "
                 "version it is. Commit the book with git, or package anyway with --allow-dirty.")
@@ -421,7 +409,7 @@ def provenance(state: GitState, built: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _delivered_chapters(book: Book, offprints: Sequence[Any],
+def delivered_chapters(book: Book, offprints: Sequence[Any],
                         words: dict[str, int]) -> list[DeliveredChapter]:
     from anthology.chapters.manuscript import read_manuscript
 
@@ -454,49 +442,20 @@ def mark_draft_epub(epub: Path) -> None:
             target.writestr(info, data)
 
 
-def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
-                 draft: bool = False, progress: Progress = lambda _: None) -> PackageResult:
-    """Assemble build/delivery/<slug>-<version>/ and its zip; refuse with every reason.
-
-    A book not ready for the publisher (`delivery_reasons`) is refused unless `draft`: then
-    every name has `-draft` in it and every PDF's title and subject say DRAFT.
-    """
-    from anthology.build import TARGETS, build_book, build_time, out_dir_of
+def write_delivery(book: Book, state: GitState, check: EpubCheck, findings: list[Finding],
+                   words: dict[str, int], *, draft: bool = False,
+                   progress: Progress = lambda _: None) -> PackageResult:
+    """Assemble build/delivery/<slug>-<version>/ and its zip from the book's PDF and EPUB in
+    build/, built already (the release), with `check` (EPUBCheck's verdict on the EPUB) and
+    the check's `findings` and `words` (counted per chapter id) in its reports."""
     from anthology.outputs.book.html import names
+    from anthology.outputs.common import build_time, out_dir_of
     from anthology.outputs.cover import book_cover
-    from anthology.outputs.offprints.write import build_offprints
+    from anthology.outputs.offprints.write import write_offprints
 
-    reasons: list[str] = [] if draft else delivery_reasons(book)
-    state = git_state(book.root)
-    git_reason = _git_reason(state)
-    if git_reason and not allow_dirty:
-        reasons.append(git_reason)
-    progress("Checking the book")
-    findings, words = _check(book, progress)
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    if errors and not force:
-        n = len(errors)
-        reasons.append(f"`anthology check` found {n} error{'' if n == 1 else 's'} (listed "
-                       "above). Fix them, or package anyway with --force.")
-    try:
-        build_book(book, TARGETS, force=force or has_errors(findings), release=True,
-                   progress=progress)
-    except AnthologyError as exc:
-        raise AnthologyError("The package was not made:\n" + "\n".join(
-            f"  - {r}" for r in [*reasons, f"the build failed: {exc.message}"]),
-            [*errors, *exc.findings]) from None
     slug = book.config.slug
     out_dir = out_dir_of(book)
     pdf, epub = out_dir / f"{slug}.pdf", out_dir / f"{slug}.epub"
-    progress("Running EPUBCheck")
-    check = run_epubcheck(epub)
-    if not check.passed and not force:
-        what = "found problems" if check.ran else "could not run"
-        reasons.append(f"EPUBCheck {what} in {epub.name} ({check.summary.rstrip('.')}). "
-                       "Fix them, or package anyway with --force.")
-    if reasons:
-        raise AnthologyError("The package was not made:\n" + "\n".join(
-            f"  - {r}" for r in reasons), errors)
     created = build_time(book.root)
     version = package_version(state, created)
     delivery = out_dir / "delivery"
@@ -512,7 +471,7 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         for source, target in book_names.items():
             shutil.copyfile(source, staging / target)
         progress("Making the offprints")
-        offprints = build_offprints(book, book_pdf=pdf, out_dir=staging / "offprints",
+        offprints = write_offprints(book, pdf, out_dir=staging / "offprints",
                                     progress=progress)
         if draft:
             import dataclasses
@@ -534,7 +493,7 @@ def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,
         cover = book_cover(book, names(book.editors), given)
         (staging / cover.name).write_bytes(cover.data)
         report = pdf_report(pdf)
-        chapters = _delivered_chapters(book, offprints, words)
+        chapters = delivered_chapters(book, offprints, words)
         texts = {
             "metadata.json": json.dumps({**metadata(book, chapters, report.pages, version),
                                          "draft": draft}, indent=2, ensure_ascii=False) + "\n",

@@ -350,8 +350,8 @@ def build_proposal(book: Book, *, today: dt.date, force: bool = False,
     """Write build/proposal.pdf, .epub and .docx; refuse on errors in the prose unless `force`."""
     import shutil
 
-    from anthology.build import build_time, out_dir_of
     from anthology.core.errors import AnthologyError
+    from anthology.outputs.common import build_time, out_dir_of
 
     out_dir = out_dir_of(book)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -310,9 +310,9 @@ def build_review_copy(book: Book, chapter_id: str, fmt: str, *,
                       force: bool = False) -> ReviewCopy:
     """Write build/reviews/<id>-round-<n>.pdf or .docx; refuse on errors in the chapter unless
     `force`."""
-    from anthology.build import build_time, out_dir_of
     from anthology.editorial.tracking.plan import find_chapter
     from anthology.outputs.chapterdoc import _cited_items, prepared_alone, write_docx
+    from anthology.outputs.common import build_time, out_dir_of
 
     chapter = find_chapter(book, chapter_id)
     if chapter.status in (Status.PROPOSED, Status.INVITED, Status.DECLINED, Status.AGREED,

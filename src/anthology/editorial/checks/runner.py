@@ -10,22 +10,22 @@ that a file that appears, disappears or changes is seen), so a second check with
 runs no pandoc and imports nothing heavy. Book-wide checks (unused entries, keys that mean
 different works in different chapters, the book's word total) are cheap Python over the results.
 
-A build asks for each chapter's HTML (for the PDF) and EPUB file (for the EPUB) to be made as
-soon as the chapter is checked, in the same thread (render/html.py and render/epub.py cache them
-where the build looks): the chapter's AST is still in memory, and the cores are kept busy
-instead of waiting for the last checks.
+A build that follows the check gives it a `FollowUp` (workahead.py, the build's work ahead):
+each chapter checked afresh is handed to it in the thread that checked it, while its cited AST
+is still in memory, and the calling thread is lent to it while the chapters are checked, so that
+the cores are kept busy instead of waiting for the last checks. The check itself reads only the
+chapter pipeline, never an output.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from anthology import __version__
 from anthology.chapters.bibentries import BibFile, finding_from_dict
@@ -39,11 +39,21 @@ from anthology.core.memory import release_memory
 from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_works, key_conflicts
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
-from anthology.outputs.book.typeset import html_key
 
 # 2: word counts have a `code` part; 3: images count by content; 4: index marks
 RESULT_VERSION = "4"
 Progress = Callable[[str], None]
+
+
+class FollowUp(Protocol):
+    """What a caller that builds after the check does meanwhile."""
+
+    def checked(self, chapter: Chapter, number: int, cited_ast: dict[str, Any]) -> None:
+        """A chapter checked afresh without errors, its cited AST at hand (in the thread that
+        checked it; the AST is stored already, as the build prepares it)."""
+
+    def meanwhile(self) -> None:
+        """The calling thread, lent while the chapters are checked in other threads."""
 
 
 @dataclass
@@ -115,11 +125,10 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
 class _Session:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
-    def __init__(self, book: Book, cache: Cache, ahead: Collection[str] = ()) -> None:
+    def __init__(self, book: Book, cache: Cache, follow_up: FollowUp | None = None) -> None:
         self.book = book
         self.cache = cache
-        self.ahead = frozenset(ahead)  # what to make of a chapter once checked: html, epub
-        self.epub = "epub" in self.ahead
+        self.follow_up = follow_up
         self.lock = threading.Lock()
         self.bibs: dict[str, BibFile] = {}
         self.bib_locks: dict[str, threading.Lock] = {}
@@ -339,8 +348,8 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     _remember_prepared(session, chapter, number, manuscript, paths, order, cited_ast, targets,
                        [*manuscript.findings, *parsed, *bib_findings, *locator.findings], what,
                        result.index)
-    if session.ahead and not has_errors(result.findings):
-        _make_ahead(session, chapter, number, cited_ast)
+    if session.follow_up is not None and not has_errors(result.findings):
+        session.follow_up.checked(chapter, number, cited_ast)
     rules = book.config.words
     limit = chapter.word_limit if chapter.word_limit is not None else rules.chapter_limit
     minimum = rules.chapter_minimum if chapter.status in TEXT_STATES else None
@@ -367,51 +376,6 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
                                                    findings, what, session.cache, index))
 
 
-def _make_ahead(session: _Session, chapter: Chapter, number: int, cited_ast: Any) -> None:
-    """Make the chapter's HTML sections and EPUB file (cached), as the build asked, while its
-    cited AST is at hand; one with errors is left to a forced build.
-
-    A failure here changes nothing the check reports: the build makes them again and reports
-    the failure there, after the findings.
-    """
-    from anthology.chapters.prepare import prepare_chapter
-
-    book = session.book
-    with contextlib.suppress(AnthologyError, OSError):
-        text = prepare_chapter(book, chapter, number, session.csl, session.cache)
-        text.loaded = cited_ast  # what was just stored under text.key: not read back
-        if "html" in session.ahead:
-            from anthology.outputs.book.html import chapter_sections
-
-            chapter_sections(book, text, session.cache, html_key(book, text.key))
-        if "epub" in session.ahead:
-            import tempfile
-
-            from anthology.outputs.epub.write import chapter_file
-
-            with tempfile.TemporaryDirectory(prefix="anthology-epub-") as folder:
-                chapter_file(book, text, Path(folder), session.cache)
-
-
-def _draw_cover(session: _Session) -> None:
-    """The EPUB's drawn cover, cached for the build's EPUB step (which reports a failure)."""
-    if session.book.config.build.cover:
-        return  # the book's own image: nothing to draw
-    from anthology.outputs.epub.write import drawn_cover
-
-    with contextlib.suppress(AnthologyError, OSError):
-        drawn_cover(session.book, session.cache)
-
-
-def _import_ahead(ahead: Collection[str]) -> None:
-    """Before the threads start: import what making the chapters' HTML and EPUB files needs
-    (once, rather than in every thread at once under the import lock)."""
-    if "html" in ahead:
-        import anthology.outputs.book.html
-    if "epub" in ahead:
-        import anthology.outputs.epub.write  # noqa: F401
-
-
 def _compute(session: _Session, work: list[tuple[Chapter, int]],
              jobs: int | None = None) -> list[ChapterResult]:
     """Check the chapters not in the cache: in up to `jobs` (default: the cores) threads when
@@ -428,7 +392,6 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
         return [_check_chapter(session, chapter, number) for chapter, number in work]
     from concurrent.futures import ThreadPoolExecutor  # not before: a check with nothing to do
 
-    _import_ahead(session.ahead)
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         # The book's bibliographies are read first, by one thread, while another parses its
@@ -437,9 +400,8 @@ def _compute(session: _Session, work: list[tuple[Chapter, int]],
             pool.submit(session.bibliography, name)
         futures = [pool.submit(_check_chapter, session, chapter, number)
                    for chapter, number in work]
-        # For a build that writes an EPUB, its cover is drawn now rather than after the checks.
-        if session.epub:
-            _draw_cover(session)
+        if session.follow_up is not None:
+            session.follow_up.meanwhile()
         results = [future.result() for future in futures]
     finally:
         # After a failure or Ctrl-C, the chapters not yet begun are not checked.
@@ -470,19 +432,15 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None, epub: bool = False,
-               html: bool = False) -> CheckReport:
+               jobs: int | None = None, follow_up: FollowUp | None = None) -> CheckReport:
     """Check the book (or the chapters named); return findings and each chapter's result.
 
     `starting` is told how many chapters must be checked afresh, before they are; `jobs` is
-    the most threads that check them at once (default: the cores). With `html` (a build that
-    writes a PDF) and `epub` (one that writes an EPUB), each chapter checked afresh without
-    errors also has its HTML sections and EPUB file made and cached, unless the cache is not
-    read (a clean build would not find them).
+    the most threads that check them at once (default: the cores); `follow_up` is handed each
+    chapter checked afresh without errors (see FollowUp).
     """
     cache = cache if cache is not None else default_cache(book)
-    ahead = [name for name, wanted in (("html", html), ("epub", epub)) if wanted]
-    session = _Session(book, cache, ahead if cache.enabled else ())
+    session = _Session(book, cache, follow_up)
     chapters = select_chapters(book, chapter_ids)
     numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
     found: dict[str, ChapterResult] = {}
@@ -576,10 +534,9 @@ def _book_checks(session: _Session, results: Sequence[ChapterResult],
 def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                cache: Cache | None = None, progress: Progress = lambda _: None,
                starting: Callable[[int], None] | None = None,
-               jobs: int | None = None, epub: bool = False,
-               html: bool = False) -> list[Finding]:
+               jobs: int | None = None, follow_up: FollowUp | None = None) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
-    return run_checks(book, chapter_ids, cache, progress, starting, jobs, epub, html).findings
+    return run_checks(book, chapter_ids, cache, progress, starting, jobs, follow_up).findings
 
 
 def estimated_word_counts(book: Book, ids: Collection[str]) -> dict[str, int]:

@@ -11,9 +11,9 @@ from anthology.chapters.index_entries import Entry, Locator, Place, build_entrie
 from anthology.chapters.prepare import ChapterText
 
 if TYPE_CHECKING:
-    from anthology.build import PrintPieces
     from anthology.core.model import Book
     from anthology.outputs.book.merge import Piece
+    from anthology.outputs.book.pieces import PrintPieces
 
 INDEX_ID = "book-index"
 
@@ -135,6 +135,6 @@ def book_index_piece(book: Book, texts: Sequence[ChapterText], pieces: PrintPiec
     last = starts[-1]
     assert last is not None
     pages = pages_of(body, starts, [opening for _, _, opening in pieces.places])
-    html = with_index(pieces.render([]), index_section(book_entries(texts, pages), LINK_SCHEME))
+    html = with_index(pieces.html([]), index_section(book_entries(texts, pages), LINK_SCHEME))
     return Piece("the index", html, digest("piece", pieces.style, html),
                  start=last + padded(body[-1].pages), rank=1)

@@ -12,7 +12,7 @@ Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
   folios (its layout does not depend on where it starts) and they are drawn apart, over empty
   pages, for its first page, and laid over it (`compose`).
 - The contents need the pages of the body: the front matter is laid out once they are known
-  (build.Assembly), with the page numbers filled in by the pipeline, and its links
+  (assembly.py), with the page numbers filled in by the pipeline, and its links
   (anthology:ANCHOR, a private scheme) are turned into links to the named destinations of the
   body after the merge.
 - `Layouts` schedules all of it on the workers, each piece as soon as what it needs is known.

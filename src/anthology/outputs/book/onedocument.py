@@ -23,7 +23,7 @@ things in a book's own CSS cannot be, and would make the pieces differ from one 
 page (render/pdf.py).
 
 A book whose CSS has any of these gets its everyday PDF as one untagged whole-book render
-(`build.write_pdf`), slower but the same pages. anthology's own templates use none of them
+(`write.write_whole`), slower but the same pages. anthology's own templates use none of them
 for the body (the contents' page numbers come from the pipeline), so only the book's own CSS
 file is read for the last two; a book's own templates are read for running elements too.
 """

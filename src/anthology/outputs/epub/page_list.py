@@ -322,7 +322,7 @@ def print_edition(book: Book, pdf: Path, *,
                   built_now: bool) -> tuple[PrintPages | None, str]:
     """The book PDF's pages for the EPUB's page list, or None and why not: the PDF built in
     this run, or the last one if no file the book is made from has changed since."""
-    from anthology.build import newest_input_time
+    from anthology.outputs.common import newest_input_time
 
     if not pdf.is_file():
         return None, "there is no book PDF yet; `anthology build` makes both"

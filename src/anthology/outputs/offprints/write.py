@@ -161,7 +161,7 @@ def chapter_page_spans(pdf: Path) -> dict[str, PageSpan]:
 
 def numbered_chapters(book: Book) -> list[tuple[int, Chapter]]:
     """The chapters in the book PDF with their numbers there (chapters with a file, in order)."""
-    from anthology.build import included_chapters
+    from anthology.outputs.common import included_chapters
 
     return list(enumerate(included_chapters(book)[0], start=1))
 
@@ -341,27 +341,15 @@ def select_offprints(book: Book, chapter_ids: Sequence[str]) -> list[tuple[int, 
     return sorted({n: (n, c) for n, c in chosen}.values(), key=lambda item: item[0])
 
 
-def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *, book_pdf: Path | None = None,
-                    out_dir: Path | None = None, force: bool = False,
+def write_offprints(book: Book, book_pdf: Path, chapter_ids: Sequence[str] = (), *,
+                    out_dir: Path | None = None,
                     progress: Progress = lambda _: None) -> list[Offprint]:
-    """Write build/offprints/<nn>-<id>.pdf for the chapters named (all when none).
-
-    The book PDF is built first unless `book_pdf` (already built from the same sources) is
-    given, so that the pages and page numbers are those of the book as it stands.
-    """
-    from anthology.build import build_book, build_time, left_out_chapters, out_dir_of
+    """Write build/offprints/<nn>-<id>.pdf (or into `out_dir`) for the chapters named (all
+    when none), cut from `book_pdf`, the book PDF built from the same sources (build.py's
+    build_offprints builds it first)."""
+    from anthology.outputs.common import build_time, out_dir_of
 
     chosen = select_offprints(book, chapter_ids)
-    if book_pdf is None:
-        result = build_book(book, ("pdf",), force=force, progress=progress)
-        book_pdf = result.outputs[0]
-        left_out = [c.id for _, c in chosen if c.id in left_out_chapters(result.findings)]
-        if left_out:
-            names = ", ".join(f"'{ident}'" for ident in left_out)
-            raise AnthologyError(f"The book was built without chapter {names}, which is too "
-                                 "large to check and lay out, so there is no offprint of it. "
-                                 "Fix the error above, then build the offprints again.",
-                                 [f for f in result.findings if f.severity != "info"])
     book = typeset_book(book)  # the covers print what the book prints
     target = out_dir or out_dir_of(book) / "offprints"
     spans = chapter_page_spans(book_pdf)
