@@ -15,7 +15,8 @@ from PIL import Image
 from anthology.chapters.csl import resolve_csl
 from anthology.cli import cli
 from anthology.core.config import load_book
-from anthology.editorial.checks.runner import cached_word_counts, name_inside
+from anthology.editorial.checks.runner import name_inside
+from anthology.editorial.checks.wordcounts import cached_word_counts
 
 OWN_CHAPTER = """\
 ---

@@ -91,11 +91,8 @@ def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:
     Counts cached by `anthology check` or a build are exact; a chapter changed since (or never
     checked) is counted from pandoc's parse, without citeproc, which is quick.
     """
-    from anthology.editorial.checks.runner import (
-        cached_word_counts,
-        checkable_chapters,
-        estimated_word_counts,
-    )
+    from anthology.editorial.checks.runner import checkable_chapters
+    from anthology.editorial.checks.wordcounts import cached_word_counts, estimated_word_counts
 
     words = cached_word_counts(book)
     missing = [c.id for c in checkable_chapters(book) if c.id not in words]

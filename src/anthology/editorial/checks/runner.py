@@ -31,7 +31,7 @@ from anthology import __version__
 from anthology.chapters.bibentries import BibFile, finding_from_dict
 from anthology.chapters.bibliography import load_bibliography
 from anthology.core.cache import Cache, digest
-from anthology.core.errors import AnthologyError, UsageError
+from anthology.core.errors import UsageError
 from anthology.core.files import relative_name, resolve_inside
 from anthology.core.findings import Finding, Severity, error, has_errors, warning
 from anthology.core.images import IMAGE_RULES, cover_findings
@@ -122,7 +122,7 @@ def select_chapters(book: Book, chapter_ids: Collection[str] | None) -> list[Cha
     return [c for c in chapters if c.id in chapter_ids]
 
 
-class _Session:
+class CheckSession:
     """One run of the checks: the book, the cache, and each file read or digested once."""
 
     def __init__(self, book: Book, cache: Cache, follow_up: FollowUp | None = None) -> None:
@@ -238,7 +238,7 @@ def _image_urls(ast: Any) -> list[str]:
     return urls
 
 
-def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
+def _cite(session: CheckSession, ast: dict[str, Any], cited: Sequence[str],
           bibs: Sequence[BibFile], what: str) -> dict[str, Any]:
     """citeproc with only the works the chapter cites: what the reference list will hold.
 
@@ -253,7 +253,7 @@ def _cite(session: _Session, ast: dict[str, Any], cited: Sequence[str],
     return typeset_chapter(cited_ast, session.book.config)
 
 
-def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterResult:
+def _check_chapter(session: CheckSession, chapter: Chapter, number: int) -> ChapterResult:
     from anthology.chapters.crossrefs import number_crossrefs
     from anthology.chapters.document import Locator, citation_keys
     from anthology.chapters.index_marks import mark_index
@@ -358,7 +358,7 @@ def _check_chapter(session: _Session, chapter: Chapter, number: int) -> ChapterR
     return result
 
 
-def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscript: Any,
+def _remember_prepared(session: CheckSession, chapter: Chapter, number: int, manuscript: Any,
                        paths: list[Path], keys: list[str], cited_ast: Any, targets: Any,
                        findings: list[Finding], what: str, index: list[list[Any]]) -> None:
     """Store the chapter as the build prepares it (same key, same form), so a build after a
@@ -376,7 +376,7 @@ def _remember_prepared(session: _Session, chapter: Chapter, number: int, manuscr
                                                    findings, what, session.cache, index))
 
 
-def _compute(session: _Session, work: list[tuple[Chapter, int]],
+def _compute(session: CheckSession, work: list[tuple[Chapter, int]],
              jobs: int | None = None) -> list[ChapterResult]:
     """Check the chapters not in the cache: in up to `jobs` (default: the cores) threads when
     there are several.
@@ -440,7 +440,7 @@ def run_checks(book: Book, chapter_ids: Collection[str] | None = None,
     chapter checked afresh without errors (see FollowUp).
     """
     cache = cache if cache is not None else default_cache(book)
-    session = _Session(book, cache, follow_up)
+    session = CheckSession(book, cache, follow_up)
     chapters = select_chapters(book, chapter_ids)
     numbers = {c.id: n for n, c in enumerate(checkable_chapters(book), start=1)}
     found: dict[str, ChapterResult] = {}
@@ -492,7 +492,7 @@ def missing_files(book: Book, chapter_ids: Collection[str] | None = None) -> lis
             and not (book.root / chapter.file).exists()]
 
 
-def _book_checks(session: _Session, results: Sequence[ChapterResult],
+def _book_checks(session: CheckSession, results: Sequence[ChapterResult],
                  complete: bool) -> list[Finding]:
     book = session.book
     findings: list[Finding] = cover_findings(book.root, book.config.build.cover)
@@ -537,71 +537,6 @@ def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                jobs: int | None = None, follow_up: FollowUp | None = None) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
     return run_checks(book, chapter_ids, cache, progress, starting, jobs, follow_up).findings
-
-
-def estimated_word_counts(book: Book, ids: Collection[str]) -> dict[str, int]:
-    """Words of the chapters named, counted from pandoc's parse of each (cached by content)
-    without citeproc: citations count as written, not as printed. For `status` between
-    checks; a chapter that cannot be read is left out."""
-    import tempfile
-    from concurrent.futures import ThreadPoolExecutor
-
-    from anthology.chapters.manuscript import read_manuscript
-    from anthology.chapters.prepare import parse_markdown
-    from anthology.editorial.checks.words import count_words, counted
-
-    cache = default_cache(book)
-    scratch = None
-    if not cache.folder.is_dir():  # status makes no build folder: parses are not kept then
-        scratch = tempfile.TemporaryDirectory(prefix="anthology-words-")
-        cache = Cache(Path(scratch.name))
-
-    def count(chapter: Chapter) -> int | None:
-        assert chapter.file is not None
-        manuscript = read_manuscript(book.root, chapter.file, chapter.id)
-        if not manuscript.readable or has_errors(manuscript.findings):
-            return None
-        what = f"{manuscript.name} (chapter '{chapter.id}')"
-        try:
-            body = parse_markdown(manuscript.body, what, cache) if manuscript.body.strip() \
-                else {"blocks": []}
-            abstract = manuscript.text("abstract")
-            blocks = parse_markdown(abstract, what, cache)["blocks"] if abstract else []
-        except AnthologyError:  # pandoc refused it: `check` will say why
-            return None
-        return counted(count_words(body, blocks), book.config.words)
-
-    chapters = [c for c in checkable_chapters(book) if c.id in ids]
-    try:
-        with ThreadPoolExecutor(max_workers=min(4, len(chapters) or 1)) as pool:
-            found = dict(zip((c.id for c in chapters), pool.map(count, chapters), strict=True))
-    finally:
-        if scratch is not None:
-            scratch.cleanup()
-    return {ident: words for ident, words in found.items() if words is not None}
-
-
-def cached_word_counts(book: Book) -> dict[str, int]:
-    """Counted words per chapter id, from cached check results only (never runs pandoc).
-
-    A chapter whose file changed since the last check (or that was never checked) is missing
-    from the result.
-    """
-    cache = default_cache(book)
-    session = _Session(book, cache)
-    out: dict[str, int] = {}
-    from anthology.editorial.checks.words import counted
-
-    for number, chapter in enumerate(checkable_chapters(book), start=1):
-        assert chapter.file is not None
-        try:
-            data = (book.root / chapter.file).read_bytes()
-            found = session.cached(session.chapter_key(chapter, number, data))
-        except Exception:  # a status display must never fail on the cache
-            found = None
-        if found is not None and found.words is not None:
-            out[chapter.id] = counted(found.words, book.config.words)
-    return out
 
 
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
