@@ -12,7 +12,8 @@ from anthology.chapters.manuscript import MAX_CHAPTER_BYTES
 from anthology.core.config import load_book
 from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.findings import Finding, has_errors
-from anthology.editorial.checks.runner import cached_word_counts, check_book, run_checks
+from anthology.editorial.checks.runner import check_book, run_checks
+from anthology.editorial.checks.wordcounts import cached_word_counts
 from tests.checks.conftest import texts
 
 Check = Callable[..., list[Finding]]
