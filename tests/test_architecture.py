@@ -227,3 +227,13 @@ def test_imports_point_down_the_layers() -> None:
     order = " -> ".join("/".join(n for n in LAYERS if LAYERS[n] == r) for r in ranks)
     assert not upward, ("\n".join(f"{i}, a layer above it" for i in upward) +
                         f"\nImports point one way ({order}): move what is needed down.")
+
+
+# A module longer than this is doing more than one thing: split it where its parts meet.
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_longer_than_a_reader_can_hold() -> None:
+    long = {name: count for name, path in modules().items()
+            if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"modules over {MAX_MODULE_LINES} lines: {long}"
