@@ -41,6 +41,8 @@ def test_opf_dates_the_publication_and_claims_conformance(built_sample: Built) -
             '</meta>') in opf
     assert '<meta property="a11y:certifiedBy">Northgate University Press</meta>' in opf
     assert "<dc:source>urn:isbn:9781916428317</dc:source>" in opf
+    # DAISY Ace 1.4 fails a page list whose source is not named (epub-pagesource, serious).
+    assert '<meta property="pageBreakSource">urn:isbn:9781916428317</meta>' in opf
     for feature in ("pageBreakMarkers", "pageNavigation"):
         assert f'<meta property="schema:accessibilityFeature">{feature}</meta>' in opf
     spine = re.findall(r'<itemref idref="([^"]+)"', opf)
@@ -176,6 +178,14 @@ def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built)
     assert re.search(r"<h2 class=\"unnumbered abstract-heading\">Abstract</h2>", opener)
 
 
+def test_page_list_without_a_print_isbn_names_the_print_edition(built_small: Built) -> None:
+    opf = text_of(built_small, "EPUB/content.opf")
+    assert ('<meta property="pageBreakSource">A Small Book: For Tests, edited by Ada Editor '
+            "(Test University Press, 2027), print edition</meta>") in opf
+    assert "<dc:source>" not in opf
+    assert 'epub:type="page-list"' in text_of(built_small, "EPUB/nav.xhtml")
+
+
 def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) -> None:
     from tests.conftest import write_book
 
@@ -191,6 +201,7 @@ def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) ->
         opf = epub.read("EPUB/content.opf").decode()
         nav = epub.read("EPUB/nav.xhtml").decode()
     assert "dcterms:conformsTo" not in opf and "pageBreakMarkers" not in opf
+    assert "pageBreakSource" not in opf
     assert "page-list" not in nav
 
 

@@ -205,6 +205,19 @@ def certifier(book: Book) -> str:
     return book.config.publisher or _editors(book) or book.config.title
 
 
+def page_source(book: Book) -> str:
+    """The pageBreakSource of the page list (EPUB Accessibility 1.1, Page Source
+    Identification): the print edition's ISBN, else a name that identifies that edition."""
+    c = book.config
+    if c.isbn_print:
+        return f"urn:isbn:{c.isbn_print.replace('-', '')}"
+    name = f"{c.title}: {c.subtitle}" if c.subtitle else c.title
+    if book.editors:
+        name += f", edited by {_editors(book)}"
+    imprint = ", ".join(x for x in (c.publisher, str(c.year) if c.year else "") if x)
+    return f"{name}{f' ({imprint})' if imprint else ''}, print edition"
+
+
 def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple[str, str]]:
     """The accessibility metadata with the page features when there is a page list."""
     if not pages:

@@ -38,6 +38,7 @@ from anthology.outputs.epub.front import (
     contents,
     copyright_page,
     navigation,
+    page_source,
     plain_text,
     title_page,
     with_page_features,
@@ -134,13 +135,15 @@ def media_id(name: str) -> str:
 
 
 def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
-                access: list[tuple[str, str]], items: list[str]) -> str:
+                access: list[tuple[str, str]], items: list[str], paged: bool) -> str:
     opf = re.sub(r"\s*<meta property=\"schema:[^\"]+\">[^<]*</meta>", "", opf)
     modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
                  f'<meta property="dcterms:modified">{modified}</meta>', opf)
+    if paged:  # which edition's pages the page list gives: DAISY Ace's epub-pagesource
+        access = [*access, ("pageBreakSource", page_source(book))]
     lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
-    if book.config.isbn_print:  # the edition whose pages the page list gives
+    if book.config.isbn_print:  # the print edition, source of this one
         lines += f"\n    <dc:source>urn:isbn:{book.config.isbn_print.replace('-', '')}</dc:source>"
     lines += '\n    <meta name="cover" content="cover-image" />'
     opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
@@ -264,7 +267,8 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
             continue
         elif name == "EPUB/content.opf":
             opf = _with_properties(data.decode("utf-8"), placed)
-            data = _finish_opf(opf, book, created, cover, access, items).encode("utf-8")
+            data = _finish_opf(opf, book, created, cover, access, items,
+                               bool(made.pages)).encode("utf-8")
         elif name == "EPUB/nav.xhtml":
             data = nav.encode("utf-8")
         elif name == "EPUB/styles/stylesheet1.css":
