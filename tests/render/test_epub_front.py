@@ -45,6 +45,10 @@ def test_opf_dates_the_publication_and_claims_conformance(built_sample: Built) -
     assert '<meta property="pageBreakSource">urn:isbn:9781916428317</meta>' in opf
     for feature in ("pageBreakMarkers", "pageNavigation"):
         assert f'<meta property="schema:accessibilityFeature">{feature}</meta>' in opf
+    summary = re.search(r'<meta property="schema:accessibilitySummary">([^<]*)</meta>', opf)
+    assert summary is not None and summary[1].endswith(
+        " The print edition’s page numbers are marked in the text and listed for going to a "
+        "page.")
     spine = re.findall(r'<itemref idref="([^"]+)"', opf)
     assert spine[:4] == ["cover_xhtml", "title_page_xhtml", "copyright_xhtml", "nav"]
 
@@ -124,6 +128,17 @@ def test_contents_nest_parts_chapters_and_sections(built_sample: Built) -> None:
     assert all(entry != "Abstract" for entry, _ in room)
 
 
+def test_contents_show_chapter_numbers_inline_and_not_the_list_numbers(
+        built_sample: Built) -> None:
+    files = built_sample.epub_files()
+    css = files["EPUB/styles/stylesheet1.css"].decode()
+    assert "nav#toc ol { list-style-type: none;" in css  # "2. 1 Introduction" otherwise
+    assert "nav#toc .chapter-number { display: inline;" in css  # block on the opener
+    nav = files["EPUB/nav.xhtml"].decode()
+    assert ('<span class="chapter-number">1</span> Introduction: Doing things differently, '
+            '<span class="nav-authors">Helen Marsh and Daniel Okafor</span></a>') in nav
+
+
 def test_page_list_gives_every_printed_page_with_text(built_sample: Built) -> None:
     files = built_sample.epub_files()
     nav = files["EPUB/nav.xhtml"].decode("utf-8")
@@ -201,7 +216,7 @@ def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) ->
         opf = epub.read("EPUB/content.opf").decode()
         nav = epub.read("EPUB/nav.xhtml").decode()
     assert "dcterms:conformsTo" not in opf and "pageBreakMarkers" not in opf
-    assert "pageBreakSource" not in opf
+    assert "pageBreakSource" not in opf and "page numbers are marked" not in opf
     assert "page-list" not in nav
 
 

@@ -19,6 +19,9 @@ from anthology.core.model import Book
 COPYRIGHT_FILE = "copyright.xhtml"
 # What a conforming EPUB claims (EPUB Accessibility 1.1, section 2.1).
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+# What the accessibility summary adds when the print edition's pages are marked.
+PAGES_SUMMARY = ("The print edition’s page numbers are marked in the text and listed for "
+                 "going to a page.")
 _SECTION = re.compile(r'<section id="([^"]+)" class="level([23])([^"]*)">\s*<h\2[^>]*>(.*?)</h\2>',
                       re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -163,7 +166,7 @@ def contents(texts: Sequence[ChapterText], files: Mapping[str, str],
         previous = name
         label = (f'<span class="chapter-number">{text.number}</span> {escape(text.title)}')
         if text.author_names:
-            label += f'<span class="nav-authors">, {escape(text.author_names)}</span>'
+            label += f', <span class="nav-authors">{escape(text.author_names)}</span>'
         chapter = NavEntry(f"text/{files[text.anchor]}#{text.anchor}", label,
                            sections.get(text.anchor, []))
         (part.children if part is not None else entries).append(chapter)
@@ -219,13 +222,16 @@ def page_source(book: Book) -> str:
 
 
 def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple[str, str]]:
-    """The accessibility metadata with the page features when there is a page list."""
+    """The accessibility metadata with the page features when there is a page list, which the
+    summary then names too."""
     if not pages:
         return access
     last = max(i for i, (name, _) in enumerate(access)
                if name == "schema:accessibilityFeature")
     added = [("schema:accessibilityFeature", "pageBreakMarkers"),
              ("schema:accessibilityFeature", "pageNavigation")]
+    access = [(name, f"{value} {PAGES_SUMMARY}" if name == "schema:accessibilitySummary"
+               else value) for name, value in access]
     return [*access[:last + 1], *added, *access[last + 1:]]
 
 
