@@ -134,6 +134,7 @@ def test_contents_show_chapter_numbers_inline_and_not_the_list_numbers(
     css = files["EPUB/styles/stylesheet1.css"].decode()
     assert "nav#toc ol { list-style-type: none;" in css  # "2. 1 Introduction" otherwise
     assert "nav#toc .chapter-number { display: inline;" in css  # block on the opener
+    assert "nav#toc li { padding-left: 1.2em; text-indent: -1.2em;" in css  # a wrap hangs
     nav = files["EPUB/nav.xhtml"].decode()
     assert ('<span class="chapter-number">1</span> Introduction: Doing things differently, '
             '<span class="nav-authors">Helen Marsh and Daniel Okafor</span></a>') in nav
