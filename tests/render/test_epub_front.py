@@ -43,7 +43,7 @@ def test_opf_dates_the_publication_and_claims_conformance(built_sample: Built) -
     assert "<dc:source>urn:isbn:9781916428317</dc:source>" in opf
     # DAISY Ace 1.4 fails a page list whose source is not named (epub-pagesource, serious).
     assert '<meta property="pageBreakSource">urn:isbn:9781916428317</meta>' in opf
-    for feature in ("pageBreakMarkers", "pageNavigation"):
+    for feature in ("pageBreakMarkers", "pageNavigation", "index"):  # the sample has an index
         assert f'<meta property="schema:accessibilityFeature">{feature}</meta>' in opf
     summary = re.search(r'<meta property="schema:accessibilitySummary">([^<]*)</meta>', opf)
     assert summary is not None and summary[1].endswith(
@@ -199,6 +199,7 @@ def test_page_list_without_a_print_isbn_names_the_print_edition(built_small: Bui
     assert ('<meta property="pageBreakSource">A Small Book: For Tests, edited by Ada Editor '
             "(Test University Press, 2027), print edition</meta>") in opf
     assert "<dc:source>" not in opf
+    assert '<meta property="schema:accessibilityFeature">index</meta>' not in opf  # it has none
     assert 'epub:type="page-list"' in text_of(built_small, "EPUB/nav.xhtml")
 
 

@@ -221,18 +221,22 @@ def page_source(book: Book) -> str:
     return f"{name}{f' ({imprint})' if imprint else ''}, print edition"
 
 
+def with_features(access: list[tuple[str, str]], *features: str) -> list[tuple[str, str]]:
+    """The accessibility metadata with `features` after the accessibilityFeatures it has."""
+    last = max(i for i, (name, _) in enumerate(access)
+               if name == "schema:accessibilityFeature")
+    added = [("schema:accessibilityFeature", f) for f in features]
+    return [*access[:last + 1], *added, *access[last + 1:]]
+
+
 def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple[str, str]]:
     """The accessibility metadata with the page features when there is a page list, which the
     summary then names too."""
     if not pages:
         return access
-    last = max(i for i, (name, _) in enumerate(access)
-               if name == "schema:accessibilityFeature")
-    added = [("schema:accessibilityFeature", "pageBreakMarkers"),
-             ("schema:accessibilityFeature", "pageNavigation")]
     access = [(name, f"{value} {PAGES_SUMMARY}" if name == "schema:accessibilitySummary"
                else value) for name, value in access]
-    return [*access[:last + 1], *added, *access[last + 1:]]
+    return with_features(access, "pageBreakMarkers", "pageNavigation")
 
 
 _IMG = re.compile(r"<img\b[^>]*>")

@@ -41,6 +41,7 @@ from anthology.outputs.epub.front import (
     page_source,
     plain_text,
     title_page,
+    with_features,
     with_page_features,
 )
 from anthology.outputs.epub.page_list import PrintPages, place_page_breaks
@@ -249,6 +250,9 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
                      f"text/{stubs[opening]}" if opening else "text/title_page.xhtml")
     made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages, made.missed)
     access = with_page_features(access, bool(made.pages))
+    indexed = book.config.build.index and any(t.index for t in texts)
+    if indexed:  # the index (added below) is one of the accessibility features
+        access = with_features(access, "index")
     if not made.unmet:
         access = [*access, ("dcterms:conformsTo", CONFORMANCE),
                   ("a11y:certifiedBy", certifier(book))]
@@ -275,7 +279,7 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
             data = css.encode("utf-8")
         finished.append((name, data))
     finished += media
-    if book.config.build.index and any(t.index for t in texts):
+    if indexed:
         from anthology.outputs.epub.index import index_xhtml, with_epub_index
 
         files = {t.number: stubs[t.anchor] for t in texts}
