@@ -117,6 +117,24 @@ def placed_xhtml(chapter: ChapterFile, name: str, media: dict[str, str], title: 
     return xhtml
 
 
+# A line of highlighted code as pandoc writes it, and the spaces that indent it.
+_CODE_LINE = re.compile(r'<span id="(cb\d+-\d+)">(<a href="#\1" aria-hidden="true" '
+                        r'tabindex="-1"></a>)( +)')
+HANG = 4  # how much further than its line a wrapped line of code is set, in characters
+
+
+def with_code_hangs(xhtml: str) -> str:
+    """Each indented line of highlighted code with its own hanging indent: code wraps in the
+    EPUB (epub.css), and a wrapped line then stands further in than its line's indentation
+    rather than at the margin, where it would read as a new line."""
+    def hang(match: re.Match[str]) -> str:
+        width = len(match[3]) + HANG
+        return (f'<span id="{match[1]}" style="padding-left: {width}ch; '
+                f'text-indent: -{width}ch">{match[2]}{match[3]}')
+
+    return _CODE_LINE.sub(hang, xhtml)
+
+
 def book_media(chapters: Sequence[ChapterFile]) -> list[dict[str, str]]:
     """Each chapter's media renamed apart: numbered through the book in reading order, as
     pandoc numbers them in one run (file0.png, file1.svg...)."""
@@ -235,8 +253,8 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
         short = name.removeprefix("EPUB/text/")
         if re.fullmatch(r"ch\d+\.xhtml", short):
             # Header cells with their scope, as in the PDF (html.with_header_scope).
-            pages[short] = with_header_scope(placed_xhtml(
-                placed[short], short, renamed[short], titles[short])) \
+            pages[short] = with_code_hangs(with_header_scope(placed_xhtml(
+                placed[short], short, renamed[short], titles[short]))) \
                 if short in placed else _titled(data.decode("utf-8"), short)
     made = Package()
     if print_pages is not None:
