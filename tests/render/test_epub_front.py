@@ -184,6 +184,19 @@ def test_each_page_break_stands_before_the_words_that_begin_the_page(
     assert checked >= 30
 
 
+def test_a_page_that_opens_with_a_heading_has_its_break_before_the_heading(
+        built_sample: Built) -> None:
+    pages = {n: d.decode() for n, d in built_sample.epub_files().items()
+             if n.startswith("EPUB/text/ch")}
+    # Pages of the sample that open with a subheading (pp. 25 and 38 when this was written).
+    before = [m[1] for page in pages.values()
+              for m in re.finditer(r'aria-label="(\d+)"></span><h[2-6]\b', page)]
+    assert before
+    inside = [m[0] for page in pages.values()
+              for m in re.finditer(r"<h\d[^>]*>(?:(?!</h\d>).)*doc-pagebreak", page, re.S)]
+    assert not inside, inside  # its label would be read as part of the heading
+
+
 def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built) -> None:
     files = built_sample.epub_files()
     opener = next(d.decode() for n, d in files.items()

@@ -135,6 +135,15 @@ def with_code_hangs(xhtml: str) -> str:
     return _CODE_LINE.sub(hang, xhtml)
 
 
+_HEADED_BREAK = re.compile(r'(<h[1-6]\b[^>]*>)(<span epub:type="pagebreak"[^>]*></span>)')
+
+
+def with_breaks_before_headings(xhtml: str) -> str:
+    """A page-break marker that opens a heading moved to just before it: inside, its label
+    would be read as part of the heading ("heading level 3, 25 What the team learned")."""
+    return _HEADED_BREAK.sub(r"\2\1", xhtml)
+
+
 def book_media(chapters: Sequence[ChapterFile]) -> list[dict[str, str]]:
     """Each chapter's media renamed apart: numbered through the book in reading order, as
     pandoc numbers them in one run (file0.png, file1.svg...)."""
@@ -259,7 +268,8 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
     made = Package()
     if print_pages is not None:
         marked = place_page_breaks(print_pages, pages, stubs)
-        pages, made.pages, made.missed = marked.files, marked.pages, marked.missed
+        pages = {name: with_breaks_before_headings(xhtml) for name, xhtml in marked.files.items()}
+        made.pages, made.missed = marked.pages, marked.missed
     sections = {t.anchor: chapter_sections(stubs[t.anchor], pages[stubs[t.anchor]])
                 for t in texts}
     opening = (f"part-{texts[0].number}" if texts[0].chapter.part else texts[0].anchor) \
