@@ -240,17 +240,19 @@ def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple
 
 
 _IMG = re.compile(r"<img\b[^>]*>")
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
 _ALT = re.compile(r'\salt="([^"]*)"')
 
 
 def conformance_gaps(pages: Iterable[str], cover_alt: str,
                      page_list: Sequence[tuple[str, str]], missed: Sequence[str] = ()) -> list[str]:
     """Why the EPUB may not claim EPUB Accessibility 1.1 (WCAG 2.1 AA), from what anthology
-    checks itself: every image with a text alternative, every file with its language, the
-    navigation with the print edition's page list, every printed page with text in it
-    (`missed`: those not). None: it may (with EPUBCheck clean, which the test suite checks;
-    DAISY Ace is not run)."""
+    checks itself: every image with a text alternative, every file with its language, no
+    heading level skipped, the navigation with the print edition's page list, every printed
+    page with text in it (`missed`: those not). None: it may (with EPUBCheck clean, which the
+    test suite checks; DAISY Ace, not run here, passed the sample and `init`'s book)."""
     gaps = []
+    skipped: list[tuple[str, int, int]] = []  # (heading, its level, the level above it)
     if not cover_alt.strip():
         gaps.append("the cover has no text alternative")
     for xhtml in pages:
@@ -261,6 +263,17 @@ def conformance_gaps(pages: Iterable[str], cover_alt: str,
                 break
         if not re.search(r'<html\b[^>]*\slang="[^"]+"', xhtml):
             gaps.append("a file does not say its language")
+        previous = None
+        for level, heading in ((int(n), h) for n, h in _HEADING.findall(xhtml)):
+            if previous is not None and level > previous + 1:
+                skipped.append((plain_text(heading), level, previous))
+            previous = level
+    if skipped:
+        # A heading below a level it skipped (## then ####) fails DAISY Ace (heading-order).
+        title, level, above = skipped[0]
+        fix = f'({"#" * level} after {"#" * above}: make it {"#" * (above + 1)})'
+        gaps.append(f'the heading "{title}" skips a level {fix}' if len(skipped) == 1
+                    else f'{len(skipped)} headings skip a level, the first "{title}" {fix}')
     if not page_list:
         gaps.append("no page list (the print edition's pages are not known)")
     elif missed:
