@@ -41,8 +41,14 @@ def test_opf_dates_the_publication_and_claims_conformance(built_sample: Built) -
             '</meta>') in opf
     assert '<meta property="a11y:certifiedBy">Northgate University Press</meta>' in opf
     assert "<dc:source>urn:isbn:9781916428317</dc:source>" in opf
-    for feature in ("pageBreakMarkers", "pageNavigation"):
+    # DAISY Ace 1.4 fails a page list whose source is not named (epub-pagesource, serious).
+    assert '<meta property="pageBreakSource">urn:isbn:9781916428317</meta>' in opf
+    for feature in ("pageBreakMarkers", "pageNavigation", "index"):  # the sample has an index
         assert f'<meta property="schema:accessibilityFeature">{feature}</meta>' in opf
+    summary = re.search(r'<meta property="schema:accessibilitySummary">([^<]*)</meta>', opf)
+    assert summary is not None and summary[1].endswith(
+        " The print edition’s page numbers are marked in the text and listed for going to a "
+        "page.")
     spine = re.findall(r'<itemref idref="([^"]+)"', opf)
     assert spine[:4] == ["cover_xhtml", "title_page_xhtml", "copyright_xhtml", "nav"]
 
@@ -122,6 +128,18 @@ def test_contents_nest_parts_chapters_and_sections(built_sample: Built) -> None:
     assert all(entry != "Abstract" for entry, _ in room)
 
 
+def test_contents_show_chapter_numbers_inline_and_not_the_list_numbers(
+        built_sample: Built) -> None:
+    files = built_sample.epub_files()
+    css = files["EPUB/styles/stylesheet1.css"].decode()
+    assert "nav#toc ol { list-style-type: none;" in css  # "2. 1 Introduction" otherwise
+    assert "nav#toc .chapter-number { display: inline;" in css  # block on the opener
+    assert "nav#toc li { padding-left: 1.2em; text-indent: -1.2em;" in css  # a wrap hangs
+    nav = files["EPUB/nav.xhtml"].decode()
+    assert ('<span class="chapter-number">1</span> Introduction: Doing things differently, '
+            '<span class="nav-authors">Helen Marsh and Daniel Okafor</span></a>') in nav
+
+
 def test_page_list_gives_every_printed_page_with_text(built_sample: Built) -> None:
     files = built_sample.epub_files()
     nav = files["EPUB/nav.xhtml"].decode("utf-8")
@@ -166,6 +184,19 @@ def test_each_page_break_stands_before_the_words_that_begin_the_page(
     assert checked >= 30
 
 
+def test_a_page_that_opens_with_a_heading_has_its_break_before_the_heading(
+        built_sample: Built) -> None:
+    pages = {n: d.decode() for n, d in built_sample.epub_files().items()
+             if n.startswith("EPUB/text/ch")}
+    # Pages of the sample that open with a subheading (pp. 25 and 38 when this was written).
+    before = [m[1] for page in pages.values()
+              for m in re.finditer(r'aria-label="(\d+)"></span><h[2-6]\b', page)]
+    assert before
+    inside = [m[0] for page in pages.values()
+              for m in re.finditer(r"<h\d[^>]*>(?:(?!</h\d>).)*doc-pagebreak", page, re.S)]
+    assert not inside, inside  # its label would be read as part of the heading
+
+
 def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built) -> None:
     files = built_sample.epub_files()
     opener = next(d.decode() for n, d in files.items()
@@ -174,6 +205,15 @@ def test_openers_give_affiliations_and_the_abstract_heading(built_sample: Built)
             '<span class="author-affiliation">Northgate Independent Advocacy Service</span></p>'
             ) in opener
     assert re.search(r"<h2 class=\"unnumbered abstract-heading\">Abstract</h2>", opener)
+
+
+def test_page_list_without_a_print_isbn_names_the_print_edition(built_small: Built) -> None:
+    opf = text_of(built_small, "EPUB/content.opf")
+    assert ('<meta property="pageBreakSource">A Small Book: For Tests, edited by Ada Editor '
+            "(Test University Press, 2027), print edition</meta>") in opf
+    assert "<dc:source>" not in opf
+    assert '<meta property="schema:accessibilityFeature">index</meta>' not in opf  # it has none
+    assert 'epub:type="page-list"' in text_of(built_small, "EPUB/nav.xhtml")
 
 
 def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) -> None:
@@ -191,6 +231,7 @@ def test_an_epub_alone_without_a_current_pdf_has_no_page_list(tmp_path: Path) ->
         opf = epub.read("EPUB/content.opf").decode()
         nav = epub.read("EPUB/nav.xhtml").decode()
     assert "dcterms:conformsTo" not in opf and "pageBreakMarkers" not in opf
+    assert "pageBreakSource" not in opf and "page numbers are marked" not in opf
     assert "page-list" not in nav
 
 

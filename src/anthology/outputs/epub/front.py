@@ -19,6 +19,9 @@ from anthology.core.model import Book
 COPYRIGHT_FILE = "copyright.xhtml"
 # What a conforming EPUB claims (EPUB Accessibility 1.1, section 2.1).
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+# What the accessibility summary adds when the print edition's pages are marked.
+PAGES_SUMMARY = ("The print edition’s page numbers are marked in the text and listed for "
+                 "going to a page.")
 _SECTION = re.compile(r'<section id="([^"]+)" class="level([23])([^"]*)">\s*<h\2[^>]*>(.*?)</h\2>',
                       re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -163,7 +166,7 @@ def contents(texts: Sequence[ChapterText], files: Mapping[str, str],
         previous = name
         label = (f'<span class="chapter-number">{text.number}</span> {escape(text.title)}')
         if text.author_names:
-            label += f'<span class="nav-authors">, {escape(text.author_names)}</span>'
+            label += f', <span class="nav-authors">{escape(text.author_names)}</span>'
         chapter = NavEntry(f"text/{files[text.anchor]}#{text.anchor}", label,
                            sections.get(text.anchor, []))
         (part.children if part is not None else entries).append(chapter)
@@ -205,29 +208,51 @@ def certifier(book: Book) -> str:
     return book.config.publisher or _editors(book) or book.config.title
 
 
-def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple[str, str]]:
-    """The accessibility metadata with the page features when there is a page list."""
-    if not pages:
-        return access
+def page_source(book: Book) -> str:
+    """The pageBreakSource of the page list (EPUB Accessibility 1.1, Page Source
+    Identification): the print edition's ISBN, else a name that identifies that edition."""
+    c = book.config
+    if c.isbn_print:
+        return f"urn:isbn:{c.isbn_print.replace('-', '')}"
+    name = f"{c.title}: {c.subtitle}" if c.subtitle else c.title
+    if book.editors:
+        name += f", edited by {_editors(book)}"
+    imprint = ", ".join(x for x in (c.publisher, str(c.year) if c.year else "") if x)
+    return f"{name}{f' ({imprint})' if imprint else ''}, print edition"
+
+
+def with_features(access: list[tuple[str, str]], *features: str) -> list[tuple[str, str]]:
+    """The accessibility metadata with `features` after the accessibilityFeatures it has."""
     last = max(i for i, (name, _) in enumerate(access)
                if name == "schema:accessibilityFeature")
-    added = [("schema:accessibilityFeature", "pageBreakMarkers"),
-             ("schema:accessibilityFeature", "pageNavigation")]
+    added = [("schema:accessibilityFeature", f) for f in features]
     return [*access[:last + 1], *added, *access[last + 1:]]
 
 
+def with_page_features(access: list[tuple[str, str]], pages: bool) -> list[tuple[str, str]]:
+    """The accessibility metadata with the page features when there is a page list, which the
+    summary then names too."""
+    if not pages:
+        return access
+    access = [(name, f"{value} {PAGES_SUMMARY}" if name == "schema:accessibilitySummary"
+               else value) for name, value in access]
+    return with_features(access, "pageBreakMarkers", "pageNavigation")
+
+
 _IMG = re.compile(r"<img\b[^>]*>")
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
 _ALT = re.compile(r'\salt="([^"]*)"')
 
 
 def conformance_gaps(pages: Iterable[str], cover_alt: str,
                      page_list: Sequence[tuple[str, str]], missed: Sequence[str] = ()) -> list[str]:
     """Why the EPUB may not claim EPUB Accessibility 1.1 (WCAG 2.1 AA), from what anthology
-    checks itself: every image with a text alternative, every file with its language, the
-    navigation with the print edition's page list, every printed page with text in it
-    (`missed`: those not). None: it may (with EPUBCheck clean, which the test suite checks;
-    DAISY Ace is not run)."""
+    checks itself: every image with a text alternative, every file with its language, no
+    heading level skipped, the navigation with the print edition's page list, every printed
+    page with text in it (`missed`: those not). None: it may (with EPUBCheck clean, which the
+    test suite checks; DAISY Ace, not run here, passed the sample and `init`'s book)."""
     gaps = []
+    skipped: list[tuple[str, int, int]] = []  # (heading, its level, the level above it)
     if not cover_alt.strip():
         gaps.append("the cover has no text alternative")
     for xhtml in pages:
@@ -238,6 +263,17 @@ def conformance_gaps(pages: Iterable[str], cover_alt: str,
                 break
         if not re.search(r'<html\b[^>]*\slang="[^"]+"', xhtml):
             gaps.append("a file does not say its language")
+        previous = None
+        for level, heading in ((int(n), h) for n, h in _HEADING.findall(xhtml)):
+            if previous is not None and level > previous + 1:
+                skipped.append((plain_text(heading), level, previous))
+            previous = level
+    if skipped:
+        # A heading below a level it skipped (## then ####) fails DAISY Ace (heading-order).
+        title, level, above = skipped[0]
+        fix = f'({"#" * level} after {"#" * above}: make it {"#" * (above + 1)})'
+        gaps.append(f'the heading "{title}" skips a level {fix}' if len(skipped) == 1
+                    else f'{len(skipped)} headings skip a level, the first "{title}" {fix}')
     if not page_list:
         gaps.append("no page list (the print edition's pages are not known)")
     elif missed:

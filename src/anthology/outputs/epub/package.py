@@ -37,8 +37,10 @@ from anthology.outputs.epub.front import (
     contents,
     copyright_page,
     navigation,
+    page_source,
     plain_text,
     title_page,
+    with_features,
     with_page_features,
 )
 from anthology.outputs.epub.page_list import PrintPages, place_page_breaks
@@ -114,6 +116,33 @@ def placed_xhtml(chapter: ChapterFile, name: str, media: dict[str, str], title: 
     return xhtml
 
 
+# A line of highlighted code as pandoc writes it, and the spaces that indent it.
+_CODE_LINE = re.compile(r'<span id="(cb\d+-\d+)">(<a href="#\1" aria-hidden="true" '
+                        r'tabindex="-1"></a>)( +)')
+HANG = 4  # how much further than its line a wrapped line of code is set, in characters
+
+
+def with_code_hangs(xhtml: str) -> str:
+    """Each indented line of highlighted code with its own hanging indent: code wraps in the
+    EPUB (epub.css), and a wrapped line then stands further in than its line's indentation
+    rather than at the margin, where it would read as a new line."""
+    def hang(match: re.Match[str]) -> str:
+        width = len(match[3]) + HANG
+        return (f'<span id="{match[1]}" style="padding-left: {width}ch; '
+                f'text-indent: -{width}ch">{match[2]}{match[3]}')
+
+    return _CODE_LINE.sub(hang, xhtml)
+
+
+_HEADED_BREAK = re.compile(r'(<h[1-6]\b[^>]*>)(<span epub:type="pagebreak"[^>]*></span>)')
+
+
+def with_breaks_before_headings(xhtml: str) -> str:
+    """A page-break marker that opens a heading moved to just before it: inside, its label
+    would be read as part of the heading ("heading level 3, 25 What the team learned")."""
+    return _HEADED_BREAK.sub(r"\2\1", xhtml)
+
+
 def book_media(chapters: Sequence[ChapterFile]) -> list[dict[str, str]]:
     """Each chapter's media renamed apart: numbered through the book in reading order, as
     pandoc numbers them in one run (file0.png, file1.svg...)."""
@@ -133,13 +162,15 @@ def media_id(name: str) -> str:
 
 
 def _finish_opf(opf: str, book: Book, created: dt.datetime, cover: Cover,
-                access: list[tuple[str, str]], items: list[str]) -> str:
+                access: list[tuple[str, str]], items: list[str], paged: bool) -> str:
     opf = re.sub(r"\s*<meta property=\"schema:[^\"]+\">[^<]*</meta>", "", opf)
     modified = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     opf = re.sub(r"<meta property=\"dcterms:modified\">[^<]*</meta>",
                  f'<meta property="dcterms:modified">{modified}</meta>', opf)
+    if paged:  # which edition's pages the page list gives: DAISY Ace's epub-pagesource
+        access = [*access, ("pageBreakSource", page_source(book))]
     lines = "".join(f'\n    <meta property="{p}">{escape(v)}</meta>' for p, v in access)
-    if book.config.isbn_print:  # the edition whose pages the page list gives
+    if book.config.isbn_print:  # the print edition, source of this one
         lines += f"\n    <dc:source>urn:isbn:{book.config.isbn_print.replace('-', '')}</dc:source>"
     lines += '\n    <meta name="cover" content="cover-image" />'
     opf = opf.replace("\n  </metadata>", lines + "\n  </metadata>", 1)
@@ -230,13 +261,14 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
         short = name.removeprefix("EPUB/text/")
         if re.fullmatch(r"ch\d+\.xhtml", short):
             # Header cells with their scope, as in the PDF (html.with_header_scope).
-            pages[short] = with_header_scope(placed_xhtml(
-                placed[short], short, renamed[short], titles[short])) \
+            pages[short] = with_code_hangs(with_header_scope(placed_xhtml(
+                placed[short], short, renamed[short], titles[short]))) \
                 if short in placed else _titled(data.decode("utf-8"), short)
     made = Package()
     if print_pages is not None:
         marked = place_page_breaks(print_pages, pages, stubs)
-        pages, made.pages, made.missed = marked.files, marked.pages, marked.missed
+        pages = {name: with_breaks_before_headings(xhtml) for name, xhtml in marked.files.items()}
+        made.pages, made.missed = marked.pages, marked.missed
     sections = {t.anchor: chapter_sections(stubs[t.anchor], pages[stubs[t.anchor]])
                 for t in texts}
     opening = (f"part-{texts[0].number}" if texts[0].chapter.part else texts[0].anchor) \
@@ -245,6 +277,9 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
                      f"text/{stubs[opening]}" if opening else "text/title_page.xhtml")
     made.unmet = conformance_gaps(pages.values(), cover.alt, made.pages, made.missed)
     access = with_page_features(access, bool(made.pages))
+    indexed = book.config.build.index and any(t.index for t in texts)
+    if indexed:  # the index (added below) is one of the accessibility features
+        access = with_features(access, "index")
     if not made.unmet:
         access = [*access, ("dcterms:conformsTo", CONFORMANCE),
                   ("a11y:certifiedBy", certifier(book))]
@@ -263,14 +298,15 @@ def write_package(skeleton: bytes, chapters: Sequence[ChapterFile], output: Path
             continue
         elif name == "EPUB/content.opf":
             opf = _with_properties(data.decode("utf-8"), placed)
-            data = _finish_opf(opf, book, created, cover, access, items).encode("utf-8")
+            data = _finish_opf(opf, book, created, cover, access, items,
+                               bool(made.pages)).encode("utf-8")
         elif name == "EPUB/nav.xhtml":
             data = nav.encode("utf-8")
         elif name == "EPUB/styles/stylesheet1.css":
             data = css.encode("utf-8")
         finished.append((name, data))
     finished += media
-    if book.config.build.index and any(t.index for t in texts):
+    if indexed:
         from anthology.outputs.epub.index import index_xhtml, with_epub_index
 
         files = {t.number: stubs[t.anchor] for t in texts}
