@@ -288,7 +288,10 @@ def quick_library_lookup() -> None:
 def load_weasyprint() -> dict[str, Any] | None:
     """Import WeasyPrint (once a process), sparing it the hopeless library lookups; the
     error to answer with if Pango or its friends are missing, else None."""
-    quick_library_lookup()
+    from anthology.engines.weasyprint.patches import enabled
+
+    if enabled("libraries"):
+        quick_library_lookup()
     try:
         import weasyprint  # noqa: F401
     except OSError as exc:
@@ -299,8 +302,10 @@ def load_weasyprint() -> dict[str, Any] | None:
 def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     """Lay out and write one PDF (see `_render_here`), from a frame with room for all the
     render's calls (render/framestack.py)."""
-    from anthology.engines.weasyprint.patches import framestack
+    from anthology.engines.weasyprint.patches import enabled, framestack
 
+    if not enabled("framestack"):
+        return _render_here(job, ask)
     return framestack.call(_render_here, job, ask)
 
 
@@ -316,13 +321,15 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     _install_folio_hook()
     _install_string_hook()
     _install_first_page_hook()
-    _install_page_references_cache()
     from anthology.engines.weasyprint import linebreak
-    from anthology.engines.weasyprint.patches import htmltree, speedups, subsetting
+    from anthology.engines.weasyprint.patches import enabled, htmltree, speedups, subsetting
 
+    if enabled("pagerefs"):
+        _install_page_references_cache()
     speedups.install()
     linebreak.install()
-    subsetting.install()
+    if enabled("subsetting"):
+        subsetting.install()
     _MESSAGES.clear()
     _START.update(ask=ask, shift=None, entry={}, context=None,
                   opens_book=job.get("opens_book", True))
@@ -331,7 +338,7 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
     html_path = Path(job["html"])
     text = html_path.read_text(encoding="utf-8")
-    tree = htmltree.parse(text) if job.get("fast_parse") else None
+    tree = htmltree.parse(text) if job.get("fast_parse") and enabled("htmltree") else None
     with htmltree.parsed_as(tree) if tree is not None else contextlib.nullcontext():
         document = weasyprint.HTML(string=text,
                                    base_url=Path(job["base"]).resolve().as_uri() + "/",
@@ -347,7 +354,10 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
     # and finds almost nothing to free (without it the peak grows by 2%). Reference counting
     # frees the rest; the long-lived worker collects between jobs.
     images: dict[str, Any] = {}  # WeasyPrint's image cache: by URL, every image laid out
+    collecting = not enabled("gc")
     gc.disable()
+    if collecting:
+        gc.enable()
     drawing = None
     try:
         rendered = document.render(cache=images, **{k: v for k, v in options.items()
@@ -356,7 +366,7 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
         if _START["shift"] is None and ask is not None:  # no page made a margin box
             _ask_start(_START["context"], pages)
         _START["context"] = None  # the layout's context holds every box and style
-        if job.get("parallel_drawing"):
+        if job.get("parallel_drawing") and enabled("drawing"):
             from anthology.engines.weasyprint.patches.drawing import ParallelDrawing
 
             if ParallelDrawing.usable(rendered):

@@ -15,13 +15,17 @@ from typing import Any
 
 def install() -> None:
     """Install every speed-up that applies to the WeasyPrint and pydyf found (idempotent)."""
-    _install_pdf_write()
-    _install_layout_setup()
-    _install_strut_memo()
-    _install_resolve_percentages()
-    _install_normal_flow()
-    _install_computed_missing()
-    _install_draw_first_line()
+    from anthology.engines.weasyprint.patches import enabled
+
+    for name, install_one in (("pdfwrite", _install_pdf_write),
+                              ("layoutsetup", _install_layout_setup),
+                              ("strut", _install_strut_memo),
+                              ("percentages", _install_resolve_percentages),
+                              ("normalflow", _install_normal_flow),
+                              ("computedstyle", _install_computed_missing),
+                              ("fasttext", _install_draw_first_line)):
+        if enabled(name):
+            install_one()
 
 
 def source_digest(*functions: Any) -> str | None:
