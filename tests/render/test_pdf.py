@@ -203,10 +203,10 @@ PLAIN_PAGE_REFERENCES = property(  # pydyf 0.13's own definition, rebuilt at eve
 def test_page_references_are_kept_until_a_page_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
     import pydyf
 
-    from anthology.engines.weasyprint.render import _install_page_references_cache
+    from anthology.engines.weasyprint.patches import pagerefs
 
     monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
-    _install_page_references_cache()
+    assert pagerefs.install()
     pdf = pydyf.PDF()
     for _ in range(3):
         pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
@@ -223,8 +223,8 @@ def test_tagged_pdf_is_the_same_with_page_references_kept(
     import pydyf
     import weasyprint
 
-    from anthology.engines.weasyprint.patches import subsetting
-    from anthology.engines.weasyprint.render import _install_page_references_cache
+    from anthology.engines.weasyprint import subsetting
+    from anthology.engines.weasyprint.patches import pagerefs
 
     sections = "".join(f"<section><h2>Section {n}</h2><p>{'Words and more words. ' * 200}</p>"
                        f"<p><a href='#s{n}'>Back</a></p></section>" for n in range(8))
@@ -233,7 +233,7 @@ def test_tagged_pdf_is_the_same_with_page_references_kept(
     monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
     subsetting.install()  # as anthology renders (fontTools' subsets carry the time they are made)
     plain = html.render(**options).write_pdf(**options)
-    _install_page_references_cache()
+    assert pagerefs.install()
     kept = html.render(**options).write_pdf(**options)
     assert len(PdfReader(BytesIO(kept)).pages) > 3
     assert kept == plain

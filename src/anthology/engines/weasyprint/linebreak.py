@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-from anthology.engines.weasyprint.patches.speedups import source_digest
+from anthology.engines.weasyprint.upstream import source_digest
 
 LIMIT_LINES = 2
 WEASYPRINT_VERSION = "70.0"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from anthology.core.errors import ToolError
+from anthology.engines.weasyprint import patches
 from anthology.engines.weasyprint.render import PIECE_TIMEOUT_SECONDS, limit_piece_memory
 
 
@@ -56,6 +57,7 @@ class WorkerPool:
     """
 
     def __init__(self, size: int, *, kept: bool = True) -> None:
+        patches.chosen()  # a switch the workers would not understand fails here, plainly
         self.size = max(1, size)
         self.kept = kept
         self.workers: list[Worker] = []

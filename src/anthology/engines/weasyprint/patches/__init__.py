@@ -1,20 +1,28 @@
-"""Speed patches of WeasyPrint's and pydyf's internals, and the one switch that turns them off.
+"""Speed patches of WeasyPrint's and pydyf's internals, one module each, installed from here,
+and the one switch that turns them all off.
 
-`ANTHOLOGY_PATCHES=off` in the environment turns every speed patch off: the renders run
-WeasyPrint's and pydyf's own code, and make the same PDF bytes, more slowly. The line breaker's
-rules (engines/weasyprint/linebreak.py) are not a speed patch and stay on. For the benchmark,
-`ANTHOLOGY_PATCHES=without:NAME,NAME` turns off only the patches named (see NAMES).
+Each module's docstring names the code it replaces, the version and source digest it was
+written against (checked before it is used: on any other, the library's own code runs) and
+what it gains on the benchmark book. Each gives the PDF bytes the code it replaces gives.
+
+`ANTHOLOGY_PATCHES=off` in the environment turns every speed patch off: WeasyPrint and pydyf
+run as they come, more slowly, and make the same PDF. What changes the typography or the PDF's
+bytes is not a speed patch and stays on (the line breaker, linebreak.py; the font subsetter,
+subsetting.py; the page numbers and running heads of a part laid out alone, parts.py). For the
+benchmark, `ANTHOLOGY_PATCHES=without:NAME,NAME` turns off only the patches named (NAMES).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from anthology.core.errors import ToolError
 
 SWITCH = "ANTHOLOGY_PATCHES"
+# `gc` is the render's own: the cyclic collector paused while a render runs (render.py).
 NAMES = ("pdfwrite", "pagerefs", "layoutsetup", "strut", "percentages", "normalflow",
-         "computedstyle", "fasttext", "htmltree", "drawing", "framestack", "libraries",
-         "subsetting", "gc")
+         "computedstyle", "fasttext", "htmltree", "drawing", "framestack", "libraries", "gc")
 
 
 def chosen(environ: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -26,14 +34,49 @@ def chosen(environ: Mapping[str, str] | None = None) -> frozenset[str]:
         return frozenset()
     if value.startswith("without:"):
         left_out = {name.strip() for name in value.removeprefix("without:").split(",")}
-        unknown = sorted(left_out - set(NAMES) - {""})
-        if not unknown:
+        if not left_out - set(NAMES) - {""}:
             return frozenset(NAMES) - left_out
-    raise ValueError(f"{SWITCH} is {value!r}: set it to 'off' (every speed patch off) or 'on', "
-                     f"or leave it unset; 'without:NAME,...' names patches among "
-                     f"{', '.join(NAMES)}.")
+    raise ToolError(f"The environment variable {SWITCH} is {value!r}, which anthology does not "
+                    f"know. Set it to 'off' to turn WeasyPrint's speed patches off, or unset "
+                    f"it; 'without:' takes a list of {', '.join(NAMES)}.")
 
 
-def enabled(name: str) -> bool:
-    """Whether the switch leaves the speed patch `name` on."""
-    return name in chosen()
+def before_import() -> None:
+    """Install what WeasyPrint's import uses (the quick library lookup), if the switch leaves
+    it on."""
+    if "libraries" in chosen():
+        from anthology.engines.weasyprint.patches import libraries
+
+        libraries.install()
+
+
+def _installers() -> dict[str, Callable[[], bool]]:
+    """Each patch's `install` (or, for those used by the render, its `usable`)."""
+    from anthology.engines.weasyprint.patches import (
+        computedstyle,
+        drawing,
+        fasttext,
+        framestack,
+        htmltree,
+        layoutsetup,
+        normalflow,
+        pagerefs,
+        pdfwrite,
+        percentages,
+        strut,
+    )
+
+    return {"pdfwrite": pdfwrite.install, "pagerefs": pagerefs.install,
+            "layoutsetup": layoutsetup.install, "strut": strut.install,
+            "percentages": percentages.install, "normalflow": normalflow.install,
+            "computedstyle": computedstyle.install, "fasttext": fasttext.install,
+            "htmltree": htmltree.usable, "drawing": drawing.usable,
+            "framestack": framestack.usable, "libraries": lambda: True, "gc": lambda: True}
+
+
+def install() -> frozenset[str]:
+    """Install every speed patch the switch leaves on that applies to the WeasyPrint and
+    pydyf found (idempotent); the names of those in use, for the render to ask."""
+    on = chosen()
+    return frozenset(name for name, install_one in _installers().items()
+                     if name in on and install_one())

@@ -19,6 +19,14 @@ shadings, states named by a counter), a glyph no font has (numbered by a counter
 field, a font this process cannot load the same, or a failure of the copy: the later pages are
 drawn here after all, from the page where it happens, and the PDF is the same. Tested byte
 for byte against drawing on one core (tests/render/test_drawing.py).
+
+Replaces, for the later pages, `Page.paint`, and in the copy `Stream.add_font` and
+`weasyprint.pdf.add_outlines` (where `generate_pdf` calls it, right after painting the pages),
+of WeasyPrint 70.0 (the SHA-256 of `Page.paint`, `Stream.add_font` and `generate_pdf`:
+`SOURCE`). Used only where the WeasyPrint found is that version with that source (`usable`);
+elsewhere the pages are drawn on one core.
+
+GAIN: to be measured
 """
 
 from __future__ import annotations
@@ -34,6 +42,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from anthology.engines.weasyprint.upstream import written_against
+
+VERSION = "70.0"
+SOURCE = "b25144c03acb711d3ec0f5b02e43851a215265df9786d2b453d22cc1d2a69fbe"
 # Below this, a fork costs more than it saves.
 MIN_PAGES = 16
 # The share of the pages this process draws; the copy draws the rest. The copy starts its
@@ -43,6 +55,17 @@ MIN_PAGES = 16
 SHARE_HERE = 0.57
 # Names given by value: an alpha state ('a0.5', 'A0.5' for strokes) or an image ('i<hash>0').
 _BY_VALUE = {"ExtGState": ("a", "A"), "XObject": ("i",)}
+
+
+def usable() -> bool:
+    """Whether WeasyPrint's page drawing is the one this was written for."""
+    import weasyprint
+    import weasyprint.pdf
+    from weasyprint.document import Page
+    from weasyprint.pdf.stream import Stream
+
+    return written_against(weasyprint.__version__, VERSION, SOURCE, Page.paint,
+                           Stream.add_font, weasyprint.pdf.generate_pdf)
 
 
 def split_at(pages: int) -> int:

@@ -14,6 +14,11 @@ needs (WeasyPrint's deepest layout is some hundreds of frames of a few hundred b
 chunk is mapped or unmapped below it. The frame is a copy of a two-line function with 32,768
 more local variables that nothing uses; where the interpreter would not take such a copy,
 `func` is called as it is.
+
+Replaces no WeasyPrint code: it runs the whole render (render.py) from that frame. Measured
+on CPython 3.11 only (the machine's); CPython 3.10 and before keep no such chunks.
+
+GAIN: to be measured
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ def _roomy() -> Callable[[Callable[..., Any], tuple[Any, ...]], Any]:
 
 
 _CALL = _roomy()
+
+
+def usable() -> bool:
+    """Whether the interpreter takes the roomy frame."""
+    return _CALL is not _plain
 
 
 def call(func: Callable[..., T], *args: Any) -> T:

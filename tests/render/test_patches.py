@@ -1,5 +1,6 @@
-"""The speed-ups installed in the WeasyPrint process: each gives the same bytes as the code it
-replaces, declines on a version it was not written for, and installs once."""
+"""The speed patches installed in the WeasyPrint process (engines/weasyprint/patches/): each
+gives the same bytes as the code it replaces, declines on a version it was not written for, and
+installs once; the switch turns them off."""
 
 from __future__ import annotations
 
@@ -16,9 +17,21 @@ from weasyprint import css
 from weasyprint.draw import text
 from weasyprint.formatting_structure import boxes
 
-from anthology.engines.weasyprint.patches import fasttext, speedups, subsetting
+from anthology.engines.weasyprint import patches, subsetting
+from anthology.engines.weasyprint.patches import (
+    computedstyle,
+    fasttext,
+    layoutsetup,
+    normalflow,
+    pdfwrite,
+    percentages,
+    strut,
+)
+from anthology.engines.weasyprint.upstream import source_digest
 
 ORIGINAL_WRITE = getattr(pydyf.PDF.write, "anthology_original", pydyf.PDF.write)
+ORIGINAL_PAGE_REFERENCES = getattr(pydyf.PDF.page_references.fget, "anthology_original",
+                                   pydyf.PDF.page_references)
 
 
 def original_setup() -> Any:
@@ -42,11 +55,13 @@ def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from weasyprint.text.line_break import Layout
 
+    monkeypatch.delenv(patches.SWITCH, raising=False)
     monkeypatch.setattr(pydyf.PDF, "write", ORIGINAL_WRITE)
+    monkeypatch.setattr(pydyf.PDF, "page_references", ORIGINAL_PAGE_REFERENCES)
     monkeypatch.setattr(Layout, "setup", original_setup())
-    for name in speedups._STRUT_USERS:
+    for name in strut.USERS:
         monkeypatch.setattr(importlib.import_module(name), "strut", original_strut())
-    for name in speedups._PERCENT_USERS:
+    for name in percentages.USERS:
         monkeypatch.setattr(importlib.import_module(name), "resolve_percentages",
                             original_resolve_percentages())
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
@@ -154,7 +169,7 @@ def written(write: Any, *args: Any, bulk: tuple[int, int] = (0, 0)) -> bytes:
 # file's length is then near 65,536 bytes).
 @pytest.mark.parametrize("bulk", [(0, 0), (64_000, 0), (70_000, 20_000)])
 def test_fast_write_gives_pydyf_bytes(args: tuple[Any, ...], bulk: tuple[int, int]) -> None:
-    fast = speedups.fast_write(pydyf, ORIGINAL_WRITE)
+    fast = pdfwrite.fast_write(pydyf, ORIGINAL_WRITE)
     expected = written(ORIGINAL_WRITE, *args, bulk=bulk)
     assert written(fast, *args, bulk=bulk) == expected
     assert len(PdfReader(BytesIO(expected)).pages) == 2  # a PDF a reader opens
@@ -172,7 +187,7 @@ values = st.recursive(
 
 @given(values)
 def test_serializer_gives_pydyf_bytes(value: Any) -> None:
-    assert speedups.serializer(pydyf)(value) == pydyf._to_bytes(value)
+    assert pdfwrite.serializer(pydyf)(value) == pydyf._to_bytes(value)
 
 
 def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
@@ -180,25 +195,26 @@ def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
     with pytest.raises(UnicodeEncodeError):
         pydyf._to_bytes(value)
     with pytest.raises(UnicodeEncodeError):
-        speedups.serializer(pydyf)(value)
+        pdfwrite.serializer(pydyf)(value)
 
 
 @pytest.mark.usefixtures("unpatched")
-def test_speedups_are_installed_once() -> None:
+def test_patches_are_installed_once() -> None:
     from weasyprint.layout import inline
     from weasyprint.text.line_break import Layout
 
-    speedups.install()
+    patches.install()
     def current() -> tuple[Any, ...]:
         return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
                 boxes.Box.is_in_normal_flow, text.draw_first_line,
-                css.ComputedStyle.__missing__)
+                css.ComputedStyle.__missing__, pydyf.PDF.page_references.fget)
 
     installed = current()
     assert [patch.anthology_original for patch in installed] == [
         ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
-        original_normal_flow(), original_draw_first_line(), original_missing()]
-    speedups.install()
+        original_normal_flow(), original_draw_first_line(), original_missing(),
+        ORIGINAL_PAGE_REFERENCES]
+    patches.install()
     assert current() == installed
 
 
@@ -208,8 +224,8 @@ def test_fast_write_declines_another_pydyf(monkeypatch: pytest.MonkeyPatch, chan
     if change == "version":
         monkeypatch.setattr(pydyf, "__version__", "0.14.0")
     else:
-        monkeypatch.setattr(speedups, "PYDYF_WRITE_SOURCE", "0" * 64)
-    speedups.install()
+        monkeypatch.setattr(pdfwrite, "SOURCE", "0" * 64)
+    patches.install()
     assert pydyf.PDF.write is ORIGINAL_WRITE
 
 
@@ -223,8 +239,8 @@ def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     else:
-        monkeypatch.setattr(speedups, "WEASYPRINT_SETUP_SOURCE", "0" * 64)
-    speedups.install()
+        monkeypatch.setattr(layoutsetup, "SOURCE", "0" * 64)
+    patches.install()
     assert Layout.setup is original_setup()
 
 
@@ -237,10 +253,10 @@ def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     elif change == "source":
-        monkeypatch.setattr(fasttext, "WEASYPRINT_DRAW_SOURCE", "0" * 64)
+        monkeypatch.setattr(fasttext, "SOURCE", "0" * 64)
     else:
         monkeypatch.setattr(fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x"))
-    speedups.install()
+    patches.install()
     assert text.draw_first_line is original_draw_first_line()
 
 
@@ -255,10 +271,10 @@ def test_strut_memo_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_STRUT_SOURCE", "0" * 64)
+        monkeypatch.setattr(strut, "SOURCE", "0" * 64)
     else:
         monkeypatch.setattr(units, "strut", lambda style: (0, 0))
-    speedups.install()
+    patches.install()
     assert inline.strut is original_strut()
 
 
@@ -272,10 +288,10 @@ def test_fast_percentages_decline_another_weasyprint(monkeypatch: pytest.MonkeyP
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_PERCENT_SOURCE", "0" * 64)
+        monkeypatch.setattr(percentages, "SOURCE", "0" * 64)
     else:
         monkeypatch.setattr(block, "resolve_percentages", lambda box, block: None)
-    speedups.install()
+    patches.install()
     assert inline.resolve_percentages is original_resolve_percentages()
 
 
@@ -288,8 +304,8 @@ def test_fast_missing_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatc
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     else:
-        monkeypatch.setattr(speedups, "WEASYPRINT_MISSING_SOURCE", "0" * 64)
-    speedups.install()
+        monkeypatch.setattr(computedstyle, "SOURCE", "0" * 64)
+    patches.install()
     assert css.ComputedStyle.__missing__ is original_missing()
 
 
@@ -333,7 +349,7 @@ def test_fast_missing_computes_what_weasyprint_computes(monkeypatch: pytest.Monk
     expected = styles()
     assert styles() == expected  # what is compared is the same from one render to the next
     monkeypatch.setattr(css.ComputedStyle, "__missing__",
-                        speedups.computed_missing(original_missing()))
+                        computedstyle.computed_missing(original_missing()))
     got = styles()
     assert len(got) > 10
     assert got == expected
@@ -350,7 +366,7 @@ def test_fast_percentages_set_what_weasyprint_sets() -> None:
             "<table style='border-collapse: collapse'><tr><td style='border: 3px solid'>a"
             "</td></tr></table></div>")
     document = weasyprint.HTML(string=html).render()
-    fast = speedups.fast_resolve_percentages(percent, original_resolve_percentages())
+    fast = percentages.fast_resolve_percentages(percent, original_resolve_percentages())
     boxes = [document.pages[0]._page_box]
     checked = 0
     while boxes:
@@ -374,10 +390,10 @@ def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_FLOW_SOURCE", "0" * 64)
+        monkeypatch.setattr(normalflow, "SOURCE", "0" * 64)
     else:
         monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
-    speedups.install()
+    patches.install()
     assert boxes.Box.is_in_normal_flow is original_normal_flow()
 
 
@@ -390,7 +406,7 @@ def test_normal_flow_answers_as_weasyprint() -> None:
             "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
             "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
     document = weasyprint.HTML(string=html).render()
-    fast = speedups.normal_flow(original_normal_flow())
+    fast = normalflow.normal_flow(original_normal_flow())
     stack = [page._page_box for page in document.pages]
     answers = set()
     while stack:
@@ -414,7 +430,7 @@ def test_strut_memo_gives_weasyprint_struts() -> None:
         box = boxes.pop()
         styles.append(box.style)
         boxes.extend(getattr(box, "children", []))
-    memo = speedups.strut_memo(original_strut())
+    memo = strut.strut_memo(original_strut())
     for style in styles:
         expected = original_strut()(style)
         assert memo(style) == expected
@@ -423,7 +439,7 @@ def test_strut_memo_gives_weasyprint_struts() -> None:
 
 
 def test_source_digest_of_code_without_source_is_none() -> None:
-    assert speedups.source_digest(len) is None
+    assert source_digest(len) is None
 
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -462,7 +478,7 @@ def tagged_html() -> str:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("unpatched")
-def test_tagged_render_is_the_same_with_speedups() -> None:
+def test_tagged_render_is_the_same_with_patches() -> None:
     import weasyprint
     from weasyprint.text.line_break import Layout
 
@@ -470,7 +486,7 @@ def test_tagged_render_is_the_same_with_speedups() -> None:
     html = weasyprint.HTML(string=tagged_html())
     subsetting.install()  # as anthology renders (fontTools' subsets carry the time they are made)
     plain = html.render(**options).write_pdf(**options, custom_metadata=True)
-    speedups.install()
+    patches.install()
     assert pydyf.PDF.write is not ORIGINAL_WRITE
     assert Layout.setup is not original_setup()
     fast = html.render(**options).write_pdf(**options, custom_metadata=True)
