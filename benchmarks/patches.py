@@ -1,7 +1,8 @@
 """What each speed patch of WeasyPrint and pydyf gains, in CPU seconds of a build.
 
     nice python benchmarks/patches.py [--chapters 20] [--words 7500] [--entries 800]
-                                      [--runs 3] [--log FILE]
+                                      [--runs 3] [--first-run 1] [--log FILE]
+    python benchmarks/patches.py --report FILE
 
 Generates the book with benchmarks/generate.py into a temporary folder, then, in each run, for
 every setting of the switch (every patch on; every patch off; each patch off alone, through
@@ -14,6 +15,10 @@ falls on all of them. Prints, for each setting, the median CPU seconds, and for 
 turning it off costs (the median over the runs of the difference from every patch on, in that
 run) in CPU seconds and as a share of the build with every patch on; and whether every setting
 made the same PDF bytes as every patch on.
+
+On a machine shared with others, the runs can be made at once by separate processes, each
+with its own book: `--runs 1 --first-run N --log FILE` for N = 1, 2, 3, then `--report FILE`
+reads what they measured. Each run takes the settings in another order (rotated by its number).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate_book, size_options
@@ -62,48 +68,63 @@ def main() -> None:
 
     parser = size_options(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--first-run", type=int, default=1, help="the first run's number")
     parser.add_argument("--log", type=Path, help="a file to add each measurement to (JSON)")
+    parser.add_argument("--report", type=Path, help="print the table of a log, measure nothing")
     args = parser.parse_args()
     settings = ["on", "off", *(f"without:{name}" for name in NAMES)]
-    cpu: dict[tuple[str, str], list[float]] = {}
-    digests: dict[tuple[str, str], set[str]] = {}
+    lines: list[dict[str, object]] = []
+    if args.report:
+        lines = [json.loads(line) for line in args.report.read_text().splitlines() if line]
+        report(settings, lines)
+        return
     with tempfile.TemporaryDirectory() as folder:
         book = generate_book(Path(folder) / "book", args.chapters, args.words, args.entries)
         subprocess.run(["git", "init", "-q", str(book)], check=True)
         build(book, "on", release=False)  # pandoc's and Python's first-run costs, not timed
-        for number in range(1, args.runs + 1):
-            for setting in settings:
+        for number in range(args.first_run, args.first_run + args.runs):
+            turn = number % len(settings)
+            for setting in settings[turn:] + settings[:turn]:
                 shutil.rmtree(book / "build", ignore_errors=True)
                 for kind in ("cold", "release"):
                     seconds, wall, sha = build(book, setting, release=kind == "release")
-                    cpu.setdefault((setting, kind), []).append(seconds)
-                    digests.setdefault((setting, kind), set()).add(sha)
                     line = {"run": number, "setting": setting, "build": kind, "cpu": seconds,
                             "wall": wall, "sha256": sha}
+                    lines.append(line)
                     print(json.dumps(line), file=sys.stderr, flush=True)
                     if args.log:
                         with args.log.open("a", encoding="utf-8") as log:
                             log.write(json.dumps(line) + "\n")
-    report(settings, cpu, digests)
+    report(settings, lines)
 
 
-def report(settings: list[str], cpu: dict[tuple[str, str], list[float]],
-           digests: dict[tuple[str, str], set[str]]) -> None:
-    """The table: each setting's CPU seconds, and what each patch gains."""
+def report(settings: list[str], lines: list[dict[str, Any]]) -> None:
+    """The table: each setting's CPU seconds, and what each patch gains (each run's difference
+    from every patch on in the same run, then the median of the runs)."""
+    cpu = {(line["run"], line["setting"], line["build"]): line["cpu"] for line in lines}
+    digests: dict[tuple[str, str], set[str]] = {}
+    for line in lines:
+        digests.setdefault((line["setting"], line["build"]), set()).add(line["sha256"])
     print("| setting | cold CPU-s | cold gain | release CPU-s | release gain | same PDF |")
     print("| --- | --- | --- | --- | --- | --- |")
     for setting in settings:
         cells = []
         for kind in ("cold", "release"):
-            on, this = cpu[("on", kind)], cpu[(setting, kind)]
-            runs = min(len(on), len(this))
-            saved = statistics.median(this[i] - on[i] for i in range(runs))
-            share = statistics.median((this[i] - on[i]) / on[i] for i in range(runs))
+            runs = sorted({run for run, name, built in cpu if name == setting and built == kind
+                           and (run, "on", kind) in cpu})
+            if not runs:
+                cells += ["-", "-"]
+                continue
+            this = [cpu[(run, setting, kind)] for run in runs]
+            saved = [cpu[(run, setting, kind)] - cpu[(run, "on", kind)] for run in runs]
+            share = [cost / cpu[(run, "on", kind)] for run, cost in zip(runs, saved, strict=True)]
             cells += [f"{statistics.median(this):.1f}",
-                      "-" if setting == "on" else f"{saved:+.2f} s ({share:+.1%})"]
-        same = all(digests[(setting, kind)] == digests[("on", kind)] for kind in
-                   ("cold", "release"))
-        print(f"| {setting} | {' | '.join(cells)} | {'yes' if same else 'NO'} |")
+                      "-" if setting == "on" else f"{statistics.median(saved):+.2f} s "
+                      f"({statistics.median(share):+.1%}; {len(runs)} runs)"]
+        kinds = [kind for kind in ("cold", "release") if (setting, kind) in digests]
+        same = all(digests[(setting, kind)] == digests.get(("on", kind)) for kind in kinds)
+        print(f"| {setting} | {' | '.join(cells)} | "
+              f"{'-' if not kinds else 'yes' if same else 'NO'} |")
 
 
 if __name__ == "__main__":

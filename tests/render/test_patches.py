@@ -494,3 +494,41 @@ def test_tagged_render_is_the_same_with_patches() -> None:
     assert len(reader.pages) > 6
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert fast == plain
+
+
+@pytest.mark.parametrize(("value", "left_out"), [
+    ("", set()), ("on", set()), ("ON", set()), ("off", set(patches.NAMES)),
+    (" Off ", set(patches.NAMES)),
+    ("without:gc", {"gc"}), ("without:pdfwrite, drawing", {"pdfwrite", "drawing"}),
+])
+def test_the_switch_names_the_patches_left_on(value: str, left_out: set[str]) -> None:
+    assert patches.chosen({patches.SWITCH: value}) == frozenset(patches.NAMES) - left_out
+    assert patches.chosen({}) == frozenset(patches.NAMES)
+
+
+@pytest.mark.parametrize("value", ["no", "without:pdfwrite,linebreak", "0"])
+def test_a_switch_anthology_does_not_know_is_refused_plainly(value: str) -> None:
+    from anthology.core.errors import ToolError
+
+    with pytest.raises(ToolError) as refused:
+        patches.chosen({patches.SWITCH: value})
+    assert str(refused.value) == (
+        f"The environment variable ANTHOLOGY_PATCHES is {value!r}, which anthology does not "
+        "know. Set it to 'off' to turn WeasyPrint's speed patches off, or unset it; 'without:' "
+        "takes a list of pdfwrite, pagerefs, layoutsetup, strut, percentages, normalflow, "
+        "computedstyle, fasttext, htmltree, drawing, framestack, libraries, gc.")
+
+
+@pytest.mark.usefixtures("unpatched")
+def test_with_the_switch_off_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weasyprint.text.line_break import Layout
+
+    monkeypatch.setenv(patches.SWITCH, "off")
+    assert patches.install() == frozenset()
+    assert pydyf.PDF.write is ORIGINAL_WRITE
+    assert Layout.setup is original_setup()
+    assert text.draw_first_line is original_draw_first_line()
+    monkeypatch.setenv(patches.SWITCH, "without:pdfwrite")
+    assert patches.install() == frozenset(patches.NAMES) - {"pdfwrite"}
+    assert pydyf.PDF.write is ORIGINAL_WRITE
+    assert Layout.setup is not original_setup()

@@ -230,7 +230,7 @@ def _render_here(job: dict[str, Any], ask: Ask | None, on: frozenset[str]) -> di
             if drawing is not None:
                 drawing.close()
     result: dict[str, Any] = {"pages": pages, "refused": sorted(set(refused)),
-                              "warnings": messages}
+                              "warnings": messages, "patches": sorted(on)}
     if drawing is not None:  # how the pages were drawn (for the tests and the curious)
         result["drawn_apart"] = drawing.taken
         result["drawn_here_because"] = drawing.why
@@ -396,8 +396,8 @@ def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: 
                details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
-    two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
-    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py); with
+    two cores (patches/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
+    is parsed by html5ever where that gives WeasyPrint's tree (patches/htmltree.py); with
     `lines`, the answer has where each page's lines of text are (`_text_lines`). With
     `page_labels` (a whole book), the PDF's pages are labelled as they are numbered. With
     `output` None the document is laid out and nothing is drawn; with `details`, the result
