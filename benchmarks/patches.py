@@ -71,6 +71,12 @@ def main() -> None:
     parser.add_argument("--first-run", type=int, default=1, help="the first run's number")
     parser.add_argument("--log", type=Path, help="a file to add each measurement to (JSON)")
     parser.add_argument("--report", type=Path, help="print the table of a log, measure nothing")
+    parser.add_argument("--settings", help="only these settings, in this order, separated by "
+                        "';' (a setting may hold commas)")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="no untimed first build (another process has made one)")
+    parser.add_argument("--release-only", action="store_true",
+                        help="only release builds, from the first build's cache")
     args = parser.parse_args()
     settings = ["on", "off", *(f"without:{name}" for name in NAMES)]
     lines: list[dict[str, object]] = []
@@ -81,12 +87,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         book = generate_book(Path(folder) / "book", args.chapters, args.words, args.entries)
         subprocess.run(["git", "init", "-q", str(book)], check=True)
-        build(book, "on", release=False)  # pandoc's and Python's first-run costs, not timed
+        if not args.no_warm_up:  # pandoc's and Python's first-run costs, not timed
+            build(book, "on", release=False)
         for number in range(args.first_run, args.first_run + args.runs):
             turn = number % len(settings)
-            for setting in settings[turn:] + settings[:turn]:
-                shutil.rmtree(book / "build", ignore_errors=True)
-                for kind in ("cold", "release"):
+            order = args.settings.split(";") if args.settings else settings[turn:] + settings[:turn]
+            for setting in order:
+                if not args.release_only:
+                    shutil.rmtree(book / "build", ignore_errors=True)
+                for kind in ("release",) if args.release_only else ("cold", "release"):
                     seconds, wall, sha = build(book, setting, release=kind == "release")
                     line = {"run": number, "setting": setting, "build": kind, "cpu": seconds,
                             "wall": wall, "sha256": sha}
