@@ -21,11 +21,8 @@ from anthology.engines.weasyprint import patches, subsetting
 from anthology.engines.weasyprint.patches import (
     computedstyle,
     fasttext,
-    layoutsetup,
     normalflow,
     pdfwrite,
-    percentages,
-    strut,
 )
 from anthology.engines.weasyprint.upstream import source_digest
 
@@ -34,36 +31,14 @@ ORIGINAL_PAGE_REFERENCES = getattr(pydyf.PDF.page_references.fget, "anthology_or
                                    pydyf.PDF.page_references)
 
 
-def original_setup() -> Any:
-    """WeasyPrint's own `Layout.setup` (whether or not the speed-up is installed)."""
-    from weasyprint.text.line_break import Layout
-
-    return getattr(Layout.setup, "anthology_original", Layout.setup)
-
-
-def original_strut() -> Any:
-    """WeasyPrint's own `strut` (whether or not the speed-up is installed)."""
-    from weasyprint.text import line_break
-
-    return getattr(line_break.strut, "anthology_original", line_break.strut)
-
-
 @pytest.fixture
 def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
     """pydyf and WeasyPrint as they come, for this test only."""
-    import importlib
 
-    from weasyprint.text.line_break import Layout
 
     monkeypatch.delenv(patches.SWITCH, raising=False)
     monkeypatch.setattr(pydyf.PDF, "write", ORIGINAL_WRITE)
     monkeypatch.setattr(pydyf.PDF, "page_references", ORIGINAL_PAGE_REFERENCES)
-    monkeypatch.setattr(Layout, "setup", original_setup())
-    for name in strut.USERS:
-        monkeypatch.setattr(importlib.import_module(name), "strut", original_strut())
-    for name in percentages.USERS:
-        monkeypatch.setattr(importlib.import_module(name), "resolve_percentages",
-                            original_resolve_percentages())
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
     monkeypatch.setattr(text, "draw_first_line", original_draw_first_line())
     monkeypatch.setattr(css.ComputedStyle, "__missing__", original_missing())
@@ -75,23 +50,15 @@ def original_missing() -> Any:
     return getattr(missing, "anthology_original", missing)
 
 
-def original_draw_first_line() -> Any:
-    """WeasyPrint's own `draw_first_line` (whether or not the speed-up is installed)."""
-    return getattr(text.draw_first_line, "anthology_original", text.draw_first_line)
-
-
 def original_normal_flow() -> Any:
     """WeasyPrint's own `Box.is_in_normal_flow` (whether or not the speed-up is installed)."""
     return getattr(boxes.Box.is_in_normal_flow, "anthology_original",
                    boxes.Box.is_in_normal_flow)
 
 
-def original_resolve_percentages() -> Any:
-    """WeasyPrint's own `resolve_percentages` (whether or not the speed-up is installed)."""
-    from weasyprint.layout import percent
-
-    return getattr(percent.resolve_percentages, "anthology_original",
-                   percent.resolve_percentages)
+def original_draw_first_line() -> Any:
+    """WeasyPrint's own `draw_first_line` (whether or not the speed-up is installed)."""
+    return getattr(text.draw_first_line, "anthology_original", text.draw_first_line)
 
 
 class Lazy(pydyf.Object):
@@ -200,20 +167,22 @@ def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
 
 @pytest.mark.usefixtures("unpatched")
 def test_patches_are_installed_once() -> None:
-    from weasyprint.layout import inline
-    from weasyprint.text.line_break import Layout
 
     patches.install()
-    def current() -> tuple[Any, ...]:
-        return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
-                boxes.Box.is_in_normal_flow, text.draw_first_line,
-                css.ComputedStyle.__missing__, pydyf.PDF.page_references.fget)
+
+    def current() -> dict[str, tuple[Any, Any]]:
+        """Each patch's installed function and WeasyPrint's or pydyf's own."""
+        return {
+            "pdfwrite": (pydyf.PDF.write, ORIGINAL_WRITE),
+            "pagerefs": (pydyf.PDF.page_references.fget, ORIGINAL_PAGE_REFERENCES),
+            "normalflow": (boxes.Box.is_in_normal_flow, original_normal_flow()),
+            "computedstyle": (css.ComputedStyle.__missing__, original_missing()),
+            "fasttext": (text.draw_first_line, original_draw_first_line()),
+        }
 
     installed = current()
-    assert [patch.anthology_original for patch in installed] == [
-        ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
-        original_normal_flow(), original_draw_first_line(), original_missing(),
-        ORIGINAL_PAGE_REFERENCES]
+    for installed_one, own in installed.values():
+        assert installed_one.anthology_original is own
     patches.install()
     assert current() == installed
 
@@ -230,21 +199,6 @@ def test_fast_write_declines_another_pydyf(monkeypatch: pytest.MonkeyPatch, chan
 
 
 @pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source"])
-def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                change: str) -> None:
-    import weasyprint
-    from weasyprint.text.line_break import Layout
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    else:
-        monkeypatch.setattr(layoutsetup, "SOURCE", "0" * 64)
-    patches.install()
-    assert Layout.setup is original_setup()
-
-
-@pytest.mark.usefixtures("unpatched")
 @pytest.mark.parametrize("change", ["version", "source", "glyph layout"])
 def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
                                                change: str) -> None:
@@ -258,41 +212,6 @@ def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x"))
     patches.install()
     assert text.draw_first_line is original_draw_first_line()
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "another strut"])
-def test_strut_memo_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                change: str) -> None:
-    import weasyprint
-    from weasyprint.css import units
-    from weasyprint.layout import inline
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(strut, "SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(units, "strut", lambda style: (0, 0))
-    patches.install()
-    assert inline.strut is original_strut()
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "another one"])
-def test_fast_percentages_decline_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                     change: str) -> None:
-    import weasyprint
-    from weasyprint.layout import block, inline
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(percentages, "SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(block, "resolve_percentages", lambda box, block: None)
-    patches.install()
-    assert inline.resolve_percentages is original_resolve_percentages()
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -355,89 +274,6 @@ def test_fast_missing_computes_what_weasyprint_computes(monkeypatch: pytest.Monk
     assert got == expected
 
 
-def test_fast_percentages_set_what_weasyprint_sets() -> None:
-    import weasyprint
-    from weasyprint.layout import percent
-
-    html = ("<html lang='en'><body><div style='margin: 5% 1em; padding: calc(2% + 3px) 4px; "
-            "width: 50%; min-height: 10%; max-width: calc(100% - 1em); "
-            "box-sizing: border-box; border: 2px solid'><p style='min-width: auto; "
-            "height: 20%; box-sizing: padding-box; padding: 1%'>Text</p>"
-            "<table style='border-collapse: collapse'><tr><td style='border: 3px solid'>a"
-            "</td></tr></table></div>")
-    document = weasyprint.HTML(string=html).render()
-    fast = percentages.fast_resolve_percentages(percent, original_resolve_percentages())
-    boxes = [document.pages[0]._page_box]
-    checked = 0
-    while boxes:
-        box = boxes.pop()
-        boxes.extend(getattr(box, "children", []))
-        for block in [(500.0, "auto"), (500.0, 700.0), document.pages[0]._page_box]:
-            expected, got = box.copy(), box.copy()
-            original_resolve_percentages()(expected, block)
-            fast(got, block)
-            assert vars(got) == vars(expected)
-            checked += 1
-    assert checked > 20
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
-def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                 change: str) -> None:
-    import weasyprint
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(normalflow, "SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
-    patches.install()
-    assert boxes.Box.is_in_normal_flow is original_normal_flow()
-
-
-def test_normal_flow_answers_as_weasyprint() -> None:
-    import weasyprint
-
-    html = ("<html lang='en'><style>@page { @top-center { content: element(head) } }"
-            ".head { position: running(head) } .note { float: footnote }</style><body>"
-            "<p class='head'>Head</p><p style='float: left'>L</p><p style='float: right'>R</p>"
-            "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
-            "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
-    document = weasyprint.HTML(string=html).render()
-    fast = normalflow.normal_flow(original_normal_flow())
-    stack = [page._page_box for page in document.pages]
-    answers = set()
-    while stack:
-        box = stack.pop()
-        stack.extend(getattr(box, "children", []))
-        expected = original_normal_flow()(box)
-        assert fast(box) == expected
-        answers.add(expected)
-    assert answers == {True, False}
-
-
-def test_strut_memo_gives_weasyprint_struts() -> None:
-    import weasyprint
-
-    html = ("<html lang='en'><body><p style='font-size: 13px; line-height: 1.5'>a <i>b</i> "
-            "<span style='font-size: 0'>c</span> <b style='line-height: normal'>d</b></p>")
-    document = weasyprint.HTML(string=html).render()
-    styles = []
-    boxes = [document.pages[0]._page_box]
-    while boxes:
-        box = boxes.pop()
-        styles.append(box.style)
-        boxes.extend(getattr(box, "children", []))
-    memo = strut.strut_memo(original_strut())
-    for style in styles:
-        expected = original_strut()(style)
-        assert memo(style) == expected
-        assert memo(style) is memo(style)  # kept by the style
-        assert memo(style.copy()) == expected
-
-
 def test_source_digest_of_code_without_source_is_none() -> None:
     assert source_digest(len) is None
 
@@ -480,7 +316,6 @@ def tagged_html() -> str:
 @pytest.mark.usefixtures("unpatched")
 def test_tagged_render_is_the_same_with_patches() -> None:
     import weasyprint
-    from weasyprint.text.line_break import Layout
 
     options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test", "uncompressed_pdf": False}
     html = weasyprint.HTML(string=tagged_html())
@@ -488,7 +323,6 @@ def test_tagged_render_is_the_same_with_patches() -> None:
     plain = html.render(**options).write_pdf(**options, custom_metadata=True)
     patches.install()
     assert pydyf.PDF.write is not ORIGINAL_WRITE
-    assert Layout.setup is not original_setup()
     fast = html.render(**options).write_pdf(**options, custom_metadata=True)
     reader = PdfReader(BytesIO(fast))
     assert len(reader.pages) > 6
@@ -515,20 +349,54 @@ def test_a_switch_anthology_does_not_know_is_refused_plainly(value: str) -> None
     assert str(refused.value) == (
         f"The environment variable ANTHOLOGY_PATCHES is {value!r}, which anthology does not "
         "know. Set it to 'off' to turn WeasyPrint's speed patches off, or unset it; 'without:' "
-        "takes a list of pdfwrite, pagerefs, layoutsetup, strut, percentages, normalflow, "
-        "computedstyle, fasttext, htmltree, drawing, framestack, libraries, gc.")
+        "takes a list of pdfwrite, pagerefs, normalflow, computedstyle, fasttext, htmltree, "
+        "drawing, libraries, gc.")
 
 
 @pytest.mark.usefixtures("unpatched")
 def test_with_the_switch_off_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from weasyprint.text.line_break import Layout
 
     monkeypatch.setenv(patches.SWITCH, "off")
     assert patches.install() == frozenset()
     assert pydyf.PDF.write is ORIGINAL_WRITE
-    assert Layout.setup is original_setup()
     assert text.draw_first_line is original_draw_first_line()
     monkeypatch.setenv(patches.SWITCH, "without:pdfwrite")
     assert patches.install() == frozenset(patches.NAMES) - {"pdfwrite"}
     assert pydyf.PDF.write is ORIGINAL_WRITE
-    assert Layout.setup is not original_setup()
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
+def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                 change: str) -> None:
+    import weasyprint
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(normalflow, "SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
+    patches.install()
+    assert boxes.Box.is_in_normal_flow is original_normal_flow()
+
+
+def test_normal_flow_answers_as_weasyprint() -> None:
+    import weasyprint
+
+    html = ("<html lang='en'><style>@page { @top-center { content: element(head) } }"
+            ".head { position: running(head) } .note { float: footnote }</style><body>"
+            "<p class='head'>Head</p><p style='float: left'>L</p><p style='float: right'>R</p>"
+            "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
+            "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
+    document = weasyprint.HTML(string=html).render()
+    fast = normalflow.normal_flow(original_normal_flow())
+    stack = [page._page_box for page in document.pages]
+    answers = set()
+    while stack:
+        box = stack.pop()
+        stack.extend(getattr(box, "children", []))
+        expected = original_normal_flow()(box)
+        assert fast(box) == expected
+        answers.add(expected)
+    assert answers == {True, False}

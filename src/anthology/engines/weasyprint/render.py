@@ -169,19 +169,15 @@ def load_weasyprint() -> dict[str, Any] | None:
 
 def _render(job: dict[str, Any], ask: Ask | None = None) -> dict[str, Any]:
     """Lay out and write one PDF (see `_render_here`), with the speed patches the switch
-    leaves on (patches/), from a frame with room for all the render's calls
-    (patches/framestack.py)."""
+    leaves on (patches/)."""
     missing = load_weasyprint()
     if missing is not None:
         return missing
     from anthology.engines.weasyprint import linebreak, patches, subsetting
-    from anthology.engines.weasyprint.patches import framestack
 
     on = patches.install()
     linebreak.install()
     subsetting.install()
-    if "framestack" in on:
-        return framestack.call(_render_here, job, ask, on)
     return _render_here(job, ask, on)
 
 

@@ -21,8 +21,8 @@ from anthology.core.errors import ToolError
 
 SWITCH = "ANTHOLOGY_PATCHES"
 # `gc` is the render's own: the cyclic collector paused while a render runs (render.py).
-NAMES = ("pdfwrite", "pagerefs", "layoutsetup", "strut", "percentages", "normalflow",
-         "computedstyle", "fasttext", "htmltree", "drawing", "framestack", "libraries", "gc")
+NAMES = ("pdfwrite", "pagerefs", "normalflow", "computedstyle", "fasttext", "htmltree",
+         "drawing", "libraries", "gc")
 
 
 def chosen(environ: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -56,22 +56,23 @@ def _installers() -> dict[str, Callable[[], bool]]:
         computedstyle,
         drawing,
         fasttext,
-        framestack,
         htmltree,
-        layoutsetup,
         normalflow,
         pagerefs,
         pdfwrite,
-        percentages,
-        strut,
     )
 
-    return {"pdfwrite": pdfwrite.install, "pagerefs": pagerefs.install,
-            "layoutsetup": layoutsetup.install, "strut": strut.install,
-            "percentages": percentages.install, "normalflow": normalflow.install,
-            "computedstyle": computedstyle.install, "fasttext": fasttext.install,
-            "htmltree": htmltree.usable, "drawing": drawing.usable,
-            "framestack": framestack.usable, "libraries": lambda: True, "gc": lambda: True}
+    return {
+        "pdfwrite": pdfwrite.install,
+        "pagerefs": pagerefs.install,
+        "normalflow": normalflow.install,
+        "computedstyle": computedstyle.install,
+        "fasttext": fasttext.install,
+        "htmltree": htmltree.usable,
+        "drawing": drawing.usable,
+        "libraries": lambda: True,  # installed before WeasyPrint's import (before_import)
+        "gc": lambda: True,  # the render's own (render.paused_collector)
+    }
 
 
 def install() -> frozenset[str]:
