@@ -15,7 +15,11 @@ nine in ten of what was left (29,000 of 33,000 calls for a chapter): a physical 
 (margins, paddings, borders, sizes) whose rules set neither it nor its logical twin; it is
 answered as WeasyPrint's code answers it, from its initial value.
 
-GAIN: to be measured
+Gain, measured on 2026-12-07 at commit 1671940 with benchmarks/patches.py (the benchmark book at
+4 chapters of 7,500 words, 2 cores shared with other work; CPU seconds, user + system, of the
+build and all its processes; each build against the all-on builds of the same time; median of 2
+runs cold, 2 release): turning it off costs the cold build +1.45 CPU-s (+7.4%) and the release
++0.53 CPU-s (+4.9%).
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ read in one go (`struct.iter_unpack` over the glyph array), the per-run question
 once a run, and everything else is WeasyPrint's code, in its order, with its arithmetic: the
 same operators, the same bytes. The code is WeasyPrint's (BSD licence), changed only there.
 
-GAIN: to be measured
+Gain, measured on 2026-12-07 at commit 1671940 with benchmarks/patches.py (the benchmark book at
+4 chapters of 7,500 words, 2 cores shared with other work; CPU seconds, user + system, of the
+build and all its processes; each build against the all-on builds of the same time; median of 2
+runs cold, 2 release): turning it off costs the cold build +0.96 CPU-s (+5.2%) and the release
++0.58 CPU-s (+5.5%).
 """
 
 from __future__ import annotations

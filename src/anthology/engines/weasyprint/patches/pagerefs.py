@@ -10,7 +10,11 @@ outline once per bookmark: quadratic in pages, a third of the tagged whole-book 
 pages' list only grows (`add_page`), so the tuple is kept until it does: the same bytes out,
 in linear time.
 
-GAIN: to be measured
+Gain, measured on 2026-12-07 at commit 1671940 with benchmarks/patches.py (the benchmark book at
+4 chapters of 7,500 words, 2 cores shared with other work; CPU seconds, user + system, of the
+build and all its processes; each build against the all-on builds of the same time; median of 3
+runs cold, 3 release): turning it off costs the cold build +0.14 CPU-s (+0.8%) and the release
++0.48 CPU-s (+4.5%).
 """
 
 from __future__ import annotations

@@ -13,7 +13,11 @@ with a serializer that gives pydyf's bytes for pydyf's own types (and asks every
 for its `data`), and compresses the content streams in two threads (zlib lets go of the GIL)
 while this one serializes the dictionaries. Same order, same level, same bytes.
 
-GAIN: to be measured
+Gain, measured on 2026-12-07 at commit 1671940 with benchmarks/patches.py (the benchmark book at
+4 chapters of 7,500 words, 2 cores shared with other work; CPU seconds, user + system, of the
+build and all its processes; each build against the all-on builds of the same time; median of 2
+runs cold, 2 release): turning it off costs the cold build +1.04 CPU-s (+5.6%) and the release
++0.53 CPU-s (+5.1%).
 """
 
 from __future__ import annotations
