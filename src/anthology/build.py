@@ -472,7 +472,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     render/onedocument.py), kept while nothing it is made of changes.
 
     The chapters' pandoc products come from the cache; return page count and refused URLs.
-    The pages are drawn on two cores unless `jobs` is 1 (render/drawing.py). `process` is a
+    `jobs` is not used (the pages are drawn in the render's process). `process` is a
     WeasyPrint process started ahead (`pdf.start_render`), if any.
     """
     from anthology.engines.weasyprint.patches import htmltree
@@ -523,7 +523,7 @@ def write_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, roots,
                               variant=PDF_VARIANT if tagged else None,
-                              identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
+                              identifier=pdf_identifier(book),
                               fast_parse=htmltree.allowed(book), process=process,
                               page_labels=True)
     pages, refused = int(rendered["pages"]), list(rendered["refused"])

@@ -209,29 +209,15 @@ def _render_here(job: dict[str, Any], ask: Ask | None, on: frozenset[str]) -> di
     if job.get("identifier"):
         options["pdf_identifier"] = job["identifier"].encode()
     images: dict[str, Any] = {}  # WeasyPrint's image cache: by URL, every image laid out
-    drawing = None
     with collected_warnings() as messages, part.hooked(), paused_collector("gc" in on):
-        try:
-            rendered = document.render(cache=images, **{k: v for k, v in options.items()
-                                                        if k != "custom_metadata"})
-            pages = len(rendered.pages)
-            part.laid_out(pages)
-            if job.get("parallel_drawing") and "drawing" in on:
-                from anthology.engines.weasyprint.patches.drawing import ParallelDrawing
-
-                if ParallelDrawing.usable(rendered):
-                    drawing = ParallelDrawing(rendered, messages)
-                    drawing.start(images, options)
-            if job["output"]:  # none: the layout only (its anchors' pages), drawing nothing
-                rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
-        finally:
-            if drawing is not None:
-                drawing.close()
+        rendered = document.render(cache=images, **{k: v for k, v in options.items()
+                                                    if k != "custom_metadata"})
+        pages = len(rendered.pages)
+        part.laid_out(pages)
+        if job["output"]:  # none: the layout only (its anchors' pages), drawing nothing
+            rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
     result: dict[str, Any] = {"pages": pages, "refused": sorted(set(refused)),
                               "warnings": messages, "patches": sorted(on)}
-    if drawing is not None:  # how the pages were drawn (for the tests and the curious)
-        result["drawn_apart"] = drawing.taken
-        result["drawn_here_because"] = drawing.why
     if job.get("lines"):
         result["lines"] = [_text_lines(page) for page in rendered.pages]
     if job.get("details"):
@@ -388,13 +374,13 @@ def stop_render(process: subprocess.Popen[bytes]) -> None:
 
 def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
-               parallel_drawing: bool = False, fast_parse: bool = False,
+               fast_parse: bool = False,
                process: subprocess.Popen[bytes] | None = None,
                lines: bool = False, page_labels: bool = False,
                details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
-    ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
-    two cores (patches/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
+    ahead); return pages, refusals, warnings. With `fast_parse` (HTML without raw HTML from
+    chapters), it
     is parsed by html5ever where that gives WeasyPrint's tree (patches/htmltree.py); with
     `lines`, the answer has where each page's lines of text are (`_text_lines`). With
     `page_labels` (a whole book), the PDF's pages are labelled as they are numbered. With
@@ -402,7 +388,7 @@ def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: 
     also gives the page (from 0) of every anchor and the bookmarks."""
     job = {"html": str(html_path), "output": str(output or ""), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
-           "identifier": identifier, "parallel_drawing": parallel_drawing,
+           "identifier": identifier,
            "fast_parse": fast_parse, "lines": lines, "page_labels": page_labels,
            "details": details}
     child = process or start_render()

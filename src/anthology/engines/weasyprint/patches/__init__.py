@@ -22,7 +22,7 @@ from anthology.core.errors import ToolError
 SWITCH = "ANTHOLOGY_PATCHES"
 # `gc` is the render's own: the cyclic collector paused while a render runs (render.py).
 NAMES = ("pdfwrite", "pagerefs", "normalflow", "computedstyle", "fasttext", "htmltree",
-         "drawing", "libraries", "gc")
+         "libraries", "gc")
 
 
 def chosen(environ: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -54,7 +54,6 @@ def _installers() -> dict[str, Callable[[], bool]]:
     """Each patch's `install` (or, for those used by the render, its `usable`)."""
     from anthology.engines.weasyprint.patches import (
         computedstyle,
-        drawing,
         fasttext,
         htmltree,
         normalflow,
@@ -69,7 +68,6 @@ def _installers() -> dict[str, Callable[[], bool]]:
         "computedstyle": computedstyle.install,
         "fasttext": fasttext.install,
         "htmltree": htmltree.usable,
-        "drawing": drawing.usable,
         "libraries": lambda: True,  # installed before WeasyPrint's import (before_import)
         "gc": lambda: True,  # the render's own (render.paused_collector)
     }
