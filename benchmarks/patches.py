@@ -13,8 +13,9 @@ machine says more than its wall time: what the others run slows a build down but
 its CPU time. The settings take turns within each run, so that a change in the machine's load
 falls on all of them. Prints, for each setting, the median CPU seconds, and for each patch what
 turning it off costs (the median over the runs of the difference from every patch on, in that
-run) in CPU seconds and as a share of the build with every patch on; and whether every setting
-made the same PDF bytes as every patch on.
+run, interpolated at the time each build ran: the load of a shared machine drifts) in CPU
+seconds and as a share of the build with every patch on; and whether every setting made the
+same PDF bytes as every patch on.
 
 On a machine shared with others, the runs can be made at once by separate processes, each
 with its own book: `--runs 1 --first-run N --log FILE` for N = 1, 2, 3, then `--report FILE`
@@ -98,7 +99,7 @@ def main() -> None:
                 for kind in ("release",) if args.release_only else ("cold", "release"):
                     seconds, wall, sha = build(book, setting, release=kind == "release")
                     line = {"run": number, "setting": setting, "build": kind, "cpu": seconds,
-                            "wall": wall, "sha256": sha}
+                            "wall": wall, "sha256": sha, "ended": time.time()}
                     lines.append(line)
                     print(json.dumps(line), file=sys.stderr, flush=True)
                     if args.log:
@@ -108,9 +109,23 @@ def main() -> None:
 
 
 def report(settings: list[str], lines: list[dict[str, Any]]) -> None:
-    """The table: each setting's CPU seconds, and what each patch gains (each run's difference
-    from every patch on in the same run, then the median of the runs)."""
-    cpu = {(line["run"], line["setting"], line["build"]): line["cpu"] for line in lines}
+    """The table: each setting's CPU seconds, and what each patch gains: each build's
+    difference from the builds with every patch on, of the same kind, interpolated at the time
+    it ran (the machine's load drifts), then the median of the runs."""
+    def middle(line: dict[str, Any]) -> float:
+        return float(line.get("ended", 0.0)) - float(line["wall"]) / 2
+
+    def baseline(line: dict[str, Any]) -> float:
+        ons = sorted((middle(on), on["cpu"]) for on in lines
+                     if on["setting"] == "on" and on["build"] == line["build"]
+                     and ("ended" in line or on["run"] == line["run"]))
+        at = middle(line)
+        before, after = [p for p in ons if p[0] <= at], [p for p in ons if p[0] > at]
+        if not before or not after:
+            return float((before or after)[-1 if before else 0][1])
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        return float(c0 + (c1 - c0) * (at - t0) / (t1 - t0)) if t1 > t0 else float(c0)
+
     digests: dict[tuple[str, str], set[str]] = {}
     for line in lines:
         digests.setdefault((line["setting"], line["build"]), set()).add(line["sha256"])
@@ -119,17 +134,17 @@ def report(settings: list[str], lines: list[dict[str, Any]]) -> None:
     for setting in settings:
         cells = []
         for kind in ("cold", "release"):
-            runs = sorted({run for run, name, built in cpu if name == setting and built == kind
-                           and (run, "on", kind) in cpu})
-            if not runs:
+            measured = [line for line in lines if line["setting"] == setting
+                        and line["build"] == kind and any(
+                            on["setting"] == "on" and on["build"] == kind for on in lines)]
+            if not measured:
                 cells += ["-", "-"]
                 continue
-            this = [cpu[(run, setting, kind)] for run in runs]
-            saved = [cpu[(run, setting, kind)] - cpu[(run, "on", kind)] for run in runs]
-            share = [cost / cpu[(run, "on", kind)] for run, cost in zip(runs, saved, strict=True)]
-            cells += [f"{statistics.median(this):.1f}",
+            saved = [line["cpu"] - baseline(line) for line in measured]
+            share = [line["cpu"] / baseline(line) - 1 for line in measured]
+            cells += [f"{statistics.median(line['cpu'] for line in measured):.1f}",
                       "-" if setting == "on" else f"{statistics.median(saved):+.2f} s "
-                      f"({statistics.median(share):+.1%}; {len(runs)} runs)"]
+                      f"({statistics.median(share):+.1%}; {len(measured)} runs)"]
         kinds = [kind for kind in ("cold", "release") if (setting, kind) in digests]
         same = all(digests[(setting, kind)] == digests.get(("on", kind)) for kind in kinds)
         print(f"| {setting} | {' | '.join(cells)} | "
