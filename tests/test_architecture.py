@@ -17,20 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "anthology"
-
-# Imports that break the rules today and are being fixed on other branches (config, patches,
-# build): each is listed exactly, as "importer -> imported" (modules relative to anthology),
-# so that the test fails on any other. Empty this once those branches are merged.
-KNOWN_UNTIL_MERGED = frozenset({
-    # branch patches: the WeasyPrint render, its workers and the drawing patch.
-    "engines.weasyprint.patches.drawing -> engines.weasyprint.workers",
-    "engines.weasyprint.render -> engines.weasyprint.patches.drawing",
-    "engines.weasyprint.workers -> engines.weasyprint.render",
-})
 
 # Lowest first. The first part of a module's name says its layer.
 LAYERS = {"core": 0, "engines": 1, "chapters": 2, "editorial": 3, "outputs": 4, "build": 5,
@@ -48,7 +36,7 @@ class Import:
 
     @property
     def edge(self) -> str:
-        """The import as KNOWN_UNTIL_MERGED lists it."""
+        """The import as "importer -> imported", modules relative to anthology."""
         return f"{self.importer} -> {self.imported}"
 
     def __str__(self) -> str:
@@ -195,25 +183,15 @@ def test_cycles_are_found_and_named() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("edge", sorted(KNOWN_UNTIL_MERGED))
-def test_each_known_import_still_exists(edge: str) -> None:
-    """An import fixed on its branch is taken off KNOWN_UNTIL_MERGED, so the list never allows
-    more than it must."""
-    assert edge in {i.edge for i in imports()}, (
-        f"{edge} is no longer imported: remove it from KNOWN_UNTIL_MERGED.")
-
-
 def test_no_import_cycle() -> None:
     graph: dict[str, set[str]] = {}
     for found in imports():
-        if found.edge not in KNOWN_UNTIL_MERGED:
-            graph.setdefault(found.importer, set()).add(found.imported)
+        graph.setdefault(found.importer, set()).add(found.imported)
     problems = []
     for component in cycles(graph):
         members = set(component)
         inside = [str(i) for i in imports()
-                  if i.importer in members and i.imported in members
-                  and i.edge not in KNOWN_UNTIL_MERGED]
+                  if i.importer in members and i.imported in members]
         problems.append(f"these modules import each other in a circle: {', '.join(component)}"
                         "\n    " + "\n    ".join(inside))
     assert not problems, ("\n".join(problems) + "\nMove what both need into one module below "
@@ -221,8 +199,7 @@ def test_no_import_cycle() -> None:
 
 
 def test_imports_point_down_the_layers() -> None:
-    upward = [i for i in imports()
-              if i.edge not in KNOWN_UNTIL_MERGED and layer(i.imported) > layer(i.importer)]
+    upward = [i for i in imports() if layer(i.imported) > layer(i.importer)]
     ranks = sorted(set(LAYERS.values()), reverse=True)
     order = " -> ".join("/".join(n for n in LAYERS if LAYERS[n] == r) for r in ranks)
     assert not upward, ("\n".join(f"{i}, a layer above it" for i in upward) +

@@ -204,12 +204,11 @@ def _write_pdf(w: Written, result: BuildResult, renderers: Renderers,
     output = out_dir_of(w.book) / f"{w.book.config.slug}.pdf"
     if w.options.release:
         result.pages, result.refused = write_release_pdf(
-            w.book, w.texts, output, w.work, w.created, w.cache, renderers=renderers,
-            jobs=w.options.jobs)
+            w.book, w.texts, output, w.work, w.created, w.cache, renderers=renderers)
     else:
         result.pages, result.refused = write_everyday_pdf(
             w.book, w.texts, output, w.work, w.created, w.cache, renderers,
-            progress=w.progress, style=style, jobs=w.options.jobs)
+            progress=w.progress, style=style)
     result.findings += refusal_findings(w.texts, result.refused)
     result.outputs.append(output)
 

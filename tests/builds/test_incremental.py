@@ -276,7 +276,7 @@ def test_fonts_and_versions_are_in_the_print_key(small: Path,
     monkeypatch.setattr(anthology, "__version__", "0.0-test")
     assert print_style_key(book) != base
     monkeypatch.undo()
-    from anthology.engines.weasyprint.patches import subsetting
+    from anthology.engines.weasyprint import subsetting
 
     monkeypatch.setattr(subsetting, "subsetter_version", lambda: "uharfbuzz 0.0-test")
     assert print_style_key(book) != base

@@ -1,4 +1,5 @@
-"""WeasyPrint's C libraries found without the lookups that cannot succeed on Linux."""
+"""WeasyPrint's C libraries found without the lookups that cannot succeed on Linux
+(patches/libraries.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 import pytest
 
-from anthology.engines.weasyprint.render import quick_library_lookup
+from anthology.engines.weasyprint.patches import libraries
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the shortcut is Linux's")
 
@@ -21,8 +22,8 @@ def test_names_that_begin_with_lib_are_not_looked_up(monkeypatch: pytest.MonkeyP
         return f"lib{name}.so.0"
 
     monkeypatch.setattr(ctypes.util, "find_library", recorded)
-    quick_library_lookup()
-    quick_library_lookup()  # once is enough: not wrapped twice
+    assert libraries.install()
+    assert libraries.install()  # once is enough: not wrapped twice
     assert ctypes.util.find_library("libpango-1.0-0") is None
     assert ctypes.util.find_library("libharfbuzz-subset.0.dylib") is None
     assert ctypes.util.find_library("pango-1.0") == "libpango-1.0.so.0"
@@ -32,8 +33,8 @@ def test_names_that_begin_with_lib_are_not_looked_up(monkeypatch: pytest.MonkeyP
 def test_weasyprint_loads_the_same_libraries_either_way() -> None:
     code = ("import sys\n"
             "if sys.argv[1] == 'quick':\n"
-            "    from anthology.engines.weasyprint.render import quick_library_lookup\n"
-            "    quick_library_lookup()\n"
+            "    from anthology.engines.weasyprint.patches import libraries\n"
+            "    libraries.install()\n"
             "from weasyprint.text import ffi\n"
             "names = ['gobject', 'pango', 'harfbuzz', 'harfbuzz_subset', 'fontconfig', "
             "'pangoft2']\n"

@@ -196,17 +196,22 @@ def test_pdf_bytes_are_reproducible(built_small: Built, tmp_path: Path) -> None:
     assert again.pdf.read_bytes() == built_small.pdf.read_bytes()
 
 
-PLAIN_PAGE_REFERENCES = property(  # pydyf 0.13's own definition, rebuilt at every read
-    lambda pdf: tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3]))
+def plain_page_references() -> property:
+    """pydyf's own `page_references` (rebuilt at every read), whether or not the patch is in."""
+    import pydyf
+
+    current = pydyf.PDF.page_references
+    found: property = getattr(current.fget, "anthology_original", current)
+    return found
 
 
 def test_page_references_are_kept_until_a_page_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
     import pydyf
 
-    from anthology.engines.weasyprint.render import _install_page_references_cache
+    from anthology.engines.weasyprint.patches import pagerefs
 
-    monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
-    _install_page_references_cache()
+    monkeypatch.setattr(pydyf.PDF, "page_references", plain_page_references())
+    assert pagerefs.install()
     pdf = pydyf.PDF()
     for _ in range(3):
         pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
@@ -223,17 +228,17 @@ def test_tagged_pdf_is_the_same_with_page_references_kept(
     import pydyf
     import weasyprint
 
-    from anthology.engines.weasyprint.patches import subsetting
-    from anthology.engines.weasyprint.render import _install_page_references_cache
+    from anthology.engines.weasyprint import subsetting
+    from anthology.engines.weasyprint.patches import pagerefs
 
     sections = "".join(f"<section><h2>Section {n}</h2><p>{'Words and more words. ' * 200}</p>"
                        f"<p><a href='#s{n}'>Back</a></p></section>" for n in range(8))
     html = weasyprint.HTML(string=f"<html lang='en'><title>T</title><body>{sections}</body>")
     options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test"}
-    monkeypatch.setattr(pydyf.PDF, "page_references", PLAIN_PAGE_REFERENCES)
+    monkeypatch.setattr(pydyf.PDF, "page_references", plain_page_references())
     subsetting.install()  # as anthology renders (fontTools' subsets carry the time they are made)
     plain = html.render(**options).write_pdf(**options)
-    _install_page_references_cache()
+    assert pagerefs.install()
     kept = html.render(**options).write_pdf(**options)
     assert len(PdfReader(BytesIO(kept)).pages) > 3
     assert kept == plain

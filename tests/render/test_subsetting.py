@@ -14,8 +14,9 @@ from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from anthology.engines.weasyprint.patches import subsetting
+from anthology.engines.weasyprint import subsetting
 from anthology.engines.weasyprint.render import render_pdf
+from anthology.engines.weasyprint.upstream import source_digest
 from anthology.outputs.book.html import FONTS_DIR, font_css
 
 CHARIS = FONTS_DIR / "CharisSIL-Regular.ttf"
@@ -97,7 +98,7 @@ def test_weasyprint_keeps_its_own_way_when_this_one_does_not_apply(
     assert fonts.Font.subset is own
     monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # not installed
     monkeypatch.setattr(subsetting, "WRITTEN_AGAINST",
-                        subsetting.source_digest(fonts.Font.subset, fonts.Font._harfbuzz_subset))
+                        source_digest(fonts.Font.subset, fonts.Font._harfbuzz_subset))
     assert subsetting.install() is False
     assert fonts.Font.subset is own
     monkeypatch.delitem(sys.modules, "uharfbuzz")

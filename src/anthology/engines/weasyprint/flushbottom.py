@@ -34,7 +34,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from anthology.engines.weasyprint.patches.speedups import source_digest
+from anthology.engines.weasyprint.upstream import source_digest
 
 WEASYPRINT_VERSION = "70.0"
 WEASYPRINT_PAGE_SOURCE = "656f183328e8b1b56311a342621442056c067422958dcaf6730acdfb6c7b8971"

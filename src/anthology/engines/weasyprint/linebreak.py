@@ -1,5 +1,5 @@
 """Hyphenation as a typesetter sets it, taught to WeasyPrint 70's line breaker (installed in
-the WeasyPrint process by pdf.py, for whole-book and piecewise layouts alike).
+the WeasyPrint process by render.py, for whole-book and piecewise layouts alike).
 
 CSS gives WeasyPrint `hyphens` and `hyphenate-limit-chars` but none of the rest of a press's
 rules, so three things change here, each a behaviour change (not a speed-up: the pages differ):
@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-from anthology.engines.weasyprint.patches.speedups import source_digest
+from anthology.engines.weasyprint.upstream import source_digest
 
 LIMIT_LINES = 2
 WEASYPRINT_VERSION = "70.0"

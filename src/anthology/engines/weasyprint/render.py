@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ TIMEOUT_SECONDS = 900
 # the caps above, for books of a thousand pages and more.
 PIECE_MEMORY_LIMIT_BYTES = 2 * 1024**3
 PIECE_TIMEOUT_SECONDS = 300
+Ask = Callable[[int, dict[str, str]], tuple[int, dict[str, str]]]
 PANGO_HINT = ("WeasyPrint needs the Pango text library, which this machine lacks. On Debian or "
               "Ubuntu install it with: sudo apt install libpango-1.0-0 libpangoft2-1.0-0 "
               "(on macOS: brew install pango). Then run the command again.")
@@ -115,180 +117,51 @@ def book_face_svg(data: bytes) -> bytes:
     return _GENERIC_FAMILY.sub(rb"\1Charis SIL, \2", data)
 
 
-_MESSAGES: list[str] = []
-
-
-def _collect_warnings() -> None:
-    """Send WeasyPrint's warnings to _MESSAGES (once per process)."""
+@contextlib.contextmanager
+def collected_warnings() -> Iterator[list[str]]:
+    """WeasyPrint's warnings while the block runs, in a list."""
     import logging
+
+    messages: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.levelno >= logging.WARNING:
-                _MESSAGES.append(record.getMessage())
+                messages.append(record.getMessage())
 
     logger = logging.getLogger("weasyprint")
-    if not any(type(h).__name__ == "Collect" for h in logger.handlers):
-        logger.addHandler(Collect())
+    handler = Collect()
+    logger.addHandler(handler)
     logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
 
 
-# Page numbers of a part laid out on its own: WeasyPrint makes the margin boxes (running heads,
-# folios) only after the whole part is laid out, from each page's counter state. Shifting the
-# `page` counter there gives the folios the part has in the book without a second layout, and
-# lets the part learn where it starts only once it knows how long it is (see _ask_start).
-# Named strings (CSS `string-set`, which a book's own CSS may use for its running heads) are
-# carried in the same way: the part says the last value it sets of each, and is told the
-# values the parts before it left (`entry`), which its pages show until it sets its own.
-# A part that does not open the book (a chapter, a part title, their running heads) has no
-# `:first` page: in one document only the book's first page is.
-_START: dict[str, Any] = {"ask": None, "shift": None, "entry": {}, "context": None,
-                          "opens_book": True}
-
-
-def _own_strings(context: Any) -> dict[str, str]:
-    """The last value a laid-out part gives each named string it sets."""
-    own = {}
-    for name, pages in (context.string_set.items() if context is not None else ()):
-        assigned = [number for number, values in pages.items() if values]
-        if assigned:
-            own[name] = pages[max(assigned)][-1]
-    return own
-
-
-def _ask_start(context: Any, pages: int) -> None:
-    """Ask the pipeline where the part starts and what named strings it enters with."""
-    ask = _START["ask"]
-    if ask is None:
-        _START["shift"] = 0
+@contextlib.contextmanager
+def paused_collector(pause: bool) -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs, if `pause` (the speed
+    patch `gc`: without it a cold build took 3.4% more CPU time and a release 10.6%, median of
+    two runs at commit 1671940, benchmarks/README.md)."""
+    # A layout keeps every box alive until the PDF is written: the collector walks it for naught.
+    if not pause or not gc.isenabled():
+        yield
         return
-    start, entry = ask(pages, _own_strings(context))
-    _START["shift"], _START["entry"] = int(start) - 1, dict(entry or {})
-
-
-def _install_first_page_hook() -> None:
-    """`@page :first` matches no page of a part that does not open the book."""
-    from weasyprint.css import StyleFor
-
-    original = StyleFor._page_type_match
-    if getattr(original, "anthology_hook", False):
-        return
-
-    def hooked(selector: Any, page_type: Any) -> bool:
-        if selector.first and not _START["opens_book"]:
-            return False
-        return bool(original(selector, page_type))
-
-    hooked.anthology_hook = True  # type: ignore[attr-defined]
-    StyleFor._page_type_match = staticmethod(hooked)
-
-
-def _install_string_hook() -> None:
-    """`string()` in a margin box: where the part has set no value of the string on this
-    page or before it, the value the parts before it left, as one document would show."""
-    from weasyprint.layout import LayoutContext
-
-    original = LayoutContext.get_string_set_for
-    if getattr(original, "anthology_hook", False):
-        return
-    init = LayoutContext.__init__
-
-    def remembered(context: Any, *args: Any, **kwargs: Any) -> None:
-        init(context, *args, **kwargs)
-        _START["context"] = context  # for a part none of whose pages has a margin box
-
-    LayoutContext.__init__ = remembered
-
-    def hooked(context: Any, page: Any, name: str, keyword: str = "first") -> Any:
-        entry = _START["entry"]
-        if name in entry and keyword != "all-once" and not any(
-                values for number, values in context.string_set[name].items()
-                if number <= context.current_page):
-            return (entry[name],)
-        return original(context, page, name, keyword)
-
-    hooked.anthology_hook = True  # type: ignore[attr-defined]
-    LayoutContext.get_string_set_for = hooked
-
-
-def _install_folio_hook() -> None:
-    import copy
-
-    import weasyprint.layout as layout
-
-    if getattr(layout.make_margin_boxes, "anthology_hook", False):
-        return
-    original = layout.make_margin_boxes
-
-    def hooked(context: Any, page: Any, state: Any) -> Any:
-        if _START["shift"] is None:
-            total = int(state[1].get("pages", [0])[0]) if state[1].get("pages") else 0
-            _ask_start(context, total)
-        if _START["shift"]:
-            state = copy.deepcopy(state)
-            state[1]["page"] = [value + _START["shift"] for value in state[1].get("page", [])]
-        return original(context, page, state)
-
-    hooked.anthology_hook = True  # type: ignore[attr-defined]
-    layout.make_margin_boxes = hooked
-
-
-# pydyf (0.13, WeasyPrint's PDF writer) rebuilds the tuple of every page's reference each
-# time `page_references` is read, and WeasyPrint's tagging reads it once per structure element
-# (74,000 in a 563-page book), its outline once per bookmark: quadratic in pages, a third of
-# the tagged whole-book render. The pages' list only grows (`add_page`), so the tuple is kept
-# until it does: the same bytes out, in linear time.
-def _install_page_references_cache() -> None:
-    import pydyf
-
-    current = getattr(pydyf.PDF, "page_references", None)
-    if not isinstance(current, property) or getattr(current.fget, "anthology_cache", False):
-        return  # another pydyf, or already installed
-
-    def page_references(pdf: Any) -> tuple[bytes, ...]:
-        kids = pdf.pages["Kids"]
-        cached = pdf.__dict__.get("_anthology_page_references")
-        if cached is None or cached[0] is not kids or cached[1] != len(kids):
-            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
-            cached = (kids, len(kids), references)
-            pdf._anthology_page_references = cached
-        return cached[2]  # type: ignore[no-any-return]
-
-    page_references.anthology_cache = True  # type: ignore[attr-defined]
-    pydyf.PDF.page_references = property(page_references)
-
-
-def quick_library_lookup() -> None:
-    """Spare WeasyPrint's import the library lookups that cannot succeed on Linux (idempotent).
-
-    WeasyPrint asks cffi for each C library under the names it has on every platform
-    ('libpango-1.0-0', 'libharfbuzz-subset.0.dylib', 'pango-1.0'...); cffi hands every name
-    that does not load as it is to `ctypes.util.find_library`, which on Linux runs ldconfig,
-    gcc and ld to look for 'lib' + name: 26 lookups of about 10 ms each, 0.23 s of the 0.55 s
-    that a WeasyPrint process takes to start. A name that begins with 'lib' can only be found
-    as a file called 'liblib...', so for those the answer is None without looking; every other
-    name is looked up as before.
-    """
-    import ctypes.util
-
-    if sys.platform != "linux" or getattr(ctypes.util.find_library, "anthology_quick", False):
-        return
-    original = ctypes.util.find_library
-
-    def find_library(name: str) -> str | None:
-        if name.startswith("lib"):
-            return None
-        found: str | None = original(name)
-        return found
-
-    find_library.anthology_quick = True  # type: ignore[attr-defined]
-    ctypes.util.find_library = find_library
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def load_weasyprint() -> dict[str, Any] | None:
-    """Import WeasyPrint (once a process), sparing it the hopeless library lookups; the
-    error to answer with if Pango or its friends are missing, else None."""
-    quick_library_lookup()
+    """Import WeasyPrint (once a process), sparing it the hopeless library lookups
+    (patches/libraries.py); the error to answer with if Pango or its friends are missing,
+    else None."""
+    from anthology.engines.weasyprint import patches
+
+    patches.before_import()
     try:
         import weasyprint  # noqa: F401
     except OSError as exc:
@@ -296,43 +169,36 @@ def load_weasyprint() -> dict[str, Any] | None:
     return None
 
 
-def _render(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
-    """Lay out and write one PDF (see `_render_here`), from a frame with room for all the
-    render's calls (render/framestack.py)."""
-    from anthology.engines.weasyprint.patches import framestack
-
-    return framestack.call(_render_here, job, ask)
-
-
-def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
-    """Lay out and write one PDF. `ask(pages, strings)` (a part: its length and the last value
-    it sets of each named string) returns the page the part starts on and the named strings'
-    values as the parts before it left them."""
+def _render(job: dict[str, Any], ask: Ask | None = None) -> dict[str, Any]:
+    """Lay out and write one PDF (see `_render_here`), with the speed patches the switch
+    leaves on (patches/)."""
     missing = load_weasyprint()
     if missing is not None:
         return missing
-    import weasyprint
-    _collect_warnings()
-    _install_folio_hook()
-    _install_string_hook()
-    _install_first_page_hook()
-    _install_page_references_cache()
-    from anthology.engines.weasyprint import flushbottom, linebreak
-    from anthology.engines.weasyprint.patches import htmltree, speedups, subsetting
+    from anthology.engines.weasyprint import flushbottom, linebreak, patches, subsetting
 
-    speedups.install()
+    on = patches.install()
     linebreak.install()
     flushbottom.install()
     subsetting.install()
-    _MESSAGES.clear()
-    _START.update(ask=ask, shift=None, entry={}, context=None,
-                  opens_book=job.get("opens_book", True))
-    messages = _MESSAGES
+    return _render_here(job, ask, on)
+
+
+def _render_here(job: dict[str, Any], ask: Ask | None, on: frozenset[str]) -> dict[str, Any]:
+    """Lay out and write one PDF with the speed patches `on`. `ask(pages, strings)` (a part:
+    its length and the last value it sets of each named string) returns the page the part
+    starts on and the named strings' values as the parts before it left them (parts.py)."""
+    import weasyprint
+
+    from anthology.engines.weasyprint.parts import PartLayout
+    from anthology.engines.weasyprint.patches import htmltree
+
+    part = PartLayout(ask, job.get("opens_book", True))
     refused: list[str] = []
     fetcher = make_fetcher([Path(p) for p in job["allowed_roots"]], refused)
     html_path = Path(job["html"])
     text = html_path.read_text(encoding="utf-8")
-    tree = htmltree.parse(text) if job.get("fast_parse") else None
+    tree = htmltree.parse(text) if job.get("fast_parse") and "htmltree" in on else None
     with htmltree.parsed_as(tree) if tree is not None else contextlib.nullcontext():
         document = weasyprint.HTML(string=text,
                                    base_url=Path(job["base"]).resolve().as_uri() + "/",
@@ -343,37 +209,16 @@ def _render_here(job: dict[str, Any], ask: Any = None) -> dict[str, Any]:
         options["pdf_variant"] = job["variant"]
     if job.get("identifier"):
         options["pdf_identifier"] = job["identifier"].encode()
-    # A layout keeps every page's boxes alive until the PDF is written: the cyclic collector
-    # walks that growing heap again and again (16 full passes, a tenth of a whole-book render)
-    # and finds almost nothing to free (without it the peak grows by 2%). Reference counting
-    # frees the rest; the long-lived worker collects between jobs.
     images: dict[str, Any] = {}  # WeasyPrint's image cache: by URL, every image laid out
-    gc.disable()
-    drawing = None
-    try:
+    with collected_warnings() as messages, part.hooked(), paused_collector("gc" in on):
         rendered = document.render(cache=images, **{k: v for k, v in options.items()
                                                     if k != "custom_metadata"})
         pages = len(rendered.pages)
-        if _START["shift"] is None and ask is not None:  # no page made a margin box
-            _ask_start(_START["context"], pages)
-        _START["context"] = None  # the layout's context holds every box and style
-        if job.get("parallel_drawing"):
-            from anthology.engines.weasyprint.patches.drawing import ParallelDrawing
-
-            if ParallelDrawing.usable(rendered):
-                drawing = ParallelDrawing(rendered, _MESSAGES)
-                drawing.start(images, options)
+        part.laid_out(pages)
         if job["output"]:  # none: the layout only (its anchors' pages), drawing nothing
             rendered.write_pdf(job["output"], finisher=_finisher(job), **options)
-    finally:
-        if drawing is not None:
-            drawing.close()
-        gc.enable()
     result: dict[str, Any] = {"pages": pages, "refused": sorted(set(refused)),
-                              "warnings": list(messages)}
-    if drawing is not None:  # how the pages were drawn (for the tests and the curious)
-        result["drawn_apart"] = drawing.taken
-        result["drawn_here_because"] = drawing.why
+                              "warnings": messages, "patches": sorted(on)}
     if job.get("lines"):
         result["lines"] = [_text_lines(page) for page in rendered.pages]
     if job.get("details"):
@@ -503,13 +348,16 @@ def serve() -> None:  # pragma: no cover - runs in a worker process
             result = {"error": f"WeasyPrint failed to make the PDF: {type(exc).__name__}: "
                                f"{exc}"}
         send({"done": result})
-        gc.collect()  # the job's cycles, while the parent reads the answer (see _render)
+        gc.collect()  # the job's cycles, while the parent reads the answer (paused_collector)
         release_memory()  # and the C heap's free pages (a worker is 6 to 9 MB smaller)
 
 
 def start_render() -> subprocess.Popen[bytes]:
     """A WeasyPrint process for one `render_pdf`, started ahead: it loads WeasyPrint (about
     0.6 s) while the caller makes the HTML, then waits for its job on its input."""
+    from anthology.engines.weasyprint import patches
+
+    patches.chosen()  # a switch the child would not understand fails here, plainly
     return subprocess.Popen([sys.executable, "-m", "anthology.engines.weasyprint.render"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=limit_memory,
@@ -527,21 +375,21 @@ def stop_render(process: subprocess.Popen[bytes]) -> None:
 
 def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: list[Path],
                variant: str | None = None, identifier: str | None = None,
-               parallel_drawing: bool = False, fast_parse: bool = False,
+               fast_parse: bool = False,
                process: subprocess.Popen[bytes] | None = None,
                lines: bool = False, page_labels: bool = False,
                details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
-    ahead); return pages, refusals, warnings. With `parallel_drawing`, the pages are drawn on
-    two cores (render/drawing.py); with `fast_parse` (HTML without raw HTML from chapters), it
-    is parsed by html5ever where that gives WeasyPrint's tree (render/htmltree.py); with
+    ahead); return pages, refusals, warnings. With `fast_parse` (HTML without raw HTML from
+    chapters), it
+    is parsed by html5ever where that gives WeasyPrint's tree (patches/htmltree.py); with
     `lines`, the answer has where each page's lines of text are (`_text_lines`). With
     `page_labels` (a whole book), the PDF's pages are labelled as they are numbered. With
     `output` None the document is laid out and nothing is drawn; with `details`, the result
     also gives the page (from 0) of every anchor and the bookmarks."""
     job = {"html": str(html_path), "output": str(output or ""), "base": str(base),
            "allowed_roots": [str(p) for p in allowed_roots], "variant": variant,
-           "identifier": identifier, "parallel_drawing": parallel_drawing,
+           "identifier": identifier,
            "fast_parse": fast_parse, "lines": lines, "page_labels": page_labels,
            "details": details}
     child = process or start_render()

@@ -2,7 +2,7 @@
 then lay out part after part (`python -m anthology.engines.weasyprint.render --serve`).
 
 Each worker keeps the safety of a one-shot render: its own process with a memory cap
-(`pdf.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render/pdf.py, and a timeout per
+(`render.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render.py, and a timeout per
 part (`pdf.PIECE_TIMEOUT_SECONDS`) after which it is killed. Messages are JSON lines both ways
 (see `pdf.serve`).
 """
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from anthology.core.errors import ToolError
+from anthology.engines.weasyprint import patches
 from anthology.engines.weasyprint.render import PIECE_TIMEOUT_SECONDS, limit_piece_memory
 
 
@@ -56,6 +57,7 @@ class WorkerPool:
     """
 
     def __init__(self, size: int, *, kept: bool = True) -> None:
+        patches.chosen()  # a switch the workers would not understand fails here, plainly
         self.size = max(1, size)
         self.kept = kept
         self.workers: list[Worker] = []

@@ -92,20 +92,19 @@ def start_renderers(book: Book, *, release: bool, jobs: int | None = None,
 
 def write_release_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
                       created: dt.datetime, cache: Cache | None = None, *,
-                      renderers: Renderers | None = None,
-                      jobs: int | None = None) -> tuple[int, list[str]]:
+                      renderers: Renderers | None = None) -> tuple[int, list[str]]:
     """The release PDF: the whole book in one WeasyPrint render, tagged (PDF/UA); return its
     page count and the URLs the fetcher refused."""
     from anthology.outputs.book.write import write_whole
 
-    return write_whole(book, texts, output, work, created, cache, "release", jobs=jobs,
+    return write_whole(book, texts, output, work, created, cache, "release",
                        process=renderers.process if renderers is not None else None)
 
 
 def write_everyday_pdf(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
                        created: dt.datetime, cache: Cache, renderers: Renderers, *,
                        progress: Callable[[str], None] = lambda _: None,
-                       style: str | None = None, jobs: int | None = None
+                       style: str | None = None
                        ) -> tuple[int, list[str]]:
     """The everyday PDF, incremental: laid out piece by piece and merged, or, for a book whose
     own CSS needs one document, one untagged whole-book render kept while nothing it is made
@@ -115,7 +114,7 @@ def write_everyday_pdf(book: Book, texts: Sequence[ChapterText], output: Path, w
 
     if renderers.pool is None:
         return write_whole(book, texts, output, work, created, cache, "whole-book",
-                           jobs=jobs, process=renderers.process)
+                           process=renderers.process)
     return write_pieced(book, texts, output, work, created, cache, renderers.pool, progress,
                         style)
 

@@ -48,8 +48,8 @@ def print_style_key(book: Book) -> str:
     from anthology import __version__
     from anthology.engines.weasyprint import flushbottom, linebreak
     from anthology.engines.weasyprint.patches.htmltree import parser_version
-    from anthology.engines.weasyprint.patches.subsetting import subsetter_version
     from anthology.engines.weasyprint.render import weasyprint_version
+    from anthology.engines.weasyprint.subsetting import subsetter_version
     from anthology.outputs.book.html import FONTS_DIR, TEMPLATES_DIR
 
     extra = [book.root / name for name in (book.config.build.css,) if name]

@@ -51,12 +51,11 @@ def chapters_html(book: Book, texts: Sequence[ChapterText], cache: Cache,
 
 def write_whole(book: Book, texts: Sequence[ChapterText], output: Path, work: Path,
                 created: dt.datetime, cache: Cache | None, kind: WholeKind, *,
-                jobs: int | None = None,
                 process: subprocess.Popen[bytes] | None = None) -> tuple[int, list[str]]:
     """The whole book in one WeasyPrint render; return page count and refused URLs.
 
-    The chapters' pandoc products come from the cache. The pages are drawn on two cores
-    unless `jobs` is 1. `process` is a WeasyPrint process started ahead, if any.
+    The chapters' pandoc products come from the cache. `process` is a WeasyPrint process
+    started ahead, if any.
     """
     from anthology.engines.weasyprint.patches import htmltree
     from anthology.engines.weasyprint.render import render_pdf, start_render, stop_render
@@ -107,7 +106,7 @@ def write_whole(book: Book, texts: Sequence[ChapterText], output: Path, work: Pa
     atomic_write_text(html_path, html)
     with atomic_output(output) as tmp:
         rendered = render_pdf(html_path, tmp, book.root, roots, variant=variant,
-                              identifier=pdf_identifier(book), parallel_drawing=jobs != 1,
+                              identifier=pdf_identifier(book),
                               fast_parse=htmltree.allowed(book), process=process,
                               page_labels=True)
     pages, refused = int(rendered["pages"]), list(rendered["refused"])

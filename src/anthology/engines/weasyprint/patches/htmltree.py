@@ -1,6 +1,10 @@
 """The HTML tree WeasyPrint lays out, parsed by html5ever (the `markupever` wheel) instead of
 WeasyPrint's own tinyhtml5, where the two are known to give the same tree.
 
+Replaces, within `parsed_as`, the `tinyhtml5.parse` that `weasyprint.HTML.__init__` calls, of
+WeasyPrint 70.0 (the SHA-256 of `HTML.__init__`'s source: `SOURCE`). Used only where the
+WeasyPrint found is that version with that source (`usable`); elsewhere WeasyPrint parses.
+
 tinyhtml5 is pure Python: it took 1.27 s of the benchmark book's release (2.1 MB of HTML) and
 0.065 s of each chapter's layout. html5ever, with the tree handed over as ElementTree
 elements, takes about 0.1 s and 0.006 s. Both follow the WHATWG parsing algorithm; they part
@@ -15,6 +19,12 @@ book that lets chapters carry raw HTML (`build.raw_html`) is parsed by tinyhtml5
 markup a contributor wrote by hand is read as WeasyPrint reads it: on random fragments of
 misnested and unclosed tags, the two also differ in corners of error recovery (41 of 3,218),
 while on 5,000 random well-nested documents of the kinds pandoc writes they never did.
+
+Gain, measured on 2026-12-07 at commit 1671940 with benchmarks/patches.py (the benchmark book at
+4 chapters of 7,500 words, 2 cores shared with other work; CPU seconds, user + system, of the
+build and all its processes; each build against the all-on builds of the same time; median of 2
+runs cold, 2 release): turning it off costs the cold build +0.64 CPU-s (+3.4%) and the release
++0.11 CPU-s (+1.1%). Kept by its cold build, on two runs.
 """
 
 from __future__ import annotations
@@ -26,9 +36,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from anthology.engines.weasyprint.upstream import written_against
+
 if TYPE_CHECKING:
     from anthology.core.model import Book
 
+VERSION = "70.0"
+SOURCE = "5f19f40b81837f87ae7af8e5c53d5f11e7c98ba245094a86d45f5f14d001b943"
 HTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 # A start tag is "<" and the name at once ("< select>" is text); any one of these, even in a
 # comment or a stylesheet, sends the document to tinyhtml5.
@@ -50,6 +64,14 @@ def allowed(book: Book) -> bool:
     """Whether `book`'s HTML may be parsed by html5ever: not when its chapters may carry raw
     HTML (`build.raw_html`), which is left to WeasyPrint's own parser (see above)."""
     return not book.config.build.raw_html
+
+
+def usable() -> bool:
+    """Whether WeasyPrint's `HTML` is the one this was written for (it parses its string
+    with `tinyhtml5.parse(..., namespace_html_elements=False)`)."""
+    import weasyprint
+
+    return written_against(weasyprint.__version__, VERSION, SOURCE, weasyprint.HTML.__init__)
 
 
 def applies(text: str) -> bool:

@@ -14,6 +14,12 @@ subsetting WeasyPrint does with HarfBuzz-Subset (the same two passes, flags and 
 book's PDF does not depend on which system libraries a machine has. It does nothing when
 uharfbuzz is missing or when WeasyPrint's subsetting is not the version this was written
 against (then WeasyPrint subsets as it would have).
+
+Not a speed patch, though it is faster (see benchmarks/README.md): it decides the bytes of the
+fonts in the PDF, where WeasyPrint's fallback gives other bytes, and fontTools' subsets carry
+the time they are made, so that without it a book's PDF would differ from build to build. It
+is part of what a PDF is (the cache's keys name it, `subsetter_version`), so it lives beside
+the line breaker, not in patches/, and `ANTHOLOGY_PATCHES=off` leaves it on.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from anthology.engines.weasyprint.patches.speedups import source_digest
+from anthology.engines.weasyprint.upstream import source_digest
 
 # The tables WeasyPrint's HarfBuzz path drops besides HarfBuzz's own defaults: the PDF needs
 # the glyphs' outlines and metrics, not the font's layout, bitmaps or signatures.

@@ -1,5 +1,6 @@
-"""The speed-ups installed in the WeasyPrint process: each gives the same bytes as the code it
-replaces, declines on a version it was not written for, and installs once."""
+"""The speed patches installed in the WeasyPrint process (engines/weasyprint/patches/): each
+gives the same bytes as the code it replaces, declines on a version it was not written for, and
+installs once; the switch turns them off."""
 
 from __future__ import annotations
 
@@ -16,39 +17,28 @@ from weasyprint import css
 from weasyprint.draw import text
 from weasyprint.formatting_structure import boxes
 
-from anthology.engines.weasyprint.patches import fasttext, speedups, subsetting
+from anthology.engines.weasyprint import patches, subsetting
+from anthology.engines.weasyprint.patches import (
+    computedstyle,
+    fasttext,
+    normalflow,
+    pdfwrite,
+)
+from anthology.engines.weasyprint.upstream import source_digest
 
 ORIGINAL_WRITE = getattr(pydyf.PDF.write, "anthology_original", pydyf.PDF.write)
-
-
-def original_setup() -> Any:
-    """WeasyPrint's own `Layout.setup` (whether or not the speed-up is installed)."""
-    from weasyprint.text.line_break import Layout
-
-    return getattr(Layout.setup, "anthology_original", Layout.setup)
-
-
-def original_strut() -> Any:
-    """WeasyPrint's own `strut` (whether or not the speed-up is installed)."""
-    from weasyprint.text import line_break
-
-    return getattr(line_break.strut, "anthology_original", line_break.strut)
+ORIGINAL_PAGE_REFERENCES = getattr(pydyf.PDF.page_references.fget, "anthology_original",
+                                   pydyf.PDF.page_references)
 
 
 @pytest.fixture
 def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
     """pydyf and WeasyPrint as they come, for this test only."""
-    import importlib
 
-    from weasyprint.text.line_break import Layout
 
+    monkeypatch.delenv(patches.SWITCH, raising=False)
     monkeypatch.setattr(pydyf.PDF, "write", ORIGINAL_WRITE)
-    monkeypatch.setattr(Layout, "setup", original_setup())
-    for name in speedups._STRUT_USERS:
-        monkeypatch.setattr(importlib.import_module(name), "strut", original_strut())
-    for name in speedups._PERCENT_USERS:
-        monkeypatch.setattr(importlib.import_module(name), "resolve_percentages",
-                            original_resolve_percentages())
+    monkeypatch.setattr(pydyf.PDF, "page_references", ORIGINAL_PAGE_REFERENCES)
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", original_normal_flow())
     monkeypatch.setattr(text, "draw_first_line", original_draw_first_line())
     monkeypatch.setattr(css.ComputedStyle, "__missing__", original_missing())
@@ -60,23 +50,15 @@ def original_missing() -> Any:
     return getattr(missing, "anthology_original", missing)
 
 
-def original_draw_first_line() -> Any:
-    """WeasyPrint's own `draw_first_line` (whether or not the speed-up is installed)."""
-    return getattr(text.draw_first_line, "anthology_original", text.draw_first_line)
-
-
 def original_normal_flow() -> Any:
     """WeasyPrint's own `Box.is_in_normal_flow` (whether or not the speed-up is installed)."""
     return getattr(boxes.Box.is_in_normal_flow, "anthology_original",
                    boxes.Box.is_in_normal_flow)
 
 
-def original_resolve_percentages() -> Any:
-    """WeasyPrint's own `resolve_percentages` (whether or not the speed-up is installed)."""
-    from weasyprint.layout import percent
-
-    return getattr(percent.resolve_percentages, "anthology_original",
-                   percent.resolve_percentages)
+def original_draw_first_line() -> Any:
+    """WeasyPrint's own `draw_first_line` (whether or not the speed-up is installed)."""
+    return getattr(text.draw_first_line, "anthology_original", text.draw_first_line)
 
 
 class Lazy(pydyf.Object):
@@ -154,7 +136,7 @@ def written(write: Any, *args: Any, bulk: tuple[int, int] = (0, 0)) -> bytes:
 # file's length is then near 65,536 bytes).
 @pytest.mark.parametrize("bulk", [(0, 0), (64_000, 0), (70_000, 20_000)])
 def test_fast_write_gives_pydyf_bytes(args: tuple[Any, ...], bulk: tuple[int, int]) -> None:
-    fast = speedups.fast_write(pydyf, ORIGINAL_WRITE)
+    fast = pdfwrite.fast_write(pydyf, ORIGINAL_WRITE)
     expected = written(ORIGINAL_WRITE, *args, bulk=bulk)
     assert written(fast, *args, bulk=bulk) == expected
     assert len(PdfReader(BytesIO(expected)).pages) == 2  # a PDF a reader opens
@@ -172,7 +154,7 @@ values = st.recursive(
 
 @given(values)
 def test_serializer_gives_pydyf_bytes(value: Any) -> None:
-    assert speedups.serializer(pydyf)(value) == pydyf._to_bytes(value)
+    assert pdfwrite.serializer(pydyf)(value) == pydyf._to_bytes(value)
 
 
 def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
@@ -180,25 +162,28 @@ def test_serializer_fails_as_pydyf_does_on_a_name_that_is_not_ascii() -> None:
     with pytest.raises(UnicodeEncodeError):
         pydyf._to_bytes(value)
     with pytest.raises(UnicodeEncodeError):
-        speedups.serializer(pydyf)(value)
+        pdfwrite.serializer(pydyf)(value)
 
 
 @pytest.mark.usefixtures("unpatched")
-def test_speedups_are_installed_once() -> None:
-    from weasyprint.layout import inline
-    from weasyprint.text.line_break import Layout
+def test_patches_are_installed_once() -> None:
 
-    speedups.install()
-    def current() -> tuple[Any, ...]:
-        return (pydyf.PDF.write, Layout.setup, inline.strut, inline.resolve_percentages,
-                boxes.Box.is_in_normal_flow, text.draw_first_line,
-                css.ComputedStyle.__missing__)
+    patches.install()
+
+    def current() -> dict[str, tuple[Any, Any]]:
+        """Each patch's installed function and WeasyPrint's or pydyf's own."""
+        return {
+            "pdfwrite": (pydyf.PDF.write, ORIGINAL_WRITE),
+            "pagerefs": (pydyf.PDF.page_references.fget, ORIGINAL_PAGE_REFERENCES),
+            "normalflow": (boxes.Box.is_in_normal_flow, original_normal_flow()),
+            "computedstyle": (css.ComputedStyle.__missing__, original_missing()),
+            "fasttext": (text.draw_first_line, original_draw_first_line()),
+        }
 
     installed = current()
-    assert [patch.anthology_original for patch in installed] == [
-        ORIGINAL_WRITE, original_setup(), original_strut(), original_resolve_percentages(),
-        original_normal_flow(), original_draw_first_line(), original_missing()]
-    speedups.install()
+    for installed_one, own in installed.values():
+        assert installed_one.anthology_original is own
+    patches.install()
     assert current() == installed
 
 
@@ -208,24 +193,9 @@ def test_fast_write_declines_another_pydyf(monkeypatch: pytest.MonkeyPatch, chan
     if change == "version":
         monkeypatch.setattr(pydyf, "__version__", "0.14.0")
     else:
-        monkeypatch.setattr(speedups, "PYDYF_WRITE_SOURCE", "0" * 64)
-    speedups.install()
+        monkeypatch.setattr(pdfwrite, "SOURCE", "0" * 64)
+    patches.install()
     assert pydyf.PDF.write is ORIGINAL_WRITE
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source"])
-def test_fast_setup_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                change: str) -> None:
-    import weasyprint
-    from weasyprint.text.line_break import Layout
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    else:
-        monkeypatch.setattr(speedups, "WEASYPRINT_SETUP_SOURCE", "0" * 64)
-    speedups.install()
-    assert Layout.setup is original_setup()
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -237,46 +207,11 @@ def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     elif change == "source":
-        monkeypatch.setattr(fasttext, "WEASYPRINT_DRAW_SOURCE", "0" * 64)
+        monkeypatch.setattr(fasttext, "SOURCE", "0" * 64)
     else:
         monkeypatch.setattr(fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x"))
-    speedups.install()
+    patches.install()
     assert text.draw_first_line is original_draw_first_line()
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "another strut"])
-def test_strut_memo_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                change: str) -> None:
-    import weasyprint
-    from weasyprint.css import units
-    from weasyprint.layout import inline
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_STRUT_SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(units, "strut", lambda style: (0, 0))
-    speedups.install()
-    assert inline.strut is original_strut()
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "another one"])
-def test_fast_percentages_decline_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                     change: str) -> None:
-    import weasyprint
-    from weasyprint.layout import block, inline
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_PERCENT_SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(block, "resolve_percentages", lambda box, block: None)
-    speedups.install()
-    assert inline.resolve_percentages is original_resolve_percentages()
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -288,8 +223,8 @@ def test_fast_missing_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatc
     if change == "version":
         monkeypatch.setattr(weasyprint, "__version__", "71.0")
     else:
-        monkeypatch.setattr(speedups, "WEASYPRINT_MISSING_SOURCE", "0" * 64)
-    speedups.install()
+        monkeypatch.setattr(computedstyle, "SOURCE", "0" * 64)
+    patches.install()
     assert css.ComputedStyle.__missing__ is original_missing()
 
 
@@ -333,97 +268,14 @@ def test_fast_missing_computes_what_weasyprint_computes(monkeypatch: pytest.Monk
     expected = styles()
     assert styles() == expected  # what is compared is the same from one render to the next
     monkeypatch.setattr(css.ComputedStyle, "__missing__",
-                        speedups.computed_missing(original_missing()))
+                        computedstyle.computed_missing(original_missing()))
     got = styles()
     assert len(got) > 10
     assert got == expected
 
 
-def test_fast_percentages_set_what_weasyprint_sets() -> None:
-    import weasyprint
-    from weasyprint.layout import percent
-
-    html = ("<html lang='en'><body><div style='margin: 5% 1em; padding: calc(2% + 3px) 4px; "
-            "width: 50%; min-height: 10%; max-width: calc(100% - 1em); "
-            "box-sizing: border-box; border: 2px solid'><p style='min-width: auto; "
-            "height: 20%; box-sizing: padding-box; padding: 1%'>Text</p>"
-            "<table style='border-collapse: collapse'><tr><td style='border: 3px solid'>a"
-            "</td></tr></table></div>")
-    document = weasyprint.HTML(string=html).render()
-    fast = speedups.fast_resolve_percentages(percent, original_resolve_percentages())
-    boxes = [document.pages[0]._page_box]
-    checked = 0
-    while boxes:
-        box = boxes.pop()
-        boxes.extend(getattr(box, "children", []))
-        for block in [(500.0, "auto"), (500.0, 700.0), document.pages[0]._page_box]:
-            expected, got = box.copy(), box.copy()
-            original_resolve_percentages()(expected, block)
-            fast(got, block)
-            assert vars(got) == vars(expected)
-            checked += 1
-    assert checked > 20
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
-def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                 change: str) -> None:
-    import weasyprint
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(speedups, "WEASYPRINT_FLOW_SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
-    speedups.install()
-    assert boxes.Box.is_in_normal_flow is original_normal_flow()
-
-
-def test_normal_flow_answers_as_weasyprint() -> None:
-    import weasyprint
-
-    html = ("<html lang='en'><style>@page { @top-center { content: element(head) } }"
-            ".head { position: running(head) } .note { float: footnote }</style><body>"
-            "<p class='head'>Head</p><p style='float: left'>L</p><p style='float: right'>R</p>"
-            "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
-            "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
-    document = weasyprint.HTML(string=html).render()
-    fast = speedups.normal_flow(original_normal_flow())
-    stack = [page._page_box for page in document.pages]
-    answers = set()
-    while stack:
-        box = stack.pop()
-        stack.extend(getattr(box, "children", []))
-        expected = original_normal_flow()(box)
-        assert fast(box) == expected
-        answers.add(expected)
-    assert answers == {True, False}
-
-
-def test_strut_memo_gives_weasyprint_struts() -> None:
-    import weasyprint
-
-    html = ("<html lang='en'><body><p style='font-size: 13px; line-height: 1.5'>a <i>b</i> "
-            "<span style='font-size: 0'>c</span> <b style='line-height: normal'>d</b></p>")
-    document = weasyprint.HTML(string=html).render()
-    styles = []
-    boxes = [document.pages[0]._page_box]
-    while boxes:
-        box = boxes.pop()
-        styles.append(box.style)
-        boxes.extend(getattr(box, "children", []))
-    memo = speedups.strut_memo(original_strut())
-    for style in styles:
-        expected = original_strut()(style)
-        assert memo(style) == expected
-        assert memo(style) is memo(style)  # kept by the style
-        assert memo(style.copy()) == expected
-
-
 def test_source_digest_of_code_without_source_is_none() -> None:
-    assert speedups.source_digest(len) is None
+    assert source_digest(len) is None
 
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -462,19 +314,89 @@ def tagged_html() -> str:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("unpatched")
-def test_tagged_render_is_the_same_with_speedups() -> None:
+def test_tagged_render_is_the_same_with_patches() -> None:
     import weasyprint
-    from weasyprint.text.line_break import Layout
 
     options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"test", "uncompressed_pdf": False}
     html = weasyprint.HTML(string=tagged_html())
     subsetting.install()  # as anthology renders (fontTools' subsets carry the time they are made)
     plain = html.render(**options).write_pdf(**options, custom_metadata=True)
-    speedups.install()
+    patches.install()
     assert pydyf.PDF.write is not ORIGINAL_WRITE
-    assert Layout.setup is not original_setup()
     fast = html.render(**options).write_pdf(**options, custom_metadata=True)
     reader = PdfReader(BytesIO(fast))
     assert len(reader.pages) > 6
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert fast == plain
+
+
+@pytest.mark.parametrize(("value", "left_out"), [
+    ("", set()), ("on", set()), ("ON", set()), ("off", set(patches.NAMES)),
+    (" Off ", set(patches.NAMES)),
+    ("without:gc", {"gc"}), ("without:pdfwrite, gc", {"pdfwrite", "gc"}),
+])
+def test_the_switch_names_the_patches_left_on(value: str, left_out: set[str]) -> None:
+    assert patches.chosen({patches.SWITCH: value}) == frozenset(patches.NAMES) - left_out
+    assert patches.chosen({}) == frozenset(patches.NAMES)
+
+
+@pytest.mark.parametrize("value", ["no", "without:pdfwrite,linebreak", "0"])
+def test_a_switch_anthology_does_not_know_is_refused_plainly(value: str) -> None:
+    from anthology.core.errors import ToolError
+
+    with pytest.raises(ToolError) as refused:
+        patches.chosen({patches.SWITCH: value})
+    assert str(refused.value) == (
+        f"The environment variable ANTHOLOGY_PATCHES is {value!r}, which anthology does not "
+        "know. Set it to 'off' to turn WeasyPrint's speed patches off, or unset it; 'without:' "
+        "takes a list of pdfwrite, pagerefs, normalflow, computedstyle, fasttext, htmltree, "
+        "libraries, gc.")
+
+
+@pytest.mark.usefixtures("unpatched")
+def test_with_the_switch_off_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    monkeypatch.setenv(patches.SWITCH, "off")
+    assert patches.install() == frozenset()
+    assert pydyf.PDF.write is ORIGINAL_WRITE
+    assert text.draw_first_line is original_draw_first_line()
+    monkeypatch.setenv(patches.SWITCH, "without:pdfwrite")
+    assert patches.install() == frozenset(patches.NAMES) - {"pdfwrite"}
+    assert pydyf.PDF.write is ORIGINAL_WRITE
+
+
+@pytest.mark.usefixtures("unpatched")
+@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
+def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                 change: str) -> None:
+    import weasyprint
+
+    if change == "version":
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    elif change == "source":
+        monkeypatch.setattr(normalflow, "SOURCE", "0" * 64)
+    else:
+        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
+    patches.install()
+    assert boxes.Box.is_in_normal_flow is original_normal_flow()
+
+
+def test_normal_flow_answers_as_weasyprint() -> None:
+    import weasyprint
+
+    html = ("<html lang='en'><style>@page { @top-center { content: element(head) } }"
+            ".head { position: running(head) } .note { float: footnote }</style><body>"
+            "<p class='head'>Head</p><p style='float: left'>L</p><p style='float: right'>R</p>"
+            "<p style='position: absolute'>A</p><p style='position: fixed'>F</p>"
+            "<p style='position: relative'>Rel<span class='note'>N</span></p><p>Text</p>")
+    document = weasyprint.HTML(string=html).render()
+    fast = normalflow.normal_flow(original_normal_flow())
+    stack = [page._page_box for page in document.pages]
+    answers = set()
+    while stack:
+        box = stack.pop()
+        stack.extend(getattr(box, "children", []))
+        expected = original_normal_flow()(box)
+        assert fast(box) == expected
+        answers.add(expected)
+    assert answers == {True, False}
