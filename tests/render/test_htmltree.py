@@ -1,5 +1,6 @@
-"""HTML parsed by html5ever (render/htmltree.py) gives the tree WeasyPrint's tinyhtml5 gives, on
-everything anthology writes; what the two read differently is left to tinyhtml5."""
+"""HTML parsed by html5ever (engines/weasyprint/patches/htmltree.py) gives the tree WeasyPrint's
+tinyhtml5 gives, on everything anthology writes; what the two read differently is left to
+tinyhtml5."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Hyphenation as the house sets it (render/linebreak.py): checked on WeasyPrint's own line
-boxes, against WeasyPrint's unchanged line breaker, and on the sample book's PDF."""
+"""Hyphenation as the house sets it (engines/weasyprint/linebreak.py): checked on WeasyPrint's own
+line boxes, against WeasyPrint's unchanged line breaker, and on the sample book's PDF."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What in a book's own CSS makes its everyday PDF one document (render/onedocument.py)."""
+"""What in a book's own CSS makes its everyday PDF one document (outputs/book/onedocument.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Fonts subset with HarfBuzz through uharfbuzz (render/subsetting.py): the glyphs drawn keep
-their ids and outlines, the layout tables go, and WeasyPrint's own way is kept when this one
-does not apply."""
+"""Fonts subset with HarfBuzz through uharfbuzz (engines/weasyprint/subsetting.py): the glyphs
+drawn keep their ids and outlines, the layout tables go, and WeasyPrint's own way is kept when this
+one does not apply."""
 
 from __future__ import annotations
 

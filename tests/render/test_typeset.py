@@ -1,4 +1,4 @@
-"""The house typography rules on the print HTML (render/typeset.py): code lines broken with a
+"""The house typography rules on the print HTML (outputs/book/typeset.py): code lines broken with a
 mark, short tables kept whole, titles not broken at their hyphens; checked on the rules
 themselves and on a small book's PDF, line by line."""
 

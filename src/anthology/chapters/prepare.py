@@ -424,7 +424,7 @@ def cite(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what: str
     (and every build, which checks first) runs citeproc once per changed chapter. Giving pandoc
     only the cited items also spares it parsing a long bibliography per chapter. With an
     in-text style citeproc reads only the chapter's frame (its citations and notes, see
-    render/citeframe.py): an edit that leaves the citations alone runs no citeproc at all.
+    chapters/citeframe.py): an edit that leaves the citations alone runs no citeproc at all.
     """
     if not items and not each(ast["blocks"], "Cite"):
         return ast

@@ -1,7 +1,7 @@
 """One chapter as the book sets it, for a contributor or copy-editor who works in Word (or wants
 a PDF of their chapter before the book exists): `build/chapters/<id>.docx` or `.pdf`.
 
-Both start from the chapter's prepared, cited AST (render/chapter.py), so citations and the
+Both start from the chapter's prepared, cited AST (chapters/prepare.py), so citations and the
 reference list are in the book's CSL style. The DOCX comes from pandoc's DOCX writer, its
 pictures embedded beforehand (pandoc runs sandboxed and reads no file), its core properties
 (title, authors, dates) set from the plan and the build time. The PDF is the book's HTML with

@@ -1,12 +1,12 @@
 """The copy of a chapter a reviewer reads: `build/reviews/<id>-round-<n>.pdf` (or `.docx`).
 
-The chapter as the book sets it (render/chapterdoc.py), with line numbers in the margin that a
+The chapter as the book sets it (outputs/chapterdoc.py), with line numbers in the margin that a
 reviewer can cite ("p. 3, l. 12"), restarting on each page:
 
 - PDF: WeasyPrint has no line numbering, and a fixed line grid would break at every heading,
   note or figure. So the chapter is laid out as usual, the layout reports the baseline of
-  every line of text on each page (render/pdf.py `_text_lines`: the flow only, not running
-  heads, folios or footnotes; lines side by side, as in table cells, counted once), and the
+  every line of text on each page (engines/weasyprint/render.py `_text_lines`: the flow only, not
+  running heads, folios or footnotes; lines side by side, as in table cells, counted once), and the
   numbers are drawn at those baselines in the margin, in a digits-only subset of the bundled
   DejaVu Sans (embedded). Footnotes and captions of figures drawn as images have no numbers.
 - DOCX: Word's own line numbering (`w:lnNumType`, every line, restarting on each page) in the

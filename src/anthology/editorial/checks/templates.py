@@ -2,8 +2,8 @@
 construct the sandbox refuses, so that `check` reports what a build would stop on.
 
 Templates are the book's code: whoever can commit to `templates/` decides what the build runs.
-The renderers use Jinja2's sandbox (render/html.py); this check finds the same problems earlier,
-with the template's file and line.
+The renderers use Jinja2's sandbox (outputs/book/html.py); this check finds the same problems
+earlier, with the template's file and line.
 """
 
 from __future__ import annotations

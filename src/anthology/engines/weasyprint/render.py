@@ -237,7 +237,7 @@ def _text_lines(page: Any) -> dict[str, Any]:
     """Where the lines of text of a laid-out page are (CSS pixels from the top-left corner):
     the baseline of each line of the page's flow (not its running heads, folios or footnotes),
     lines side by side (table cells, columns) counted once, top to bottom; and the left edge
-    of the page's text block. For line numbers in the margin (render/reviewcopy.py)."""
+    of the page's text block. For line numbers in the margin (outputs/reviewcopy.py)."""
     box = page._page_box
     baselines: set[float] = set()
     flow = box.children[0] if box.children else None  # the root; then footnotes, margins

@@ -145,7 +145,7 @@ def with_header_scope(html: str) -> str:
 def chapter_body_ast(text: ChapterText, notes: str, measure: float,
                      cache: Cache | None = None) -> Node:
     """The chapter's AST for print: references headed, floats named, ids prefixed, notes
-    placed, maths typeset (render/maths.py), the house typography rules applied for a type
+    placed, maths typeset (chapters/maths.py), the house typography rules applied for a type
     area `measure` points wide."""
     ast = with_reference_heading(text.ast)
     if notes == "endnotes":

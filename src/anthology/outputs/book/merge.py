@@ -4,8 +4,8 @@ chapter) by long-lived workers, each piece cached, then joined with pikepdf (qpd
 Why it gives the pages of a whole-book render (see ../shared/PERFORMANCE.md):
 - Every part title and chapter opens on a recto, so a piece's layout does not depend on where
   it starts; only its folios do. A worker lays a piece out, says how many pages it has, and is
-  told the page it starts on before WeasyPrint makes the margin boxes (render/pdf.py shifts
-  the page counter there). So a cold build lays out every piece once, in parallel, and a
+  told the page it starts on before WeasyPrint makes the margin boxes (engines/weasyprint/render.py
+  shifts the page counter there). So a cold build lays out every piece once, in parallel, and a
   piece is cached under (its content, its first page).
 - The blank versos before a recto are added here, as empty pages.
 - With anthology's own templates and CSS, a piece is laid out without running heads and

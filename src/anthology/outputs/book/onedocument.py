@@ -1,6 +1,6 @@
 """Whether a book's own CSS needs the whole book laid out as one document.
 
-The everyday PDF lays each chapter out on its own and joins them (render/merge.py); page
+The everyday PDF lays each chapter out on its own and joins them (outputs/book/merge.py); page
 numbers and named strings (`string-set`) are carried from one piece into the next. Some
 things in a book's own CSS cannot be, and would make the pieces differ from one document:
 
@@ -20,7 +20,7 @@ things in a book's own CSS cannot be, and would make the pieces differ from one 
   or run two together. Read on any element (a heading's break is taken too, to be safe).
 
 `@page :first` is carried: only the part that opens the book (the front matter) has a first
-page (render/pdf.py).
+page (engines/weasyprint/render.py).
 
 A book whose CSS has any of these gets its everyday PDF as one untagged whole-book render
 (`write.write_whole`), slower but the same pages. anthology's own templates use none of them

@@ -3,7 +3,7 @@ short tables kept on one page, code lines too long for the measure broken by han
 continuation mark, and hyphens in display titles made unbreakable.
 
 Hyphenation itself (ladders, names, compounds, page turns) is decided while WeasyPrint breaks
-lines: see render/linebreak.py. The CSS side of the rules is in templates/book/book.css.
+lines: see engines/weasyprint/linebreak.py. The CSS side of the rules is in templates/book/book.css.
 """
 
 from __future__ import annotations
