@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.books import Snapshot, built_once, copy_sample
+
 REPO = Path(__file__).resolve().parent.parent
 # Real bibliographies written by others (see its README for sources and licences), copied
 # here verbatim so that the tests need nothing outside the repository.
@@ -149,6 +151,13 @@ def sample_book(tmp_path: Path) -> Path:
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, target / folder)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_pdf_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The sample book after a cold build of its everyday PDF: `.fresh()` puts it back, cache
+    included, for a test to change and build again (tests/books.py)."""
+    return built_once(tmp_path_factory.mktemp("sample-pdf"), copy_sample, ("pdf",))
 
 
 def png(red: int) -> bytes:

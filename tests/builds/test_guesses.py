@@ -15,8 +15,8 @@ from anthology.engines.weasyprint.workers import WorkerPool
 from anthology.outputs.book import merge
 from anthology.outputs.book.assembly import Assembly
 from anthology.outputs.book.pieces import PrintPieces
+from tests.books import Snapshot
 from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
-from tests.render.conftest import copy_sample
 
 pytestmark = pytest.mark.slow
 
@@ -69,9 +69,8 @@ def spy(monkeypatch: pytest.MonkeyPatch, forced: dict[str, int]) -> dict[str, An
 
 
 def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sample = copy_sample(tmp_path / "book")
-    pdf_build(sample, monkeypatch)
+        sample_pdf_built: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = sample_pdf_built.fresh()
     shutil.copytree(sample / "build", tmp_path / "before")
     grow(sample)
 

@@ -14,8 +14,8 @@ from anthology.build import BuildOptions, build_book
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.outputs.book import merge, print_style_key
+from tests.books import EPOCH, Snapshot, built_once, copy_sample
 from tests.conftest import BIB, INTRO_MD, png, write_book
-from tests.render.conftest import EPOCH, copy_sample
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +82,10 @@ def same_pages(a: Path, b: Path) -> None:
     assert outline(a) == outline(b)
 
 
+SAMPLE_PDF = "doing-things-differently.pdf"
+SMALL_PDF = "a-small-book.pdf"
+
+
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     """A copy of the repository's sample book (parts, six chapters)."""
@@ -89,7 +93,8 @@ def sample(tmp_path: Path) -> Path:
 
 
 def test_incremental_and_release_builds_give_the_same_pages(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = sample_pdf_built.fresh()
     incremental = pdf_build(sample, monkeypatch)
     release = pdf_build(sample, monkeypatch, release=True)
     same_pages(incremental, release)
@@ -115,8 +120,8 @@ def test_incremental_and_release_builds_give_the_same_pages(
 
 
 def test_one_paragraph_changes_one_chapter_and_pages_match_a_clean_build(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pdf_build(sample, monkeypatch)
+        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = sample_pdf_built.fresh()
     before = laid_out(sample)
     chapter = sample / "chapters" / "04-recovery-colleges.md"
     text = chapter.read_text(encoding="utf-8")
@@ -129,36 +134,20 @@ def test_one_paragraph_changes_one_chapter_and_pages_match_a_clean_build(
     assert any("One more short paragraph, added in proof." in t for t in pages(incremental))
 
 
-def test_a_chapter_that_grows_moves_the_later_folios_exactly(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = pdf_build(sample, monkeypatch)
-    chapter = sample / "chapters" / "02-power-sharing.md"
-    extra = "\n".join(f"Paragraph {n} added in proof, long enough to need its own lines and "
-                      "so to push the chapter over onto further pages of the book." for n in
-                      range(40))
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + extra + "\n",
-                       encoding="utf-8")
-    incremental = pdf_build(sample, monkeypatch)
-    assert len(pages(incremental)) > len(pages(first))
-    clean = pdf_build(sample, monkeypatch, clean=True)
-    same_pages(incremental, clean)
-    release = pdf_build(sample, monkeypatch, release=True)
-    same_pages(incremental, release)
-
-
-def test_nothing_changed_lays_out_nothing(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = pdf_build(sample, monkeypatch)
+def test_nothing_changed_lays_out_nothing(sample_pdf_built: Snapshot,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = sample_pdf_built.fresh()
     before = laid_out(sample)
     again = pdf_build(sample, monkeypatch)
     assert laid_out(sample) == before
-    assert first.read_bytes() == again.read_bytes()
+    assert sample_pdf_built.output(SAMPLE_PDF).read_bytes() == again.read_bytes()
 
 
 def test_a_new_build_date_lays_out_only_the_front_matter(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """The date (SOURCE_DATE_EPOCH, the last commit, or the newest input) is in the PDF's
     metadata, which comes from the front matter: chapters are not laid out again for it."""
-    pdf_build(sample, monkeypatch)
+    sample = sample_pdf_built.fresh()
     before = laid_out(sample)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
     build_book(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2))
@@ -177,8 +166,9 @@ def test_an_interrupted_entry_is_never_trusted(tmp_path: Path) -> None:
         f"{'cd' * 32}.json"]
 
 
-def test_clean_reads_nothing_from_the_cache(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pdf_build(small, monkeypatch)
+def test_clean_reads_nothing_from_the_cache(small_pdf_built: Snapshot,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    small = small_pdf_built.fresh()
     before = laid_out(small)
     for path in (small / "build" / ".cache" / "part").rglob("*.pdf"):
         path.write_bytes(b"not a PDF")  # would break the merge if it were read
@@ -187,13 +177,24 @@ def test_clean_reads_nothing_from_the_cache(small: Path, monkeypatch: pytest.Mon
     assert len(pages(rebuilt)) > 4
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
+def write_small(root: Path) -> Path:
     """The small test book, with a second chapter that has a figure."""
-    root = write_book(tmp_path / "small", {"chapters/02-peer.md": PEER_MD})
+    write_book(root, {"chapters/02-peer.md": PEER_MD})
     (root / "chapters" / "images").mkdir()
     (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
     return root
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The small test book, with a second chapter that has a figure."""
+    return write_small(tmp_path / "small")
+
+
+@pytest.fixture(scope="session")
+def small_pdf_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The small book (two chapters, a figure) after a cold build of its PDF."""
+    return built_once(tmp_path_factory.mktemp("small-pdf"), write_small, ("pdf",))
 
 
 def _csl_file(root: Path) -> None:
@@ -237,16 +238,23 @@ CHANGES = {
 }
 
 
+@pytest.fixture(scope="session")
+def small_with_csl_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The small book with its own CSL file, after a cold build of its PDF and EPUB."""
+    def write(root: Path) -> Path:
+        _csl_file(write_small(root))
+        return root
+
+    return built_once(tmp_path_factory.mktemp("small-csl"), write, ("pdf", "epub"))
+
+
 @pytest.mark.parametrize("what", list(CHANGES))
 def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
-        what: str, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _csl_file(small)
+        what: str, small_with_csl_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = small_with_csl_built.fresh()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    book = load_book(small)
-    build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
-    slug = book.config.slug
-    pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
-    before = (pdf.read_bytes(), epub.read_bytes())
+    before = (small_with_csl_built.output(SMALL_PDF).read_bytes(),
+              small_with_csl_built.output("a-small-book.epub").read_bytes())
     CHANGES[what](small)
     book = load_book(small)
     build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
@@ -330,11 +338,12 @@ def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
 
 
 def test_a_build_after_a_check_prepares_no_chapter_again(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """`anthology check` stores each chapter as the build prepares it (same key, same form)."""
     from anthology.editorial.checks.runner import check_book
 
-    clean = pdf_build(small, monkeypatch, clean=True)
+    small = small_pdf_built.fresh()
+    clean = small_pdf_built.output(SMALL_PDF)  # the cold build's: nothing came from a cache
     shutil.rmtree(small / "build")
     check_book(load_book(small))
     stored = stored_chapters(small)
@@ -343,10 +352,11 @@ def test_a_build_after_a_check_prepares_no_chapter_again(
     assert stored_chapters(small) == stored, "a chapter was prepared again"
 
 
-def test_nothing_changed_reads_no_chapter_ast(small: Path,
+def test_nothing_changed_reads_no_chapter_ast(small_pdf_built: Snapshot,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The biggest cache entries are read only when something needs them."""
-    first = pdf_build(small, monkeypatch)
+    small = small_pdf_built.fresh()
+    first = small_pdf_built.output(SMALL_PDF)
     read = Cache.get_json
 
     def get_json(self: Cache, kind: str, key: str) -> object:
@@ -395,10 +405,11 @@ def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> No
 
 
 def test_an_edit_makes_the_html_of_the_edited_chapter_only(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.outputs.book import html
 
-    first = pdf_build(small, monkeypatch)
+    small = small_pdf_built.fresh()
+    first = small_pdf_built.output(SMALL_PDF)
     read: list[str] = []
     made: list[str] = []
     original, to_html = html.chapter_sections, html.pandoc.ast_to_html
@@ -423,8 +434,9 @@ def test_an_edit_makes_the_html_of_the_edited_chapter_only(
 
 
 def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = pdf_build(small, monkeypatch)
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = small_pdf_built.fresh()
+    first = small_pdf_built.output(SMALL_PDF)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
     lines: list[str] = []
     joined: list[tuple[str, bool]] = []
@@ -447,18 +459,26 @@ def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: objec
     """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    build_book(load_book(root), BuildOptions(("pdf",), force=True, jobs=2, **options),  # type: ignore[arg-type]
-               progress=lines.append)
+    build_book(load_book(root), BuildOptions(
+        ("pdf",), force=True, jobs=2, **options),  # type: ignore[arg-type]
+        progress=lines.append)
+    return names_laid_out(lines)
+
+
+def names_laid_out(lines: list[str]) -> list[str]:
+    """What a build laid out, from its progress lines ('Laying out' removed)."""
     return [line.removeprefix("Laying out ") for line in lines
             if line.startswith("Laying out ") and line != "Laying out the PDF"]
 
 
 def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_out(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Running heads and folios are drawn apart and laid over: the later chapters' pages are
-    reused, only their margins are drawn again for their new first pages."""
-    first = laid_out_names(sample, monkeypatch)
+    reused, only their margins are drawn again for their new first pages; the pages are
+    those of a clean build and of the release."""
+    first = names_laid_out(sample_pdf_built.lines)  # the cold build's
     assert "chapter 6" in first and "the running heads and folios of chapter 6" in first
+    sample = sample_pdf_built.fresh()
     before = len(pages(sample / "build" / "doing-things-differently.pdf"))
     chapter = sample / "chapters" / "02-power-sharing.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + "\n\n".join(
@@ -484,18 +504,6 @@ def root_copy(pdf: Path) -> Path:
     return copy
 
 
-def test_a_book_with_its_own_css_has_its_folios_drawn_in_place(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its CSS may set running heads from inside a chapter: margins are not drawn apart."""
-    (sample / "styles").mkdir(exist_ok=True)
-    (sample / "styles" / "book.css").write_text(
-        "h2 { string-set: chapter-short content(text); }\n", encoding="utf-8")
-    names = laid_out_names(sample, monkeypatch)
-    assert not any(name.startswith("the running heads") for name in names)
-    incremental = root_copy(sample / "build" / "doing-things-differently.pdf")
-    same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
-
-
 RUNNING_SUBHEAD_CSS = ("h3 { string-set: subhead content(text); }\n"
                       "@page { @top-left { content: 'Sub: ' string(subhead); } }\n"
                       "@page :first { @top-right { content: 'Opening'; } }\n")
@@ -507,15 +515,20 @@ def page_showing(pdf: Path, text: str) -> str:
 
 
 def test_named_strings_carry_from_one_chapter_into_the_next_pieces(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """A book's own running heads from `string-set`: a page that sets none (the part title
     after the introduction, a chapter's pages before its first subheading) shows the last
     value set before it, in the incremental build as in one document; and when an edit
     changes that value, the later pieces are laid out again with it. Its `@page :first` is
-    the book's first page, as in one document."""
+    the book's first page, as in one document. A book with its own CSS (which may set
+    running heads from inside a chapter) has its folios drawn in place, not apart."""
+    sample = sample_pdf_built.fresh()
     (sample / "styles").mkdir(exist_ok=True)
     (sample / "styles" / "book.css").write_text(RUNNING_SUBHEAD_CSS, encoding="utf-8")
-    incremental = pdf_build(sample, monkeypatch)
+    names = laid_out_names(sample, monkeypatch)
+    assert "chapter 6" in names
+    assert not any(name.startswith("the running heads") for name in names)
+    incremental = root_copy(sample / "build" / SAMPLE_PDF)
     same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
     # The introduction's last subheading, shown over the part title that follows it.
     assert "Sub: Knowledge is plural" in page_showing(incremental, "Part I")
@@ -597,13 +610,14 @@ def test_entries_are_known_once_the_pieces_before_are_laid_out() -> None:
     assert merge.part_key(third) != plain
 
 
-def test_recording_a_step_makes_nothing_again(sample: Path,
+def test_recording_a_step_makes_nothing_again(sample_pdf_built: Snapshot,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
     from anthology.editorial.tracking.plan import mark_chapter
 
-    first = pdf_build(sample, monkeypatch)
+    sample = sample_pdf_built.fresh()
+    first = sample_pdf_built.output(SAMPLE_PDF)
     mark_chapter(sample, "power-sharing", "copyedited", date=dt.date(2026, 11, 20),
                  force=True)
     stored = stored_chapters(sample)
@@ -614,10 +628,10 @@ def test_recording_a_step_makes_nothing_again(sample: Path,
 
 
 def test_after_an_edit_the_other_chapters_are_prepared_during_the_check(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """While the edited chapter is checked, a thread prepares the others from the cache, so
     that the build itself prepares none of them (and the PDF is what a clean build gives)."""
-    pdf_build(small, monkeypatch)
+    small = small_pdf_built.fresh()
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
     result = build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
     assert "intro" in result.prepared_while_checking  # the unchanged chapter: from the thread
@@ -659,11 +673,12 @@ def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
 
 
 def test_a_failure_while_preparing_early_is_left_to_the_build(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """The early thread gives up quietly; the build prepares the chapters itself."""
     from anthology.chapters import prepare as chapter
 
-    first = pdf_build(small, monkeypatch)
+    small = small_pdf_built.fresh()
+    first = small_pdf_built.output(SMALL_PDF)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
 
     def broken(*_: object) -> None:
@@ -676,12 +691,12 @@ def test_a_failure_while_preparing_early_is_left_to_the_build(
 
 
 def test_a_build_stopped_by_its_checks_stops_the_early_thread(
-        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from anthology.core.errors import AnthologyError
 
-    pdf_build(small, monkeypatch)
+    small = small_pdf_built.fresh()
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     with pytest.raises(AnthologyError, match="The build stopped"):

@@ -4,7 +4,6 @@ order."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,14 @@ import pytest
 from anthology.chapters.manuscript import split_front_matter
 from anthology.core.config import load_book
 from anthology.outputs.book import merge
-from tests.builds.test_incremental import laid_out_names, pages, same_pages
-from tests.render.conftest import copy_sample
+from tests.books import Snapshot, copy_sample
+from tests.builds.test_incremental import (
+    SAMPLE_PDF,
+    laid_out_names,
+    names_laid_out,
+    pages,
+    same_pages,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,25 +36,19 @@ def chapter_lengths(root: Path) -> dict[str, int]:
     return lengths
 
 
-def test_the_longest_chapters_are_laid_out_first(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    sample = copy_sample(tmp_path / "book")
-    lengths = chapter_lengths(sample)
-    order = [name for name in laid_out_names(sample, monkeypatch) if name in lengths]
+def test_the_longest_chapters_are_laid_out_first(sample_pdf_built: Snapshot) -> None:
+    lengths = chapter_lengths(sample_pdf_built.kept)
+    order = [name for name in names_laid_out(sample_pdf_built.lines) if name in lengths]
     assert sorted(order) == sorted(lengths)
     assert order == sorted(lengths, key=lambda name: -lengths[name])
     assert order != sorted(lengths, key=lambda name: int(name.split()[1]))  # not book order
 
 
-def test_longest_first_gives_the_pages_of_book_order(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    sample = copy_sample(tmp_path / "book")
-    twin = tmp_path / "twin"
-    shutil.copytree(sample, twin)
-    laid_out_names(sample, monkeypatch)
+def test_longest_first_gives_the_pages_of_book_order(
+        sample_pdf_built: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    twin = copy_sample(tmp_path / "twin")  # built cold, as the shared sample was
     monkeypatch.setattr(merge.Piece, "weight", property(lambda _: 0, lambda *_: None))
     order = [name for name in laid_out_names(twin, monkeypatch) if name.startswith("chapter")]
     assert order[:3] == ["chapter 1", "chapter 2", "chapter 3"]  # book order: no weights
-    same_pages(sample / "build" / "doing-things-differently.pdf",
-               twin / "build" / "doing-things-differently.pdf")
-    assert pages(sample / "build" / "doing-things-differently.pdf")
+    same_pages(sample_pdf_built.output(SAMPLE_PDF), twin / "build" / SAMPLE_PDF)
+    assert pages(sample_pdf_built.output(SAMPLE_PDF))

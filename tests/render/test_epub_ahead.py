@@ -19,16 +19,13 @@ from anthology.editorial.checks.runner import CheckReport, check_book, run_check
 from anthology.engines import pandoc
 from anthology.outputs.epub import write as epub
 from anthology.workahead import WorkAhead
-from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
-from tests.conftest import write_book
 from tests.render.conftest import EPOCH
 from tests.render.test_epub_incremental import (
-    CARE_MD,
-    PARTS_YAML,
     cached,
     epub_build,
     files_of,
     pandoc_epubs,
+    write_parted,
 )
 
 SKELETON = "the EPUB of A Small Book"
@@ -37,13 +34,7 @@ SKELETON = "the EPUB of A Small Book"
 @pytest.fixture
 def parted(tmp_path: Path) -> Path:
     """Three chapters in two parts, two with a figure."""
-    root = write_book(tmp_path / "parted", {"chapters.yaml": PARTS_YAML,
-                                            "chapters/02-peer.md": PEER_MD,
-                                            "chapters/03-care.md": CARE_MD})
-    (root / "chapters" / "images").mkdir()
-    (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
-    (root / "chapters" / "images" / "care.png").write_bytes(PNG_B)
-    return root
+    return write_parted(tmp_path / "parted")
 
 
 def cache_of(root: Path, enabled: bool = True) -> Cache:

@@ -18,9 +18,10 @@ from anthology.core.config import load_book
 from anthology.engines import pandoc
 from anthology.outputs.epub import write as epub
 from anthology.outputs.epub.package import ChapterFile, book_media, media_id, placed_xhtml
+from tests.books import EPOCH, Snapshot, built_once, copy_sample
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import CHAPTERS_YAML, write_book
-from tests.render.conftest import EPOCH, copy_sample, epubcheck
+from tests.render.conftest import epubcheck
 
 CARE_MD = """\
 ---
@@ -80,24 +81,33 @@ def pandoc_epubs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-@pytest.fixture
-def parted(tmp_path: Path) -> Path:
+def write_parted(root: Path) -> Path:
     """A book with parts and three chapters, two of them with a figure of the same name in
     pandoc's run of each (media/file0.png)."""
-    root = write_book(tmp_path / "parted", {"chapters.yaml": PARTS_YAML,
-                                            "chapters/02-peer.md": PEER_MD,
-                                            "chapters/03-care.md": CARE_MD})
+    write_book(root, {"chapters.yaml": PARTS_YAML, "chapters/02-peer.md": PEER_MD,
+                      "chapters/03-care.md": CARE_MD})
     (root / "chapters" / "images").mkdir()
     (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
     (root / "chapters" / "images" / "care.png").write_bytes(PNG_B)
     return root
 
 
+@pytest.fixture(scope="session")
+def parted_epub_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The parted book after a cold build of its EPUB."""
+    return built_once(tmp_path_factory.mktemp("parted-epub"), write_parted, ("epub",))
+
+
+@pytest.fixture(scope="session")
+def sample_epub_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The sample book after a cold build of its EPUB."""
+    return built_once(tmp_path_factory.mktemp("sample-epub"), copy_sample, ("epub",))
+
+
 @pytest.mark.slow
 def test_one_changed_chapter_is_the_only_one_made_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = copy_sample(tmp_path / "book")
-    epub_build(root, monkeypatch)
+        sample_epub_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = sample_epub_built.fresh()
     before = cached(root, "xhtml")
     assert len(before) == 6
     runs = pandoc_epubs(monkeypatch)
@@ -115,8 +125,9 @@ def test_one_changed_chapter_is_the_only_one_made_again(
 
 @pytest.mark.slow
 def test_nothing_changed_runs_no_pandoc_and_reads_no_ast(
-        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = epub_build(parted, monkeypatch).read_bytes()
+        parted_epub_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    parted = parted_epub_built.fresh()
+    first = parted_epub_built.output("a-small-book.epub").read_bytes()
     runs = pandoc_epubs(monkeypatch)
     real = epub.write_epub
 
@@ -132,10 +143,10 @@ def test_nothing_changed_runs_no_pandoc_and_reads_no_ast(
 
 @pytest.mark.slow
 def test_a_new_date_runs_no_pandoc_and_changes_only_the_modification_date(
-        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        parted_epub_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """dc:date is the year of publication (book.yaml), so a new build date reaches only
     dcterms:modified, which the package sets itself."""
-    epub_build(parted, monkeypatch)
+    parted = parted_epub_built.fresh()
     runs = pandoc_epubs(monkeypatch)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
     build_book(load_book(parted), BuildOptions(("epub",), force=True, jobs=2))
@@ -146,8 +157,8 @@ def test_a_new_date_runs_no_pandoc_and_changes_only_the_modification_date(
 
 
 @pytest.mark.slow
-def test_an_incremental_epub_is_a_clean_one_byte_for_byte(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "book")
+def test_an_incremental_epub_is_a_clean_one_byte_for_byte(sample_epub_built: Snapshot) -> None:
+    root = sample_epub_built.fresh()
     runner = CliRunner()
 
     def build(*options: str) -> bytes:
@@ -156,7 +167,6 @@ def test_an_incremental_epub_is_a_clean_one_byte_for_byte(tmp_path: Path) -> Non
         assert result.exit_code == 0, result.output
         return (root / "build" / "doing-things-differently.epub").read_bytes()
 
-    build()
     chapter = root / "chapters" / "02-power-sharing.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(" the ", " the very ", 1),
                        encoding="utf-8")
@@ -169,8 +179,8 @@ def test_an_incremental_epub_is_a_clean_one_byte_for_byte(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_parts_and_figures_pass_epubcheck_with_media_apart(
-        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    built = epub_build(parted, monkeypatch)
+        parted_epub_built: Snapshot) -> None:
+    built = parted_epub_built.output("a-small-book.epub")
     files = files_of(built)
     opf = files["EPUB/content.opf"].decode()
     media = sorted(n for n in files if n.startswith("EPUB/media/") and "cover" not in n)
@@ -201,8 +211,8 @@ def test_parts_and_figures_pass_epubcheck_with_media_apart(
 
 @pytest.mark.slow
 def test_a_changed_figure_changes_only_its_chapter(
-        parted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    epub_build(parted, monkeypatch)
+        parted_epub_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    parted = parted_epub_built.fresh()
     runs = pandoc_epubs(monkeypatch)
     (parted / "chapters" / "images" / "care.png").write_bytes(PNG_A)
     built = epub_build(parted, monkeypatch)

@@ -22,7 +22,8 @@ import pytest
 
 from anthology.chapters.document import each, stringify
 from anthology.chapters.maths import FONT_SIZE, measure_of
-from tests.render.conftest import Built, build, copy_sample
+from tests.books import Snapshot
+from tests.render.conftest import Built, build
 
 pytestmark = pytest.mark.slow
 
@@ -144,11 +145,11 @@ def test_the_release_pdf_has_the_index_in_its_outline(built_sample: Built) -> No
     assert reader.outline[-1].title == "Index"
 
 
-@pytest.fixture(scope="module")
-def everyday(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Built]:
+@pytest.fixture
+def everyday(sample_pdf_built: Snapshot) -> tuple[Built, Built]:
     """The sample book's everyday PDF (kept as before.pdf), then again, incrementally, after
     its first chapter grows by a page or two at its end."""
-    root = copy_sample(tmp_path_factory.mktemp("everyday") / "book")
+    root = sample_pdf_built.fresh()  # built once: this build changes nothing
     before = build(root, ("pdf",), release=False)
     shutil.copy2(before.pdf, root / "build" / "before.pdf")
     chapter = root / "chapters" / "01-introduction.md"
