@@ -104,13 +104,23 @@ def _ends_with_hyphen(line: Any) -> tuple[bool, bool]:
 
 
 def house_split_first_line(original: Any) -> Any:
-    """WeasyPrint's `split_first_line`, refusing to hyphenate a word of a hyphenated compound."""
+    """WeasyPrint's `split_first_line`, refusing to hyphenate a word of a hyphenated compound,
+    and not breaking early a text that fits but for its trailing space."""
 
     def split_first_line(text: str, style: Any, context: Any, max_width: Any,
                          justification_spacing: Any, is_line_start: bool = True,
                          minimum: bool = False) -> Any:
         result = original(text, style, context, max_width, justification_spacing,
                           is_line_start, minimum)
+        if (result[2] is not None and max_width is not None and text.endswith(" ")
+                and style["white_space"] in ("normal", "nowrap", "pre-line")
+                and original(text.rstrip(" "), style, context, max_width,
+                             justification_spacing, is_line_start, minimum)[2] is None):
+            # Text that fits but for its trailing space (which Pango lets hang, but WeasyPrint
+            # measures) was broken at its first break point: a loose line before an inline
+            # box. Laid out with room for the space, it fits, as the space collapses.
+            result = original(text, style, context, max_width + style["font_size"],
+                              justification_spacing, is_line_start, minimum)
         hyphen = style["hyphenate_character"]
         laid = result[0].text
         if _State.off or not laid.endswith(hyphen) or style["hyphens"] != "auto":
