@@ -20,6 +20,7 @@ HYPHENS = ("\u2010", "-")
 
 @pytest.mark.parametrize(("word", "left", "expected"), [
     ("attended", 3, []),  # pyphen's en-GB patterns: atten-ded
+    ("adopted", 3, []),  # adop-ted: no break leaves three letters a side
     ("attended", 2, [("at", "tended")]),
     ("communicates", 3, [("communi", "cates"), ("commu", "nicates"), ("com", "municates")]),
     ("Ostrom", 3, []),

@@ -35,7 +35,8 @@ WEASYPRINT_LINES_SOURCE = "04aec48abfcad809bc94c54eeba0e23a389e824cec85fe67bc1b2
 WEASYPRINT_SPLIT_SOURCE = "39ad1016863ca34de0bea4c9fcffb46da7e27813c87dd82b7011bfa19fe5504f"
 
 # Where pyphen's en-GB patterns break badly: the break points a British editor would accept,
-# marked with "-" (pyphen's own: atten-ded, communic-ates, alternat-ives, cop-ro-duc-tion).
+# marked with "-", none where no break leaves three letters a side (pyphen's own: atten-ded,
+# communic-ates, alternat-ives, cop-ro-duc-tion, adop-ted).
 EXCEPTIONS = {word.replace("-", ""): word for word in (
     "at-tended", "at-tend-ing", "com-mu-ni-cates", "com-mu-ni-cate", "com-mu-ni-cated",
     "com-mu-ni-ca-tion", "com-mu-ni-ca-tions", "al-ter-na-tive", "al-ter-na-tives",
@@ -44,6 +45,7 @@ EXCEPTIONS = {word.replace("-", ""): word for word in (
     "ex-pe-ri-ences", "or-gan-isa-tion", "or-gan-isa-tions", "rec-og-nis-ing",
     "in-sti-tu-tion", "in-sti-tu-tions", "in-sti-tu-tional", "pro-fes-sional",
     "pro-fes-sionals", "pro-pos-al", "pro-pos-als", "ac-cept-ing", "vari-able", "vari-ables",
+    "adopted", "adop-tion",
 )}
 
 # A compound's joiners: hyphen, non-breaking hyphen, en dash ("multi-window\u2013controlled").
