@@ -172,3 +172,52 @@ def test_install_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(weasyprint, "__version__", "71.0")
     assert not linebreak.install()
     assert not getattr(block.iter_line_boxes, "anthology_house", False)
+
+
+# A paragraph of the sample book (chapter 4's last), its index marks as the build writes them.
+BEFORE_A_SPAN = (
+    "<p>The recovery college offered both of us a place in which the ordinary roles of "
+    "professional and patient could be suspended for a while. Learning alongside one another, "
+    "we found that the most valuable knowledge was often the least expected: a social worker "
+    "discovering how it feels to be a student beside the people he assesses, and a peer "
+    "trainer discovering that his experience of depression was also a form of expertise that "
+    "others wanted to learn from. The challenge now is to carry that discovery out of the "
+    'classroom and into the <span class="index-mark">care plan</span>, the team meeting and '
+    'the commissioning decision, where <span class="index-mark">co-production</span> is harder '
+    "and matters more.</p>")
+
+
+def loose_lines(html: str) -> list[str]:
+    """Lines of `html`, laid out justified at each width from 120 to 127 mm, that are not a
+    paragraph's last and whose text fills less than two thirds of the measure."""
+    from anthology.core.resources import FONTS_DIR
+
+    font = (FONTS_DIR / "CharisSIL-Regular.ttf").as_uri()
+    found = []
+    for width in range(120, 128):
+        page = (f"<style>@font-face {{ font-family: Charis; src: url({font}) }} "
+                f"@page {{ size: {width}mm 400mm; margin: 0 }} "
+                "p { font-family: Charis; text-align: justify; hyphens: auto; font-size: 10pt; "
+                "hyphenate-limit-chars: 6 3 3; orphans: 1; widows: 1 }</style>")
+        document = weasyprint.HTML(string=f'<html lang="en-GB">{page}{html}</html>').render()
+        lines = [line for line in document.pages[0]._page_box.descendants()
+                 if type(line).__name__ == "LineBox"]
+        for line in lines[:-1]:
+            text = "".join(box.text for box in line.descendants() if getattr(box, "text", None))
+            natural = sum(box.width - (getattr(box, "justification_spacing", 0) or 0)
+                          * (box.text.count(" ") + box.text.count("\u00a0"))
+                          for box in line.descendants() if type(box).__name__ == "TextBox")
+            if natural < line.width * 2 / 3:
+                found.append(f"{width}mm: {text!r}")
+    return found
+
+
+def test_weasyprint_alone_breaks_early_before_an_inline_box(weasyprint_own: None) -> None:
+    # What the house breaker mends: text that fits but for its trailing space, before a span,
+    # is broken at its first break point ("into the care plan," alone on a justified line).
+    assert loose_lines(BEFORE_A_SPAN) == ["124mm: 'into the care plan,'"]
+
+
+def test_no_early_break_before_an_inline_box() -> None:
+    assert linebreak.install()
+    assert loose_lines(BEFORE_A_SPAN) == []
