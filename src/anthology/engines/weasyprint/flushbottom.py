@@ -34,7 +34,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from anthology.engines.weasyprint.upstream import source_digest
+from anthology.engines.weasyprint.upstream import written_against
 
 WEASYPRINT_VERSION = "70.0"
 WEASYPRINT_PAGE_SOURCE = "656f183328e8b1b56311a342621442056c067422958dcaf6730acdfb6c7b8971"
@@ -308,8 +308,8 @@ def install() -> bool:
 
     if getattr(page.make_page, "anthology_house", False):
         return True
-    if (weasyprint.__version__ != WEASYPRINT_VERSION
-            or source_digest(page.make_page) != WEASYPRINT_PAGE_SOURCE):
+    if not written_against(weasyprint.__version__, WEASYPRINT_VERSION, WEASYPRINT_PAGE_SOURCE,
+                           page.make_page):
         return False
     # make_all_pages and remake_page call make_page by its module's name.
     page.make_page = house_make_page(page.make_page)

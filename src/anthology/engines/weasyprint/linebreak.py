@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-from anthology.engines.weasyprint.upstream import source_digest
+from anthology.engines.weasyprint.upstream import written_against
 
 LIMIT_LINES = 2
 WEASYPRINT_VERSION = "70.0"
@@ -272,9 +272,11 @@ def install() -> bool:
 
     if getattr(block.iter_line_boxes, "anthology_house", False):
         return True
-    if (weasyprint.__version__ != WEASYPRINT_VERSION
-            or source_digest(inline.iter_line_boxes) != WEASYPRINT_LINES_SOURCE
-            or source_digest(line_break.split_first_line) != WEASYPRINT_SPLIT_SOURCE):
+    version = weasyprint.__version__
+    if not (written_against(version, WEASYPRINT_VERSION, WEASYPRINT_LINES_SOURCE,
+                            inline.iter_line_boxes)
+            and written_against(version, WEASYPRINT_VERSION, WEASYPRINT_SPLIT_SOURCE,
+                                line_break.split_first_line)):
         return False
     line_break.pyphen = SimpleNamespace(language_fallback=pyphen.language_fallback,
                                         Pyphen=HousePyphen)
