@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +12,20 @@ from anthology.core.model import Book, Chapter, Contributor
 from anthology.editorial.tracking.store import editing
 
 
+def no_such(what: str, ident: str, known: Iterable[str], otherwise: str) -> UsageError:
+    """The refusal of an id the book has no `what` by: the closest `known` id, else
+    `otherwise`."""
+    hint = did_you_mean(ident, known) or otherwise
+    return UsageError(f"There is no {what} '{ident}'. {hint}")
+
+
 def find_contributor(book: Book, ident: str) -> Contributor:
     """The contributor with this id, or a UsageError that suggests the closest one."""
     try:
         return book.contributor(ident)
     except KeyError:
-        pass
-    hint = did_you_mean(ident, [p.id for p in book.contributors]) or \
-        "Run `anthology contributor list` to see who is in the book."
-    raise UsageError(f"There is no contributor '{ident}'. {hint}") from None
+        raise no_such("contributor", ident, [p.id for p in book.contributors],
+                      "Run `anthology contributor list` to see who is in the book.") from None
 
 
 def chapters_of(book: Book, ident: str) -> tuple[Chapter, ...]:

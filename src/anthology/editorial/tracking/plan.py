@@ -12,7 +12,7 @@ from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.files import is_inside
 from anthology.core.model import SCHEDULE_KEYS, TEXT_STATES, Book, Chapter, Event, Status
 from anthology.editorial.tracking import workflow
-from anthology.editorial.tracking.people import check_id, find_contributor
+from anthology.editorial.tracking.people import check_id, find_contributor, no_such
 from anthology.editorial.tracking.store import editing, event_record
 
 REMOVABLE = frozenset({Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN})
@@ -23,10 +23,8 @@ def find_chapter(book: Book, ident: str) -> Chapter:
     try:
         return book.chapter(ident)
     except KeyError:
-        pass
-    hint = did_you_mean(ident, [c.id for c in book.chapters]) or \
-        "Run `anthology chapter list` to see the chapters."
-    raise UsageError(f"There is no chapter '{ident}'. {hint}") from None
+        raise no_such("chapter", ident, [c.id for c in book.chapters],
+                      "Run `anthology chapter list` to see the chapters.") from None
 
 
 def parse_state(text: str) -> Status:

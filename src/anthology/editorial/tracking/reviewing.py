@@ -27,7 +27,7 @@ from anthology.core.findings import Finding, warning
 from anthology.core.model import Book, Chapter, Contributor, Review
 from anthology.editorial.tracking import reviews as rules
 from anthology.editorial.tracking.plan import find_chapter
-from anthology.editorial.tracking.store import editing, event_record
+from anthology.editorial.tracking.store import editing, event_record, with_fields
 
 REVIEWS_DIR = "reviews"
 REPORT_SUFFIXES = (".md", ".txt")
@@ -36,15 +36,9 @@ REPORT_MAX_BYTES = 1_000_000
 
 def review_record(review: Review) -> dict[str, Any]:
     """A review as it is written in chapters.yaml (empty fields left out)."""
-    record: dict[str, Any] = {"reviewer": review.reviewer, "round": review.round,
-                              "blind": review.blind, "assigned": review.assigned}
-    for key in ("due", "recommendation", "recorded", "report"):
-        value = getattr(review, key)
-        if value is not None:
-            record[key] = value
-    if review.forced:
-        record["forced"] = True
-    return record
+    return with_fields({"reviewer": review.reviewer, "round": review.round,
+                        "blind": review.blind, "assigned": review.assigned}, review,
+                       ("due", "recommendation", "recorded", "report"))
 
 
 def assign_review(root: Path, chapter_id: str, reviewer: str, today: dt.date, *,

@@ -34,7 +34,7 @@ from typing import Any
 from anthology.core.config import CHAPTERS_FILE, CONTRIBUTORS_FILE, load_book, load_book_texts
 from anthology.core.errors import AnthologyError
 from anthology.core.files import atomic_write_text, sweep_temp_files
-from anthology.core.model import FORMAT_VERSION, Book, Event
+from anthology.core.model import FORMAT_VERSION, Book, Event, Review
 from anthology.core.yamlio import YDict, YList, dump_yaml, dump_yaml_inline, load_yaml
 
 LOCK_FILE = ".anthology.lock"
@@ -101,16 +101,23 @@ def book_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
         lock.release()
 
 
-def event_record(event: Event) -> dict[str, Any]:
-    """A history event as it is written in chapters.yaml (empty fields left out)."""
-    record: dict[str, Any] = {"date": event.date, "state": event.state.value}
-    for key in ("by", "note", "commit", "round"):
-        value = getattr(event, key)
+def with_fields(record: dict[str, Any], item: Event | Review,
+                optional: Sequence[str]) -> dict[str, Any]:
+    """`record` with those of `item`'s `optional` fields that are set, and `forced: true` if
+    `item` was forced: the form of an event or a review in chapters.yaml."""
+    for key in optional:
+        value = getattr(item, key)
         if value is not None:
             record[key] = value
-    if event.forced:
+    if item.forced:
         record["forced"] = True
     return record
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """A history event as it is written in chapters.yaml (empty fields left out)."""
+    return with_fields({"date": event.date, "state": event.state.value}, event,
+                       ("by", "note", "commit", "round"))
 
 
 def _is_scalar(value: Any) -> bool:
