@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -122,7 +123,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         anthology build pdf offprints power-sharing safe-spaces
     """
     from anthology.build import BuildOptions, build_book
-    from anthology.core.findings import render_text
+    from anthology.core.findings import Finding, render_text
 
     targets, chapter_ids = parse_targets(words)
     book = state().book()
@@ -135,14 +136,23 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         if not quiet:
             echo(line)
 
+    def noticed(findings: Sequence[Finding]) -> None:
+        if findings and not quiet:
+            echo(render_text(findings), err=True)
+
+    def chapters_for(target: str, formats: str) -> list[str]:
+        if not chapter_ids:
+            raise click.UsageError(f"Say which chapter to build: anthology build {target} "
+                                   f"CHAPTER [--format {formats}].")
+        return chapter_ids
+
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
     if book_targets:
         options = BuildOptions(tuple(book_targets), force=force, clean=clean, release=release,
                                jobs=jobs)
         result = build_book(book, options, progress=progress)
-        if result.findings and not quiet:
-            echo(render_text(result.findings), err=True)
+        noticed(result.findings)
         for url in result.refused:
             echo(f"Refused to read {url}: only files inside the book folder are used.",
                  err=True)
@@ -160,25 +170,17 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     if "chapter" in targets:
         from anthology.outputs.chapterdoc import build_chapter_document
 
-        if not chapter_ids:
-            raise click.UsageError("Say which chapter to build: anthology build chapter "
-                                   "CHAPTER [--format docx|pdf].")
-        for chapter_id in chapter_ids:
+        for chapter_id in chapters_for("chapter", "docx|pdf"):
             made = build_chapter_document(book, chapter_id, fmt or "docx", force=force)
-            if made.findings and not quiet:
-                echo(render_text(made.findings), err=True)
+            noticed(made.findings)
             extra = f" ({made.pages} pages)" if made.pages else ""
             wrote(f"Wrote {made.path.relative_to(book.root)}{extra}")
     if "review" in targets:
         from anthology.outputs.reviewcopy import build_review_copy
 
-        if not chapter_ids:
-            raise click.UsageError("Say which chapter to build: anthology build review "
-                                   "CHAPTER [--format pdf|docx].")
-        for chapter_id in chapter_ids:
+        for chapter_id in chapters_for("review", "pdf|docx"):
             copy = build_review_copy(book, chapter_id, fmt or "pdf", force=force)
-            if copy.findings and not quiet:
-                echo(render_text(copy.findings), err=True)
+            noticed(copy.findings)
             kind = "double-blind, " if copy.blind else ""
             extra = f"; {copy.pages} page{'' if copy.pages == 1 else 's'}, " \
                 f"{copy.numbered_lines} lines numbered" if copy.pages else ""
@@ -188,8 +190,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         from anthology.outputs.proposal import build_proposal
 
         proposal = build_proposal(book, today=today(), force=force, progress=progress)
-        if proposal.findings and not quiet:
-            echo(render_text(proposal.findings), err=True)
+        noticed(proposal.findings)
         for path in proposal.outputs:
             extra = f" ({proposal.pages} pages)" if path.suffix == ".pdf" else ""
             wrote(f"Wrote {path.relative_to(book.root)}{extra}")
