@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from anthology.cli.common import echo, format_option, quiet_option, state
+from anthology.cli.common import echo, echo_json, format_option, quiet_option, state
 
 if TYPE_CHECKING:
     from anthology.core.cache import Cache
@@ -152,9 +151,8 @@ def wordcount_command(chapters: tuple[str, ...], fmt: str) -> None:
                      "readable": result.words is not None})
     totals = {part: sum(int(r[part]) for r in rows) for part in (*WORD_PARTS, "counted")}
     if fmt == "json":
-        echo(json.dumps({"count": list(rules.count), "chapters": rows,
-                               "total": {**totals, "limit": rules.book_limit}}, indent=2,
-                              ensure_ascii=False))
+        echo_json({"count": list(rules.count), "chapters": rows,
+                   "total": {**totals, "limit": rules.book_limit}})
         return
     columns = ["chapter", *WORD_PARTS, "counted", "limit"]
     if fmt == "csv":

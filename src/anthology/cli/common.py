@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -83,6 +84,11 @@ def echo(message: str = "", *, err: bool = False, nl: bool = True, styled: bool 
     renderer, which then added colours of its own: it is printed as it is."""
     click.echo(message if styled else safe_for_terminal(message), err=err, nl=nl,
                color=True if styled else None)
+
+
+def echo_json(data: Any) -> None:
+    """Print `data` for scripts (`--format json`): indented JSON, non-ASCII text as it is."""
+    echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def known_words(book: Book) -> tuple[dict[str, int] | None, list[str]]:

@@ -6,11 +6,9 @@ function of `anthology.editorial.tracking.people` and prints.
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from anthology.cli.common import echo, format_option, state
+from anthology.cli.common import echo, echo_json, format_option, state
 from anthology.core.model import Book, Contributor
 
 
@@ -88,12 +86,11 @@ def contributor_list_command(fmt: str) -> None:
 
     book = state().book()
     if fmt == "json":
-        echo(json.dumps([{
+        echo_json([{
             "id": p.id, "name": p.name, "sort_name": p.sort_name, "emails": list(p.emails),
             "affiliation": p.affiliation, "orcid": p.orcid, "bio": p.bio,
             "roles": list(p.roles), "chapters": [c.id for c in chapters_of(book, p.id)],
-            "editor": p.id in book.config.editors} for p in book.contributors],
-            indent=2, ensure_ascii=False))
+            "editor": p.id in book.config.editors} for p in book.contributors])
         return
     if not book.contributors:
         echo("No contributors yet. Add one with `anthology contributor add`.")

@@ -7,12 +7,11 @@ into messages by the group. The review copy a reviewer reads is `anthology build
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from anthology.cli.common import echo, format_option, state, today
+from anthology.cli.common import echo, echo_json, format_option, state, today
 from anthology.core.model import BLIND_MODES, RECOMMENDATIONS
 
 COMMANDS: list[click.Command] = []
@@ -81,7 +80,7 @@ def review_list_command(fmt: str) -> None:
         data = [{"chapter": c.id, **{k: v.isoformat() if hasattr(v, "isoformat") else v
                                      for k, v in review_record(r).items()},
                  "outstanding": r.outstanding} for c, r in rows]
-        echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     if not rows:
         echo("No reviews yet. Assign one with `anthology review assign CHAPTER REVIEWER`.")

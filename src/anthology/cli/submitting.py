@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 
 import click
 
-from anthology.cli.common import echo, format_option, state, today, use_colour
+from anthology.cli.common import echo, echo_json, format_option, state, today, use_colour
 from anthology.core.terminal import safe_for_terminal
 
 COMMANDS: list[click.Command] = []
@@ -54,7 +53,7 @@ def submissions_command(since_text: str | None, fmt: str) -> None:
     history = read_history(book, since=since)
     items = history.all()
     if fmt == "json":
-        echo(json.dumps([i.to_dict() for i in items], indent=2, ensure_ascii=False))
+        echo_json([i.to_dict() for i in items])
         return
     if fmt == "csv":
         buffer = io.StringIO()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import click
 
 from anthology.cli.common import (
     echo,
+    echo_json,
     format_option,
     known_submissions,
     known_words,
@@ -123,8 +123,7 @@ def chapter_list_command(fmt: str) -> None:
     """
     book = state().book()
     if fmt == "json":
-        echo(json.dumps([_chapter_dict(book, c) for c in book.chapters], indent=2,
-                              ensure_ascii=False))
+        echo_json([_chapter_dict(book, c) for c in book.chapters])
         return
     if not book.chapters:
         echo("No chapters yet. Add one with `anthology chapter add`.")
@@ -332,8 +331,7 @@ def history_command(chapter_id: str, fmt: str) -> None:
 
     chapter = find_chapter(state().book(), chapter_id)
     if fmt == "json":
-        echo(json.dumps([_event_dict(e) for e in chapter.history], indent=2,
-                              ensure_ascii=False))
+        echo_json([_event_dict(e) for e in chapter.history])
         return
     echo(f"{chapter.title} ({chapter.id}): {chapter.status.value}")
     echo("\n".join("  " + line for line in _history_lines(chapter)))
