@@ -17,7 +17,7 @@ import base64
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -175,28 +175,25 @@ def _prefixed(blocks: list[Node], prefix: str, root: Path, seen: _Seen) -> list[
     every element of the result."""
     prefix_ids, embed = id_prefixer(prefix), image_embedder(root)
 
+    def walk_parts(item: Any, parts: Iterable[tuple[Any, Any]]) -> Any:
+        """`item` (a list or a citation's fields), or a copy of it if walking one of its
+        `parts` (place and value) changed it."""
+        copied: Any = None
+        for place, part in parts:
+            if type(part) is dict or type(part) is list:
+                new = walk(part)
+                if new is not part:
+                    if copied is None:
+                        copied = item.copy()
+                    copied[place] = new
+        return item if copied is None else copied
+
     def walk(item: Any) -> Any:
         if type(item) is list:
-            copied: list[Any] | None = None
-            for position, child in enumerate(item):
-                if type(child) is dict or type(child) is list:
-                    new = walk(child)
-                    if new is not child:
-                        if copied is None:
-                            copied = list(item)
-                        copied[position] = new
-            return item if copied is None else copied
+            return walk_parts(item, enumerate(item))
         kind = item.get("t")
         if kind is None:  # a citation's fields
-            fields: dict[str, Any] | None = None
-            for key, value in item.items():
-                if type(value) is dict or type(value) is list:
-                    new = walk(value)
-                    if new is not value:
-                        if fields is None:
-                            fields = dict(item)
-                        fields[key] = new
-            return item if fields is None else fields
+            return walk_parts(item, item.items())
         content = item.get("c")
         walked = walk(content) if type(content) is list or type(content) is dict else content
         index = ATTR_INDEX.get(kind)
