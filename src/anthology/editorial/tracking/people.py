@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from anthology.core.config import EMAIL_PATTERN, ID_PATTERN, did_you_mean, orcid_problem, slugify
 from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.model import Book, Chapter, Contributor
 from anthology.editorial.tracking.store import editing
 
+T = TypeVar("T")
 
-def no_such(what: str, ident: str, known: Iterable[str], otherwise: str) -> UsageError:
-    """The refusal of an id the book has no `what` by: the closest `known` id, else
-    `otherwise`."""
-    hint = did_you_mean(ident, known) or otherwise
-    return UsageError(f"There is no {what} '{ident}'. {hint}")
+
+def find_by_id(look_up: Callable[[str], T], ident: str, what: str, known: Iterable[str],
+               otherwise: str) -> T:
+    """`look_up(ident)`, or a UsageError saying there is no such `what` and suggesting the
+    closest `known` id (else saying `otherwise`)."""
+    try:
+        return look_up(ident)
+    except KeyError:
+        hint = did_you_mean(ident, known) or otherwise
+        raise UsageError(f"There is no {what} '{ident}'. {hint}") from None
 
 
 def find_contributor(book: Book, ident: str) -> Contributor:
     """The contributor with this id, or a UsageError that suggests the closest one."""
-    try:
-        return book.contributor(ident)
-    except KeyError:
-        raise no_such("contributor", ident, [p.id for p in book.contributors],
-                      "Run `anthology contributor list` to see who is in the book.") from None
+    return find_by_id(book.contributor, ident, "contributor", (p.id for p in book.contributors),
+                      "Run `anthology contributor list` to see who is in the book.")
 
 
 def chapters_of(book: Book, ident: str) -> tuple[Chapter, ...]:

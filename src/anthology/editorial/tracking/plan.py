@@ -12,7 +12,7 @@ from anthology.core.errors import AnthologyError, UsageError
 from anthology.core.files import is_inside
 from anthology.core.model import SCHEDULE_KEYS, TEXT_STATES, Book, Chapter, Event, Status
 from anthology.editorial.tracking import workflow
-from anthology.editorial.tracking.people import check_id, find_contributor, no_such
+from anthology.editorial.tracking.people import check_id, find_by_id, find_contributor
 from anthology.editorial.tracking.store import editing, event_record
 
 REMOVABLE = frozenset({Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN})
@@ -20,11 +20,8 @@ REMOVABLE = frozenset({Status.PROPOSED, Status.DECLINED, Status.WITHDRAWN})
 
 def find_chapter(book: Book, ident: str) -> Chapter:
     """The chapter with this id, or a UsageError that suggests the closest one."""
-    try:
-        return book.chapter(ident)
-    except KeyError:
-        raise no_such("chapter", ident, [c.id for c in book.chapters],
-                      "Run `anthology chapter list` to see the chapters.") from None
+    return find_by_id(book.chapter, ident, "chapter", (c.id for c in book.chapters),
+                      "Run `anthology chapter list` to see the chapters.")
 
 
 def parse_state(text: str) -> Status:
