@@ -59,7 +59,11 @@ def test_contributor_add_list_show(small_book: Path) -> None:
         "  Roles:        lived experience\n"
         "  Bio:          Ben writes about peer support.\n"
         "  Chapters:     peer (invited)\n")
-    data = json.loads(run(small_book, "contributor", "list", "--format", "json").stdout)
+    listed_json = run(small_book, "contributor", "list", "--format", "json").stdout
+    # cli.common.echo_json: indented by two, non-ASCII written as it is (not \u00e9).
+    assert listed_json.startswith('[\n  {\n    "id": "ada-editor",\n')
+    assert '"name": "Chloé O\'Neil",' in listed_json
+    data = json.loads(listed_json)
     assert [p["id"] for p in data] == ["ada-editor", "ben-writer", "chloe-oneil"]
 
 
