@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anthology.cli import cli
+from tests.bookdata import chapter
 from tests.conftest import CHAPTERS_YAML, INTRO_MD, write_book
 
 MISSING = ("chapters.yaml:6: error: chapter 'intro' is 'draft', but its file "
@@ -80,15 +81,9 @@ def test_build_stops_on_it(renamed: Path) -> None:
 
 @pytest.mark.slow
 def test_build_force_leaves_it_out_and_says_so(tmp_path: Path) -> None:
-    chapters = CHAPTERS_YAML + """\
-  - id: more
-    title: More
-    authors: [ada-editor]
-    file: chapters/03-more.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft, by: Ada Editor}
-"""
+    chapters = CHAPTERS_YAML + chapter("more", "More", "ada-editor", "draft",
+                                       "{date: 2026-05-01, state: draft, by: Ada Editor}",
+                                       file="chapters/03-more.md")
     book = write_book(tmp_path / "book", {"chapters.yaml": chapters,
                                           "chapters/03-more.md": INTRO_MD})
     (book / "chapters/01-intro.md").unlink()

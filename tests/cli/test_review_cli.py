@@ -12,20 +12,13 @@ from click.testing import CliRunner, Result
 
 from anthology.cli import cli
 from anthology.core.config import load_book
+from tests.bookdata import RITA_REVIEWER, contributor
 from tests.conftest import CONTRIBUTORS_YAML
 
 TODAY = "2026-06-01"
 
-REVIEWERS = CONTRIBUTORS_YAML + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-  - id: sam-second
-    name: Sam Second
-    emails: [sam@example.org]
-    roles: [reviewer, academic]
-"""
+REVIEWERS = CONTRIBUTORS_YAML + RITA_REVIEWER + contributor(
+    "sam-second", "Sam Second", "sam@example.org", "reviewer, academic")
 
 
 @pytest.fixture(autouse=True)

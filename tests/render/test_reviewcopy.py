@@ -11,38 +11,19 @@ from click.testing import CliRunner, Result
 
 from anthology.cli import cli
 from anthology.outputs.reviewcopy import with_line_numbers
+from tests.bookdata import DRAFTED, RITA_REVIEWER, chapters_yaml, intro, peer
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 from tests.pdftext import pdf_text
 
 CONTRIBUTORS = CONTRIBUTORS_YAML.replace(
     "    affiliation: Mind in Leeds\n",
-    "    affiliation: Mind in Leeds\n    orcid: 0000-0002-1825-0097\n") + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-"""
+    "    affiliation: Mind in Leeds\n    orcid: 0000-0002-1825-0097\n") + RITA_REVIEWER
 
-CHAPTERS = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer]
-    file: chapters/02-peer.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-    reviews:
-      - {reviewer: rita-reviewer, round: 1, blind: double, assigned: 2026-05-02}
-"""
+CHAPTERS = chapters_yaml(
+    intro("draft", DRAFTED),
+    peer("draft", DRAFTED, more="    reviews:\n      - {reviewer: rita-reviewer, round: 1, "
+         "blind: double, assigned: 2026-05-02}\n"),
+)
 
 PEER = """\
 ---

@@ -12,46 +12,28 @@ from anthology.core.errors import ConfigError
 from anthology.core.model import Review, Status
 from anthology.editorial.tracking import reviews
 from anthology.editorial.tracking.reviewing import assign_review, record_review
+from tests.bookdata import (
+    DRAFTED,
+    RITA_REVIEWER,
+    chapter,
+    chapters_yaml,
+    contributor,
+    intro,
+    peer,
+)
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 
 TODAY = dt.date(2026, 6, 1)
 
-REVIEWERS = CONTRIBUTORS_YAML + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-  - id: cora-author
-    name: Cora Author
-    emails: [cora@example.org]
-    roles: [academic, reviewer]
-"""
+REVIEWERS = CONTRIBUTORS_YAML + RITA_REVIEWER + contributor(
+    "cora-author", "Cora Author", "cora@example.org", "academic, reviewer")
 
 # Cora wrote 'peer' with Ben; Ben and Ada are reviewers too (for the conflict rules).
-CHAPTERS = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer, cora-author]
-    file: chapters/02-peer.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: third
-    title: A Third Chapter
-    authors: [ben-writer]
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-"""
+CHAPTERS = chapters_yaml(
+    intro("draft", DRAFTED),
+    peer("draft", DRAFTED, authors="ben-writer, cora-author"),
+    chapter("third", "A Third Chapter", "ben-writer", "draft", DRAFTED),
+)
 
 
 @pytest.fixture
