@@ -248,25 +248,23 @@ def test_mark_refused_then_forced(small_book: Path) -> None:
     assert "forced: true" in (small_book / "chapters.yaml").read_text()
 
 
+THE_STATES = ("The states are: proposed, invited, declined, agreed, abstract, draft, review, "
+              "revisions, accepted, copyedited, proofs, final, withdrawn.\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["mark", "pear", "agreed"], "Error: There is no chapter 'pear'. Did you mean 'peer'?\n"),
     (["mark", "peer", "agred"],
-     "Error: 'agred' is not a workflow state. Did you mean 'agreed'? The states are: proposed, "
-     "invited, declined, agreed, abstract, draft, review, revisions, accepted, copyedited, "
-     "proofs, final, withdrawn.\n"),
+     "Error: 'agred' is not a workflow state. Did you mean 'agreed'? " + THE_STATES),
     (["mark", "peer", "done"],
-     "Error: 'done' is not a workflow state. The states are: proposed, invited, declined, "
-     "agreed, abstract, draft, review, revisions, accepted, copyedited, proofs, final, "
-     "withdrawn.\n"),
+     "Error: 'done' is not a workflow state. " + THE_STATES),
     (["mark", "peer", "agreed", "--date", "2026-02-30"],
      "Error: '2026-02-30' is not a date. Write it as YYYY-MM-DD, for example 2026-05-01.\n"),
     (["mark", "peer", "agreed", "--date", "20/10/2026"],
      "Error: '20/10/2026' is not a date. Write it as YYYY-MM-DD, for example 2026-05-01.\n"),
     (["history", "intra"], "Error: There is no chapter 'intra'. Did you mean 'intro'?\n"),
     (["status", "--state", "drafts"],
-     "Error: 'drafts' is not a workflow state. Did you mean 'draft'? The states are: proposed, "
-     "invited, declined, agreed, abstract, draft, review, revisions, accepted, copyedited, "
-     "proofs, final, withdrawn.\n"),
+     "Error: 'drafts' is not a workflow state. Did you mean 'draft'? " + THE_STATES),
     (["status", "--author", "ben"],
      "Error: There is no contributor 'ben'. Run `anthology contributor list` to see who is in "
      "the book.\n"),
