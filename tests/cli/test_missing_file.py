@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
 from tests.bookdata import chapter
+from tests.commandline import refusal, run
 from tests.conftest import CHAPTERS_YAML, INTRO_MD, write_book
 
 MISSING = ("chapters.yaml:6: error: chapter 'intro' is 'draft', but its file "
@@ -32,10 +31,6 @@ def renamed(tmp_path: Path) -> Path:
     book = write_book(tmp_path / "book")
     (book / "chapters/01-intro.md").rename(book / "chapters/01-introduction.md")
     return book
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 @pytest.mark.parametrize("args", [["status"], ["chapter", "list"], ["chapter", "show", "intro"],
@@ -105,9 +100,7 @@ def test_a_draft_by_email_can_be_recorded(tmp_path: Path) -> None:
         "point 'file:' at it with `anthology chapter edit peer --file PATH`) before `anthology "
         "check` or `anthology build`.\n")
     # The text must be in the book before the chapter goes on to review.
-    refused = run(book, "mark", "peer", "review")
-    assert refused.exit_code == 1
-    assert refused.stderr == (
+    assert refusal(book, "mark", "peer", "review") == (
         "Error: Chapter 'peer' has no file chapters/02-peer.md yet, and from 'review' on the "
         "book keeps its text there. Save the chapter as chapters/02-peer.md, then mark it "
         "again.\n")

@@ -7,11 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from anthology.cli import cli
 from anthology.outputs.reviewcopy import with_line_numbers
 from tests.bookdata import DRAFTED, RITA_REVIEWER, chapters_yaml, intro, peer
+from tests.commandline import refusal, run
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 from tests.pdftext import pdf_text
 
@@ -54,10 +54,6 @@ WARNING = (
     "chapters/02-peer.md:9: warning: the double-blind copy names its author Ben Writer "
     "('Ben Writer'). Rewrite it in the third person or as '[Author]' for the review, or send "
     "the copy as it is if that is acceptable. [review.identifying]\n")
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 @pytest.fixture(scope="module")
@@ -189,9 +185,7 @@ def test_a_single_blind_copy_keeps_the_authors(make_book) -> None:  # type: igno
 
 
 def test_a_review_copy_needs_a_draft(small_book: Path) -> None:
-    result = run(small_book, "build", "review", "peer")
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(small_book, "build", "review", "peer") == (
         "Error: Chapter 'peer' has no draft to review yet (chapters/02-peer.md). Add its file "
         "and mark it draft, then build the review copy.\n")
 
