@@ -14,11 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from anthology.chapters.manuscript import drop_extra_blocks
 from anthology.chapters.prepare import parse_chapter
-from anthology.cli import cli
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.core.findings import Finding
@@ -36,6 +34,7 @@ from anthology.core.limits import (
 from anthology.editorial.checks.runner import run_checks
 from anthology.engines import pandoc
 from tests.checks.conftest import texts
+from tests.commandline import run
 from tests.conftest import FIXTURES
 
 Check = Callable[..., list[Finding]]
@@ -55,7 +54,7 @@ def small_entries(count: int) -> str:
 def refusal(book: Path) -> str:
     """What `anthology check` prints about `book`, which it must refuse (exit 1) in a minute."""
     started = time.monotonic()
-    result = CliRunner().invoke(cli, ["--book", str(book), "check", "--quiet"])
+    result = run(book, "check", "--quiet")
     assert result.exit_code == 1
     assert time.monotonic() - started < 60
     return result.stdout
