@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bookdata import chapters_yaml, intro, peer
 from tests.books import Snapshot, built_once, copy_sample
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,26 +56,12 @@ contributors:
     roles: [lived experience]
 """
 
-CHAPTERS_YAML = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-    history:
-      - {date: 2026-01-10, state: invited, by: Ada Editor}
-      - {date: 2026-01-12, state: agreed, by: Ada Editor}
-      - {date: 2026-05-01, state: draft, by: Ada Editor}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer]
-    file: chapters/02-peer.md
-    status: invited
-    history:
-      - {date: 2026-01-10, state: invited, by: Ada Editor}
-"""
+CHAPTERS_YAML = chapters_yaml(
+    intro("draft", "{date: 2026-01-10, state: invited, by: Ada Editor}",
+          "{date: 2026-01-12, state: agreed, by: Ada Editor}",
+          "{date: 2026-05-01, state: draft, by: Ada Editor}"),
+    peer("invited", "{date: 2026-01-10, state: invited, by: Ada Editor}"),
+)
 
 INTRO_MD = """\
 ---

@@ -18,6 +18,7 @@ from anthology.core.config import load_book
 from anthology.outputs.book import merge
 from anthology.outputs.book.html import book_html
 from anthology.outputs.book.pieces import PrintPieces
+from tests.bookdata import chapter, chapters_yaml, intro, peer
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 
@@ -25,27 +26,12 @@ pytestmark = pytest.mark.slow
 
 CREATED = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 
-CHAPTERS_YAML = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer]
-    file: chapters/02-peer.md
-    status: draft
-    part: Practice
-  - id: wards
-    title: Wards
-    authors: [ben-writer, ada-editor]
-    file: chapters/03-wards.md
-    status: draft
-    part: Practice
-"""
+CHAPTERS_YAML = chapters_yaml(
+    intro("draft"),
+    peer("draft", more="    part: Practice\n"),
+    chapter("wards", "Wards", "ben-writer, ada-editor", "draft", file="chapters/03-wards.md",
+            more="    part: Practice\n"),
+)
 
 WARDS_MD = """\
 ---

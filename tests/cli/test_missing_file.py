@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
+from tests.bookdata import chapter
+from tests.commandline import refusal, run
 from tests.conftest import CHAPTERS_YAML, INTRO_MD, write_book
 
 MISSING = ("chapters.yaml:6: error: chapter 'intro' is 'draft', but its file "
@@ -31,10 +31,6 @@ def renamed(tmp_path: Path) -> Path:
     book = write_book(tmp_path / "book")
     (book / "chapters/01-intro.md").rename(book / "chapters/01-introduction.md")
     return book
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 @pytest.mark.parametrize("args", [["status"], ["chapter", "list"], ["chapter", "show", "intro"],
@@ -80,15 +76,9 @@ def test_build_stops_on_it(renamed: Path) -> None:
 
 @pytest.mark.slow
 def test_build_force_leaves_it_out_and_says_so(tmp_path: Path) -> None:
-    chapters = CHAPTERS_YAML + """\
-  - id: more
-    title: More
-    authors: [ada-editor]
-    file: chapters/03-more.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft, by: Ada Editor}
-"""
+    chapters = CHAPTERS_YAML + chapter("more", "More", "ada-editor", "draft",
+                                       "{date: 2026-05-01, state: draft, by: Ada Editor}",
+                                       file="chapters/03-more.md")
     book = write_book(tmp_path / "book", {"chapters.yaml": chapters,
                                           "chapters/03-more.md": INTRO_MD})
     (book / "chapters/01-intro.md").unlink()
@@ -110,9 +100,7 @@ def test_a_draft_by_email_can_be_recorded(tmp_path: Path) -> None:
         "point 'file:' at it with `anthology chapter edit peer --file PATH`) before `anthology "
         "check` or `anthology build`.\n")
     # The text must be in the book before the chapter goes on to review.
-    refused = run(book, "mark", "peer", "review")
-    assert refused.exit_code == 1
-    assert refused.stderr == (
+    assert refusal(book, "mark", "peer", "review") == (
         "Error: Chapter 'peer' has no file chapters/02-peer.md yet, and from 'review' on the "
         "book keeps its text there. Save the chapter as chapters/02-peer.md, then mark it "
         "again.\n")

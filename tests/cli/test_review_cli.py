@@ -8,24 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
 from anthology.core.config import load_book
+from tests.bookdata import RITA_REVIEWER, contributor
+from tests.commandline import refusal, run
 from tests.conftest import CONTRIBUTORS_YAML
 
 TODAY = "2026-06-01"
 
-REVIEWERS = CONTRIBUTORS_YAML + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-  - id: sam-second
-    name: Sam Second
-    emails: [sam@example.org]
-    roles: [reviewer, academic]
-"""
+REVIEWERS = CONTRIBUTORS_YAML + RITA_REVIEWER + contributor(
+    "sam-second", "Sam Second", "sam@example.org", "reviewer, academic")
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +32,6 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def book(make_book) -> Path:  # type: ignore[no-untyped-def]
     return make_book({"contributors.yaml": REVIEWERS})  # type: ignore[no-any-return]
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 def test_a_whole_review_round(book: Path, tmp_path: Path) -> None:
@@ -133,9 +121,7 @@ def test_assigning_an_author_is_refused_then_forced(book: Path) -> None:
     path = book / "contributors.yaml"
     path.write_text(path.read_text().replace("roles: [academic, editor]",
                                              "roles: [academic, editor, reviewer]"))
-    refused = run(book, "review", "assign", "intro", "ada-editor")
-    assert refused.exit_code == 1
-    assert refused.stderr == (
+    assert refusal(book, "review", "assign", "intro", "ada-editor") == (
         "Error: 'ada-editor' is an author of chapter 'intro' and cannot review it. Choose "
         "another reviewer, or add --force to assign them anyway (recorded as forced).\n")
     forced = run(book, "review", "assign", "intro", "ada-editor", "--force")
@@ -160,9 +146,7 @@ def test_a_report_must_be_text(book: Path, tmp_path: Path) -> None:
 
 
 def test_decide_needs_a_chapter_in_review(book: Path) -> None:
-    result = run(book, "review", "decide", "intro", "accept")
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(book, "review", "decide", "intro", "accept") == (
         "Error: Chapter 'intro' is 'draft', not in review: there is no round to decide. Send "
         "it to review first with `anthology mark intro review`.\n")
 

@@ -9,19 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
+from tests.commandline import run
 from tests.submissions import conftest as git_fixtures
 from tests.submissions.gitbook import BEN, chapter_text, commit, git
 
 # The real repositories of tests/submissions, with git isolated from the user's configuration.
 history_book = git_fixtures.history_book
 isolated_git = git_fixtures.isolated_git
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 def short(book: Path, rev: str) -> str:

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
 from anthology.core.config import load_book
+from tests.commandline import refusal, run
 
 TODAY = "2026-10-20"
 
@@ -27,10 +26,6 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     gitconfig.write_text("[user]\n\tname = Git Editor\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 def snapshot(book: Path) -> dict[str, str]:
@@ -116,9 +111,7 @@ def test_contributor_edit_keeps_other_fields(small_book: Path) -> None:
 
 def test_contributor_remove(small_book: Path) -> None:
     before = snapshot(small_book)
-    refused = run(small_book, "contributor", "remove", "ben-writer")
-    assert refused.exit_code == 1
-    assert refused.stderr == (
+    assert refusal(small_book, "contributor", "remove", "ben-writer") == (
         "Error: Cannot remove 'ben-writer': they are an author of the chapter 'peer'. Take them "
         "off with `anthology chapter edit CHAPTER --author ...` first, or remove the chapter.\n")
     assert snapshot(small_book) == before
@@ -199,9 +192,7 @@ def test_chapter_edit_move_remove(small_book: Path) -> None:
         "Peer Support Now", 700, "2026-12-01")
     moved = run(small_book, "chapter", "move", "peer", "--before", "intro")
     assert moved.stdout == "Moved 'peer' to place 1: peer, intro.\n"
-    refused = run(small_book, "chapter", "remove", "intro")
-    assert refused.exit_code == 1
-    assert refused.stderr == (
+    assert refusal(small_book, "chapter", "remove", "intro") == (
         "Error: Chapter 'intro' is 'draft': removing it would lose its history. Mark it "
         "withdrawn instead (`anthology mark intro withdrawn`), or add --force to remove it "
         "anyway.\n")
@@ -252,25 +243,23 @@ def test_mark_refused_then_forced(small_book: Path) -> None:
     assert "forced: true" in (small_book / "chapters.yaml").read_text()
 
 
+THE_STATES = ("The states are: proposed, invited, declined, agreed, abstract, draft, review, "
+              "revisions, accepted, copyedited, proofs, final, withdrawn.\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["mark", "pear", "agreed"], "Error: There is no chapter 'pear'. Did you mean 'peer'?\n"),
     (["mark", "peer", "agred"],
-     "Error: 'agred' is not a workflow state. Did you mean 'agreed'? The states are: proposed, "
-     "invited, declined, agreed, abstract, draft, review, revisions, accepted, copyedited, "
-     "proofs, final, withdrawn.\n"),
+     "Error: 'agred' is not a workflow state. Did you mean 'agreed'? " + THE_STATES),
     (["mark", "peer", "done"],
-     "Error: 'done' is not a workflow state. The states are: proposed, invited, declined, "
-     "agreed, abstract, draft, review, revisions, accepted, copyedited, proofs, final, "
-     "withdrawn.\n"),
+     "Error: 'done' is not a workflow state. " + THE_STATES),
     (["mark", "peer", "agreed", "--date", "2026-02-30"],
      "Error: '2026-02-30' is not a date. Write it as YYYY-MM-DD, for example 2026-05-01.\n"),
     (["mark", "peer", "agreed", "--date", "20/10/2026"],
      "Error: '20/10/2026' is not a date. Write it as YYYY-MM-DD, for example 2026-05-01.\n"),
     (["history", "intra"], "Error: There is no chapter 'intra'. Did you mean 'intro'?\n"),
     (["status", "--state", "drafts"],
-     "Error: 'drafts' is not a workflow state. Did you mean 'draft'? The states are: proposed, "
-     "invited, declined, agreed, abstract, draft, review, revisions, accepted, copyedited, "
-     "proofs, final, withdrawn.\n"),
+     "Error: 'drafts' is not a workflow state. Did you mean 'draft'? " + THE_STATES),
     (["status", "--author", "ben"],
      "Error: There is no contributor 'ben'. Run `anthology contributor list` to see who is in "
      "the book.\n"),

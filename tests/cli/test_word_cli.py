@@ -7,17 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from anthology.cli import cli
+from tests.commandline import refusal, run
 from tests.submissions.gitbook import git, isolate_git
 from tests.word.docxmaker import Docx, cahn, sample_docx, work
 
 TODAY = "2026-12-07"
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 @pytest.fixture
@@ -191,9 +188,7 @@ def test_a_submission_from_someone_else_with_force(book: Path, mail: Path) -> No
 
 def test_uncommitted_changes_to_the_chapter_are_refused(book: Path, mail: Path) -> None:
     (book / "chapters/02-peer.md").write_text("the editor's own start\n", encoding="utf-8")
-    result = run(book, "submit", "peer", str(mail / "peer.md"))
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(book, "submit", "peer", str(mail / "peer.md")) == (
         "Error: chapters/02-peer.md has changes not yet committed; the submission would mix "
         "them with the contributor's text. Commit them (git commit) or put them aside (git "
         "stash), then submit again. Nothing was changed.\n")
@@ -208,9 +203,7 @@ def test_outside_git_nothing_is_changed(tmp_path: Path, monkeypatch: pytest.Monk
     isolate_git(monkeypatch, tmp_path / "home")
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     root = write_book(tmp_path / "plain")
-    result = run(root, "submit", "peer", str(mail / "peer.md"))
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(root, "submit", "peer", str(mail / "peer.md")) == (
         f"Error: {root} is not a git repository, and a submission is recorded as a commit. "
         "Make it one first: git init && git add -A && git commit -m \"Start the book\". "
         "Nothing was changed.\n")

@@ -53,21 +53,6 @@ def test_fenced_raw_tex_is_left_out_with_one_finding_each_and_the_table_after_it
         "style should do what it does. [markdown.raw-tex]"]
 
 
-def test_other_raw_tex_is_one_finding_per_command_with_a_count(tmp_path: Path) -> None:
-    text = ("A \\gref{a}{b} and \\gref{c}{d}.\n\nMore \\gref{e}{f}, \\alpha.\n\n"
-            "\\begin{align}\nx &= 1\n\\end{align}\n")
-    ast, found, _ = read(text, tmp_path)
-    assert stringify(ast["blocks"]) == "A and . More , ."
-    assert found == [
-        f"chapters/x.md:1: warning: uses the LaTeX command \\gref 3 times (first here), which the "
-        f"book does not print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
-        f"chapters/x.md:3: warning: uses the LaTeX command \\alpha, which the book does not "
-        f"print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
-        "chapters/x.md:5: warning: uses the LaTeX environment align, which the book does not "
-        "print: it is left out. Write the equation as Markdown maths: $$\\begin{aligned} ... "
-        "\\end{aligned}$$. [markdown.raw-tex]"]
-
-
 def test_latex_commands_with_a_meaning(tmp_path: Path) -> None:
     text = ("\\mainmatter\n\nOne\\index{peer support} two.\n\n\\newpage\n\n\\noindent Three.\n\n"
             "```{=latex}\n\\clearpage\n```\n\nFour.\n")
@@ -147,24 +132,41 @@ def test_bookdown_and_pandoc_crossref_references_resolve(tmp_path: Path) -> None
     assert stringify(each(ast, "Table")[0]["c"][1][1]) == "Table 2.1 The ladder."
 
 
-def test_missing_references_are_reported_in_the_syntax_written(tmp_path: Path) -> None:
-    text = ("See \\@ref(fig:gone) and \\@ref(nowhere) and @tbl:none.\n\n"
-            "Again \\@ref(fig:gone).\n")
+@pytest.mark.parametrize(("text", "printed", "findings"), [
+    pytest.param(
+        "A \\gref{a}{b} and \\gref{c}{d}.\n\nMore \\gref{e}{f}, \\alpha.\n\n"
+        "\\begin{align}\nx &= 1\n\\end{align}\n",
+        "A and . More , .",
+        [f"chapters/x.md:1: warning: uses the LaTeX command \\gref 3 times (first here), which "
+         f"the book does not print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
+         f"chapters/x.md:3: warning: uses the LaTeX command \\alpha, which the book does not "
+         f"print: it is left out. {RAW_TEX_HINT} [markdown.raw-tex]",
+         "chapters/x.md:5: warning: uses the LaTeX environment align, which the book does not "
+         "print: it is left out. Write the equation as Markdown maths: $$\\begin{aligned} ... "
+         "\\end{aligned}$$. [markdown.raw-tex]"],
+        id="other-raw-tex-one-finding-per-command-with-a-count"),
+    pytest.param(
+        "See \\@ref(fig:gone) and \\@ref(nowhere) and @tbl:none.\n\nAgain \\@ref(fig:gone).\n",
+        "See ?? and ?? and ??. Again ??.",
+        ["chapters/x.md:1: error: refers to \\@ref(fig:gone), but this chapter has no figure "
+         "with the label 'fig:gone'. Give the figure that label, for example (\\#fig:gone) at "
+         "the start of its caption, or {#fig:gone} after it. [crossref.missing]",
+         "chapters/x.md:1: error: refers to \\@ref(nowhere), but this chapter has no section "
+         "with the label 'nowhere'. Give the section that label, for example ## Title "
+         "{#nowhere}. [crossref.missing]",
+         "chapters/x.md:1: error: refers to @tbl:none, but this chapter has no table with the "
+         "label 'tbl:none'. Give the table that label, for example {#tbl:none} after it. "
+         "[crossref.missing]",
+         "chapters/x.md:3: error: refers to \\@ref(fig:gone), but this chapter has no figure "
+         "with the label 'fig:gone'. Give the figure that label, for example (\\#fig:gone) at "
+         "the start of its caption, or {#fig:gone} after it. [crossref.missing]"],
+        id="missing-references-in-the-syntax-written"),
+])
+def test_what_is_left_out_or_missing_is_reported(tmp_path: Path, text: str, printed: str,
+                                                 findings: list[str]) -> None:
     ast, found, _ = read(text, tmp_path)
-    assert stringify(ast["blocks"]) == "See ?? and ?? and ??. Again ??."
-    assert found == [
-        "chapters/x.md:1: error: refers to \\@ref(fig:gone), but this chapter has no figure "
-        "with the label 'fig:gone'. Give the figure that label, for example (\\#fig:gone) at "
-        "the start of its caption, or {#fig:gone} after it. [crossref.missing]",
-        "chapters/x.md:1: error: refers to \\@ref(nowhere), but this chapter has no section "
-        "with the label 'nowhere'. Give the section that label, for example ## Title "
-        "{#nowhere}. [crossref.missing]",
-        "chapters/x.md:1: error: refers to @tbl:none, but this chapter has no table with the "
-        "label 'tbl:none'. Give the table that label, for example {#tbl:none} after it. "
-        "[crossref.missing]",
-        "chapters/x.md:3: error: refers to \\@ref(fig:gone), but this chapter has no figure "
-        "with the label 'fig:gone'. Give the figure that label, for example (\\#fig:gone) at "
-        "the start of its caption, or {#fig:gone} after it. [crossref.missing]"]
+    assert stringify(ast["blocks"]) == printed
+    assert found == findings
 
 
 def test_missing_figure_made_by_a_code_block(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from anthology.cli import cli
 from anthology.core.config import load_book
 from anthology.outputs.delivery import GitState, checksums, git_state, package_version, write_zip
 from anthology.outputs.offprints.write import chapter_page_spans
+from tests.bookdata import chapters_yaml, intro, peer
 from tests.conftest import BOOK_YAML, write_book
 from tests.render.conftest import EPOCH, copy_sample
 
@@ -263,24 +264,10 @@ def _passing_epubcheck(epub: Path) -> object:
     return EpubCheck(True, True, "5.3.0", (), "Messages: 0 fatals / 0 errors")
 
 
-FINAL_CHAPTERS = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: final
-    history:
-      - {date: 2026-05-01, state: final, by: Ada Editor}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer]
-    file: chapters/02-peer.md
-    status: withdrawn
-    history:
-      - {date: 2026-01-10, state: withdrawn, by: Ada Editor}
-"""
+FINAL_CHAPTERS = chapters_yaml(
+    intro("final", "{date: 2026-05-01, state: final, by: Ada Editor}"),
+    peer("withdrawn", "{date: 2026-01-10, state: withdrawn, by: Ada Editor}"),
+)
 
 
 @pytest.mark.slow

@@ -7,16 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
 from anthology.engines.pandoc import pandoc_path
 from anthology.outputs.chapterdoc import core_properties
+from tests.commandline import refusal, run
 from tests.pdftext import font_names, pdf_text
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 def docx_text(path: Path) -> str:
@@ -49,9 +44,7 @@ def test_a_chapter_in_word_has_the_books_citations_notes_and_real_dates(
 
 
 def test_a_chapter_without_its_text_or_without_a_name_is_refused(small_book: Path) -> None:
-    result = run(small_book, "build", "chapter", "peer")
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(small_book, "build", "chapter", "peer") == (
         "Error: Chapter 'peer' has no text yet (chapters/02-peer.md), so there is nothing to "
         "build. Add its file (`anthology submit` takes one that came by e-mail), then build "
         "again.\n")

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from anthology.cli import cli
 from anthology.outputs.book.html import chapter_sections
+from tests.commandline import run
 from tests.conftest import INTRO_MD, write_book
 from tests.render.conftest import Built, build, epubcheck
 
@@ -104,7 +103,7 @@ def test_the_epub_has_mathml_with_its_tex_as_alttext_and_passes_epubcheck(
 def test_check_reports_a_formula_that_cannot_be_typeset(tmp_path: Path) -> None:
     root = write_book(tmp_path / "book", {"chapters/01-intro.md": INTRO_MD + (
         "\nFine $x^2$, then\n\n$$\n\\alpha +\n\\includegraphics{/etc/passwd}\n$$\n")})
-    result = CliRunner().invoke(cli, ["--book", str(root), "check", "-q"])
+    result = run(root, "check", "-q")
     assert result.exit_code == 1
     assert result.stdout == (
         "chapters/01-intro.md:16:1: error: has a formula that cannot be printed: $\\alpha + "
@@ -119,7 +118,7 @@ def test_check_reports_a_formula_in_the_abstract_at_its_line(tmp_path: Path) -> 
     root = write_book(tmp_path / "book", {"chapters/01-intro.md": INTRO_MD.replace(
         "abstract: What this small book is about.",
         "abstract: What this small book is about, $\\sqrt{2}$ and $\\ce{H2O}$.")})
-    result = CliRunner().invoke(cli, ["--book", str(root), "check", "-q"])
+    result = run(root, "check", "-q")
     assert result.stdout == (
         "chapters/01-intro.md:4: error: has a formula that cannot be printed: $\\ce{H2O}$ uses "
         "\\ce, which the maths typesetter does not know. The PDF shows its TeX in a box "

@@ -22,6 +22,7 @@ from anthology.outputs.offprints.write import (
     initials_name,
     write_offprints,
 )
+from tests.commandline import run
 from tests.render.conftest import EPOCH, Built
 
 
@@ -118,7 +119,7 @@ def test_spans_follow_one_another(built_sample: Built) -> None:
 
 
 def test_unknown_target_is_a_usage_error(small_book: Path) -> None:
-    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "pfd"])
+    result = run(small_book, "build", "pfd")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.endswith(
@@ -135,7 +136,7 @@ def test_unknown_target_is_a_usage_error(small_book: Path) -> None:
              "offprint.\n"),
 ])
 def test_unknown_offprint_chapter(small_book: Path, ident: str, message: str) -> None:
-    result = CliRunner().invoke(cli, ["--book", str(small_book), "build", "offprints", ident])
+    result = run(small_book, "build", "offprints", ident)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == message

@@ -10,6 +10,7 @@ from typing import Any
 
 import pydyf
 import pytest
+import weasyprint
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -187,45 +188,48 @@ def test_patches_are_installed_once() -> None:
     assert current() == installed
 
 
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source"])
-def test_fast_write_declines_another_pydyf(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
-    if change == "version":
-        monkeypatch.setattr(pydyf, "__version__", "0.14.0")
-    else:
-        monkeypatch.setattr(pdfwrite, "SOURCE", "0" * 64)
-    patches.install()
-    assert pydyf.PDF.write is ORIGINAL_WRITE
+def another_weasyprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+
+
+def another_source(module: Any) -> Any:
+    """A change to the upstream code `module`'s patch replaces."""
+    return lambda monkeypatch: monkeypatch.setattr(module, "SOURCE", "0" * 64)
+
+
+# Each patch's function in place after `patches.install()`, and the one it would replace.
+IN_PLACE = {
+    "pdfwrite": lambda: (pydyf.PDF.write, ORIGINAL_WRITE),
+    "fasttext": lambda: (text.draw_first_line, original_draw_first_line()),
+    "computedstyle": lambda: (css.ComputedStyle.__missing__, original_missing()),
+    "normalflow": lambda: (boxes.Box.is_in_normal_flow, original_normal_flow()),
+}
 
 
 @pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "glyph layout"])
-def test_fast_text_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                               change: str) -> None:
-    import weasyprint
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(fasttext, "SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x"))
+@pytest.mark.parametrize(("patch", "change"), [
+    pytest.param("pdfwrite", lambda monkeypatch: monkeypatch.setattr(
+        pydyf, "__version__", "0.14.0"), id="pdfwrite-another-pydyf"),
+    pytest.param("pdfwrite", another_source(pdfwrite), id="pdfwrite-another-source"),
+    pytest.param("fasttext", another_weasyprint, id="fasttext-another-weasyprint"),
+    pytest.param("fasttext", another_source(fasttext), id="fasttext-another-source"),
+    pytest.param("fasttext", lambda monkeypatch: monkeypatch.setattr(
+        fasttext, "GLYPH_INFO", struct.Struct("=Iiiii4x")), id="fasttext-another-glyph-layout"),
+    pytest.param("computedstyle", another_weasyprint, id="computedstyle-another-weasyprint"),
+    pytest.param("computedstyle", another_source(computedstyle),
+                 id="computedstyle-another-source"),
+    pytest.param("normalflow", another_weasyprint, id="normalflow-another-weasyprint"),
+    pytest.param("normalflow", another_source(normalflow), id="normalflow-another-source"),
+    pytest.param("normalflow", lambda monkeypatch: monkeypatch.setattr(
+        boxes.TextBox, "is_floated", lambda box: False, raising=False),
+        id="normalflow-a-box-of-its-own"),
+])
+def test_a_patch_declines_code_it_was_not_written_for(monkeypatch: pytest.MonkeyPatch,
+                                                      patch: str, change: Any) -> None:
+    change(monkeypatch)
     patches.install()
-    assert text.draw_first_line is original_draw_first_line()
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source"])
-def test_fast_missing_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                  change: str) -> None:
-    import weasyprint
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    else:
-        monkeypatch.setattr(computedstyle, "SOURCE", "0" * 64)
-    patches.install()
-    assert css.ComputedStyle.__missing__ is original_missing()
+    installed, original = IN_PLACE[patch]()
+    assert installed is original
 
 
 @pytest.mark.usefixtures("unpatched")
@@ -363,22 +367,6 @@ def test_with_the_switch_off_nothing_is_installed(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv(patches.SWITCH, "without:pdfwrite")
     assert patches.install() == frozenset(patches.NAMES) - {"pdfwrite"}
     assert pydyf.PDF.write is ORIGINAL_WRITE
-
-
-@pytest.mark.usefixtures("unpatched")
-@pytest.mark.parametrize("change", ["version", "source", "a box of its own"])
-def test_normal_flow_declines_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
-                                                 change: str) -> None:
-    import weasyprint
-
-    if change == "version":
-        monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    elif change == "source":
-        monkeypatch.setattr(normalflow, "SOURCE", "0" * 64)
-    else:
-        monkeypatch.setattr(boxes.TextBox, "is_floated", lambda box: False, raising=False)
-    patches.install()
-    assert boxes.Box.is_in_normal_flow is original_normal_flow()
 
 
 def test_normal_flow_answers_as_weasyprint() -> None:

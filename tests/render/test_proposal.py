@@ -19,6 +19,7 @@ from anthology.cli import cli
 from anthology.core.config import load_book
 from anthology.engines import pandoc
 from anthology.outputs.proposal import build_proposal, md
+from tests.commandline import run
 from tests.conftest import CHAPTERS_YAML
 from tests.render.conftest import EPOCH, epubcheck
 
@@ -157,7 +158,7 @@ def test_a_book_can_override_the_template(proposal_book: Path) -> None:
 
 def test_errors_in_the_prose_stop_the_proposal(proposal_book: Path) -> None:
     (proposal_book / "proposal" / "02-bad.md").write_bytes(b"# Aims\n\nBad \x00 byte\n")
-    result = CliRunner().invoke(cli, ["--book", str(proposal_book), "build", "proposal"])
+    result = run(proposal_book, "build", "proposal")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.endswith(

@@ -7,42 +7,23 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from anthology.cli import cli
 from anthology.outputs.reviewcopy import with_line_numbers
+from tests.bookdata import DRAFTED, RITA_REVIEWER, chapters_yaml, intro, peer
+from tests.commandline import refusal, run
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 from tests.pdftext import pdf_text
 
 CONTRIBUTORS = CONTRIBUTORS_YAML.replace(
     "    affiliation: Mind in Leeds\n",
-    "    affiliation: Mind in Leeds\n    orcid: 0000-0002-1825-0097\n") + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-"""
+    "    affiliation: Mind in Leeds\n    orcid: 0000-0002-1825-0097\n") + RITA_REVIEWER
 
-CHAPTERS = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer]
-    file: chapters/02-peer.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-    reviews:
-      - {reviewer: rita-reviewer, round: 1, blind: double, assigned: 2026-05-02}
-"""
+CHAPTERS = chapters_yaml(
+    intro("draft", DRAFTED),
+    peer("draft", DRAFTED, more="    reviews:\n      - {reviewer: rita-reviewer, round: 1, "
+         "blind: double, assigned: 2026-05-02}\n"),
+)
 
 PEER = """\
 ---
@@ -75,10 +56,6 @@ WARNING = (
     "the copy as it is if that is acceptable. [review.identifying]\n")
 
 
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result, Result]:
     book = write_book(tmp_path_factory.mktemp("review") / "book", {
@@ -89,14 +66,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result, Resul
     return book, pdf, docx
 
 
-def expected_stderr() -> str:
-    return (WARNING +
-            "chapters/02-peer.md:16: info: left out of the double-blind copy: "
-            "'Acknowledgements'. Nothing to do: the book keeps it. [review.removed]\n"
-            "chapters/02-peer.md:20: info: left out of the double-blind copy: 'This work was "
-            "supported by the Leverhulme Trust (grant…'. Nothing to do: the book keeps it. "
-            "[review.removed]\n"
-            "1 problem (1 warning, 2 notes) in 1 file.\n")
+def assert_built_with_warnings(result: Result) -> None:
+    """The copy was made, with the one warning and the two sections left out said."""
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        WARNING +
+        "chapters/02-peer.md:16: info: left out of the double-blind copy: "
+        "'Acknowledgements'. Nothing to do: the book keeps it. [review.removed]\n"
+        "chapters/02-peer.md:20: info: left out of the double-blind copy: 'This work was "
+        "supported by the Leverhulme Trust (grant…'. Nothing to do: the book keeps it. "
+        "[review.removed]\n"
+        "1 problem (1 warning, 2 notes) in 1 file.\n")
 
 
 @pytest.mark.slow
@@ -105,8 +85,7 @@ def test_the_pdf_names_the_author_only_where_the_warning_said(
     import pikepdf
 
     book, result, _ = built
-    assert result.exit_code == 0, result.output
-    assert result.stderr == expected_stderr()
+    assert_built_with_warnings(result)
     assert re.fullmatch(r"Wrote build/reviews/peer-round-1\.pdf \(double-blind, review round "
                         r"1; 1 page, \d+ lines numbered\)\n", result.stdout)
     path = book / "build/reviews/peer-round-1.pdf"
@@ -176,8 +155,7 @@ def test_pdf_line_numbers_sit_on_the_lines_they_number(
 def test_the_docx_names_the_author_only_where_the_warning_said(
         built: tuple[Path, Result, Result]) -> None:
     book, _, result = built
-    assert result.exit_code == 0, result.output
-    assert result.stderr == expected_stderr()
+    assert_built_with_warnings(result)
     assert result.stdout == "Wrote build/reviews/peer-round-1.docx (double-blind, review " \
                             "round 1)\n"
     path = book / "build/reviews/peer-round-1.docx"
@@ -207,9 +185,7 @@ def test_a_single_blind_copy_keeps_the_authors(make_book) -> None:  # type: igno
 
 
 def test_a_review_copy_needs_a_draft(small_book: Path) -> None:
-    result = run(small_book, "build", "review", "peer")
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert refusal(small_book, "build", "review", "peer") == (
         "Error: Chapter 'peer' has no draft to review yet (chapters/02-peer.md). Add its file "
         "and mark it draft, then build the review copy.\n")
 

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
+from tests.commandline import run
 from tests.submissions.gitbook import (
     ADA,
     BEN,
@@ -45,10 +44,6 @@ def book(make_book: Callable[..., Path], tmp_path: Path,
     commit(root, "Subtitle", ADA, "2026-02-03",
            {"book.yaml": book_yaml.replace("For Tests", "For Tests Only")})
     return root
-
-
-def run(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(root), *args])
 
 
 def test_text_flags_outsiders_changing_the_editors_files(book: Path) -> None:

@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from anthology.cli import cli
 from anthology.core.terminal import safe_for_terminal
+from tests.commandline import run
 from tests.submissions.gitbook import chapter_text, commit, init_repo, isolate_git
 
 SEQUENCES = {
@@ -63,10 +62,6 @@ def hostile_book(make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         commit(book, f"Message {kind} {sequence}", (f"Eve {sequence} {kind}", "eve@example.com"),
                f"2026-02-{day}", {"chapters/01-intro.md": text})
     return book
-
-
-def run(book: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--book", str(book), *args])
 
 
 def test_git_authors_reach_the_terminal_visibly(hostile_book: Path) -> None:

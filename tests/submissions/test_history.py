@@ -73,11 +73,15 @@ def test_attribution(small_book: Path, chapter: str, email: str,
     assert attribute(book, book.chapter(chapter), email) == expected
 
 
+def peer_ending(book_dir: Path, ending: str) -> dict[str, str]:
+    """The peer chapter with its text's 'more.' changed to `ending`, as `commit` takes files."""
+    path = "chapters/02-peer-support.md"
+    return {path: (book_dir / path).read_text(encoding="utf-8").replace("more.", ending)}
+
+
 def test_last_submissions_skip_editors_copyedits(history_book: Path) -> None:
     book = load_book(history_book)
-    commit(history_book, "Copyedit peer", ADA, "2026-02-08",
-           {"chapters/02-peer-support.md": (history_book / "chapters/02-peer-support.md")
-            .read_text(encoding="utf-8").replace("more.", "more")})
+    commit(history_book, "Copyedit peer", ADA, "2026-02-08", peer_ending(history_book, "more"))
     latest = last_submissions(book)
     assert {k: (v.date.date().isoformat(), v.author_name, v.message)
             for k, v in latest.items()} == {
@@ -89,9 +93,7 @@ def test_last_submissions_skip_outsiders(history_book: Path) -> None:
     from tests.submissions.gitbook import ZED
 
     book = load_book(history_book)
-    commit(history_book, "Improve peer", ZED, "2026-02-09",
-           {"chapters/02-peer-support.md": (history_book / "chapters/02-peer-support.md")
-            .read_text(encoding="utf-8").replace("more.", "more!")})
+    commit(history_book, "Improve peer", ZED, "2026-02-09", peer_ending(history_book, "more!"))
     latest = last_submissions(book)
     assert (latest["peer"].author_name, latest["peer"].message) == ("Ben Writer", "Revise peer")
 

@@ -12,46 +12,28 @@ from anthology.core.errors import ConfigError
 from anthology.core.model import Review, Status
 from anthology.editorial.tracking import reviews
 from anthology.editorial.tracking.reviewing import assign_review, record_review
+from tests.bookdata import (
+    DRAFTED,
+    RITA_REVIEWER,
+    chapter,
+    chapters_yaml,
+    contributor,
+    intro,
+    peer,
+)
 from tests.conftest import CONTRIBUTORS_YAML, write_book
 
 TODAY = dt.date(2026, 6, 1)
 
-REVIEWERS = CONTRIBUTORS_YAML + """\
-  - id: rita-reviewer
-    name: Rita Reviewer
-    emails: [rita@example.org]
-    roles: [reviewer]
-  - id: cora-author
-    name: Cora Author
-    emails: [cora@example.org]
-    roles: [academic, reviewer]
-"""
+REVIEWERS = CONTRIBUTORS_YAML + RITA_REVIEWER + contributor(
+    "cora-author", "Cora Author", "cora@example.org", "academic, reviewer")
 
 # Cora wrote 'peer' with Ben; Ben and Ada are reviewers too (for the conflict rules).
-CHAPTERS = """\
-format: 1
-chapters:
-  - id: intro
-    title: Introduction
-    authors: [ada-editor]
-    file: chapters/01-intro.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: peer
-    title: Peer Support
-    authors: [ben-writer, cora-author]
-    file: chapters/02-peer.md
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-  - id: third
-    title: A Third Chapter
-    authors: [ben-writer]
-    status: draft
-    history:
-      - {date: 2026-05-01, state: draft}
-"""
+CHAPTERS = chapters_yaml(
+    intro("draft", DRAFTED),
+    peer("draft", DRAFTED, authors="ben-writer, cora-author"),
+    chapter("third", "A Third Chapter", "ben-writer", "draft", DRAFTED),
+)
 
 
 @pytest.fixture
@@ -60,23 +42,31 @@ def book_dir(tmp_path: Path) -> Path:
                                           "chapters.yaml": CHAPTERS})
 
 
-def test_a_reviewer_cannot_review_their_own_chapter(book_dir: Path) -> None:
-    book = load_book(book_dir)
-    with pytest.raises(reviews.ReviewRefused) as caught:
-        reviews.assign(book, book.chapter("peer"), "cora-author", TODAY)
-    assert caught.value.message == (
+@pytest.mark.parametrize(("chapter", "reviewer", "message"), [
+    pytest.param(
+        "peer", "cora-author",
         "'cora-author' is an author of chapter 'peer' and cannot review it. Choose another "
-        "reviewer, or add --force to assign them anyway (recorded as forced).")
-
-
-def test_a_reviewer_cannot_review_a_coauthors_chapter(book_dir: Path) -> None:
-    book = load_book(book_dir)
-    with pytest.raises(reviews.ReviewRefused) as caught:
-        reviews.assign(book, book.chapter("third"), "cora-author", TODAY)
-    assert caught.value.message == (
+        "reviewer, or add --force to assign them anyway (recorded as forced).",
+        id="their-own-chapter"),
+    pytest.param(
+        "third", "cora-author",
         "'cora-author' wrote chapter 'peer' with 'ben-writer', an author of chapter 'third', "
         "and cannot review it. Choose another reviewer, or add --force to assign them anyway "
-        "(recorded as forced).")
+        "(recorded as forced).",
+        id="a-coauthors-chapter"),
+    pytest.param(
+        "peer", "ada-editor",
+        "'ada-editor' (Ada Editor) is not a reviewer. Give them the role with `anthology "
+        "contributor edit ada-editor --role reviewer` (keep their other roles too), then assign "
+        "again.",
+        id="only-reviewers-are-assigned"),
+])
+def test_an_assignment_is_refused(book_dir: Path, chapter: str, reviewer: str,
+                                  message: str) -> None:
+    book = load_book(book_dir)
+    with pytest.raises(reviews.ReviewRefused) as caught:
+        reviews.assign(book, book.chapter(chapter), reviewer, TODAY)
+    assert caught.value.message == message
 
 
 def test_forced_assignment_is_recorded_as_forced(book_dir: Path) -> None:
@@ -85,16 +75,6 @@ def test_forced_assignment_is_recorded_as_forced(book_dir: Path) -> None:
     assert "  reviews:\n      - {reviewer: cora-author, round: 1, blind: double, assigned: " \
            "2026-06-01, forced: true}\n" in (book_dir / "chapters.yaml").read_text()
     assert load_book(book_dir).chapter("third").reviews == (review,)
-
-
-def test_only_reviewers_are_assigned(book_dir: Path) -> None:
-    book = load_book(book_dir)
-    with pytest.raises(reviews.ReviewRefused) as caught:
-        reviews.assign(book, book.chapter("peer"), "ada-editor", TODAY)
-    assert caught.value.message == (
-        "'ada-editor' (Ada Editor) is not a reviewer. Give them the role with `anthology "
-        "contributor edit ada-editor --role reviewer` (keep their other roles too), then assign "
-        "again.")
 
 
 def test_rounds_follow_the_workflow() -> None:
@@ -127,23 +107,26 @@ def test_a_decision_needs_every_review(book_dir: Path) -> None:
     assert forced.chapter.history[-1].note == "Rejected after review round 1: Out of scope."
 
 
-def test_recording_twice_is_refused(book_dir: Path) -> None:
-    assign_review(book_dir, "intro", "rita-reviewer", TODAY)
-    record_review(book_dir, "intro", "rita-reviewer", "minor", TODAY)
-    with pytest.raises(reviews.ReviewRefused) as caught:
-        record_review(book_dir, "intro", "rita-reviewer", "major", TODAY)
-    assert caught.value.message == (
+@pytest.mark.parametrize(("recorded_first", "reviewer", "recommendation", "message"), [
+    pytest.param(
+        True, "rita-reviewer", "major",
         "The review of 'rita-reviewer' for round 1 of chapter 'intro' was recorded on "
-        "2026-06-01 (minor). To change it, edit its line under 'reviews:' in chapters.yaml.")
-
-
-def test_recording_an_unassigned_reviewer_is_refused(book_dir: Path) -> None:
-    assign_review(book_dir, "intro", "rita-reviewer", TODAY)
-    with pytest.raises(reviews.ReviewRefused) as caught:
-        record_review(book_dir, "intro", "ben-writer", "minor", TODAY)
-    assert caught.value.message == (
+        "2026-06-01 (minor). To change it, edit its line under 'reviews:' in chapters.yaml.",
+        id="recording-twice"),
+    pytest.param(
+        False, "ben-writer", "minor",
         "'ben-writer' is not assigned to round 1 of chapter 'intro'. Assigned: rita-reviewer. "
-        "Assign them first with `anthology review assign intro ben-writer`.")
+        "Assign them first with `anthology review assign intro ben-writer`.",
+        id="an-unassigned-reviewer"),
+])
+def test_a_recording_is_refused(book_dir: Path, recorded_first: bool, reviewer: str,
+                                recommendation: str, message: str) -> None:
+    assign_review(book_dir, "intro", "rita-reviewer", TODAY)
+    if recorded_first:
+        record_review(book_dir, "intro", "rita-reviewer", "minor", TODAY)
+    with pytest.raises(reviews.ReviewRefused) as caught:
+        record_review(book_dir, "intro", reviewer, recommendation, TODAY)
+    assert caught.value.message == message
 
 
 def test_hand_edits_survive_an_assignment(book_dir: Path) -> None:

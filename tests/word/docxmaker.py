@@ -22,6 +22,7 @@ NS = (f'xmlns:w="{W}" xmlns:r="{R}" '
       'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
       'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
       'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 # A 1x1 PNG.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQ"
                        "GAhKmMIQAAAABJRU5ErkJggg==")
@@ -211,35 +212,28 @@ class Docx:
                  'vnd.openxmlformats-package.relationships+xml"/>',
                  '<Default Extension="xml" ContentType="application/xml"/>']
         parts: dict[str, str | bytes] = {}
+        def add_part(rid: str, name: str, xml: str) -> None:
+            # Footnotes, comments and numbering: a part in word/ named for what it holds.
+            rels.append(f'<Relationship Id="{rid}" Type="{R}/{name}" Target="{name}.xml"/>')
+            types.append(f'<Override PartName="/word/{name}.xml" ContentType="application/'
+                         f'vnd.openxmlformats-officedocument.wordprocessingml.{name}+xml"/>')
+            parts[f"word/{name}.xml"] = XML_DECLARATION + xml
+
         if self.footnotes:
-            rels.append(f'<Relationship Id="rIdNotes" Type="{R}/footnotes" '
-                        'Target="footnotes.xml"/>')
-            types.append('<Override PartName="/word/footnotes.xml" ContentType="application/'
-                         'vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>')
-            parts["word/footnotes.xml"] = (
-                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {NS}>'
-                '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
-                '</w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p>'
-                '<w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
-                + "".join(self.footnotes) + "</w:footnotes>")
+            add_part("rIdNotes", "footnotes", (
+                f'<w:footnotes {NS}><w:footnote w:type="separator" w:id="-1"><w:p><w:r>'
+                '<w:separator/></w:r></w:p></w:footnote><w:footnote '
+                'w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+                '</w:r></w:p></w:footnote>' + "".join(self.footnotes) + "</w:footnotes>"))
         if self.comments:
-            rels.append(f'<Relationship Id="rIdComments" Type="{R}/comments" '
-                        'Target="comments.xml"/>')
-            types.append('<Override PartName="/word/comments.xml" ContentType="application/'
-                         'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/>')
-            parts["word/comments.xml"] = (
-                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments {NS}>'
-                + "".join(self.comments) + "</w:comments>")
+            add_part("rIdComments", "comments",
+                     f"<w:comments {NS}>" + "".join(self.comments) + "</w:comments>")
         if self.numbered:
-            rels.append(f'<Relationship Id="rIdNumbering" Type="{R}/numbering" '
-                        'Target="numbering.xml"/>')
-            types.append('<Override PartName="/word/numbering.xml" ContentType="application/'
-                         'vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>')
-            parts["word/numbering.xml"] = (
-                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering {NS}>'
-                '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
-                '<w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl></w:abstractNum>'
-                '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>')
+            add_part("rIdNumbering", "numbering", (
+                f'<w:numbering {NS}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0">'
+                '<w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl>'
+                '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+                '</w:numbering>'))
         for n, data in enumerate(self.images, start=1):
             rels.append(f'<Relationship Id="rIdImage{n}" Type="{R}/image" '
                         f'Target="media/image{n}.png"/>')
@@ -249,25 +243,25 @@ class Docx:
             f'<w:basedOn w:val="Normal"/><w:pPr><w:outlineLvl w:val="{n - 1}"/></w:pPr>'
             '</w:style>' for n in (1, 2, 3))
         parts["word/styles.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles {NS}>'
+            XML_DECLARATION + f'<w:styles {NS}>'
             '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/>'
             f'</w:style>{styles}<w:style w:type="paragraph" w:styleId="ListParagraph">'
             '<w:name w:val="List Paragraph"/></w:style>'
             '<w:style w:type="paragraph" w:styleId="FootnoteText"><w:name w:val="footnote text"/>'
             '</w:style></w:styles>')
         parts["word/document.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {NS}><w:body>'
+            XML_DECLARATION + f'<w:document {NS}><w:body>'
             + "".join(self.body) + "<w:sectPr/></w:body></w:document>")
         parts["word/_rels/document.xml.rels"] = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
+            XML_DECLARATION + '<Relationships xmlns='
             '"http://schemas.openxmlformats.org/package/2006/relationships">'
             + "".join(rels) + "</Relationships>")
         parts["_rels/.rels"] = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
+            XML_DECLARATION + '<Relationships xmlns='
             '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
             f'Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>')
         parts["[Content_Types].xml"] = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns='
+            XML_DECLARATION + '<Types xmlns='
             '"http://schemas.openxmlformats.org/package/2006/content-types">'
             + "".join(sorted(types, key=lambda t: not t.startswith("<Default")))
             + "</Types>")
