@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
 
 from anthology.cli import cli
 from anthology.watch import Built, Event, Failed, changed_files, snapshot, watch
 from tests.conftest import write_book
+from tests.pdftext import page_texts
 from tests.render.conftest import EPOCH
 
 
@@ -52,7 +52,7 @@ def watching(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
 
 
 def text_of(pdf: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    return "\n".join(page_texts(pdf))
 
 
 @pytest.mark.slow

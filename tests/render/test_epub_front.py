@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from anthology import __version__
 from anthology.cli import cli
 from anthology.outputs.epub.page_list import normal
+from tests.pdftext import page_texts
 from tests.render.conftest import EPOCH, Built
 
 pytestmark = pytest.mark.slow
@@ -149,8 +150,9 @@ def test_page_list_gives_every_printed_page_with_text(built_sample: Built) -> No
     labels = reader.page_labels
     # The print index's pages are not the EPUB's text: the EPUB's own index links its places.
     index_page = reader.get_destination_page_number(reader.named_destinations["book-index"])
-    with_text = [label for label, page in zip(labels[:index_page], reader.pages, strict=False)
-                 if label.isdigit() and page.extract_text().strip()]
+    with_text = [label for label, text in zip(labels[:index_page], page_texts(built_sample.pdf),
+                                              strict=False)
+                 if label.isdigit() and text.strip()]
     assert index_page < len(labels) and labels[index_page].isdigit()
     assert [label for _, label, _ in listed] == with_text
     for name, label, shown in listed:
@@ -164,8 +166,7 @@ def test_each_page_break_stands_before_the_words_that_begin_the_page(
         built_sample: Built) -> None:
     files = built_sample.epub_files()
     reader = PdfReader(built_sample.pdf)
-    texts = dict(zip(reader.page_labels, (p.extract_text() for p in reader.pages),
-                     strict=True))
+    texts = dict(zip(reader.page_labels, page_texts(built_sample.pdf), strict=True))
     checked = 0
     for name, data in files.items():
         if not name.startswith("EPUB/text/ch"):

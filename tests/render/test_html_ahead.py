@@ -17,6 +17,7 @@ from anthology.editorial.checks.runner import check_book, run_checks
 from anthology.engines import pandoc
 from anthology.outputs.book import html
 from tests.builds.test_incremental import pdf_build
+from tests.pdftext import page_texts
 from tests.render.test_epub_ahead import checked_for_build, parted  # noqa: F401  (a fixture)
 from tests.render.test_epub_incremental import cached, pandoc_epubs
 
@@ -58,8 +59,6 @@ def test_a_cold_build_in_threads_gives_the_pdf_of_a_build_made_in_one(
         parted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     import shutil
 
-    from pypdf import PdfReader
-
     twin = tmp_path / "twin"
     shutil.copytree(parted, twin)
     in_workers = pdf_build(parted, monkeypatch)  # checked in 2 threads, HTML made there
@@ -67,8 +66,7 @@ def test_a_cold_build_in_threads_gives_the_pdf_of_a_build_made_in_one(
     run_checks(load_book(twin), cache=cache_of(twin), jobs=1)  # no HTML ahead
     assert cached(twin, "html") == set()
     here = pdf_build(twin, monkeypatch)
-    assert [p.extract_text() for p in PdfReader(in_workers).pages] == [
-        p.extract_text() for p in PdfReader(here).pages]
+    assert page_texts(in_workers) == page_texts(here)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

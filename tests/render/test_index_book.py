@@ -23,6 +23,7 @@ import pytest
 from anthology.chapters.document import each, stringify
 from anthology.chapters.maths import FONT_SIZE, measure_of
 from tests.books import Snapshot
+from tests.pdftext import page_texts
 from tests.render.conftest import Built, build
 
 pytestmark = pytest.mark.slow
@@ -52,8 +53,8 @@ class Located:
     target: int  # the physical page (from 0) the link goes to
 
 
-def index_links(pdf: Path, measure: float) -> tuple[list[Located], pypdf.PdfReader, int]:
-    """The index's links, the reader, and the physical page of the body's page 1 (`measure`:
+def index_links(pdf: Path, measure: float) -> tuple[list[Located], int]:
+    """The index's links and the physical page of the body's page 1 (`measure`:
     the width of the text, in points)."""
     reader = pypdf.PdfReader(pdf)
     dests = {name: reader.get_destination_page_number(d)
@@ -101,7 +102,7 @@ def index_links(pdf: Path, measure: float) -> tuple[list[Located], pypdf.PdfRead
             for link, printed in zip(on_line, numbers, strict=True):
                 anchor = str(link["/Dest"])
                 located.append(Located(int(printed), anchor, dests[anchor]))
-    return located, reader, body_first
+    return located, body_first
 
 
 def pdf_problems(built: Built) -> tuple[int, list[str], dict[str, int]]:
@@ -110,10 +111,11 @@ def pdf_problems(built: Built) -> tuple[int, list[str], dict[str, int]]:
     measure = measure_of(page.width, page.inner, page.outer)
     # The sample's royal octavo: 156 mm less 20 mm and 16 mm of margins, in em of 10 pt.
     assert measure == pytest.approx((156 - 20 - 16) * 72 / 25.4 / FONT_SIZE)
-    located, reader, body_first = index_links(built.pdf, measure * FONT_SIZE)
+    located, body_first = index_links(built.pdf, measure * FONT_SIZE)
     marked = marked_texts(built)
     problems = []
     pages = {}
+    texts = page_texts(built.pdf)
     for loc in located:
         pages[loc.anchor] = loc.printed
         if loc.target != body_first + loc.printed - 1:
@@ -122,7 +124,7 @@ def pdf_problems(built: Built) -> tuple[int, list[str], dict[str, int]]:
         text = marked.get(loc.anchor)
         if text is None:
             problems.append(f"{loc.anchor}: no such mark")
-        elif text and _fold(text) not in _fold(reader.pages[loc.target].extract_text()):
+        elif text and _fold(text) not in _fold(texts[loc.target]):
             problems.append(f"{loc.anchor}: '{text}' is not on page {loc.printed}")
     return len(located), problems, pages
 
@@ -131,7 +133,7 @@ def test_the_release_pdf_index_points_at_the_marked_pages(built_sample: Built) -
     count, problems, _ = pdf_problems(built_sample)
     assert problems == []
     assert count >= 95  # the marks fall on fewer pages where a table moves after its text
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(built_sample.pdf).pages[-4:])
+    text = "\n".join(page_texts(built_sample.pdf)[-4:])
     assert "Goffman, Erving," in text
     assert re.search(r"service users\.\s+See\s+people\s+who\s+use\s+services", text)
     assert re.search(r"tokenism, \d+\.\s+See\s+also\s+ladder\s+of\s+participation", text)

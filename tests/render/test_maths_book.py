@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from anthology.outputs.book.html import chapter_sections
 from tests.commandline import run
 from tests.conftest import INTRO_MD, write_book
+from tests.pdftext import page_texts
 from tests.render.conftest import Built, build, epubcheck
 
 MATHS_MD = INTRO_MD + r"""
@@ -43,7 +44,7 @@ def built_maths(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def chapter_page(built: Built) -> str:
-    pages = [page.extract_text() for page in PdfReader(built.pdf).pages]
+    pages = page_texts(built.pdf)
     return " ".join(next(text for text in pages if "Einstein" in text).split())
 
 

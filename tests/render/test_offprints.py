@@ -23,6 +23,7 @@ from anthology.outputs.offprints.write import (
     write_offprints,
 )
 from tests.commandline import run
+from tests.pdftext import page_texts
 from tests.render.conftest import EPOCH, Built
 
 
@@ -75,6 +76,7 @@ def _folios(text: str) -> set[int]:
 def test_printed_page_range_is_the_pages_the_chapter_occupies(built_sample: Built,
                                                               offprints: list[Offprint]) -> None:
     book_pdf = PdfReader(built_sample.pdf)
+    book_texts = page_texts(built_sample.pdf)
     destinations = {name: book_pdf.get_destination_page_number(d)
                     for name, d in book_pdf.named_destinations.items()}
     assert [o.path.name for o in offprints] == [
@@ -86,20 +88,20 @@ def test_printed_page_range_is_the_pages_the_chapter_occupies(built_sample: Buil
         assert span.first_index == destinations[f"chapter-{offprint.number}"]
         for index in range(span.first_index + 1, span.last_index + 1):
             folio = span.first_page + index - span.first_index
-            assert folio in _folios(book_pdf.pages[index].extract_text()), (offprint, index)
+            assert folio in _folios(book_texts[index]), (offprint, index)
         # The page after the range is blank or opens something else.
         after = span.last_index + 1
         if after < len(book_pdf.pages) and after not in destinations.values():
-            assert not book_pdf.pages[after].extract_text().strip()
+            assert not book_texts[after].strip()
         reader = PdfReader(offprint.path)
+        texts = page_texts(offprint.path)
         assert len(reader.pages) == COVER_PAGES + span.last_index - span.first_index + 1
-        cover = " ".join(reader.pages[0].extract_text().split())
+        cover = " ".join(texts[0].split())
         assert f"pp. {span.first_page}–{span.last_page}." in cover
         assert "".join(offprint.citation.split()) in "".join(cover.split())
         # Same pages as the book, labelled with the book's folios.
         for k in range(COVER_PAGES, len(reader.pages)):
-            assert reader.pages[k].extract_text() == \
-                book_pdf.pages[span.first_index + k - COVER_PAGES].extract_text()
+            assert texts[k] == book_texts[span.first_index + k - COVER_PAGES]
         assert reader.page_labels[COVER_PAGES:] == [
             str(n) for n in range(span.first_page, span.last_page + 1)]
         assert reader.metadata is not None and reader.metadata["/Subject"] == offprint.citation

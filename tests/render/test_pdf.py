@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.pdftext import page_texts
 from tests.render.conftest import Built
 
 pytestmark = pytest.mark.slow
@@ -21,7 +22,7 @@ ROMAN = re.compile(r"^[ivxlc]+$")
 @cache
 def pages_text(pdf: Path) -> tuple[str, ...]:
     """The text of every page."""
-    return tuple(page.extract_text() for page in PdfReader(pdf).pages)
+    return tuple(page_texts(pdf))
 
 
 def folio(text: str) -> str | None:

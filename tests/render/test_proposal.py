@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
 
 from anthology.chapters.document import stringify
 from anthology.cli import cli
@@ -21,6 +20,7 @@ from anthology.engines import pandoc
 from anthology.outputs.proposal import build_proposal, md
 from tests.commandline import run
 from tests.conftest import CHAPTERS_YAML
+from tests.pdftext import page_texts
 from tests.render.conftest import EPOCH, epubcheck
 
 TODAY = dt.date(2026, 11, 26)
@@ -53,7 +53,7 @@ def test_md_filter_prints_contributor_text_literally(text: str) -> None:
 
 
 def _text(pdf: Path) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    return " ".join(" ".join(page_texts(pdf)).split())
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_proposal_has_prose_plan_length_schedule_and_citations(proposal_book: Pa
     assert ("Every chapter written so far has been checked for its citations, bibliography and "
             "word count (words counted with notes included") in text
     # The length table is on one page: its head, every chapter and the total.
-    pages = [" ".join(p.extract_text().split()) for p in PdfReader(out / "proposal.pdf").pages]
+    pages = [" ".join(text.split()) for text in page_texts(out / "proposal.pdf")]
     table = [p for p in pages if "Chapter Words Basis" in p]
     assert len(table) == 1
     assert all(f"{c.number}. " in table[0] for c in result.chapters)
