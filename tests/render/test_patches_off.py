@@ -10,8 +10,9 @@ import pytest
 from anthology.engines.weasyprint import patches
 from anthology.engines.weasyprint.render import render_pdf
 from anthology.outputs.book.html import FONTS_DIR
-from tests.builds.test_incremental import pdf_build
-from tests.render.conftest import copy_sample
+from tests.books import Snapshot
+from tests.builds.test_incremental import SAMPLE_PDF, pdf_build
+from tests.render.conftest import Built, copy_sample
 
 
 @pytest.mark.slow
@@ -31,16 +32,17 @@ def test_the_switch_reaches_the_renderer(tmp_path: Path, monkeypatch: pytest.Mon
 
 @pytest.mark.slow
 def test_the_sample_book_is_the_same_pdf_with_the_patches_off(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_pdf_built: Snapshot, built_sample: Built, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Text, fonts, images, tables, footnotes, parts laid out alone, HTML parsed by html5ever
-    or not, a tagged release: each build in its own copy of the book (the cache keeps
+    or not, a tagged release. With the patches on: the session's cold everyday build and its
+    release of the sample book; off: both built in a copy of their own (the cache keeps
     products)."""
-    made: dict[str, list[bytes]] = {}
-    for setting in ("on", "off"):
-        monkeypatch.setenv(patches.SWITCH, setting)
-        root = copy_sample(tmp_path / setting)
-        made[setting] = [pdf_build(root, monkeypatch).read_bytes(),
-                         pdf_build(root, monkeypatch, release=True).read_bytes()]
-    assert made["on"][0][:5] == b"%PDF-"
-    assert made["on"][0] == made["off"][0]
-    assert made["on"][1] == made["off"][1]
+    on = [sample_pdf_built.output(SAMPLE_PDF).read_bytes(), built_sample.pdf.read_bytes()]
+    monkeypatch.setenv(patches.SWITCH, "off")
+    root = copy_sample(tmp_path / "off")
+    off = [pdf_build(root, monkeypatch).read_bytes(),
+           pdf_build(root, monkeypatch, release=True).read_bytes()]
+    assert on[0][:5] == b"%PDF-"
+    assert on[0] == off[0]
+    assert on[1] == off[1]
