@@ -217,7 +217,8 @@ def chapter_bibliographies(book: Book, manuscript: Manuscript) -> tuple[list[Pat
 
 
 def _file_digest(path: Path) -> str:
-    return digest(str(path), path.read_bytes())
+    # By name and content, not by folder: a book moved elsewhere keeps its prepared chapters.
+    return digest(path.name, path.read_bytes())
 
 
 # Image and link targets, each pattern led by literal text so that re skips straight to its
@@ -240,9 +241,9 @@ def image_digest(root: Path, chapter_dir: Path, body: str) -> str:
     for _, name in found:
         if name.startswith(("http:", "https:", "mailto:", "#", "data:")):
             continue
-        for base in (chapter_dir, root):
+        for base, where in ((chapter_dir, "chapter"), (root, "book")):
             path = resolve_inside(root, base, name)
-            parts += [name, str(base), path.read_bytes() if path is not None and path.is_file()
+            parts += [name, where, path.read_bytes() if path is not None and path.is_file()
                       else b"-"]
     return digest("images", IMAGE_RULES, *parts)
 
@@ -258,7 +259,7 @@ def chapter_key(book: Book, chapter: Chapter, number: int, csl: Path, manuscript
     registries = [book.root / name for name in ("book.yaml", "contributors.yaml")]
     return digest("chapter", __version__, TYPOGRAPHY_RULES, MARKS_VERSION,
                   pandoc.pandoc_version(), pandoc.MARKDOWN_READER, maths_version(), str(number),
-                  chapter.id, plan_of(chapter),
+                  chapter.id, plan_of(chapter), manuscript.name,
                   manuscript.path.read_bytes() if manuscript.path.is_file() else b"",
                   image_digest(book.root, manuscript.path.parent, manuscript.body),
                   _file_digest(csl), *(_file_digest(p) for p in bibliographies),
@@ -458,7 +459,9 @@ def _citeproc(ast: Node, items: list[dict[str, Any]], csl: Path, lang: str, what
         path = Path(folder) / "cited.json"
         path.write_bytes(pandoc.as_input(items))
         result, _ = pandoc.run_citeproc(document, [path], csl, what, lang)
-    result.get("meta", {}).pop("bibliography", None)  # the temporary file's name
+    # The temporary file's name, and the style's path (the key names the style by content).
+    result.get("meta", {}).pop("bibliography", None)
+    result.get("meta", {}).pop("csl", None)
     cache.put_json("cite", key, result)
     return result
 

@@ -63,12 +63,15 @@ def print_style_key(book: Book) -> str:
 
 
 def _files_digest(*folders: Path) -> list[str | bytes]:
+    # Each file by its place inside its folder, not its absolute path: a book moved to
+    # another folder keeps its laid-out pieces.
     parts: list[str | bytes] = []
-    for folder in folders:
+    for number, folder in enumerate(folders):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    parts += [str(path), path.read_bytes()]
+                    parts += [f"{number}/{path.relative_to(folder).as_posix()}",
+                              path.read_bytes()]
     return parts
 
 
