@@ -55,16 +55,17 @@ def print_style_key(book: Book) -> str:
     extra = [book.root / name for name in (book.config.build.css,) if name]
     files = _files_digest(TEMPLATES_DIR / "book", FONTS_DIR, book.root / "templates",
                           book.root / "styles")
-    # The line breaker's rules shape the pages as much as the CSS does.
+    # The line breaker's rules shape the pages as much as the CSS does. The book's folder
+    # does too: WeasyPrint names each image in the PDF after its absolute URL.
     breaker = Path(linebreak.__file__).read_bytes() + Path(flushbottom.__file__).read_bytes()
     return digest("print-style", __version__, PIECES_FORMAT, weasyprint_version(),
-                  subsetter_version(), parser_version(), breaker, *files,
+                  subsetter_version(), parser_version(), breaker, str(book.root.resolve()),
+                  *files,
                   *(p.read_bytes() if p.is_file() else b"-" for p in extra))
 
 
 def _files_digest(*folders: Path) -> list[str | bytes]:
-    # Each file by its place inside its folder, not its absolute path: a book moved to
-    # another folder keeps its laid-out pieces.
+    # Each file by its place inside its folder (the book's folder is in the key once).
     parts: list[str | bytes] = []
     for number, folder in enumerate(folders):
         if folder.is_dir():
