@@ -169,6 +169,21 @@ def test_each_chapter_counts_its_prose_as_pandoc_does(name: str, tmp_path: Path)
         assert sum(row[3] for row in rows) > 10000
 
 
+def test_a_poems_lines_and_a_definitions_term_are_words_apart() -> None:
+    """Each line of a line block ends a word, and so does a definition list's term: counted
+    as pandoc's plain text counts them, and shown apart in a heading's or caption's text."""
+    from anthology.chapters.document import stringify
+
+    ast = pandoc.markdown_to_ast("| The first line ends\n| and the second begins\n\n"
+                                 "Term\n:   Its definition here\n", "poem.md")
+    assert count_words(ast)["body"] == 12
+    assert count_text(plain_text(ast["blocks"])) == len(
+        pandoc.run_pandoc(["-f", "json", "-t", "plain"], pandoc.as_input(ast), "poem.md")[0]
+        .split())
+    assert stringify(ast["blocks"]) == ("The first line ends and the second begins Term Its "
+                                        "definition here")
+
+
 def test_code_and_raw_blocks_are_a_part_of_their_own() -> None:
     ast = {"blocks": [
         {"t": "Para", "c": [{"t": "Str", "c": "Run"}, {"t": "Space"},

@@ -85,6 +85,16 @@ def each(node: Any, kind: str | None = None) -> list[Node]:
     return found
 
 
+def word_runs(kind: str, content: Any) -> list[Any] | None:
+    """A line block's lines, or a definition list's terms and definitions, in reading order:
+    a word ends at the end of each (None for any other element)."""
+    if kind == "LineBlock":
+        return list(content)
+    if kind == "DefinitionList":
+        return [run for term, definitions in content for run in (term, definitions)]
+    return None
+
+
 def stringify(node: Any) -> str:
     """The plain text of inlines or blocks."""
     parts: list[str] = []
@@ -114,6 +124,10 @@ def stringify(node: Any) -> str:
             parts.append(" ")
         elif kind == "Note":
             return
+        elif (runs := word_runs(kind, content)) is not None:
+            for run in runs:
+                go(run)
+                parts.append(" ")
         elif content is not None:
             go(content)
 

@@ -41,7 +41,7 @@ from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_wo
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
 
 # 2: word counts have a `code` part; 3: images count by content; 4: index marks
-RESULT_VERSION = "4"
+RESULT_VERSION = "5"
 Progress = Callable[[str], None]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from anthology.chapters.document import word_runs
 from anthology.core.findings import Finding, warning
 from anthology.core.model import WORD_PARTS, WordRules
 
@@ -102,6 +103,10 @@ def plain_text(node: Any) -> str:
             parts.append(" " + content[1] + " ")
         elif kind in ("Image", "Note"):
             return
+        elif (runs := word_runs(kind, content)) is not None:
+            for run in runs:
+                go(run)
+                parts.append(" ")
         elif kind in ("Link", "Cite", "Quoted", "Span", "Div"):
             go(content[1])
         elif kind == "Header":
