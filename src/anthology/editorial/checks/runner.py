@@ -40,7 +40,8 @@ from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
 from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_works, key_conflicts
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
 
-# 2: word counts have a `code` part; 3: images count by content; 4: index marks
+# 2: word counts have a `code` part; 3: images count by content; 4: index marks; 5: a word
+# ends each line of a line block and each definition list term
 RESULT_VERSION = "5"
 Progress = Callable[[str], None]
 
