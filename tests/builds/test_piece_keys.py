@@ -6,8 +6,10 @@ chapters' HTML must be the piece made with all of it."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,19 +53,47 @@ Total institutions [@goffman1961] ran the wards.[^1]
 """
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
+Snapshot = dict[str, tuple[str, str, str, str]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The test book with its chapters prepared (cache included), kept aside, and its
+    snapshot: each test gets the book back in the same folder and changes it."""
+
+    place: Path
+    kept: Path
+    before: Snapshot
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     """Three chapters, the last two in a part; one with a figure, one with its title from
     chapters.yaml only."""
-    root = write_book(tmp_path / "book", {"chapters.yaml": CHAPTERS_YAML,
-                                          "chapters/02-peer.md": PEER_MD,
-                                          "chapters/03-wards.md": WARDS_MD})
+    folder = tmp_path_factory.mktemp("piece-keys")
+    root = write_book(folder / "book", {"chapters.yaml": CHAPTERS_YAML,
+                                        "chapters/02-peer.md": PEER_MD,
+                                        "chapters/03-wards.md": WARDS_MD})
     (root / "chapters" / "images").mkdir()
     (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
-    return root
+    before = snapshot(root)
+    kept = folder.parent / f"{folder.name}-kept"
+    shutil.copytree(root, kept)
+    return Prepared(root, kept, before)
 
 
-Snapshot = dict[str, tuple[str, str, str, str]]
+@pytest.fixture
+def book(prepared: Prepared) -> Path:
+    """The test book as `prepared` left it."""
+    shutil.rmtree(prepared.place)
+    shutil.copytree(prepared.kept, prepared.place)
+    return prepared.place
+
+
+@pytest.fixture
+def before(prepared: Prepared) -> Snapshot:
+    """The test book's snapshot before any change."""
+    return prepared.before
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -173,8 +203,8 @@ EDITS: dict[str, Callable[[Path], object]] = {
 
 
 @pytest.mark.parametrize("what", list(EDITS))
-def test_a_change_to_a_pieces_html_changes_its_key(what: str, book: Path) -> None:
-    before = snapshot(book)
+def test_a_change_to_a_pieces_html_changes_its_key(what: str, book: Path,
+                                                   before: Snapshot) -> None:
     EDITS[what](book)
     after = snapshot(book)
     both = before.keys() & after.keys()
@@ -190,17 +220,16 @@ def test_a_change_to_a_pieces_html_changes_its_key(what: str, book: Path) -> Non
         before[n][1] != after[n][1] for n in both), f"{what} changed no piece's HTML"
 
 
-def test_an_image_changes_the_key_of_its_chapter_only(book: Path) -> None:
+def test_an_image_changes_the_key_of_its_chapter_only(book: Path, before: Snapshot) -> None:
     """The HTML names the image; the layout depends on its bytes too."""
-    before = snapshot(book)
     (book / "chapters" / "images" / "fig.png").write_bytes(PNG_B)
     after = snapshot(book)
     assert [n for n in before if before[n][0] != after[n][0]] == ["chapter 2"]
     assert before["chapter 2"][1] == after["chapter 2"][1]
 
 
-def test_an_edit_to_one_chapter_changes_only_its_own_key(book: Path) -> None:
-    before = snapshot(book)
+def test_an_edit_to_one_chapter_changes_only_its_own_key(book: Path,
+                                                         before: Snapshot) -> None:
     EDITS["chapter text"](book)
     after = snapshot(book)
     assert [n for n in before if before[n][0] != after[n][0]] == ["chapter 3"]
