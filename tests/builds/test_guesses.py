@@ -16,7 +16,7 @@ from anthology.outputs.book import merge
 from anthology.outputs.book.assembly import Assembly
 from anthology.outputs.book.pieces import PrintPieces
 from tests.books import Snapshot
-from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
+from tests.builds.common import laid_out_names, pdf_build, root_copy, same_pages
 
 pytestmark = pytest.mark.slow
 

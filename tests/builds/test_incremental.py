@@ -15,7 +15,19 @@ from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.outputs.book import merge, print_style_key
 from tests.books import EPOCH, Snapshot, built_once, copy_sample
-from tests.conftest import BIB, INTRO_MD, png, write_book
+from tests.builds.common import (
+    SAMPLE_PDF,
+    laid_out,
+    laid_out_names,
+    names_laid_out,
+    outline,
+    page_showing,
+    pages,
+    pdf_build,
+    root_copy,
+    same_pages,
+)
+from tests.conftest import BIB, BOOK_YAML, CHAPTERS_YAML, INTRO_MD, png, write_book
 
 pytestmark = pytest.mark.slow
 
@@ -34,55 +46,12 @@ Peer support grew from mutual aid [@cahn2000].
 PNG_A, PNG_B = png(200), png(10)
 
 
-def pages(pdf: Path) -> list[str]:
-    """The text of every page."""
-    return [page.extract_text() for page in PdfReader(pdf).pages]
-
-
-def outline(pdf: Path) -> list[tuple[int, str, int]]:
-    """(depth, title, page index) of every outline item, in order."""
-    reader = PdfReader(pdf)
-
-    def walk(items: list[object], depth: int) -> list[tuple[int, str, int]]:
-        out: list[tuple[int, str, int]] = []
-        for item in items:
-            if isinstance(item, list):
-                out += walk(item, depth + 1)
-            else:
-                out.append((depth, str(item.title),  # type: ignore[attr-defined]
-                            reader.get_destination_page_number(item)))  # type: ignore[arg-type]
-        return out
-
-    return walk(reader.outline, 0)
-
-
-def pdf_build(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> Path:
-    """Build the PDF of the book at `root`; return it (a copy, safe from the next build)."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    result = build_book(load_book(root), BuildOptions(("pdf",), force=True, jobs=2, **options))  # type: ignore[arg-type]
-    copy = root.parent / f"{root.name}-{len(list(root.parent.glob('*.pdf')))}.pdf"
-    shutil.copyfile(result.outputs[0], copy)
-    return copy
-
-
 def stored_chapters(root: Path) -> dict[str, tuple[int, int]]:
     """Each prepared chapter stored in the cache, with what changes when it is stored again."""
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
             for p in (root / "build" / ".cache" / "chapter").rglob("*.json")}
 
 
-def laid_out(root: Path) -> set[str]:
-    """The keys of every piece PDF in the cache."""
-    return {p.name for p in (root / "build" / ".cache" / "part").rglob("*.pdf")}
-
-
-def same_pages(a: Path, b: Path) -> None:
-    """Same page count, same text on every page, same outline."""
-    assert pages(a) == pages(b)
-    assert outline(a) == outline(b)
-
-
-SAMPLE_PDF = "doing-things-differently.pdf"
 SMALL_PDF = "a-small-book.pdf"
 
 
@@ -183,6 +152,35 @@ def write_small(root: Path) -> Path:
     (root / "chapters" / "images").mkdir()
     (root / "chapters" / "images" / "fig.png").write_bytes(PNG_A)
     return root
+
+
+SUBHEADS_MD = """\
+---
+title: Introduction
+authors: [ada-editor]
+---
+
+This book began in a seminar [@cahn2000].
+
+### Seminars came first
+
+The seminars met in rooms that were, on purpose, not always on campus.
+
+### Knowledge is plural
+
+What people know from living through [services]{.index} is knowledge too.
+"""
+
+
+def write_parted(root: Path, index: bool = False) -> Path:
+    """The small book with subheadings in its introduction and its second chapter in a part
+    (its title page after the introduction), with an index if `index`."""
+    write_small(root)
+    return write_book(root, {
+        "chapters/01-intro.md": SUBHEADS_MD,
+        "chapters.yaml": CHAPTERS_YAML.replace("  - id: peer\n",
+                                               "  - id: peer\n    part: Part One\n"),
+        "book.yaml": BOOK_YAML + ("build:\n  index: true\n" if index else "")})
 
 
 @pytest.fixture
@@ -455,22 +453,6 @@ def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
     assert outline(edited) == outline(first)
 
 
-def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
-    """Build the PDF; return what was laid out (the progress lines, 'Laying out' removed)."""
-    lines: list[str] = []
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    build_book(load_book(root), BuildOptions(
-        ("pdf",), force=True, jobs=2, **options),  # type: ignore[arg-type]
-        progress=lines.append)
-    return names_laid_out(lines)
-
-
-def names_laid_out(lines: list[str]) -> list[str]:
-    """What a build laid out, from its progress lines ('Laying out' removed)."""
-    return [line.removeprefix("Laying out ") for line in lines
-            if line.startswith("Laying out ") and line != "Laying out the PDF"]
-
-
 def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_out(
         sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Running heads and folios are drawn apart and laid over: the later chapters' pages are
@@ -497,50 +479,41 @@ def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_ou
     same_pages(incremental, release)
 
 
-def root_copy(pdf: Path) -> Path:
-    """A copy of a built PDF, safe from the next build."""
-    copy = pdf.parent.parent.parent / f"copy-{pdf.name}"
-    shutil.copyfile(pdf, copy)
-    return copy
-
-
 RUNNING_SUBHEAD_CSS = ("h3 { string-set: subhead content(text); }\n"
                       "@page { @top-left { content: 'Sub: ' string(subhead); } }\n"
                       "@page :first { @top-right { content: 'Opening'; } }\n")
 
 
-def page_showing(pdf: Path, text: str) -> str:
-    """The text of the first page that begins with `text`."""
-    return next(page for page in pages(pdf) if page.startswith(text))
-
-
 def test_named_strings_carry_from_one_chapter_into_the_next_pieces(
-        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A book's own running heads from `string-set`: a page that sets none (the part title
     after the introduction, a chapter's pages before its first subheading) shows the last
     value set before it, in the incremental build as in one document; and when an edit
     changes that value, the later pieces are laid out again with it. Its `@page :first` is
     the book's first page, as in one document. A book with its own CSS (which may set
-    running heads from inside a chapter) has its folios drawn in place, not apart."""
-    sample = sample_pdf_built.fresh()
-    (sample / "styles").mkdir(exist_ok=True)
-    (sample / "styles" / "book.css").write_text(RUNNING_SUBHEAD_CSS, encoding="utf-8")
-    names = laid_out_names(sample, monkeypatch)
-    assert "chapter 6" in names
+    running heads from inside a chapter) has its folios drawn in place, not apart (the
+    sample, without CSS of its own, has them drawn apart: see test_guesses)."""
+    book = write_parted(tmp_path / "book")
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "book.css").write_text(RUNNING_SUBHEAD_CSS, encoding="utf-8")
+    names = laid_out_names(book, monkeypatch)
+    assert {"chapter 1", "part Part One", "chapter 2"} <= set(names)
     assert not any(name.startswith("the running heads") for name in names)
-    incremental = root_copy(sample / "build" / SAMPLE_PDF)
-    same_pages(incremental, pdf_build(sample, monkeypatch, release=True))
+    incremental = root_copy(book / "build" / SMALL_PDF)
+    texts = same_pages(incremental, pdf_build(book, monkeypatch, release=True))
     # The introduction's last subheading, shown over the part title that follows it.
-    assert "Sub: Knowledge is plural" in page_showing(incremental, "Part I")
+    assert "Sub: Knowledge is plural" in page_showing(texts, "Part One")
     # `@page :first` is the book's first page only, not each piece's.
-    assert ["Opening" in page for page in pages(incremental)].count(True) == 1
+    assert ["Opening" in page for page in texts].count(True) == 1
 
-    intro = sample / "chapters" / "01-introduction.md"
+    intro = book / "chapters" / "01-intro.md"
     intro.write_text(intro.read_text(encoding="utf-8").replace(
         "### Knowledge is plural", "### Knowledge is many"), encoding="utf-8")
-    edited = pdf_build(sample, monkeypatch)
-    assert "Sub: Knowledge is many" in page_showing(edited, "Part I")
-    same_pages(edited, pdf_build(sample, monkeypatch, clean=True))
+    names = laid_out_names(book, monkeypatch)
+    assert {"part Part One", "chapter 2"} <= set(names)  # they enter with the new value
+    edited = root_copy(book / "build" / SMALL_PDF)
+    texts = same_pages(edited, pdf_build(book, monkeypatch, clean=True))
+    assert "Sub: Knowledge is many" in page_showing(texts, "Part One")
 
 
 RUNNING_ELEMENT_CSS = ("body { color: black; }\n"
@@ -549,48 +522,51 @@ RUNNING_ELEMENT_CSS = ("body { color: black; }\n"
 
 
 def test_a_book_with_running_elements_is_laid_out_as_one_document(
-        sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A running element (a box, not a string) cannot be carried from one piece into the
     next: the everyday PDF of such a book is one untagged whole-book render, the release's
     pages, kept while nothing changes."""
     from anthology.engines.weasyprint import render as pdf_module
     from anthology.outputs.book import onedocument
 
-    (sample / "styles").mkdir(exist_ok=True)
-    (sample / "styles" / "book.css").write_text(RUNNING_ELEMENT_CSS, encoding="utf-8")
-    found = onedocument.reason(load_book(sample))
+    book = write_parted(tmp_path / "book", index=True)
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "book.css").write_text(RUNNING_ELEMENT_CSS, encoding="utf-8")
+    found = onedocument.reason(load_book(book))
     assert found == onedocument.Reason("styles/book.css", 3, "running elements")
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    built = build_book(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2),
+    built = build_book(load_book(book), BuildOptions(("pdf",), force=True, jobs=2),
                        progress=lines.append)
     everyday = root_copy(built.outputs[0])
     assert ("Laying out the PDF (one whole-book render: styles/book.css, line 3, uses running "
             "elements)") in lines
-    assert not laid_out(sample)  # no piece
+    assert not laid_out(book)  # no piece
     reader = PdfReader(everyday)
     assert reader.metadata["/anthologybuild"] == "whole-book"  # type: ignore[index]
     assert "/StructTreeRoot" not in reader.trailer["/Root"]
-    # The introduction's last subheading, over the part title after it, as in one document.
-    assert "Knowledge is plural" in page_showing(everyday, "Part I")
-    same_pages(everyday, pdf_build(sample, monkeypatch, release=True))
 
-    pdf_build(sample, monkeypatch)  # after the release, laid out again
     renders: list[Path] = []
     original = pdf_module.render_pdf
     monkeypatch.setattr(pdf_module, "render_pdf",
                         lambda html, *a, **k: renders.append(html) or original(html, *a, **k))
-    again = pdf_build(sample, monkeypatch)
+    again = pdf_build(book, monkeypatch)
     assert renders == []
     assert again.read_bytes() == everyday.read_bytes()
-    intro = sample / "chapters" / "01-introduction.md"
+    texts = same_pages(everyday, pdf_build(book, monkeypatch, release=True))
+    # The introduction's last subheading, over the part title after it, as in one document.
+    assert "Knowledge is plural" in page_showing(texts, "Part One")
+    assert page_showing(texts, "Index")  # the index is in the PDF
+
+    renders.clear()
+    intro = book / "chapters" / "01-intro.md"
     intro.write_text(intro.read_text(encoding="utf-8").replace(
         "### Knowledge is plural", "### Knowledge is many"), encoding="utf-8")
-    edited = pdf_build(sample, monkeypatch)
-    # The sample book has an index (build.index): the book is laid out once for the pages
-    # of its marks, then with its index.
+    edited = pdf_build(book, monkeypatch)
+    # The book has an index (build.index): it is laid out once for the pages of its marks,
+    # then with its index.
     assert [html.name for html in renders] == ["book-unindexed.html", "book.html"]
-    assert "Knowledge is many" in page_showing(edited, "Part I")
+    assert "Knowledge is many" in page_showing(pages(edited), "Part One")
 
 
 def test_entries_are_known_once_the_pieces_before_are_laid_out() -> None:

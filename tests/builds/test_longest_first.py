@@ -12,7 +12,7 @@ from anthology.chapters.manuscript import split_front_matter
 from anthology.core.config import load_book
 from anthology.outputs.book import merge
 from tests.books import Snapshot, copy_sample
-from tests.builds.test_incremental import (
+from tests.builds.common import (
     SAMPLE_PDF,
     laid_out_names,
     names_laid_out,
