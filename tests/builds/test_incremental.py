@@ -19,7 +19,6 @@ from tests.builds.common import (
     SAMPLE_PDF,
     laid_out,
     laid_out_names,
-    names_laid_out,
     outline,
     page_showing,
     pages,
@@ -451,32 +450,6 @@ def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
     edited = small / "build" / "a-small-book.pdf"
     assert len(pages(edited)) == len(pages(first))
     assert outline(edited) == outline(first)
-
-
-def test_a_grown_chapter_moves_later_folios_without_laying_the_later_chapters_out(
-        sample_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Running heads and folios are drawn apart and laid over: the later chapters' pages are
-    reused, only their margins are drawn again for their new first pages; the pages are
-    those of a clean build and of the release."""
-    first = names_laid_out(sample_pdf_built.lines)  # the cold build's
-    assert "chapter 6" in first and "the running heads and folios of chapter 6" in first
-    sample = sample_pdf_built.fresh()
-    before = len(pages(sample / "build" / "doing-things-differently.pdf"))
-    chapter = sample / "chapters" / "02-power-sharing.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + "\n\n".join(
-        f"Paragraph {n} added in proof, long enough to need its own lines." for n in range(60))
-        + "\n", encoding="utf-8")
-    again = laid_out_names(sample, monkeypatch)
-    grown = sample / "build" / "doing-things-differently.pdf"
-    assert len(pages(grown)) > before
-    assert [name for name in again if name.startswith(("chapter", "part"))] == ["chapter 2"]
-    assert again.count("the front matter") == 1  # laid out early, and right
-    assert "the running heads and folios of chapter 6" in again
-    incremental = root_copy(grown)
-    clean = pdf_build(sample, monkeypatch, clean=True)
-    same_pages(incremental, clean)
-    release = pdf_build(sample, monkeypatch, release=True)
-    same_pages(incremental, release)
 
 
 RUNNING_SUBHEAD_CSS = ("h3 { string-set: subhead content(text); }\n"
