@@ -14,7 +14,7 @@ from anthology.build import BuildOptions, build_book
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
 from anthology.outputs.book import merge, print_style_key
-from tests.books import EPOCH, Snapshot, built_once, copy_sample
+from tests.books import EPOCH, Snapshot, built_once
 from tests.builds.common import (
     SAMPLE_PDF,
     laid_out,
@@ -52,12 +52,6 @@ def stored_chapters(root: Path) -> dict[str, tuple[int, int]]:
 
 
 SMALL_PDF = "a-small-book.pdf"
-
-
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    """A copy of the repository's sample book (parts, six chapters)."""
-    return copy_sample(tmp_path / "book")
 
 
 def test_incremental_and_release_builds_give_the_same_pages(
@@ -506,6 +500,12 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     assert reader.metadata["/anthologybuild"] == "whole-book"  # type: ignore[index]
     assert "/StructTreeRoot" not in reader.trailer["/Root"]
 
+    texts = same_pages(everyday, pdf_build(book, monkeypatch, release=True))
+    # The introduction's last subheading, over the part title after it, as in one document.
+    assert "Knowledge is plural" in page_showing(texts, "Part One")
+    assert page_showing(texts, "Index")  # the index is in the PDF
+
+    pdf_build(book, monkeypatch)  # after the release (in its place), laid out again
     renders: list[Path] = []
     original = pdf_module.render_pdf
     monkeypatch.setattr(pdf_module, "render_pdf",
@@ -513,12 +513,6 @@ def test_a_book_with_running_elements_is_laid_out_as_one_document(
     again = pdf_build(book, monkeypatch)
     assert renders == []
     assert again.read_bytes() == everyday.read_bytes()
-    texts = same_pages(everyday, pdf_build(book, monkeypatch, release=True))
-    # The introduction's last subheading, over the part title after it, as in one document.
-    assert "Knowledge is plural" in page_showing(texts, "Part One")
-    assert page_showing(texts, "Index")  # the index is in the PDF
-
-    renders.clear()
     intro = book / "chapters" / "01-intro.md"
     intro.write_text(intro.read_text(encoding="utf-8").replace(
         "### Knowledge is plural", "### Knowledge is many"), encoding="utf-8")
