@@ -114,9 +114,9 @@ def test_an_interrupted_entry_is_never_trusted(tmp_path: Path) -> None:
         f"{'cd' * 32}.json"]
 
 
-def test_clean_reads_nothing_from_the_cache(small_pdf_built: Snapshot,
+def test_clean_reads_nothing_from_the_cache(small_built: Snapshot,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    small = small_pdf_built.fresh()
+    small = small_built.fresh()
     before = laid_out(small)
     for path in (small / "build" / ".cache" / "part").rglob("*.pdf"):
         path.write_bytes(b"not a PDF")  # would break the merge if it were read
@@ -168,12 +168,6 @@ def small(tmp_path: Path) -> Path:
     return write_small(tmp_path / "small")
 
 
-@pytest.fixture(scope="session")
-def small_pdf_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
-    """The small book (two chapters, a figure) after a cold build of its PDF."""
-    return built_once(tmp_path_factory.mktemp("small-pdf"), write_small, ("pdf",))
-
-
 def _csl_file(root: Path) -> None:
     from anthology.chapters.csl import resolve_csl
 
@@ -216,8 +210,10 @@ CHANGES = {
 
 
 @pytest.fixture(scope="session")
-def small_with_csl_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
-    """The small book with its own CSL file, after a cold build of its PDF and EPUB."""
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The small book (two chapters, a figure) with its own CSL file, after a cold build of
+    its PDF and EPUB: one book for every test that starts from a built small book, built
+    once per worker."""
     def write(root: Path) -> Path:
         _csl_file(write_small(root))
         return root
@@ -227,11 +223,11 @@ def small_with_csl_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
 
 @pytest.mark.parametrize("what", list(CHANGES))
 def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
-        what: str, small_with_csl_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
-    small = small_with_csl_built.fresh()
+        what: str, small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = small_built.fresh()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    before = (small_with_csl_built.output(SMALL_PDF).read_bytes(),
-              small_with_csl_built.output("a-small-book.epub").read_bytes())
+    before = (small_built.output(SMALL_PDF).read_bytes(),
+              small_built.output("a-small-book.epub").read_bytes())
     CHANGES[what](small)
     book = load_book(small)
     build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
@@ -316,12 +312,12 @@ def test_bib_and_intro_fixtures_are_what_the_changes_expect() -> None:
 
 
 def test_a_build_after_a_check_prepares_no_chapter_again(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """`anthology check` stores each chapter as the build prepares it (same key, same form)."""
     from anthology.editorial.checks.runner import check_book
 
-    small = small_pdf_built.fresh()
-    clean = small_pdf_built.output(SMALL_PDF)  # the cold build's: nothing came from a cache
+    small = small_built.fresh()
+    clean = small_built.output(SMALL_PDF)  # the cold build's: nothing came from a cache
     shutil.rmtree(small / "build")
     check_book(load_book(small))
     stored = stored_chapters(small)
@@ -330,11 +326,11 @@ def test_a_build_after_a_check_prepares_no_chapter_again(
     assert stored_chapters(small) == stored, "a chapter was prepared again"
 
 
-def test_nothing_changed_reads_no_chapter_ast(small_pdf_built: Snapshot,
+def test_nothing_changed_reads_no_chapter_ast(small_built: Snapshot,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The biggest cache entries are read only when something needs them."""
-    small = small_pdf_built.fresh()
-    first = small_pdf_built.output(SMALL_PDF)
+    small = small_built.fresh()
+    first = small_built.output(SMALL_PDF)
     read = Cache.get_json
 
     def get_json(self: Cache, kind: str, key: str) -> object:
@@ -383,11 +379,11 @@ def test_a_kept_pool_keeps_its_workers_and_a_wait_can_end_with_no_answer() -> No
 
 
 def test_an_edit_makes_the_html_of_the_edited_chapter_only(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.outputs.book import html
 
-    small = small_pdf_built.fresh()
-    first = small_pdf_built.output(SMALL_PDF)
+    small = small_built.fresh()
+    first = small_built.output(SMALL_PDF)
     read: list[str] = []
     made: list[str] = []
     original, to_html = html.chapter_sections, html.pandoc.ast_to_html
@@ -412,9 +408,9 @@ def test_an_edit_makes_the_html_of_the_edited_chapter_only(
 
 
 def test_the_pieces_before_an_edited_chapter_are_joined_while_it_is_laid_out(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
-    small = small_pdf_built.fresh()
-    first = small_pdf_built.output(SMALL_PDF)
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = small_built.fresh()
+    first = small_built.output(SMALL_PDF)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
     lines: list[str] = []
     joined: list[tuple[str, bool]] = []
@@ -558,10 +554,10 @@ def test_recording_a_step_makes_nothing_again(sample_pdf_built: Snapshot,
 
 
 def test_after_an_edit_the_other_chapters_are_prepared_during_the_check(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """While the edited chapter is checked, a thread prepares the others from the cache, so
     that the build itself prepares none of them (and the PDF is what a clean build gives)."""
-    small = small_pdf_built.fresh()
+    small = small_built.fresh()
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
     result = build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
     assert "intro" in result.prepared_while_checking  # the unchanged chapter: from the thread
@@ -603,12 +599,12 @@ def test_what_is_prepared_early_is_what_the_build_prepares(small: Path,
 
 
 def test_a_failure_while_preparing_early_is_left_to_the_build(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     """The early thread gives up quietly; the build prepares the chapters itself."""
     from anthology.chapters import prepare as chapter
 
-    small = small_pdf_built.fresh()
-    first = small_pdf_built.output(SMALL_PDF)
+    small = small_built.fresh()
+    first = small_built.output(SMALL_PDF)
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
 
     def broken(*_: object) -> None:
@@ -621,12 +617,12 @@ def test_a_failure_while_preparing_early_is_left_to_the_build(
 
 
 def test_a_build_stopped_by_its_checks_stops_the_early_thread(
-        small_pdf_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_built: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from anthology.core.errors import AnthologyError
 
-    small = small_pdf_built.fresh()
+    small = small_built.fresh()
     _edit(small, "chapters/02-peer.md", "[@cahn2000]", "[@nobody1999]")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     with pytest.raises(AnthologyError, match="The build stopped"):
