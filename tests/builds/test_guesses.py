@@ -1,6 +1,7 @@
-"""Running heads and folios laid out ahead, while a changed chapter is laid out, for the length
-foreseen for it (Assembly.margins_ahead): a right guess is used and nothing is laid out twice; a
-wrong one never reaches the PDF."""
+"""A grown chapter: the later chapters keep their pages, only their running heads and folios
+are drawn again, laid out ahead, while the chapter is laid out, for the length foreseen for it
+(Assembly.margins_ahead): a right guess is used and nothing is laid out twice; a wrong one never
+reaches the PDF."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from anthology.outputs.book import merge
 from anthology.outputs.book.assembly import Assembly
 from anthology.outputs.book.pieces import PrintPieces
 from tests.books import Snapshot
-from tests.builds.test_incremental import laid_out_names, pdf_build, root_copy, same_pages
+from tests.builds.common import (
+    laid_out_names,
+    names_laid_out,
+    pages,
+    pdf_build,
+    root_copy,
+    same_pages,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -68,16 +76,27 @@ def spy(monkeypatch: pytest.MonkeyPatch, forced: dict[str, int]) -> dict[str, An
     return seen
 
 
-def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
+def test_a_grown_chapter_moves_later_folios_and_a_wrong_guess_never_reaches_the_pdf(
         sample_pdf_built: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running heads and folios are drawn apart and laid over: the later chapters' pages are
+    reused, only their margins are drawn again for their new first pages. Those for the
+    grown chapter's foreseen length are laid out ahead: a right guess is used and nothing is
+    laid out twice; a wrong one is dropped. Whatever the guess, the bytes are the same, and
+    the pages are those of the release (one whole-book render)."""
+    first = names_laid_out(sample_pdf_built.lines)  # the cold build's
+    assert "chapter 6" in first and "the running heads and folios of chapter 6" in first
     sample = sample_pdf_built.fresh()
+    before = len(pages(sample / PDF))
     shutil.copytree(sample / "build", tmp_path / "before")
     grow(sample)
 
     forced: dict[str, int] = {}
-    seen = spy(monkeypatch, forced)
-    laid_out_names(sample, monkeypatch)
-    expected = (sample / PDF).read_bytes()
+    seen = spy(monkeypatch, forced)  # records; the guess is the build's own
+    again = laid_out_names(sample, monkeypatch)
+    grown = root_copy(sample / PDF)
+    assert [name for name in again if name.startswith(("chapter", "part"))] == ["chapter 2"]
+    assert again.count("the front matter") == 1  # laid out early, and right
+    assert "the running heads and folios of chapter 6" in again
     (number, real), = seen["real"].items()  # the grown chapter: the only piece laid out
     chapter_pages = real
 
@@ -87,7 +106,7 @@ def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
         forced.update(real=chapter_pages, delta=delta)
         seen.update(guesses=[], real={}, unknown_when_guessed=True)
         names = laid_out_names(sample, monkeypatch)
-        assert (sample / PDF).read_bytes() == expected, f"guessed {delta} pages off"
+        assert (sample / PDF).read_bytes() == grown.read_bytes(), f"guessed {delta} pages off"
         guessed = seen["guesses"]
         assert ("front", None, None) in guessed
         # Made while the chapter's length was still unknown: its layer for the foreseen
@@ -99,8 +118,8 @@ def test_guessed_layers_are_used_and_a_wrong_guess_never_reaches_the_pdf(
         if delta == 0:
             assert len(layers) == len(set(layers))  # nothing laid out twice
             assert names.count("the front matter") == 1
-    incremental = root_copy(sample / PDF)
-    same_pages(incremental, pdf_build(sample, monkeypatch, clean=True))
+    monkeypatch.undo()  # the release as it is
+    assert len(same_pages(grown, pdf_build(sample, monkeypatch, release=True))) > before
 
 
 def layouts_on(pool: WorkerPool, folder: Path) -> merge.Layouts:

@@ -1,6 +1,6 @@
 """A cold PDF build lays the longest chapters out first, so that the last layouts to finish are
 short ones and no worker waits long for the other at the end; the pages are those of book
-order."""
+order, and those of an incremental build after an edit."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from anthology.chapters.manuscript import split_front_matter
 from anthology.core.config import load_book
 from anthology.outputs.book import merge
 from tests.books import Snapshot, copy_sample
-from tests.builds.test_incremental import (
+from tests.builds.common import (
     SAMPLE_PDF,
+    laid_out,
     laid_out_names,
     names_laid_out,
-    pages,
+    pdf_build,
     same_pages,
 )
 
@@ -44,11 +45,28 @@ def test_the_longest_chapters_are_laid_out_first(sample_pdf_built: Snapshot) -> 
     assert order != sorted(lengths, key=lambda name: int(name.split()[1]))  # not book order
 
 
-def test_longest_first_gives_the_pages_of_book_order(
+def add_paragraph(root: Path) -> None:
+    """Add a short paragraph at the end of chapter 4."""
+    chapter = root / "chapters" / "04-recovery-colleges.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + "\nOne more short paragraph, added in proof.\n", encoding="utf-8")
+
+
+def test_one_paragraph_changes_one_chapter_and_pages_match_a_cold_build_in_book_order(
         sample_pdf_built: Snapshot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    twin = copy_sample(tmp_path / "twin")  # built cold, as the shared sample was
+    """An edit lays out one chapter again; the pages, from pieces a cold build laid out
+    longest first, are those of a cold build of the edited book laid out in book order (one
+    build in a new folder, from no cache, checks both the cache and the order)."""
+    sample = sample_pdf_built.fresh()
+    before = laid_out(sample)
+    add_paragraph(sample)
+    incremental = pdf_build(sample, monkeypatch)
+    new = laid_out(sample) - before
+    assert 1 <= len(new) <= 2  # the chapter, and the front matter only if a page number moved
+    twin = copy_sample(tmp_path / "twin")
+    add_paragraph(twin)
     monkeypatch.setattr(merge.Piece, "weight", property(lambda _: 0, lambda *_: None))
     order = [name for name in laid_out_names(twin, monkeypatch) if name.startswith("chapter")]
     assert order[:3] == ["chapter 1", "chapter 2", "chapter 3"]  # book order: no weights
-    same_pages(sample_pdf_built.output(SAMPLE_PDF), twin / "build" / SAMPLE_PDF)
-    assert pages(sample_pdf_built.output(SAMPLE_PDF))
+    texts = same_pages(incremental, twin / "build" / SAMPLE_PDF)
+    assert any("One more short paragraph, added in proof." in t for t in texts)
