@@ -6,27 +6,20 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
 from anthology.build import BuildOptions, build_book
 from anthology.core.config import load_book
 from tests.books import EPOCH
+from tests.pdftext import page_texts
 
 SAMPLE_PDF = "doing-things-differently.pdf"
 
 
 def pages(pdf: Path) -> list[str]:
     """The text of every page, as PDFium extracts it (some twenty times quicker than pypdf)."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        # PDFium ends lines with CRLF and gives a hyphen that ends a line as U+FFFE, joined to
-        # the next line: both are put back as the page shows them.
-        return [document[n].get_textpage().get_text_range().replace("\r\n", "\n")
-                .replace("\ufffe", "-\n") for n in range(len(document))]
-    finally:
-        document.close()
+    return page_texts(pdf)
 
 
 def outline(pdf: Path) -> list[tuple[int, str, int]]:

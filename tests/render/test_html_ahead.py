@@ -16,7 +16,7 @@ from anthology.editorial.checks import runner
 from anthology.editorial.checks.runner import check_book, run_checks
 from anthology.engines import pandoc
 from anthology.outputs.book import html
-from tests.builds.test_incremental import pdf_build
+from tests.builds.common import pdf_build
 from tests.pdftext import page_texts
 from tests.render.test_epub_ahead import checked_for_build, parted  # noqa: F401  (a fixture)
 from tests.render.test_epub_incremental import cached, pandoc_epubs

@@ -11,7 +11,7 @@ from anthology.engines.weasyprint import patches
 from anthology.engines.weasyprint.render import render_pdf
 from anthology.outputs.book.html import FONTS_DIR
 from tests.books import Snapshot
-from tests.builds.test_incremental import SAMPLE_PDF, pdf_build
+from tests.builds.common import SAMPLE_PDF, pdf_build
 from tests.render.conftest import Built, copy_sample
 
 
