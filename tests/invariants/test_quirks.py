@@ -22,8 +22,8 @@ import yaml
 from click.testing import CliRunner
 
 from anthology.cli import cli
-from anthology.outputs.delivery import run_epubcheck
 from tests.conftest import FIXTURES
+from tests.epubchecker import epubcheck
 from tests.pdftext import pdf_text
 
 QUIRKS = FIXTURES / "quirks"
@@ -183,9 +183,8 @@ def test_a_clean_check_gives_an_epub_epubcheck_passes(
         clean_build: tuple[Path, set[str]]) -> None:
     root, warned = clean_build
     (epub,) = (root / "build").glob("*.epub")
-    report = run_epubcheck(epub)
-    assert report.messages == ()
-    assert report.passed, report.summary
+    report = epubcheck(epub)
+    assert "No errors or warnings detected" in report, report
     with zipfile.ZipFile(epub) as archive:
         for name in archive.namelist():
             if not name.endswith(".xhtml"):

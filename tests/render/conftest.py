@@ -3,7 +3,6 @@ book and the small book are built once per session (PDF and EPUB) and inspected 
 
 from __future__ import annotations
 
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from anthology.core.config import load_book
 from anthology.core.model import Book
 from tests.books import EPOCH, copy_sample
 from tests.conftest import write_book
+from tests.epubchecker import epubcheck
 
 __all__ = ["EPOCH", "Built", "build", "copy_sample", "epubcheck"]
 
@@ -70,12 +70,3 @@ def built_small(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build(write_book(tmp_path_factory.mktemp("small") / "book"))
 
 
-def epubcheck(path: Path) -> str:
-    """EPUBCheck's report on `path`, run as `anthology package` runs it."""
-    from anthology.outputs.delivery import epubcheck_command, epubcheck_jar
-
-    jar = epubcheck_jar()
-    assert jar is not None, "the epubcheck package is a test dependency"
-    done = subprocess.run(epubcheck_command("java", jar, path), capture_output=True,
-                          timeout=300, check=False)
-    return (done.stdout + done.stderr).decode("utf-8", "replace")
