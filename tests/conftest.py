@@ -140,6 +140,15 @@ def sample_book(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def quick_epubcheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`anthology package` runs EPUBCheck in the test worker's JVM (tests/epubchecker.py):
+    the same checker and verdict, for a fraction of the CPU of a command line of its own."""
+    from tests import epubchecker
+
+    monkeypatch.setattr("anthology.outputs.delivery.run_epubcheck", epubchecker.run_epubcheck)
+
+
 @pytest.fixture(scope="session")
 def sample_pdf_built(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     """The sample book after a cold build of its everyday PDF: `.fresh()` puts it back, cache

@@ -16,7 +16,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from anthology.outputs.delivery import epubcheck_command, epubcheck_jar
+from anthology.outputs.delivery import (
+    EpubCheck,
+    epubcheck_command,
+    epubcheck_jar,
+    epubcheck_result,
+)
 
 SOURCE = Path(__file__).resolve().parent / "java" / "EpubCheckServer.java"
 TIMEOUT = 300  # seconds for one EPUB
@@ -37,8 +42,9 @@ class _Server:
         self.selector.register(self.process.stdout, selectors.EVENT_READ)
         atexit.register(self.close)
 
-    def check(self, epub: Path) -> str | None:
-        """The report on `epub`, or None if the JVM is gone (it then is not asked again)."""
+    def check(self, epub: Path) -> tuple[str, int] | None:
+        """The report on `epub` and EPUBCheck's exit status, or None if the JVM is gone (it
+        then is not asked again)."""
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
             self.process.stdin.write(str(epub).encode() + b"\n")
@@ -55,7 +61,8 @@ class _Server:
             if not line:
                 return None
             if line.startswith(END):
-                return b"".join(lines).decode("utf-8", "replace")
+                return (b"".join(lines).decode("utf-8", "replace"),
+                        int(line.removeprefix(END)))
             lines.append(line)
 
     def close(self) -> None:
@@ -75,16 +82,27 @@ _gone = False
 def epubcheck(path: Path) -> str:
     """EPUBCheck's report on `path`: its messages and its verdict, as its command line prints
     them."""
+    return checked(path)[0]
+
+
+def checked(path: Path) -> tuple[str, int]:
+    """EPUBCheck's report on `path` and its exit status."""
     global _server, _gone
     jar = epubcheck_jar()
     assert jar is not None, "the epubcheck package is a test dependency"
     if not _gone:
         if _server is None:
             _server = _Server(jar)
-        report = _server.check(path)
-        if report is not None:
-            return report
+        answer = _server.check(path)
+        if answer is not None:
+            return answer
         _gone = True
     done = subprocess.run(epubcheck_command("java", jar, path), capture_output=True,
                           timeout=TIMEOUT, check=False)
-    return (done.stdout + done.stderr).decode("utf-8", "replace")
+    return (done.stdout + done.stderr).decode("utf-8", "replace"), done.returncode
+
+
+def run_epubcheck(epub: Path) -> EpubCheck:
+    """`anthology package`'s EPUBCheck, run in the worker's JVM: for tests of packaging that
+    are not about EPUBCheck (`quick_epubcheck` puts it in place of the command line)."""
+    return epubcheck_result(epub, *checked(epub))

@@ -68,7 +68,8 @@ def test_a_chapter_nested_too_deeply_is_a_finding_in_check(
                                      ("build", "proposal", "--force"),
                                      ("package", "--force", "--allow-dirty", "--draft")])
 def test_a_chapter_nested_too_deeply_stops_no_command(make_book: Callable[..., Path],
-                                                      command: tuple[str, ...]) -> None:
+                                                      command: tuple[str, ...],
+                                                      quick_epubcheck: None) -> None:
     root = make_book({"chapters/02-peer.md": DEEP})
     code, out, err = run(root, *command)
     assert code == 0, out + err

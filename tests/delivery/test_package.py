@@ -135,8 +135,8 @@ def test_validation_and_provenance(delivered: tuple[Path, Path, Path]) -> None:
 
 
 @pytest.mark.slow
-def test_zip_is_reproducible(delivered: tuple[Path, Path, Path],
-                             tmp_path: Path) -> None:
+def test_zip_is_reproducible(delivered: tuple[Path, Path, Path], tmp_path: Path,
+                             quick_epubcheck: None) -> None:
     root, folder, zip_path = delivered
     first = zip_path.read_bytes()
     with pytest.MonkeyPatch.context() as patch:
@@ -271,8 +271,8 @@ FINAL_CHAPTERS = chapters_yaml(
 
 
 @pytest.mark.slow
-def test_allow_dirty_and_force_package_anyway(small_book: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_allow_dirty_and_force_package_anyway(small_book: Path, monkeypatch: pytest.MonkeyPatch,
+                                              quick_epubcheck: None) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     # A book ready for the publisher: every chapter final or withdrawn, an ISBN.
     (small_book / "chapters.yaml").write_text(FINAL_CHAPTERS, encoding="utf-8")

@@ -96,7 +96,8 @@ def test_no_byte_of_a_forbidden_file_is_in_the_pdf(built: Built) -> None:
 
 
 @pytest.mark.slow
-def test_no_byte_of_a_forbidden_file_is_in_the_delivery(built: Built) -> None:
+def test_no_byte_of_a_forbidden_file_is_in_the_delivery(built: Built,
+                                                        quick_epubcheck: None) -> None:
     from anthology.core.config import load_book
     from anthology.packaging import package_book
 

@@ -141,13 +141,18 @@ def run_epubcheck(epub: Path) -> EpubCheck:
     except subprocess.TimeoutExpired:
         return EpubCheck(False, False, None, (), f"EPUBCheck did not finish within "
                          f"{EPUBCHECK_TIMEOUT} seconds.")
-    lines = (done.stdout + done.stderr).decode("utf-8", "replace").splitlines()
-    version = _package_version("epubcheck")
+    return epubcheck_result(epub, (done.stdout + done.stderr).decode("utf-8", "replace"),
+                            done.returncode)
+
+
+def epubcheck_result(epub: Path, report: str, status: int) -> EpubCheck:
+    """What EPUBCheck's command line printed about `epub`, and its exit status, as a result."""
+    lines = report.splitlines()
     messages = tuple(line.replace(str(epub.parent) + "/", "") for line in lines
                      if line.startswith(("FATAL", "ERROR", "WARNING")))
     summary = next((line for line in lines if line.startswith("Messages:")),
                    "no summary from EPUBCheck")
-    return EpubCheck(True, done.returncode == 0, version, messages, summary)
+    return EpubCheck(True, status == 0, _package_version("epubcheck"), messages, summary)
 
 
 @dataclass(frozen=True)
