@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import BuildOptions, build_book
+from anthology.build import BuildOptions
 from anthology.core.config import load_book
+from tests.workers import build_kept
 
 REPO = Path(__file__).resolve().parent.parent
 EPOCH = "1798761600"  # 2027-01-01T00:00:00Z
@@ -64,7 +65,7 @@ def built_once(folder: Path, write: Callable[[Path], Path], targets: tuple[str, 
     lines: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        build_book(load_book(place), BuildOptions(tuple(targets), force=True, jobs=2),
+        build_kept(load_book(place), BuildOptions(tuple(targets), force=True, jobs=2),
                    progress=lines.append)
     kept = folder.parent / f"{folder.name}-kept"
     shutil.copytree(place, kept, symlinks=True)

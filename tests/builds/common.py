@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from anthology.build import BuildOptions, build_book
+from anthology.build import BuildOptions
 from anthology.core.config import load_book
 from tests.books import EPOCH
 from tests.pdftext import page_texts
+from tests.workers import build_kept
 
 SAMPLE_PDF = "doing-things-differently.pdf"
 
@@ -56,7 +57,7 @@ def pdf_build(root: Path, monkeypatch: pytest.MonkeyPatch, **options: object) ->
     """Build the PDF of the book at `root`; return it (a copy, safe from the next build)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     options.setdefault("jobs", 2)
-    result = build_book(load_book(root), BuildOptions(("pdf",), force=True, **options))  # type: ignore[arg-type]
+    result = build_kept(load_book(root), BuildOptions(("pdf",), force=True, **options))  # type: ignore[arg-type]
     copy = root.parent / f"{root.name}-{len(list(root.parent.glob('*.pdf')))}.pdf"
     shutil.copyfile(result.outputs[0], copy)
     return copy
@@ -79,7 +80,7 @@ def laid_out_names(root: Path, monkeypatch: pytest.MonkeyPatch, **options: objec
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     options.setdefault("jobs", 2)
-    build_book(load_book(root), BuildOptions(("pdf",), force=True, **options),  # type: ignore[arg-type]
+    build_kept(load_book(root), BuildOptions(("pdf",), force=True, **options),  # type: ignore[arg-type]
                progress=lines.append)
     return names_laid_out(lines)
 

@@ -27,6 +27,7 @@ from tests.builds.common import (
     same_pages,
 )
 from tests.conftest import BIB, BOOK_YAML, CHAPTERS_YAML, INTRO_MD, png, write_book
+from tests.workers import build_kept
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +99,7 @@ def test_a_new_build_date_lays_out_only_the_front_matter(
     sample = sample_pdf_built.fresh()
     before = laid_out(sample)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
-    build_book(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2))
+    build_kept(load_book(sample), BuildOptions(("pdf",), force=True, jobs=2))
     assert len(laid_out(sample) - before) == 1
 
 
@@ -230,7 +231,7 @@ def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
               small_built.output("a-small-book.epub").read_bytes())
     CHANGES[what](small)
     book = load_book(small)
-    build_book(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
+    build_kept(book, BuildOptions(("pdf", "epub"), force=True, jobs=2))
     slug = book.config.slug
     pdf, epub = small / "build" / f"{slug}.pdf", small / "build" / f"{slug}.epub"
     after = (pdf.read_bytes(), epub.read_bytes())
@@ -239,7 +240,7 @@ def test_a_change_to_any_input_changes_the_pdf_and_the_epub(
         assert after[1] != before[1], f"a change of {what} did not change the EPUB"
     incremental = pdf.read_bytes()
     # Laid out again on one worker (quicker for two chapters): the same bytes as on two.
-    build_book(book, BuildOptions(("pdf",), force=True, clean=True, jobs=1))
+    build_kept(book, BuildOptions(("pdf",), force=True, clean=True, jobs=1))
     assert pdf.read_bytes() == incremental, f"after a change of {what}, the incremental PDF " \
         "is not the clean one"
 
@@ -559,7 +560,7 @@ def test_after_an_edit_the_other_chapters_are_prepared_during_the_check(
     that the build itself prepares none of them (and the PDF is what a clean build gives)."""
     small = small_built.fresh()
     _edit(small, "chapters/02-peer.md", "grew from mutual aid", "grew out of mutual aid")
-    result = build_book(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
+    result = build_kept(load_book(small), BuildOptions(("pdf",), force=True, jobs=2))
     assert "intro" in result.prepared_while_checking  # the unchanged chapter: from the thread
     # The edited one, unless the thread found it stored.
     assert set(result.prepared_after_checks) <= {"peer"}

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import BuildOptions, build_book
+from anthology.build import BuildOptions
 from anthology.core.config import load_book
 from tests.books import EPOCH, Snapshot
+from tests.workers import build_kept
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ def test_a_moved_book_prepares_no_chapter_again(
     assert len(chapters) == 6  # the sample's chapters, prepared by the cold build
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    build_book(load_book(moved), BuildOptions(("pdf",), force=True, jobs=2),
+    build_kept(load_book(moved), BuildOptions(("pdf",), force=True, jobs=2),
                progress=lines.append)
     assert stored() == chapters
     assert "Laying out chapter 1" in lines

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anthology.build import BuildOptions, BuildResult, build_book, prepare_chapters
+from anthology.build import BuildOptions, BuildResult, prepare_chapters
 from anthology.chapters.prepare import ChapterText
 from anthology.core.cache import Cache
 from anthology.core.config import load_book
@@ -17,6 +17,7 @@ from anthology.core.model import Book
 from tests.books import EPOCH, copy_sample
 from tests.conftest import write_book
 from tests.epubchecker import epubcheck
+from tests.workers import build_kept
 
 __all__ = ["EPOCH", "Built", "build", "copy_sample", "epubcheck"]
 
@@ -53,7 +54,7 @@ def build(root: Path, targets: tuple[str, ...] = ("pdf", "epub"), force: bool = 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         book = load_book(root)
-        result = build_book(book, BuildOptions(targets, force=force, release=release))
+        result = build_kept(book, BuildOptions(targets, force=force, release=release))
         texts, _ = prepare_chapters(book, Cache(root / "build" / ".cache"), lambda _: None)
     return Built(root, book, result, texts)
 
