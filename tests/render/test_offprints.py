@@ -120,6 +120,21 @@ def test_spans_follow_one_another(built_sample: Built) -> None:
     assert spans[-1].last_index < index
 
 
+@pytest.mark.slow
+def test_without_page_labels_the_folios_on_the_pages_give_the_same_spans(
+        built_sample: Built, tmp_path: Path) -> None:
+    """A book PDF whose pages are not labelled (not made by anthology, or by an older one):
+    each chapter's printed pages are read from the folios on its pages."""
+    import pikepdf
+
+    unlabelled = tmp_path / "unlabelled.pdf"
+    with pikepdf.open(built_sample.pdf) as pdf:
+        del pdf.Root.PageLabels
+        pdf.save(unlabelled)
+    assert "/PageLabels" not in PdfReader(unlabelled).trailer["/Root"]
+    assert chapter_page_spans(unlabelled) == chapter_page_spans(built_sample.pdf)
+
+
 def test_unknown_target_is_a_usage_error(small_book: Path) -> None:
     result = run(small_book, "build", "pfd")
     assert result.exit_code == 2

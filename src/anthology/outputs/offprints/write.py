@@ -139,9 +139,13 @@ def chapter_page_spans(pdf: Path) -> dict[str, PageSpan]:
         spans.append((anchor, first, last))
     all_votes = Counter[int]()
     chapter_votes = {}
-    for anchor, first, last in spans:
-        chapter_votes[anchor] = _offsets(reader, range(first, last + 1))
-        all_votes.update(chapter_votes[anchor])
+    # The folios are read off the pages only where the PDF does not label them (reading
+    # every page's text is most of the time the offprints take).
+    if labelled is None or any(labelled[first] is None or labelled[last] is None
+                               for _, first, last in spans):
+        for anchor, first, last in spans:
+            chapter_votes[anchor] = _offsets(reader, range(first, last + 1))
+            all_votes.update(chapter_votes[anchor])
     result = {}
     for anchor, first, last in spans:
         if labelled is not None and labelled[first] is not None and labelled[last] is not None:
