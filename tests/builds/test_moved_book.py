@@ -1,6 +1,6 @@
-"""A book moved to another folder keeps its prepared chapters: their cache keys name the
-style, the bibliographies and the images by name and content, never by the book's folder.
-Its PDF is laid out again, since WeasyPrint names each image after its absolute URL."""
+"""A book moved to another folder keeps its prepared and checked chapters: their cache keys
+name the style, the bibliographies and the images by name and content, never by the book's
+folder. Its PDF is laid out again, since WeasyPrint names each image after its absolute URL."""
 
 from __future__ import annotations
 
@@ -22,15 +22,17 @@ def test_a_moved_book_prepares_no_chapter_again(
     moved = tmp_path / "elsewhere" / "renamed-book"
     shutil.copytree(sample_pdf_built.kept, moved, symlinks=True)
 
-    def stored() -> dict[Path, int]:
+    def stored(kind: str = "chapter") -> dict[Path, int]:
         return {p.relative_to(moved): p.stat().st_mtime_ns
-                for p in (moved / "build" / ".cache" / "chapter").rglob("*.json")}
+                for p in (moved / "build" / ".cache" / kind).rglob("*.json")}
 
-    chapters = stored()
+    chapters, checks = stored(), stored("check")
     assert len(chapters) == 6  # the sample's chapters, prepared by the cold build
+    assert checks  # and checked
     lines: list[str] = []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     build_kept(load_book(moved), BuildOptions(("pdf",), force=True, jobs=2),
                progress=lines.append)
     assert stored() == chapters
+    assert stored("check") == checks  # no chapter checked again either
     assert "Laying out chapter 1" in lines

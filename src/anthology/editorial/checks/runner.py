@@ -139,6 +139,7 @@ class CheckSession:
             if p is not None]
         self.people = {c.id for c in book.contributors}
         self._csl: Path | None = None
+        self._csl_id: str | None = None
 
     @property
     def csl(self) -> Path:
@@ -147,6 +148,18 @@ class CheckSession:
 
             self._csl = resolve_csl(self.book.root, self.book.config.csl)
         return self._csl
+
+    @property
+    def csl_id(self) -> str:
+        """The style by name and contents (a replaced style counts; the book's folder does
+        not), read once a session."""
+        if self._csl_id is None:
+            csl = self.csl
+            try:
+                self._csl_id = digest(csl.name, csl.read_bytes())
+            except OSError:
+                self._csl_id = csl.name
+        return self._csl_id
 
     def file_digest(self, name: str) -> str:
         """The digest of a file inside the book (by its name there), or "missing": nothing
@@ -170,15 +183,10 @@ class CheckSession:
 
     def chapter_key(self, chapter: Chapter, number: int, data: bytes) -> str:
         config = self.book.config
-        csl = self.csl
-        try:
-            csl_id = digest(str(csl), csl.read_bytes())  # its contents: a replaced style counts
-        except OSError:
-            csl_id = str(csl)
         from anthology.chapters.maths import maths_version
 
         return digest("check", RESULT_VERSION, IMAGE_RULES, __version__, pandoc_identity(),
-                      MARKDOWN_READER, csl_id,
+                      MARKDOWN_READER, self.csl_id,
                       plan_of(chapter, workflow=True), str(number), repr(config.words),
                       repr(config.build.raw_html), maths_version(), repr(config.page),
                       repr(config.bibliography), config.language, ",".join(sorted(self.people)),
