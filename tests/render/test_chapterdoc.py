@@ -52,6 +52,12 @@ def test_a_chapter_without_its_text_or_without_a_name_is_refused(small_book: Pat
     assert result.exit_code == 2
     assert result.stderr.endswith("Error: Say which chapter to build: anthology build chapter "
                                   "CHAPTER [--format docx|pdf].\n")
+    # With the book's PDF asked too, nothing is built before the refusal.
+    result = run(small_book, "build", "pdf", "review")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Say which chapter to build: anthology build review "
+                                  "CHAPTER [--format pdf|docx].\n")
+    assert not (small_book / "build" / "a-small-book.pdf").exists()
 
 
 @pytest.mark.slow

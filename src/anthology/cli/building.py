@@ -140,11 +140,11 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
         if findings and not quiet:
             echo(render_text(findings), err=True)
 
-    def chapters_for(target: str, formats: str) -> list[str]:
-        if not chapter_ids:
+    # Refused before anything is built: a chapter or review copy needs the chapter named.
+    for target, formats in (("chapter", "docx|pdf"), ("review", "pdf|docx")):
+        if target in targets and not chapter_ids:
             raise click.UsageError(f"Say which chapter to build: anthology build {target} "
                                    f"CHAPTER [--format {formats}].")
-        return chapter_ids
 
     book_pdf = None
     book_targets = [t for t in targets if t in BOOK_TARGETS]
@@ -170,7 +170,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     if "chapter" in targets:
         from anthology.outputs.chapterdoc import build_chapter_document
 
-        for chapter_id in chapters_for("chapter", "docx|pdf"):
+        for chapter_id in chapter_ids:
             made = build_chapter_document(book, chapter_id, fmt or "docx", force=force)
             noticed(made.findings)
             extra = f" ({made.pages} pages)" if made.pages else ""
@@ -178,7 +178,7 @@ def build_command(words: tuple[str, ...], force: bool, clean: bool, release: boo
     if "review" in targets:
         from anthology.outputs.reviewcopy import build_review_copy
 
-        for chapter_id in chapters_for("review", "pdf|docx"):
+        for chapter_id in chapter_ids:
             copy = build_review_copy(book, chapter_id, fmt or "pdf", force=force)
             noticed(copy.findings)
             kind = "double-blind, " if copy.blind else ""
