@@ -78,10 +78,6 @@ class BibEntry:
             return self
         return replace(self, identity=tuple(self.works()))
 
-    def same_work(self, other: BibEntry) -> bool:
-        """True when the two entries share a DOI, or a title and year."""
-        return bool(set(self.works()) & set(other.works()))
-
 
 def normal_title(title: str) -> str:
     """A title reduced to lower-case letters and digits, for comparing works."""

@@ -33,7 +33,7 @@ from anthology.chapters.bibliography import load_bibliography
 from anthology.core.cache import Cache, digest
 from anthology.core.errors import UsageError
 from anthology.core.files import relative_name, resolve_inside
-from anthology.core.findings import Finding, Severity, error, has_errors, warning
+from anthology.core.findings import Finding, error, has_errors, warning
 from anthology.core.images import IMAGE_RULES, cover_findings
 from anthology.core.memory import release_memory
 from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
@@ -546,11 +546,3 @@ def check_book(book: Book, chapter_ids: Collection[str] | None = None,
                jobs: int | None = None, follow_up: FollowUp | None = None) -> list[Finding]:
     """Every finding for the book (or for the chapters named), in no particular order."""
     return run_checks(book, chapter_ids, cache, progress, starting, jobs, follow_up).findings
-
-
-def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
-    """How many findings of each severity."""
-    counts = dict.fromkeys(Severity, 0)
-    for f in findings:
-        counts[f.severity] += 1
-    return counts

@@ -17,7 +17,7 @@ import io
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,10 @@ def _labelled_folios(reader: Any) -> list[int | None] | None:
 
 def chapter_page_spans(pdf: Path) -> dict[str, PageSpan]:
     """Every chapter's span in the book PDF, by anchor (`chapter-N`)."""
-    reader = _reader(pdf)
+    return _page_spans(_reader(pdf), pdf.name)
+
+
+def _page_spans(reader: Any, name: str) -> dict[str, PageSpan]:
     starts: dict[str, int] = {}
     for name, destination in reader.named_destinations.items():
         if _ANCHOR.match(str(name)):
@@ -137,23 +140,25 @@ def chapter_page_spans(pdf: Path) -> dict[str, PageSpan]:
         while last > first and _is_blank(reader.pages[last]):
             last -= 1
         spans.append((anchor, first, last))
-    all_votes = Counter[int]()
-    chapter_votes = {}
     # The folios are read off the pages only where the PDF does not label them (reading
     # every page's text is most of the time the offprints take).
-    if labelled is None or any(labelled[first] is None or labelled[last] is None
-                               for _, first, last in spans):
+    unlabelled = {anchor for anchor, first, last in spans
+                  if labelled is None or labelled[first] is None or labelled[last] is None}
+    all_votes = Counter[int]()
+    chapter_votes = {}
+    if unlabelled:
         for anchor, first, last in spans:
             chapter_votes[anchor] = _offsets(reader, range(first, last + 1))
             all_votes.update(chapter_votes[anchor])
     result = {}
     for anchor, first, last in spans:
-        if labelled is not None and labelled[first] is not None and labelled[last] is not None:
+        if anchor not in unlabelled:
+            assert labelled is not None
             first_page, last_page = labelled[first], labelled[last]
         else:
             votes = chapter_votes[anchor] or all_votes
             if not votes:
-                raise ToolError(f"{pdf.name}: no page numbers can be read on the pages of "
+                raise ToolError(f"{name}: no page numbers can be read on the pages of "
                                 f"{anchor}, so its page range is unknown. Print folios in the "
                                 "running heads (the default book.css does).")
             offset = best_offset(votes, all_votes)
@@ -356,8 +361,8 @@ def write_offprints(book: Book, book_pdf: Path, chapter_ids: Sequence[str] = (),
     chosen = select_offprints(book, chapter_ids)
     book = typeset_book(book)  # the covers print what the book prints
     target = out_dir or out_dir_of(book) / "offprints"
-    spans = chapter_page_spans(book_pdf)
     reader = _reader(book_pdf)
+    spans = _page_spans(reader, book_pdf.name)
     work = out_dir_of(book) / ".work-offprints"
     work.mkdir(parents=True, exist_ok=True)
     found = []
@@ -381,19 +386,13 @@ def write_offprints(book: Book, book_pdf: Path, chapter_ids: Sequence[str] = (),
                                                   citation.html)))
     progress(f"Laying out {len(plan)} offprint cover{'' if len(plan) == 1 else 's'}")
     written = []
+    created = build_time(book.root)
     try:
         covers = cover_pdfs(book, [item[3] for item in plan], work)
         for (number, chapter, span, cover), cover_pdf in zip(plan, covers, strict=True):
             path = target / offprint_name(number, chapter)
-            write_offprint(reader, span, cover_pdf, path, cover, build_time(book.root))
+            write_offprint(reader, span, cover_pdf, path, cover, created)
             written.append(Offprint(chapter, number, span, path, cover.citation))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return written
-
-
-def spans_by_chapter(book: Book, pdf: Path) -> Mapping[str, PageSpan]:
-    """Chapter id to its span in the book PDF."""
-    spans = chapter_page_spans(pdf)
-    return {c.id: spans[f"chapter-{n}"] for n, c in numbered_chapters(book)
-            if f"chapter-{n}" in spans}
