@@ -14,8 +14,9 @@ from __future__ import annotations
 import atexit
 import os
 
-from anthology.build import BuildOptions, BuildResult, Progress, build_book
+from anthology.build import BuildOptions, BuildResult, build_book
 from anthology.core.model import Book
+from anthology.core.terminal import Progress
 from anthology.engines.weasyprint import patches
 from anthology.engines.weasyprint.workers import WorkerPool
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from anthology.core.errors import AnthologyError, Interrupted
 from anthology.core.files import atomic_output, sweep_temp_files
 from anthology.core.findings import Finding, has_errors, info, summary_line, warning
 from anthology.core.model import TEXT_STATES, Book, Chapter
+from anthology.core.terminal import Progress
 from anthology.outputs.common import (
     build_time,
     included_chapters,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from anthology.outputs.offprints.write import Offprint
 
 TARGETS = ("pdf", "epub")
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,12 @@ beside build.py, because it runs a whole build: the outputs below it never do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from anthology.core.errors import AnthologyError
 from anthology.core.findings import Finding, Severity, has_errors
 from anthology.core.model import Book
+from anthology.core.terminal import Progress
 from anthology.outputs import delivery
 from anthology.outputs.delivery import PackageResult
-
-Progress = Callable[[str], None]
 
 
 def package_book(book: Book, *, allow_dirty: bool = False, force: bool = False,

@@ -10,6 +10,10 @@ valid escape inside a JSON string, so JSON output written through it keeps its e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+# What a long command says as it goes (one line at a time, for the terminal).
+Progress = Callable[[str], None]
 
 # C0 controls but tab and newline, DEL, and the C1 controls (8-bit CSI, OSC, DCS, ST...).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -1,6 +1,6 @@
 """The book's own templates are its code: loaded only from its templates/ folder and reported,
 when they fail, by template file and line (outputs/book/html.py, editorial/tracking/report.py and
-tracking/reminders.py render them in Jinja2's SandboxedEnvironment)."""
+editorial/tracking/reminders.py render them in Jinja2's SandboxedEnvironment)."""
 
 from __future__ import annotations
 

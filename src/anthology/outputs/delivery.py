@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ from anthology import __version__
 from anthology.core.files import atomic_output, sweep_temp_files
 from anthology.core.findings import Finding, Severity, summary_line
 from anthology.core.model import Book, Contributor, Status
+from anthology.core.terminal import Progress
 
-Progress = Callable[[str], None]
 EPUBCHECK_TIMEOUT = 300
 ZIP_EPOCH_MIN = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,10 @@ from anthology.core.cache import Cache
 from anthology.core.files import atomic_output, atomic_write_text, relative_name, resolve_inside
 from anthology.core.findings import Finding, has_errors, summary_line
 from anthology.core.model import Book, Chapter, Contributor
+from anthology.core.terminal import Progress
 from anthology.core.typography import book_quotes, smarten, typeset_book, typeset_chapter
 from anthology.outputs.epub.write import embed_images
 
-Progress = Callable[[str], None]
 PROSE_DIR = "proposal"
 TEMPLATE = "proposal/proposal.md.j2"
 HTML_TEMPLATE = "proposal/proposal.html.j2"

@@ -37,13 +37,13 @@ from anthology.core.findings import Finding, error, has_errors, warning
 from anthology.core.images import IMAGE_RULES, cover_findings
 from anthology.core.memory import release_memory
 from anthology.core.model import TEXT_STATES, Book, Chapter, plan_of
+from anthology.core.terminal import Progress
 from anthology.editorial.checks.bibliography import duplicate_keys, duplicate_works, key_conflicts
 from anthology.engines.pandoc import MARKDOWN_READER, pandoc_identity
 
 # 2: word counts have a `code` part; 3: images count by content; 4: index marks; 5: a word
 # ends each line of a line block and each definition list term
 RESULT_VERSION = "5"
-Progress = Callable[[str], None]
 
 
 class FollowUp(Protocol):

@@ -14,12 +14,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from anthology.core.errors import ToolError
 from anthology.core.memory import release_memory
+from anthology.engines.weasyprint.parts import Ask
 
 MEMORY_LIMIT_BYTES = 4 * 1024**3
 TIMEOUT_SECONDS = 900
@@ -29,7 +30,6 @@ TIMEOUT_SECONDS = 900
 # the caps above, for books of a thousand pages and more.
 PIECE_MEMORY_LIMIT_BYTES = 2 * 1024**3
 PIECE_TIMEOUT_SECONDS = 300
-Ask = Callable[[int, dict[str, str]], tuple[int, dict[str, str]]]
 PANGO_HINT = ("WeasyPrint needs the Pango text library, which this machine lacks. On Debian or "
               "Ubuntu install it with: sudo apt install libpango-1.0-0 libpangoft2-1.0-0 "
               "(on macOS: brew install pango). Then run the command again.")
@@ -381,8 +381,8 @@ def render_pdf(html_path: Path, output: Path | None, base: Path, allowed_roots: 
                details: bool = False) -> dict[str, Any]:
     """Render `html_path` to `output` in a child process (`process`, if one was started
     ahead); return pages, refusals, warnings. With `fast_parse` (HTML without raw HTML from
-    chapters), it
-    is parsed by html5ever where that gives WeasyPrint's tree (patches/htmltree.py); with
+    chapters), it is parsed by html5ever where that gives WeasyPrint's tree
+    (patches/htmltree.py); with
     `lines`, the answer has where each page's lines of text are (`_text_lines`). With
     `page_labels` (a whole book), the PDF's pages are labelled as they are numbered. With
     `output` None the document is laid out and nothing is drawn; with `details`, the result

@@ -3,8 +3,8 @@ then lay out part after part (`python -m anthology.engines.weasyprint.render --s
 
 Each worker keeps the safety of a one-shot render: its own process with a memory cap
 (`render.PIECE_MEMORY_LIMIT_BYTES`), the book-only URL fetcher of render.py, and a timeout per
-part (`pdf.PIECE_TIMEOUT_SECONDS`) after which it is killed. Messages are JSON lines both ways
-(see `pdf.serve`).
+part (`render.PIECE_TIMEOUT_SECONDS`) after which it is killed. Messages are JSON lines both ways
+(see `render.serve`).
 """
 
 from __future__ import annotations

@@ -34,10 +34,10 @@ from typing import Any
 
 from anthology.core.cache import Cache, digest
 from anthology.core.files import atomic_output
+from anthology.core.terminal import Progress
 from anthology.engines.weasyprint.workers import Worker, WorkerPool
 
 LINK_SCHEME = "anthology:"
-Progress = Callable[[str], None]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +15,7 @@ from anthology.chapters.prepare import ChapterText
 from anthology.core.cache import Cache, digest
 from anthology.core.files import atomic_output, atomic_write_text
 from anthology.core.model import Book
+from anthology.core.terminal import Progress
 from anthology.outputs.book.typeset import html_key
 from anthology.outputs.common import pdf_identifier, stylesheets
 
@@ -29,7 +30,6 @@ PDF_VARIANT = "pdf/ua-1"
 # What is added to a laid-out PDF (the merge, or the whole-book render's finishing): 2 since
 # its pages are labelled (roman, then arabic).
 MERGED_FORMAT = "2"
-Progress = Callable[[str], None]
 # "release": tagged, for the publisher; "whole-book": the everyday PDF of a book whose own
 # CSS needs one document (onedocument.py), untagged, kept while nothing it is made of changes.
 WholeKind = Literal["release", "whole-book"]

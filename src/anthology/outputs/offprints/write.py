@@ -17,7 +17,7 @@ import io
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from anthology.core.errors import AnthologyError, ToolError
 from anthology.core.files import atomic_output, atomic_write_text
 from anthology.core.model import Book, Chapter, Contributor
+from anthology.core.terminal import Progress
 from anthology.core.typography import book_quotes, quoted, smarten, typeset_book
 from anthology.outputs.offprints.citation import (
     Citation,
@@ -33,7 +34,6 @@ from anthology.outputs.offprints.citation import (
     styled_citations,
 )
 
-Progress = Callable[[str], None]
 # Where a chapter ends: the next chapter, part title or the index (index/pdf.py's id).
 _ANCHOR = re.compile(r"^(?:(chapter|part)-(\d+)|book-index)$")
 _FOLIO = re.compile(r"^\d{1,5}$")

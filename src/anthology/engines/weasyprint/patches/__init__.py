@@ -56,6 +56,7 @@ def _installers() -> dict[str, Callable[[], bool]]:
         computedstyle,
         fasttext,
         htmltree,
+        libraries,
         normalflow,
         pagerefs,
         pdfwrite,
@@ -68,7 +69,7 @@ def _installers() -> dict[str, Callable[[], bool]]:
         "computedstyle": computedstyle.install,
         "fasttext": fasttext.install,
         "htmltree": htmltree.usable,
-        "libraries": lambda: True,  # installed before WeasyPrint's import (before_import)
+        "libraries": libraries.install,  # before WeasyPrint's import; idempotent
         "gc": lambda: True,  # the render's own (render.paused_collector)
     }
 
