@@ -190,7 +190,7 @@ class Target:
 
 
 def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
-                    copy_inlines: Any, missed: dict[str, int],
+                    missed: dict[str, int],
                     elsewhere: dict[str, Elsewhere] | None = None) -> Node | list[Node]:
     """A cross-reference as written (see `written_link`): a link to its target, or '??' and
     `crossref.missing`."""
@@ -198,7 +198,7 @@ def resolve_written(node: Node, targets: dict[str, Target], locator: Locator,
     key = url[1:]
     target = targets.get(key)
     if target is not None:
-        return {"t": "Link", "c": [["", ["crossref"], []], copy_inlines(target.inlines),
+        return {"t": "Link", "c": [["", ["crossref"], []], copy.deepcopy(target.inlines),
                                    [url, ""]]}
     if elsewhere and key in elsewhere:
         return elsewhere[key].inlines()
@@ -353,7 +353,7 @@ def number_crossrefs(ast: Node, number: str, locator: Locator,
             node["c"] = number_equations(node["c"], equations)
             return None
         if node["t"] == "Link" and WRITTEN in node["c"][0][1]:
-            return resolve_written(node, targets, locator, copy.deepcopy, missed, elsewhere)
+            return resolve_written(node, targets, locator, missed, elsewhere)
         if node["t"] in ("Figure", "Table") and pending:
             label_caption(node["c"][1], pending.pop(0))
             return None
@@ -381,9 +381,7 @@ def number_crossrefs(ast: Node, number: str, locator: Locator,
             if target is None and elsewhere and key in elsewhere:
                 out += elsewhere[key].inlines()
             elif target is None:
-                kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section",
-                         "eq-": "equation"}
-                what = next(v for k, v in kinds.items() if key.startswith(k))
+                what = KINDS[key.split("-", 1)[0]]
                 from anthology.core.config import did_you_mean
 
                 locator.error("crossref.missing", f"@{key}",

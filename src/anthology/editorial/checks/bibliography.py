@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 
 from anthology.chapters.bibentries import BibEntry, BibFile
 from anthology.core.findings import Finding, error, info, warning
-from anthology.editorial.checks.variants import differing_fields, one_work
 
 
 def _place(bib: BibFile, entry: BibEntry) -> str:
@@ -63,6 +62,8 @@ def duplicate_works(files: Sequence[BibFile], chapter: str | None) -> list[Findi
 def key_conflicts(own: Iterable[tuple[str, BibFile]]) -> list[Finding]:
     """The same key meaning different works in different chapters' own bibliographies (an
     error), or one work with different details (a warning: see checks/variants.py)."""
+    from anthology.editorial.checks.variants import differing_fields, one_work
+
     out = []
     first: dict[str, tuple[str, BibFile, BibEntry]] = {}
     done: set[tuple[str, str]] = set()
