@@ -129,14 +129,9 @@ def make_book(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def sample_book(tmp_path: Path) -> Path:
-    """A copy of this repository's sample book (without build outputs)."""
-    target = tmp_path / "sample"
-    target.mkdir()
-    for name in ("book.yaml", "contributors.yaml", "chapters.yaml"):
-        shutil.copy2(REPO / name, target / name)
-    for folder in ("chapters", "references", "proposal", "templates", "styles"):
-        if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, target / folder)
+    """A copy of this repository's sample book (without build outputs), its proposal too."""
+    target = copy_sample(tmp_path / "sample")
+    shutil.copytree(REPO / "proposal", target / "proposal")
     return target
 
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from anthology.outputs.delivery import (
+    EPUBCHECK_JVM,
     EpubCheck,
     epubcheck_command,
     epubcheck_jar,
@@ -32,8 +33,7 @@ class _Server:
     """The worker's JVM, started on first use and stopped when the worker exits."""
 
     def __init__(self, jar: Path) -> None:
-        command = epubcheck_command("java", jar, SOURCE)
-        command[command.index("-jar")] = "-cp"  # the jar on the class path, then the source
+        command = ["java", *EPUBCHECK_JVM, "-cp", str(jar), str(SOURCE)]
         # Unbuffered: a line waiting in a buffer would be invisible to the selector.
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, bufsize=0)

@@ -12,15 +12,10 @@ from pypdf import PdfReader
 from anthology.build import BuildOptions
 from anthology.core.config import load_book
 from tests.books import EPOCH
-from tests.pdftext import page_texts
+from tests.pdftext import page_texts as pages  # each page's text, by PDFium
 from tests.workers import build_kept
 
 SAMPLE_PDF = "doing-things-differently.pdf"
-
-
-def pages(pdf: Path) -> list[str]:
-    """The text of every page, as PDFium extracts it (some twenty times quicker than pypdf)."""
-    return page_texts(pdf)
 
 
 def outline(pdf: Path) -> list[tuple[int, str, int]]:

@@ -21,6 +21,7 @@ from anthology.outputs.book import merge
 from anthology.outputs.book.html import book_html
 from anthology.outputs.book.pieces import PrintPieces
 from tests.bookdata import chapter, chapters_yaml, intro, peer
+from tests.books import EPOCH
 from tests.builds.test_incremental import PEER_MD, PNG_A, PNG_B
 from tests.conftest import write_book
 
@@ -297,7 +298,7 @@ def test_a_chapter_set_to_change_length_starts_the_other_workers(
         book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.build import BuildOptions, build_book
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     build_book(load_book(book), BuildOptions(("pdf",), force=True, jobs=2))
 
     def foreseen() -> int:

@@ -22,12 +22,12 @@ import yaml
 from click.testing import CliRunner
 
 from anthology.cli import cli
+from tests.books import EPOCH
 from tests.conftest import FIXTURES
 from tests.epubchecker import epubcheck
 from tests.pdftext import pdf_text
 
 QUIRKS = FIXTURES / "quirks"
-EPOCH = "1798761600"  # 2027-01-01T00:00:00Z
 
 # Codes `check` must report for each chapter (at least these), and whether the chapter has
 # errors (chapters without errors are built and scanned).

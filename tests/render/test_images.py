@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from anthology.engines.weasyprint.render import make_fetcher
+from tests.books import EPOCH
 from tests.checks.imagebook import COVER_SECRET, EMAIL, EXPECTED, PNG, TOKEN, bomb_png, image_book
 from tests.render.conftest import Built, build
 
@@ -102,7 +103,7 @@ def test_no_byte_of_a_forbidden_file_is_in_the_delivery(built: Built,
     from anthology.packaging import package_book
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", "1798761600")
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         result = package_book(load_book(built.root), allow_dirty=True, force=True, draft=True)
     archive = result.zip.read_bytes()
     assert_clean("zip", archive)

