@@ -307,7 +307,8 @@ def build_offprints(book: Book, chapter_ids: Sequence[str] = (), *,
     if book_pdf is None:
         result = build_book(book, BuildOptions(("pdf",), force=force), progress=progress)
         book_pdf = result.outputs[0]
-        left_out = [c.id for _, c in chosen if c.id in left_out_chapters(result.findings)]
+        too_large = left_out_chapters(result.findings)
+        left_out = [c.id for _, c in chosen if c.id in too_large]
         if left_out:
             names = ", ".join(f"'{ident}'" for ident in left_out)
             raise AnthologyError(f"The book was built without chapter {names}, which is too "
