@@ -358,3 +358,27 @@ def test_a_draft_epub_says_so_in_its_title(tmp_path: Path) -> None:
             ("EPUB/content.opf", zipfile.ZIP_DEFLATED, (2027, 1, 1, 0, 0, 0))]
         assert archive.read("EPUB/content.opf").decode() == opf.replace(
             '"epub-title-1">A Small', '"epub-title-1">DRAFT: A Small')
+
+
+@pytest.mark.slow
+def test_a_forced_package_has_no_offprint_of_a_chapter_left_out(
+        make_book: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+        quick_epubcheck: None) -> None:
+    """A chapter too large to check is left out of a forced build: the package is made, with
+    the offprints of the chapters in the book."""
+    from anthology.chapters.manuscript import MAX_CHAPTER_BYTES
+
+    book = make_book({"chapters/02-peer.md": "---\ntitle: Peer Support\nauthors: [ben-writer]"
+                                             "\n---\n\nPeer support grew from mutual aid.\n"})
+    intro = book / "chapters" / "01-intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nMore words. " * (
+        MAX_CHAPTER_BYTES // 12 + 1), encoding="utf-8")
+    commit_all(book)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    result = CliRunner().invoke(cli, ["--book", str(book), "package", "--force", "--draft"])
+    assert result.exit_code == 0, result.stderr
+    assert "[manuscript.too-large]" in result.stderr
+    (folder,) = [p for p in (book / "build" / "delivery").iterdir() if p.is_dir()]
+    assert sorted(p.name for p in (folder / "offprints").iterdir()) == ["02-peer-draft.pdf"]
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    assert [c["id"] for c in metadata["chapters"]] == ["peer"]

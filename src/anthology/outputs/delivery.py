@@ -465,9 +465,9 @@ def write_delivery(book: Book, state: GitState, check: EpubCheck, findings: list
     build/, built already (the release), with `check` (EPUBCheck's verdict on the EPUB) and
     the check's `findings` and `words` (counted per chapter id) in its reports."""
     from anthology.outputs.book.html import names
-    from anthology.outputs.common import build_time, out_dir_of
+    from anthology.outputs.common import build_time, left_out_chapters, out_dir_of
     from anthology.outputs.cover import book_cover
-    from anthology.outputs.offprints.write import write_offprints
+    from anthology.outputs.offprints.write import numbered_chapters, write_offprints
 
     slug = book.config.slug
     out_dir = out_dir_of(book)
@@ -487,8 +487,11 @@ def write_delivery(book: Book, state: GitState, check: EpubCheck, findings: list
         for source, target in book_names.items():
             shutil.copyfile(source, staging / target)
         progress("Making the offprints")
-        offprints = write_offprints(book, pdf, out_dir=staging / "offprints",
-                                    progress=progress)
+        # A chapter too large to check (a forced package) is not in the book: no offprint.
+        left_out = left_out_chapters(findings)
+        offprints = write_offprints(
+            book, pdf, [c.id for _, c in numbered_chapters(book) if c.id not in left_out],
+            out_dir=staging / "offprints", progress=progress)
         if draft:
             import dataclasses
 
